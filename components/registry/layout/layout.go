@@ -1,0 +1,65 @@
+// Package layout says where things live inside the zot pod: the folders the
+// chart mounts Secrets on, the file names inside them, the environment
+// variables and the ports. The zot config builder, the Helm values builder and
+// the secrets that fill these files all read these constants, so a mount path
+// and the config path that names it cannot disagree.
+package layout
+
+import "path"
+
+const (
+	// ContainerPort is the port zot listens on. The chart hard-codes
+	// containerPort 5000 and probes that port, so zot's http.port must be it.
+	ContainerPort = 5000
+
+	// ConfigDir is where the chart mounts configFiles (mountConfig: true);
+	// the image starts `zot serve /etc/zot/config.json`.
+	ConfigDir = "/etc/zot"
+	// ConfigFile is the key under configFiles and the file name in ConfigDir.
+	ConfigFile = "config.json"
+
+	// RootDirectory is zot's local folder (BoltDB cache.db and meta.db). The
+	// chart mounts the persistent volume here when persistence is on.
+	RootDirectory = "/var/lib/registry"
+
+	// HtpasswdMountDir is the folder the htpasswd Secret is mounted on and
+	// HtpasswdKey the Secret key, hence the file name, that holds bcrypt lines.
+	HtpasswdMountDir = "/secrets/htpasswd"
+	HtpasswdKey      = "htpasswd"
+
+	// OIDCMountDir is the folder the OIDC client Secret is mounted on and
+	// OIDCCredentialsKey its key. zot picks the file format by extension, so
+	// it must end in .json and hold {"clientid": …, "clientsecret": …}.
+	OIDCMountDir       = "/secrets/oidc"
+	OIDCCredentialsKey = "oidc-credentials.json"
+
+	// S3AccessKeyIDKey and S3SecretAccessKeyKey are the keys of the S3
+	// credentials Secret; zot's S3 driver reads them from the environment
+	// variables below.
+	S3AccessKeyIDKey     = "access-key-id"
+	S3SecretAccessKeyKey = "secret-access-key"
+	EnvAccessKeyID       = "AWS_ACCESS_KEY_ID"
+	EnvSecretAccessKey   = "AWS_SECRET_ACCESS_KEY"
+
+	// OIDCProviderKey is the key under http.auth.openid.providers. zot only
+	// treats "oidc" as a generic OpenID Connect provider, and it is part of
+	// the redirect URI registered at the identity provider.
+	OIDCProviderKey = "oidc"
+	// OIDCCallbackPath is what zot appends to externalUrl for the redirect.
+	OIDCCallbackPath = "/zot/auth/callback/" + OIDCProviderKey
+)
+
+// HtpasswdPath is the htpasswd file as zot's config names it.
+func HtpasswdPath() string { return path.Join(HtpasswdMountDir, HtpasswdKey) }
+
+// OIDCCredentialsPath is the OIDC credentials file as zot's config names it.
+func OIDCCredentialsPath() string { return path.Join(OIDCMountDir, OIDCCredentialsKey) }
+
+// RedirectURI is the OpenID redirect URI zot sends for an externalUrl
+// (trailing slash trimmed, as zot does).
+func RedirectURI(externalURL string) string {
+	for len(externalURL) > 0 && externalURL[len(externalURL)-1] == '/' {
+		externalURL = externalURL[:len(externalURL)-1]
+	}
+	return externalURL + OIDCCallbackPath
+}

@@ -1,0 +1,278 @@
+// Package zotconfig builds zot's config.json from typed values. Build is a
+// pure function: the same Params always give the same document, so the render,
+// the golden test and `pulumi up` all see the same bytes.
+package zotconfig
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/zot-registry/zot-registry/components/registry/layout"
+)
+
+// Params is everything zot's config depends on.
+type Params struct {
+	ExternalURL  string
+	LogLevel     string
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
+	Storage      Storage
+	OIDC         OIDC
+	Access       Access
+}
+
+// Storage is the S3 driver's part of Params.
+type Storage struct {
+	Bucket         string
+	Region         string
+	RegionEndpoint string // empty for AWS S3
+	Secure         bool
+	SkipVerify     bool
+	ForcePathStyle bool
+	// KeyPrefix is the S3 driver's rootdirectory: where in the bucket zot
+	// keeps its blobs (empty: the bucket root).
+	KeyPrefix string
+	// Multipart tuning, in bytes (0: zot's default).
+	ChunkSize                   int64
+	MultipartCopyChunkSize      int64
+	MultipartCopyMaxConcurrency int64
+	MultipartCopyThresholdSize  int64
+}
+
+// OIDC is the OpenID provider's part of Params.
+type OIDC struct {
+	Issuer string
+	Label  string // the login button's text
+	Scopes []string
+}
+
+// Access says who may do what. Users are htpasswd users or OpenID subjects;
+// groups come from the ID token's groups claim.
+type Access struct {
+	AdminUsers    []string
+	AdminGroups   []string
+	ReaderUsers   []string
+	ReaderGroups  []string
+	AnonymousRead bool
+}
+
+// Config is zot's config.json. Field names are zot's.
+type Config struct {
+	DistSpecVersion string      `json:"distSpecVersion"`
+	Storage         StorageConf `json:"storage"`
+	HTTP            HTTPConf    `json:"http"`
+	Log             LogConf     `json:"log"`
+	Extensions      Extensions  `json:"extensions"`
+}
+
+type StorageConf struct {
+	RootDirectory string        `json:"rootDirectory"`
+	Dedupe        bool          `json:"dedupe"`
+	GC            bool          `json:"gc"`
+	StorageDriver StorageDriver `json:"storageDriver"`
+}
+
+// StorageDriver is zot's S3 driver section. The tuning options are strings on
+// purpose: zot reads a JSON number such as 67108864 as "6" and refuses to start.
+type StorageDriver struct {
+	Name                        string `json:"name"`
+	Region                      string `json:"region"`
+	RegionEndpoint              string `json:"regionendpoint,omitempty"`
+	Bucket                      string `json:"bucket"`
+	Secure                      bool   `json:"secure"`
+	SkipVerify                  bool   `json:"skipverify"`
+	ForcePathStyle              bool   `json:"forcepathstyle"`
+	RootDirectory               string `json:"rootdirectory,omitempty"`
+	ChunkSize                   string `json:"chunksize,omitempty"`
+	MultipartCopyChunkSize      string `json:"multipartcopychunksize,omitempty"`
+	MultipartCopyMaxConcurrency string `json:"multipartcopymaxconcurrency,omitempty"`
+	MultipartCopyThresholdSize  string `json:"multipartcopythresholdsize,omitempty"`
+}
+
+type HTTPConf struct {
+	Address       string        `json:"address"`
+	Port          string        `json:"port"`
+	ExternalURL   string        `json:"externalUrl"`
+	ReadTimeout   string        `json:"readTimeout"`
+	WriteTimeout  string        `json:"writeTimeout"`
+	Compat        []string      `json:"compat"`
+	Auth          Auth          `json:"auth"`
+	AccessControl AccessControl `json:"accessControl"`
+}
+
+type Auth struct {
+	HTPasswd HTPasswd `json:"htpasswd"`
+	OpenID   OpenID   `json:"openid"`
+}
+
+type HTPasswd struct {
+	Path string `json:"path"`
+}
+
+type OpenID struct {
+	Providers map[string]OpenIDProvider `json:"providers"`
+}
+
+type OpenIDProvider struct {
+	Name            string   `json:"name"`
+	CredentialsFile string   `json:"credentialsFile"`
+	Issuer          string   `json:"issuer"`
+	Scopes          []string `json:"scopes"`
+}
+
+type AccessControl struct {
+	Repositories map[string]PolicyGroup `json:"repositories"`
+	AdminPolicy  Policy                 `json:"adminPolicy"`
+}
+
+type PolicyGroup struct {
+	Policies        []Policy `json:"policies"`
+	DefaultPolicy   []string `json:"defaultPolicy"`
+	AnonymousPolicy []string `json:"anonymousPolicy"`
+}
+
+type Policy struct {
+	Users   []string `json:"users"`
+	Groups  []string `json:"groups"`
+	Actions []string `json:"actions"`
+}
+
+type LogConf struct {
+	Level string `json:"level"`
+}
+
+type Extensions struct {
+	Search Enable `json:"search"`
+	UI     Enable `json:"ui"`
+}
+
+type Enable struct {
+	Enable bool `json:"enable"`
+}
+
+const (
+	// DistSpecVersion is the OCI distribution spec zot v2.1 implements.
+	DistSpecVersion = "1.1.1"
+	// CompatDocker2S2 lets docker push Docker schema 2 manifests; without it
+	// zot answers the manifest PUT with 415 MANIFEST_INVALID.
+	CompatDocker2S2 = "docker2s2"
+	// AllRepositories is zot's glob for every repository.
+	AllRepositories = "**"
+)
+
+var (
+	readActions  = []string{"read"}
+	adminActions = []string{"read", "create", "update", "delete"}
+)
+
+// Build returns zot's config for p. The mount-derived paths come from the
+// layout package, the same constants the Helm values mount Secrets with.
+func Build(p Params) Config {
+	anonymous := []string{}
+	if p.Access.AnonymousRead {
+		anonymous = readActions
+	}
+	var policies []Policy
+	if len(p.Access.ReaderUsers)+len(p.Access.ReaderGroups) > 0 {
+		policies = append(policies, Policy{
+			Users:   nonNil(p.Access.ReaderUsers),
+			Groups:  nonNil(p.Access.ReaderGroups),
+			Actions: readActions,
+		})
+	}
+	return Config{
+		DistSpecVersion: DistSpecVersion,
+		Storage: StorageConf{
+			RootDirectory: layout.RootDirectory,
+			// dedupe needs a shared cache (BoltDB or DynamoDB) next to remote
+			// storage; without one it must be off.
+			Dedupe: false,
+			GC:     true,
+			StorageDriver: StorageDriver{
+				Name:                        "s3",
+				Region:                      p.Storage.Region,
+				RegionEndpoint:              p.Storage.RegionEndpoint,
+				Bucket:                      p.Storage.Bucket,
+				Secure:                      p.Storage.Secure,
+				SkipVerify:                  p.Storage.SkipVerify,
+				ForcePathStyle:              p.Storage.ForcePathStyle,
+				RootDirectory:               p.Storage.KeyPrefix,
+				ChunkSize:                   byteString(p.Storage.ChunkSize),
+				MultipartCopyChunkSize:      byteString(p.Storage.MultipartCopyChunkSize),
+				MultipartCopyMaxConcurrency: byteString(p.Storage.MultipartCopyMaxConcurrency),
+				MultipartCopyThresholdSize:  byteString(p.Storage.MultipartCopyThresholdSize),
+			},
+		},
+		HTTP: HTTPConf{
+			Address:      "0.0.0.0",
+			Port:         strconv.Itoa(layout.ContainerPort),
+			ExternalURL:  p.ExternalURL,
+			ReadTimeout:  p.ReadTimeout.String(),
+			WriteTimeout: p.WriteTimeout.String(),
+			Compat:       []string{CompatDocker2S2},
+			Auth: Auth{
+				HTPasswd: HTPasswd{Path: layout.HtpasswdPath()},
+				OpenID: OpenID{Providers: map[string]OpenIDProvider{
+					layout.OIDCProviderKey: {
+						Name:            p.OIDC.Label,
+						CredentialsFile: layout.OIDCCredentialsPath(),
+						Issuer:          p.OIDC.Issuer,
+						Scopes:          nonNil(p.OIDC.Scopes),
+					},
+				}},
+			},
+			AccessControl: AccessControl{
+				Repositories: map[string]PolicyGroup{
+					AllRepositories: {
+						Policies:        nonNilPolicies(policies),
+						DefaultPolicy:   []string{},
+						AnonymousPolicy: anonymous,
+					},
+				},
+				AdminPolicy: Policy{
+					Users:   nonNil(p.Access.AdminUsers),
+					Groups:  nonNil(p.Access.AdminGroups),
+					Actions: adminActions,
+				},
+			},
+		},
+		Log: LogConf{Level: p.LogLevel},
+		Extensions: Extensions{
+			Search: Enable{Enable: true},
+			UI:     Enable{Enable: true},
+		},
+	}
+}
+
+// Marshal is the config.json text: indented, with a trailing newline.
+func Marshal(c Config) (string, error) {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	return string(b) + "\n", nil
+}
+
+func byteString(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// nonNil keeps empty lists as [] in the JSON: zot reads null and [] alike,
+// but a reviewer reading the render should not have to know that.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nonNilPolicies(p []Policy) []Policy {
+	if p == nil {
+		return []Policy{}
+	}
+	return p
+}

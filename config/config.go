@@ -1,0 +1,273 @@
+// Package config reads the stack's structured configuration, fills in the
+// defaults, validates everything up front and returns typed values. It is the
+// only place that knows config key names; components take its typed values.
+//
+// Every problem is reported at once, as a FieldError that names the full key
+// (zot-registry:registry.externalUrl), says what is wrong and what to do, and
+// Load fails before the program registers any resource.
+package config
+
+import (
+	"net/url"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Project is the Pulumi project name and so the config namespace.
+const Project = "zot-registry"
+
+// The structured config keys, without the project prefix.
+const (
+	KeyRegistry = "registry"
+	KeyStorage  = "storage"
+	KeyIdentity = "identity"
+	KeySecrets  = "secrets"
+)
+
+// Keys lists every config key the program reads; Pulumi.yaml declares the same.
+var Keys = []string{KeyRegistry, KeyStorage, KeyIdentity, KeySecrets}
+
+// FullKey is the key as Pulumi stores it: zot-registry:registry.
+func FullKey(k string) string { return Project + ":" + k }
+
+// Config is the whole validated configuration of one stack.
+type Config struct {
+	Stack    string
+	Registry Registry
+	Storage  Storage
+	Identity Identity
+	Secrets  Secrets
+}
+
+// Registry is zot-registry:registry: the zot deployment itself.
+type Registry struct {
+	ExternalURL     string        `json:"externalUrl"`
+	Namespace       string        `json:"namespace"`
+	CreateNamespace bool          `json:"createNamespace"`
+	ReleaseName     string        `json:"releaseName"`
+	Chart           Chart         `json:"chart"`
+	Image           Image         `json:"image"`
+	Port            int           `json:"port"`
+	ServiceType     string        `json:"serviceType"`
+	LogLevel        string        `json:"logLevel"`
+	ReadTimeout     string        `json:"readTimeout"`
+	WriteTimeout    string        `json:"writeTimeout"`
+	Persistence     Persistence   `json:"persistence"`
+	Ingress         Ingress       `json:"ingress"`
+	Upload          Upload        `json:"upload"`
+	AccessControl   AccessControl `json:"accessControl"`
+
+	// Derived by validation; not config keys.
+	URL           *url.URL      `json:"-"`
+	ReadDuration  time.Duration `json:"-"`
+	WriteDuration time.Duration `json:"-"`
+}
+
+// Chart pins the Helm chart.
+type Chart struct {
+	Repository string `json:"repository"`
+	Version    string `json:"version"`
+}
+
+// Image pins zot's container image.
+type Image struct {
+	Repository string `json:"repository"`
+	Tag        string `json:"tag"`
+	PullPolicy string `json:"pullPolicy"`
+}
+
+// Persistence is the volume behind zot's local rootDirectory (BoltDB metadata).
+type Persistence struct {
+	Enabled      bool   `json:"enabled"`
+	Size         string `json:"size"`
+	StorageClass string `json:"storageClass"`
+}
+
+// Ingress exposes zot at externalUrl's host.
+type Ingress struct {
+	Enabled       bool              `json:"enabled"`
+	ClassName     string            `json:"className"`
+	TLSSecretName string            `json:"tlsSecretName"`
+	Annotations   map[string]string `json:"annotations"`
+}
+
+// Upload tunes the S3 driver's multipart uploads and copies, in bytes.
+type Upload struct {
+	ChunkSize                   int64 `json:"chunkSize"`
+	MultipartCopyChunkSize      int64 `json:"multipartCopyChunkSize"`
+	MultipartCopyMaxConcurrency int64 `json:"multipartCopyMaxConcurrency"`
+	MultipartCopyThresholdSize  int64 `json:"multipartCopyThresholdSize"`
+}
+
+// AccessControl says who may push and delete (admins) and who may pull
+// (readers). Users are htpasswd users or OpenID users; groups come from the
+// OpenID groups claim.
+type AccessControl struct {
+	AdminUsers    []string `json:"adminUsers"`
+	AdminGroups   []string `json:"adminGroups"`
+	ReaderUsers   []string `json:"readerUsers"`
+	ReaderGroups  []string `json:"readerGroups"`
+	AnonymousRead bool     `json:"anonymousRead"`
+}
+
+// Storage is zot-registry:storage: where zot keeps blobs. Until the storage
+// component lands it has the shape that component will output.
+type Storage struct {
+	Bucket         string `json:"bucket"`
+	Region         string `json:"region"`
+	Endpoint       string `json:"endpoint"`
+	ForcePathStyle *bool  `json:"forcePathStyle"`
+	SkipVerify     bool   `json:"skipVerify"`
+	KeyPrefix      string `json:"keyPrefix"`
+
+	// Derived from Endpoint by validation; not config keys.
+	Secure         bool   `json:"-"`
+	RegionEndpoint string `json:"-"`
+}
+
+// Identity is zot-registry:identity: the OpenID provider for the web UI.
+type Identity struct {
+	Issuer   string   `json:"issuer"`
+	ClientID string   `json:"clientId"`
+	Label    string   `json:"label"`
+	Scopes   []string `json:"scopes"`
+}
+
+// Secrets is zot-registry:secrets: the Kubernetes Secrets zot mounts. Their
+// keys are fixed by the layout package.
+type Secrets struct {
+	OIDCSecretName     string `json:"oidcSecretName"`
+	HtpasswdSecretName string `json:"htpasswdSecretName"`
+	S3SecretName       string `json:"s3SecretName"`
+}
+
+// Defaults. The README's configuration table lists the same values.
+const (
+	DefaultNamespace       = "zot"
+	DefaultReleaseName     = "zot"
+	DefaultChartRepository = "https://zotregistry.dev/helm-charts"
+	DefaultChartVersion    = "0.1.122"
+	DefaultImageRepository = "ghcr.io/project-zot/zot"
+	DefaultImageTag        = "v2.1.18" // chart 0.1.122's appVersion
+	DefaultPullPolicy      = "IfNotPresent"
+	DefaultPort            = 5000
+	DefaultServiceType     = "ClusterIP"
+	DefaultLogLevel        = "info"
+	// One hour: the timeouts cover a whole blob upload, and a multi-GB layer
+	// on a slow link takes far longer than the walk-through's 60 s.
+	DefaultTimeout        = "1h"
+	DefaultVolumeSize     = "10Gi"
+	DefaultIngressClass   = "nginx"
+	DefaultChunkSize      = 64 << 20 // 64 MiB parts: a sixth of the S3 requests per layer of zot's 10 MiB default
+	DefaultRegion         = "us-east-1"
+	DefaultOIDCLabel      = "SSO"
+	DefaultOIDCSecretName = "zot-oidc"
+	DefaultHtpasswdSecret = "zot-htpasswd"
+	DefaultS3SecretName   = "zot-s3"
+	MinTimeout            = time.Minute
+	MinChunkSize          = 5 << 20 // S3's smallest multipart part
+	MaxChunkSize          = 5 << 30 // S3's largest multipart part
+)
+
+// DefaultScopes are the scopes zot asks the OpenID provider for.
+var DefaultScopes = []string{"openid", "profile", "email", "groups"}
+
+func defaults(stack string) Config {
+	return Config{
+		Stack: stack,
+		Registry: Registry{
+			Namespace:       DefaultNamespace,
+			CreateNamespace: true,
+			ReleaseName:     DefaultReleaseName,
+			Chart:           Chart{Repository: DefaultChartRepository, Version: DefaultChartVersion},
+			Image:           Image{Repository: DefaultImageRepository, Tag: DefaultImageTag, PullPolicy: DefaultPullPolicy},
+			Port:            DefaultPort,
+			ServiceType:     DefaultServiceType,
+			LogLevel:        DefaultLogLevel,
+			ReadTimeout:     DefaultTimeout,
+			WriteTimeout:    DefaultTimeout,
+			Persistence:     Persistence{Enabled: true, Size: DefaultVolumeSize},
+			Ingress:         Ingress{ClassName: DefaultIngressClass},
+			Upload:          Upload{ChunkSize: DefaultChunkSize},
+		},
+		Storage:  Storage{Region: DefaultRegion},
+		Identity: Identity{Label: DefaultOIDCLabel},
+		Secrets: Secrets{
+			OIDCSecretName:     DefaultOIDCSecretName,
+			HtpasswdSecretName: DefaultHtpasswdSecret,
+			S3SecretName:       DefaultS3SecretName,
+		},
+	}
+}
+
+// Source is where raw config comes from: the Pulumi context when the program
+// runs, a parsed Pulumi.<stack>.yaml in the offline render, a map in tests.
+type Source interface {
+	// Get returns the raw value of a full key (zot-registry:registry):
+	// a JSON document for structured values.
+	Get(fullKey string) (string, bool)
+	IsSecret(fullKey string) bool
+}
+
+type contextSource struct{ ctx *pulumi.Context }
+
+func (s contextSource) Get(k string) (string, bool) { return s.ctx.GetConfig(k) }
+func (s contextSource) IsSecret(k string) bool      { return s.ctx.IsConfigSecret(k) }
+
+// Load reads and validates the stack's config from the Pulumi context.
+func Load(ctx *pulumi.Context) (*Config, error) {
+	return Parse(ctx.Stack(), contextSource{ctx})
+}
+
+// MapSource is a Source over a map of full keys; keys in secret are secrets.
+type MapSource struct {
+	Values  map[string]string
+	Secrets map[string]bool
+}
+
+func (m MapSource) Get(k string) (string, bool) { v, ok := m.Values[k]; return v, ok }
+func (m MapSource) IsSecret(k string) bool      { return m.Secrets[k] }
+
+// Parse decodes and validates config from src for the named stack.
+func Parse(stack string, src Source) (*Config, error) {
+	cfg := defaults(stack)
+	var errs Errors
+	targets := map[string]any{
+		KeyRegistry: &cfg.Registry,
+		KeyStorage:  &cfg.Storage,
+		KeyIdentity: &cfg.Identity,
+		KeySecrets:  &cfg.Secrets,
+	}
+	required := map[string]string{
+		KeyRegistry: "set at least registry.externalUrl and registry.accessControl",
+		KeyStorage:  "set at least storage.bucket",
+		KeyIdentity: "set at least identity.issuer and identity.clientId",
+	}
+	for _, k := range Keys {
+		full := FullKey(k)
+		c := collector{errs: &errs, key: full}
+		raw, ok := src.Get(full)
+		if !ok {
+			if hint, isRequired := required[k]; isRequired {
+				c.add("", "is missing", "%s in Pulumi.%s.yaml (see the README's configuration table)", hint, stack)
+			}
+			continue
+		}
+		if src.IsSecret(full) {
+			// A secret object would be decoded into plain values and could end
+			// up in Helm values or outputs in clear text.
+			c.add("", "is stored as a secret", "keep structured settings plain; secrets go in their own keys (pulumi config set --secret)")
+			continue
+		}
+		decodeStrict(c, raw, targets[k])
+	}
+	if len(errs) > 0 {
+		return nil, errs // type errors make further checks meaningless
+	}
+	validate(&cfg, &errs)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return &cfg, nil
+}

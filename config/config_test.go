@@ -1,0 +1,286 @@
+package config_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zot-registry/zot-registry/config"
+)
+
+type obj = map[string]any
+
+// valid returns a minimal valid config; each test case changes one thing.
+func valid() map[string]obj {
+	return map[string]obj{
+		"registry": {
+			"externalUrl":   "https://registry.dev.example.com",
+			"accessControl": obj{"adminUsers": []any{"ci"}},
+		},
+		"storage":  {"bucket": "zot-dev"},
+		"identity": {"issuer": "https://auth.example.com/application/o/zot/", "clientId": "zot-dev"},
+		"secrets":  {},
+	}
+}
+
+func source(t *testing.T, objs map[string]obj) config.MapSource {
+	t.Helper()
+	src := config.MapSource{Values: map[string]string{}}
+	for k, v := range objs {
+		if v == nil {
+			continue
+		}
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		src.Values[config.FullKey(k)] = string(b)
+	}
+	return src
+}
+
+// set walks a dotted path in the top-level object and sets (or, with nil,
+// deletes) the value.
+func set(objs map[string]obj, path string, v any) {
+	parts := strings.Split(path, ".")
+	m := objs[parts[0]]
+	for _, p := range parts[1 : len(parts)-1] {
+		next, ok := m[p].(obj)
+		if !ok {
+			next = obj{}
+			m[p] = next
+		}
+		m = next
+	}
+	last := parts[len(parts)-1]
+	if v == nil {
+		delete(m, last)
+		return
+	}
+	m[last] = v
+}
+
+func parse(t *testing.T, objs map[string]obj) (*config.Config, error) {
+	t.Helper()
+	return config.Parse("dev", source(t, objs))
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := parse(t, valid())
+	require.NoError(t, err)
+	r := cfg.Registry
+	assert.Equal(t, "https://registry.dev.example.com", r.ExternalURL)
+	assert.Equal(t, "registry.dev.example.com", r.URL.Host)
+	assert.Equal(t, "zot", r.Namespace)
+	assert.True(t, r.CreateNamespace)
+	assert.Equal(t, "zot", r.ReleaseName)
+	assert.Equal(t, config.Chart{Repository: "https://zotregistry.dev/helm-charts", Version: "0.1.122"}, r.Chart)
+	assert.Equal(t, config.Image{Repository: "ghcr.io/project-zot/zot", Tag: "v2.1.18", PullPolicy: "IfNotPresent"}, r.Image)
+	assert.Equal(t, 5000, r.Port)
+	assert.Equal(t, "ClusterIP", r.ServiceType)
+	assert.Equal(t, "info", r.LogLevel)
+	assert.Equal(t, time.Hour, r.ReadDuration)
+	assert.Equal(t, time.Hour, r.WriteDuration)
+	assert.Equal(t, config.Persistence{Enabled: true, Size: "10Gi"}, r.Persistence)
+	assert.False(t, r.Ingress.Enabled)
+	assert.Equal(t, int64(64<<20), r.Upload.ChunkSize)
+
+	s := cfg.Storage
+	assert.Equal(t, "us-east-1", s.Region)
+	assert.True(t, s.Secure, "AWS S3 is always https")
+	assert.Empty(t, s.RegionEndpoint)
+	assert.False(t, *s.ForcePathStyle, "AWS S3 uses virtual-hosted addressing")
+
+	assert.Equal(t, []string{"openid", "profile", "email", "groups"}, cfg.Identity.Scopes)
+	assert.Equal(t, config.Secrets{OIDCSecretName: "zot-oidc", HtpasswdSecretName: "zot-htpasswd", S3SecretName: "zot-s3"}, cfg.Secrets)
+}
+
+func TestEndpointIsTheSingleSourceOfSecureAndPathStyle(t *testing.T) {
+	cases := []struct {
+		endpoint       string
+		forcePathStyle any
+		wantEndpoint   string
+		wantSecure     bool
+		wantPathStyle  bool
+	}{
+		{"http://rustfs.storage.svc:9000", nil, "http://rustfs.storage.svc:9000", false, true},
+		{"https://minio.example.com/", nil, "https://minio.example.com", true, true},
+		{"https://s3.example.com", false, "https://s3.example.com", true, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.endpoint, func(t *testing.T) {
+			objs := valid()
+			set(objs, "storage.endpoint", tc.endpoint)
+			if tc.forcePathStyle != nil {
+				set(objs, "storage.forcePathStyle", tc.forcePathStyle)
+			}
+			cfg, err := parse(t, objs)
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantEndpoint, cfg.Storage.RegionEndpoint)
+			assert.Equal(t, tc.wantSecure, cfg.Storage.Secure)
+			assert.Equal(t, tc.wantPathStyle, *cfg.Storage.ForcePathStyle)
+		})
+	}
+}
+
+func TestExternalURLIsNormalised(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://registry.dev.example.com/":     "https://registry.dev.example.com",
+		"https://Registry.Dev.Example.com:8443": "https://registry.dev.example.com:8443",
+	} {
+		objs := valid()
+		set(objs, "registry.externalUrl", in)
+		cfg, err := parse(t, objs)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, cfg.Registry.ExternalURL)
+	}
+}
+
+// TestBadInput: each bad value fails with an error that names its key.
+func TestBadInput(t *testing.T) {
+	const reg = "zot-registry:registry"
+	cases := []struct {
+		name    string
+		path    string
+		value   any
+		wantKey string
+		wantMsg string
+	}{
+		{"externalUrl missing", "registry.externalUrl", nil, reg + ".externalUrl", "is missing"},
+		{"externalUrl not a URL", "registry.externalUrl", "registry.example.com", reg + ".externalUrl", "not an absolute URL"},
+		{"externalUrl http", "registry.externalUrl", "http://registry.example.com", reg + ".externalUrl", "must use https"},
+		{"externalUrl path", "registry.externalUrl", "https://example.com/zot", reg + ".externalUrl", "has a path"},
+		{"externalUrl query", "registry.externalUrl", "https://example.com?x=1", reg + ".externalUrl", "query or fragment"},
+		{"externalUrl fragment", "registry.externalUrl", "https://example.com#x", reg + ".externalUrl", "query or fragment"},
+		{"externalUrl bad port", "registry.externalUrl", "https://example.com:99999", reg + ".externalUrl", "invalid port"},
+		{"port zero", "registry.port", 0, reg + ".port", "out of range"},
+		{"port too high", "registry.port", 70000, reg + ".port", "out of range"},
+		{"port not a number", "registry.port", "5000", reg + ".port", "must be a whole number"},
+		{"chart version empty", "registry.chart.version", "", reg + ".chart.version", "is empty"},
+		{"chart version latest", "registry.chart.version", "latest", reg + ".chart.version", "latest"},
+		{"chart repo http", "registry.chart.repository", "http://charts.example.com", reg + ".chart.repository", "not an https://"},
+		{"image tag empty", "registry.image.tag", "", reg + ".image.tag", "is empty"},
+		{"image tag latest", "registry.image.tag", "latest", reg + ".image.tag", "latest"},
+		{"image tag invalid", "registry.image.tag", "v2 1", reg + ".image.tag", "not a valid image tag"},
+		{"image repo with tag", "registry.image.repository", "ghcr.io/project-zot/zot:v2.1.18", reg + ".image.repository", "without tag"},
+		{"pull policy", "registry.image.pullPolicy", "Sometimes", reg + ".image.pullPolicy", "not allowed"},
+		{"namespace", "registry.namespace", "Zot_NS", reg + ".namespace", "not a valid namespace"},
+		{"release name", "registry.releaseName", strings.Repeat("z", 54), reg + ".releaseName", "Helm release name"},
+		{"service type", "registry.serviceType", "ExternalName", reg + ".serviceType", "not allowed"},
+		{"log level", "registry.logLevel", "verbose", reg + ".logLevel", "not allowed"},
+		{"read timeout not duration", "registry.readTimeout", "an hour", reg + ".readTimeout", "not a duration"},
+		{"read timeout too short", "registry.readTimeout", "60s0ms", "", ""}, // exactly 1m is allowed
+		{"write timeout too short", "registry.writeTimeout", "30s", reg + ".writeTimeout", "below 1m"},
+		{"persistence size", "registry.persistence.size", "ten gigs", reg + ".persistence.size", "not a volume size"},
+		{"persistence size zero", "registry.persistence.size", "0Gi", reg + ".persistence.size", "not a volume size"},
+		{"storage class", "registry.persistence.storageClass", "Fast SSD", reg + ".persistence.storageClass", "storage class"},
+		{"chunk size too small", "registry.upload.chunkSize", 1 << 20, reg + ".upload.chunkSize", "multipart part limits"},
+		{"chunk size too large", "registry.upload.chunkSize", int64(6) << 30, reg + ".upload.chunkSize", "multipart part limits"},
+		{"copy chunk size", "registry.upload.multipartCopyChunkSize", 1024, reg + ".upload.multipartCopyChunkSize", "multipart part limits"},
+		{"copy concurrency", "registry.upload.multipartCopyMaxConcurrency", -1, reg + ".upload.multipartCopyMaxConcurrency", "out of range"},
+		{"empty admin group", "registry.accessControl.adminGroups", []any{"admins", ""}, reg + ".accessControl.adminGroups[1]", "is empty"},
+		{"empty reader group", "registry.accessControl.readerGroups", []any{" "}, reg + ".accessControl.readerGroups[0]", "is empty"},
+		{"duplicate reader", "registry.accessControl.readerUsers", []any{"a", "a"}, reg + ".accessControl.readerUsers[1]", "listed twice"},
+		{"no admin", "registry.accessControl.adminUsers", []any{}, reg + ".accessControl", "nobody could push"},
+		{"unknown registry key", "registry.externalURL", "https://x.example.com", reg + ".externalURL", `did you mean "externalUrl"`},
+		{"unknown nested key", "registry.persistence.sise", "10Gi", reg + ".persistence.sise", `did you mean "size"`},
+		{"unknown unrelated key", "registry.replicas", 3, reg + ".replicas", "known settings here"},
+		{"wrong object type", "registry.persistence", "yes", reg + ".persistence", "must be an object"},
+		{"ingress port mismatch", "registry.externalUrl", "https://registry.example.com:8443", "", ""},
+		{"bucket missing", "storage.bucket", nil, "zot-registry:storage.bucket", "is missing"},
+		{"bucket short", "storage.bucket", "zo", "zot-registry:storage.bucket", "3 to 63"},
+		{"bucket long", "storage.bucket", strings.Repeat("b", 64), "zot-registry:storage.bucket", "3 to 63"},
+		{"bucket uppercase", "storage.bucket", "Zot-Dev", "zot-registry:storage.bucket", "uppercase"},
+		{"bucket underscore", "storage.bucket", "zot_dev", "zot-registry:storage.bucket", "'_'"},
+		{"bucket ip", "storage.bucket", "192.168.1.10", "zot-registry:storage.bucket", "IP address"},
+		{"bucket dots", "storage.bucket", "zot..dev", "zot-registry:storage.bucket", "adjacent dots"},
+		{"bucket xn--", "storage.bucket", "xn--zot", "zot-registry:storage.bucket", "xn--"},
+		{"bucket ends with dash", "storage.bucket", "zot-", "zot-registry:storage.bucket", "start and end"},
+		{"endpoint not URL", "storage.endpoint", "rustfs:9000", "zot-registry:storage.endpoint", "not an http"},
+		{"endpoint with path", "storage.endpoint", "https://s3.example.com/zot", "zot-registry:storage.endpoint", "path or query"},
+		{"region empty", "storage.region", "", "zot-registry:storage.region", "is empty"},
+		{"key prefix", "storage.keyPrefix", "zot/", "zot-registry:storage.keyPrefix", "key prefix"},
+		{"issuer missing", "identity.issuer", nil, "zot-registry:identity.issuer", "is missing"},
+		{"issuer http", "identity.issuer", "http://auth.example.com/application/o/zot/", "zot-registry:identity.issuer", "must use https"},
+		{"client id empty", "identity.clientId", " ", "zot-registry:identity.clientId", "is empty"},
+		{"scopes without openid", "identity.scopes", []any{"profile"}, "zot-registry:identity.scopes", "openid"},
+		{"secret name", "secrets.oidcSecretName", "Zot OIDC", "zot-registry:secrets.oidcSecretName", "not a valid Secret name"},
+		{"secret names collide", "secrets.s3SecretName", "zot-htpasswd", "zot-registry:secrets.s3SecretName", "also htpasswdSecretName"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			set(objs, tc.path, tc.value)
+			_, err := parse(t, objs)
+			if tc.wantKey == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			var errs config.Errors
+			require.True(t, errors.As(err, &errs), "want config.Errors, got %T", err)
+			require.Contains(t, errs.Keys(), tc.wantKey, err.Error())
+			for _, e := range errs {
+				if e.Key == tc.wantKey {
+					assert.Contains(t, e.Problem+"; "+e.Fix, tc.wantMsg)
+					assert.NotEmpty(t, e.Fix, "every error says what to do")
+					assert.Contains(t, e.Error(), tc.wantKey)
+				}
+			}
+		})
+	}
+}
+
+func TestIngressRules(t *testing.T) {
+	objs := valid()
+	set(objs, "registry.ingress", obj{"enabled": true, "className": "nginx"})
+	set(objs, "registry.externalUrl", "https://registry.example.com:8443")
+	_, err := parse(t, objs)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "zot-registry:registry.externalUrl: names port 8443")
+
+	objs = valid()
+	set(objs, "registry.ingress", obj{"enabled": true, "className": "", "tlsSecretName": "Bad Name"})
+	_, err = parse(t, objs)
+	var errs config.Errors
+	require.ErrorAs(t, err, &errs)
+	assert.ElementsMatch(t, []string{"zot-registry:registry.ingress.className", "zot-registry:registry.ingress.tlsSecretName"}, errs.Keys())
+}
+
+func TestMissingObjectsAndSecretObjects(t *testing.T) {
+	objs := valid()
+	objs["storage"] = nil
+	objs["identity"] = nil
+	_, err := parse(t, objs)
+	var errs config.Errors
+	require.ErrorAs(t, err, &errs)
+	assert.Equal(t, []string{"zot-registry:storage", "zot-registry:identity"}, errs.Keys())
+
+	src := source(t, valid())
+	src.Secrets = map[string]bool{"zot-registry:registry": true}
+	_, err = config.Parse("dev", src)
+	require.ErrorAs(t, err, &errs)
+	assert.Equal(t, []string{"zot-registry:registry"}, errs.Keys())
+	assert.Contains(t, err.Error(), "stored as a secret")
+
+	// secrets has defaults for everything, so it may be left out.
+	objs = valid()
+	objs["secrets"] = nil
+	_, err = parse(t, objs)
+	require.NoError(t, err)
+}
+
+func TestAllProblemsReportedAtOnce(t *testing.T) {
+	objs := valid()
+	set(objs, "registry.externalUrl", "http://x")
+	set(objs, "registry.port", 0)
+	set(objs, "storage.bucket", "X")
+	_, err := parse(t, objs)
+	var errs config.Errors
+	require.ErrorAs(t, err, &errs)
+	assert.Len(t, errs, 3)
+	assert.True(t, strings.HasPrefix(err.Error(), "3 config problems:"))
+}

@@ -1,0 +1,176 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// decodeStrict decodes one structured config object into out (which holds the
+// defaults already) and reports unknown fields and wrong types by their full
+// key, so a typo such as externalURL never passes silently.
+func decodeStrict(c collector, raw string, out any) {
+	var generic any
+	if err := json.Unmarshal([]byte(raw), &generic); err != nil {
+		c.add("", "is not a structured object ("+err.Error()+")", "write it as a YAML mapping under config: in Pulumi.<stack>.yaml")
+		return
+	}
+	if _, ok := generic.(map[string]any); !ok {
+		c.add("", fmt.Sprintf("must be an object, got %s", jsonKind(generic)), "write it as a YAML mapping under config: in Pulumi.<stack>.yaml")
+		return
+	}
+	unknown := unknownFields("", generic, reflect.TypeOf(out).Elem())
+	for _, u := range unknown {
+		c.add(u.path, "is not a known setting", "%s", u.hint)
+	}
+	if len(unknown) > 0 {
+		return
+	}
+	if err := json.Unmarshal([]byte(raw), out); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			c.add(fieldPath(te.Field), fmt.Sprintf("must be %s, got %s", goKind(te.Type), te.Value), "fix its type in Pulumi.<stack>.yaml")
+			return
+		}
+		c.add("", err.Error(), "fix the value in Pulumi.<stack>.yaml")
+	}
+}
+
+type unknownField struct{ path, hint string }
+
+func unknownFields(prefix string, v any, t reflect.Type) []unknownField {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var out []unknownField
+	switch t.Kind() {
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil // a type error, reported by the decoder
+		}
+		fields := jsonFields(t)
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			ft, known := fields[k]
+			p := join(prefix, k)
+			if !known {
+				out = append(out, unknownField{p, suggest(k, fields)})
+				continue
+			}
+			out = append(out, unknownFields(p, m[k], ft)...)
+		}
+	case reflect.Slice:
+		if s, ok := v.([]any); ok {
+			for i, e := range s {
+				out = append(out, unknownFields(fmt.Sprintf("%s[%d]", prefix, i), e, t.Elem())...)
+			}
+		}
+	case reflect.Map:
+		if m, ok := v.(map[string]any); ok {
+			for k, e := range m {
+				out = append(out, unknownFields(join(prefix, k), e, t.Elem())...)
+			}
+		}
+	}
+	return out
+}
+
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	fields := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		fields[name] = f.Type
+	}
+	return fields
+}
+
+// suggest names the known key closest to a typo (case or one edit away).
+func suggest(k string, fields map[string]reflect.Type) string {
+	names := make([]string, 0, len(fields))
+	for n := range fields {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if strings.EqualFold(n, k) || editDistance(strings.ToLower(n), strings.ToLower(k)) <= 2 {
+			return fmt.Sprintf("did you mean %q? (known: %s)", n, strings.Join(names, ", "))
+		}
+	}
+	return "remove it; known settings here: " + strings.Join(names, ", ")
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+func join(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	return prefix + "." + k
+}
+
+// fieldPath turns the decoder's Go-side path (Registry.persistence.size) into
+// the config path (persistence.size): encoding/json reports JSON names below
+// the top-level struct.
+func fieldPath(f string) string { return f }
+
+func goKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "a whole number"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return t.String()
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "a list"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", v)
+}

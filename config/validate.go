@@ -1,0 +1,333 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+var (
+	// RFC 1123 label: namespaces, Helm release names.
+	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	// RFC 1123 subdomain: Secret names, TLS secret names.
+	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	// A Kubernetes resource quantity as used for volume sizes.
+	quantity = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$`)
+	// S3 bucket names: lowercase letters, digits, dots and hyphens,
+	// starting and ending with a letter or digit.
+	bucketChars = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
+	// An OCI reference tag.
+	imageTag = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+)
+
+var (
+	logLevels    = []string{"debug", "info", "warn", "error"}
+	serviceTypes = []string{"ClusterIP", "NodePort", "LoadBalancer"}
+	pullPolicies = []string{"IfNotPresent", "Always", "Never"}
+)
+
+func validate(cfg *Config, errs *Errors) {
+	validateRegistry(&cfg.Registry, collector{errs, FullKey(KeyRegistry)})
+	validateStorage(&cfg.Storage, collector{errs, FullKey(KeyStorage)})
+	validateIdentity(&cfg.Identity, collector{errs, FullKey(KeyIdentity)})
+	validateSecrets(&cfg.Secrets, collector{errs, FullKey(KeySecrets)})
+}
+
+func validateRegistry(r *Registry, c collector) {
+	r.URL = validateExternalURL(r.ExternalURL, c)
+	if r.URL != nil {
+		r.ExternalURL = r.URL.String()
+	}
+	if len(r.Namespace) > 63 || !dnsLabel.MatchString(r.Namespace) {
+		c.add("namespace", fmt.Sprintf("%q is not a valid namespace name", r.Namespace), "use lowercase letters, digits and '-', at most 63 characters")
+	}
+	// Helm keeps release names to 53 characters (it appends suffixes).
+	if len(r.ReleaseName) > 53 || !dnsLabel.MatchString(r.ReleaseName) {
+		c.add("releaseName", fmt.Sprintf("%q is not a valid Helm release name", r.ReleaseName), "use lowercase letters, digits and '-', at most 53 characters")
+	}
+	if u, err := url.Parse(r.Chart.Repository); err != nil || (u.Scheme != "https" && u.Scheme != "oci") || u.Host == "" {
+		c.add("chart.repository", fmt.Sprintf("%q is not an https:// or oci:// chart repository URL", r.Chart.Repository), "set it to %s or your mirror", DefaultChartRepository)
+	}
+	pinned(c, "chart.version", r.Chart.Version, "a chart version such as "+DefaultChartVersion)
+	if r.Image.Repository == "" || strings.Contains(r.Image.Repository, ":") && !strings.Contains(strings.SplitN(r.Image.Repository, "/", 2)[0], ":") {
+		c.add("image.repository", fmt.Sprintf("%q is not an image repository without tag", r.Image.Repository), "set the repository (e.g. %s) and the tag in image.tag", DefaultImageRepository)
+	}
+	if pinned(c, "image.tag", r.Image.Tag, "a zot release such as "+DefaultImageTag) && !imageTag.MatchString(r.Image.Tag) {
+		c.add("image.tag", fmt.Sprintf("%q is not a valid image tag", r.Image.Tag), "use a zot release tag such as %s", DefaultImageTag)
+	}
+	oneOf(c, "image.pullPolicy", r.Image.PullPolicy, pullPolicies)
+	if r.Port < 1 || r.Port > 65535 {
+		c.add("port", fmt.Sprintf("%d is out of range", r.Port), "use a TCP port from 1 to 65535 (default %d)", DefaultPort)
+	}
+	oneOf(c, "serviceType", r.ServiceType, serviceTypes)
+	oneOf(c, "logLevel", r.LogLevel, logLevels)
+	r.ReadDuration = timeout(c, "readTimeout", r.ReadTimeout)
+	r.WriteDuration = timeout(c, "writeTimeout", r.WriteTimeout)
+
+	if r.Persistence.Enabled {
+		if !validQuantity(r.Persistence.Size) {
+			c.add("persistence.size", fmt.Sprintf("%q is not a volume size", r.Persistence.Size), "use a Kubernetes quantity such as 10Gi")
+		}
+		if sc := r.Persistence.StorageClass; sc != "" && !dnsSubdomain.MatchString(sc) {
+			c.add("persistence.storageClass", fmt.Sprintf("%q is not a valid storage class name", sc), "use the name shown by kubectl get storageclass, or leave it empty for the default class")
+		}
+	}
+	if r.Ingress.Enabled {
+		if r.Ingress.ClassName == "" || !dnsSubdomain.MatchString(r.Ingress.ClassName) {
+			c.add("ingress.className", fmt.Sprintf("%q is not a valid ingress class name", r.Ingress.ClassName), "use the name shown by kubectl get ingressclass")
+		}
+		if s := r.Ingress.TLSSecretName; s != "" && !dnsSubdomain.MatchString(s) {
+			c.add("ingress.tlsSecretName", fmt.Sprintf("%q is not a valid Secret name", s), "use lowercase letters, digits, '-' and '.'")
+		}
+		if r.URL != nil && r.URL.Port() != "" && r.URL.Port() != "443" {
+			c.add("externalUrl", fmt.Sprintf("names port %s, but the ingress serves https on 443", r.URL.Port()), "drop the port from externalUrl, or disable the ingress and expose zot another way")
+		}
+		for k := range r.Ingress.Annotations {
+			if k == "" {
+				c.add("ingress.annotations", "has an empty annotation name", "remove it")
+			}
+		}
+	}
+	validateUpload(r.Upload, c)
+	validateAccess(r.AccessControl, c)
+}
+
+// validateExternalURL checks the URL docker login and the OpenID redirect use:
+// https, a host, nothing after it.
+func validateExternalURL(raw string, c collector) *url.URL {
+	const fix = "set it to the URL docker uses, such as https://registry.example.com"
+	if raw == "" {
+		c.add("externalUrl", "is missing", fix)
+		return nil
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || u.Scheme == "":
+		c.add("externalUrl", fmt.Sprintf("%q is not an absolute URL", raw), fix)
+		return nil
+	case u.Scheme != "https":
+		c.add("externalUrl", fmt.Sprintf("%q must use https (docker and OpenID need TLS)", raw), fix)
+		return nil
+	case u.User != nil:
+		c.add("externalUrl", fmt.Sprintf("%q must not carry credentials", raw), fix)
+		return nil
+	case u.Path != "" && u.Path != "/":
+		c.add("externalUrl", fmt.Sprintf("%q has a path; zot serves the registry API at the host root", raw), fix)
+		return nil
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
+		c.add("externalUrl", fmt.Sprintf("%q has a query or fragment, which would end up in the OpenID redirect URI", raw), fix)
+		return nil
+	}
+	if p := u.Port(); p != "" {
+		var n int
+		if _, err := fmt.Sscanf(p, "%d", &n); err != nil || n < 1 || n > 65535 {
+			c.add("externalUrl", fmt.Sprintf("%q has an invalid port", raw), fix)
+			return nil
+		}
+	}
+	u.Path = "" // one spelling: no trailing slash
+	u.Host = strings.ToLower(u.Host)
+	return u
+}
+
+// pinned rejects empty and moving versions; it says whether the value passed.
+func pinned(c collector, field, v, example string) bool {
+	switch {
+	case strings.TrimSpace(v) == "":
+		c.add(field, "is empty", "pin %s", example)
+		return false
+	case strings.EqualFold(v, "latest"):
+		c.add(field, `is "latest", which moves under a running stack`, "pin %s", example)
+		return false
+	}
+	return true
+}
+
+func oneOf(c collector, field, v string, allowed []string) {
+	for _, a := range allowed {
+		if v == a {
+			return
+		}
+	}
+	c.add(field, fmt.Sprintf("%q is not allowed", v), "use one of: %s", strings.Join(allowed, ", "))
+}
+
+func timeout(c collector, field, v string) time.Duration {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		c.add(field, fmt.Sprintf("%q is not a duration", v), "use a Go duration such as 1h or 30m")
+		return 0
+	}
+	if d < MinTimeout {
+		c.add(field, fmt.Sprintf("%s is below 1m and would cut off large layer uploads", v), "use at least 1m (default %s)", DefaultTimeout)
+	}
+	return d
+}
+
+func validQuantity(s string) bool {
+	m := quantity.FindStringSubmatch(s)
+	return m != nil && strings.Trim(m[1], "0.") != ""
+}
+
+func validateUpload(u Upload, c collector) {
+	if u.ChunkSize < MinChunkSize || u.ChunkSize > MaxChunkSize {
+		c.add("upload.chunkSize", fmt.Sprintf("%d bytes is outside S3's multipart part limits", u.ChunkSize), "use %d to %d bytes (default %d, 64 MiB)", MinChunkSize, MaxChunkSize, DefaultChunkSize)
+	}
+	if v := u.MultipartCopyChunkSize; v != 0 && (v < MinChunkSize || v > MaxChunkSize) {
+		c.add("upload.multipartCopyChunkSize", fmt.Sprintf("%d bytes is outside S3's multipart part limits", v), "use %d to %d bytes, or 0 for zot's default", MinChunkSize, MaxChunkSize)
+	}
+	if v := u.MultipartCopyMaxConcurrency; v < 0 || v > 1000 {
+		c.add("upload.multipartCopyMaxConcurrency", fmt.Sprintf("%d is out of range", v), "use 1 to 1000, or 0 for zot's default")
+	}
+	if v := u.MultipartCopyThresholdSize; v < 0 || v > MaxChunkSize {
+		c.add("upload.multipartCopyThresholdSize", fmt.Sprintf("%d bytes is out of range", v), "use 0 (zot's default) to %d bytes", MaxChunkSize)
+	}
+}
+
+func validateAccess(a AccessControl, c collector) {
+	lists := []struct {
+		field string
+		names []string
+	}{
+		{"accessControl.adminUsers", a.AdminUsers},
+		{"accessControl.adminGroups", a.AdminGroups},
+		{"accessControl.readerUsers", a.ReaderUsers},
+		{"accessControl.readerGroups", a.ReaderGroups},
+	}
+	for _, l := range lists {
+		seen := map[string]bool{}
+		for i, n := range l.names {
+			field := fmt.Sprintf("%s[%d]", l.field, i)
+			switch {
+			case strings.TrimSpace(n) == "":
+				c.add(field, "is empty", "remove it or name a user or group")
+			case strings.TrimSpace(n) != n:
+				c.add(field, fmt.Sprintf("%q has leading or trailing spaces, which never match a login", n), "remove the spaces")
+			case seen[n]:
+				c.add(field, fmt.Sprintf("%q is listed twice", n), "remove the duplicate")
+			}
+			seen[n] = true
+		}
+	}
+	if len(a.AdminUsers)+len(a.AdminGroups) == 0 {
+		c.add("accessControl", "names no admin user or group, so nobody could push", "add accessControl.adminUsers (htpasswd users, e.g. a CI user) or accessControl.adminGroups (OpenID groups)")
+	}
+}
+
+func validateStorage(s *Storage, c collector) {
+	if msg := bucketNameProblem(s.Bucket); msg != "" {
+		c.add("bucket", msg, "use 3-63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit")
+	}
+	if s.Region == "" {
+		c.add("region", "is empty", "set the bucket's region (S3-compatible stores usually accept %s)", DefaultRegion)
+	}
+	if s.KeyPrefix != "" && (!strings.HasPrefix(s.KeyPrefix, "/") || strings.HasSuffix(s.KeyPrefix, "/") || strings.Contains(s.KeyPrefix, "//")) {
+		c.add("keyPrefix", fmt.Sprintf("%q is not a key prefix like /zot", s.KeyPrefix), "start it with '/', without a trailing '/', or leave it empty for the bucket root")
+	}
+	// The endpoint is the one source of zot's regionendpoint and secure.
+	s.Secure = true
+	if s.Endpoint == "" {
+		if s.ForcePathStyle == nil {
+			s.ForcePathStyle = ptr(false)
+		}
+		return
+	}
+	u, err := url.Parse(s.Endpoint)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		c.add("endpoint", fmt.Sprintf("%q is not an http:// or https:// URL", s.Endpoint), "set the S3 endpoint such as https://s3.example.com, or leave it empty for AWS S3")
+		return
+	case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "":
+		c.add("endpoint", fmt.Sprintf("%q has a path or query; S3 clients add the bucket themselves", s.Endpoint), "use only scheme, host and port, such as https://s3.example.com:9000")
+		return
+	}
+	s.Secure = u.Scheme == "https"
+	s.RegionEndpoint = u.Scheme + "://" + u.Host
+	if s.ForcePathStyle == nil {
+		// MinIO, RustFS, Ceph RGW and Garage serve path-style addressing.
+		s.ForcePathStyle = ptr(true)
+	}
+	if s.SkipVerify && !s.Secure {
+		c.add("skipVerify", "is set, but the endpoint uses http, so there is no certificate to skip", "remove skipVerify or use an https endpoint")
+	}
+}
+
+// bucketNameProblem returns what breaks S3's bucket naming rules, or "".
+func bucketNameProblem(b string) string {
+	switch {
+	case b == "":
+		return "is missing"
+	case len(b) < 3 || len(b) > 63:
+		return fmt.Sprintf("%q is %d characters long; S3 allows 3 to 63", b, len(b))
+	case strings.ContainsAny(b, "_ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
+		return fmt.Sprintf("%q has uppercase letters or '_'", b)
+	case !bucketChars.MatchString(b):
+		return fmt.Sprintf("%q has characters S3 does not allow, or does not start and end with a letter or digit", b)
+	case strings.Contains(b, ".."):
+		return fmt.Sprintf("%q has two adjacent dots", b)
+	case net.ParseIP(b) != nil:
+		return fmt.Sprintf("%q looks like an IP address", b)
+	case strings.HasPrefix(b, "xn--"):
+		return fmt.Sprintf("%q starts with the reserved prefix xn--", b)
+	case strings.HasSuffix(b, "-s3alias") || strings.HasSuffix(b, "--ol-s3"):
+		return fmt.Sprintf("%q ends with a suffix S3 reserves", b)
+	}
+	return ""
+}
+
+func validateIdentity(id *Identity, c collector) {
+	const fix = "set it to the provider's issuer, e.g. https://auth.example.com/application/o/zot/"
+	switch u, err := url.Parse(id.Issuer); {
+	case id.Issuer == "":
+		c.add("issuer", "is missing", fix)
+	case err != nil || u.Host == "":
+		c.add("issuer", fmt.Sprintf("%q is not an absolute URL", id.Issuer), fix)
+	case u.Scheme != "https":
+		c.add("issuer", fmt.Sprintf("%q must use https; zot fetches its discovery document at start-up", id.Issuer), fix)
+	case u.RawQuery != "" || u.Fragment != "":
+		c.add("issuer", fmt.Sprintf("%q has a query or fragment", id.Issuer), fix)
+	}
+	if strings.TrimSpace(id.ClientID) == "" {
+		c.add("clientId", "is empty", "set the OAuth2 client id registered at the provider (the credentials file must hold the same)")
+	}
+	if strings.TrimSpace(id.Label) == "" {
+		c.add("label", "is empty", "name the login button, e.g. %q", DefaultOIDCLabel)
+	}
+	if id.Scopes == nil {
+		id.Scopes = append([]string(nil), DefaultScopes...)
+	}
+	hasOpenID := false
+	for i, s := range id.Scopes {
+		if strings.TrimSpace(s) == "" || strings.ContainsAny(s, " \t") {
+			c.add(fmt.Sprintf("scopes[%d]", i), fmt.Sprintf("%q is not a scope", s), "use one word per entry")
+		}
+		hasOpenID = hasOpenID || s == "openid"
+	}
+	if !hasOpenID {
+		c.add("scopes", `does not include "openid", so the provider returns no ID token`, "add openid (default: %s)", strings.Join(DefaultScopes, " "))
+	}
+}
+
+func validateSecrets(s *Secrets, c collector) {
+	names := []struct{ field, v string }{
+		{"oidcSecretName", s.OIDCSecretName},
+		{"htpasswdSecretName", s.HtpasswdSecretName},
+		{"s3SecretName", s.S3SecretName},
+	}
+	seen := map[string]string{}
+	for _, n := range names {
+		if len(n.v) > 253 || !dnsSubdomain.MatchString(n.v) {
+			c.add(n.field, fmt.Sprintf("%q is not a valid Secret name", n.v), "use lowercase letters, digits, '-' and '.'")
+			continue
+		}
+		if other, dup := seen[n.v]; dup {
+			c.add(n.field, fmt.Sprintf("%q is also %s; each Secret is mounted on its own folder", n.v, other), "give each Secret its own name")
+		}
+		seen[n.v] = n.field
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
