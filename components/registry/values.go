@@ -1,0 +1,198 @@
+package registry
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/zot-registry/zot-registry/components/registry/layout"
+	"github.com/zot-registry/zot-registry/config"
+)
+
+// ChartName is the chart in the project-zot repository.
+const ChartName = "zot"
+
+// The chart's values, as typed structs: only what this program sets.
+type chartValues struct {
+	FullnameOverride string            `json:"fullnameOverride"`
+	Image            imageValues       `json:"image"`
+	Service          serviceValues     `json:"service"`
+	Ingress          ingressValues     `json:"ingress"`
+	MountConfig      bool              `json:"mountConfig"`
+	ConfigFiles      map[string]string `json:"configFiles"`
+	MountSecret      bool              `json:"mountSecret"`
+	ExternalSecrets  []secretMount     `json:"externalSecrets"`
+	Env              []envVar          `json:"env"`
+	Persistence      bool              `json:"persistence"`
+	PVC              *pvcValues        `json:"pvc,omitempty"`
+	Strategy         strategy          `json:"strategy"`
+}
+
+type imageValues struct {
+	Repository string `json:"repository"`
+	Tag        string `json:"tag"`
+	PullPolicy string `json:"pullPolicy"`
+}
+
+type serviceValues struct {
+	Type string `json:"type"`
+	Port int    `json:"port"`
+}
+
+type ingressValues struct {
+	Enabled     bool              `json:"enabled"`
+	ClassName   string            `json:"className,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	PathType    string            `json:"pathtype,omitempty"`
+	Hosts       []ingressHost     `json:"hosts,omitempty"`
+	TLS         []ingressTLS      `json:"tls,omitempty"`
+}
+
+type ingressHost struct {
+	Host  string        `json:"host"`
+	Paths []ingressPath `json:"paths"`
+}
+
+type ingressPath struct {
+	Path string `json:"path"`
+}
+
+type ingressTLS struct {
+	SecretName string   `json:"secretName"`
+	Hosts      []string `json:"hosts"`
+}
+
+type secretMount struct {
+	SecretName string `json:"secretName"`
+	MountPath  string `json:"mountPath"`
+}
+
+type envVar struct {
+	Name      string    `json:"name"`
+	ValueFrom valueFrom `json:"valueFrom"`
+}
+
+type valueFrom struct {
+	SecretKeyRef secretKeyRef `json:"secretKeyRef"`
+}
+
+type secretKeyRef struct {
+	Name string `json:"name"`
+	Key  string `json:"key"`
+}
+
+type pvcValues struct {
+	Create           bool     `json:"create"`
+	AccessModes      []string `json:"accessModes"`
+	Storage          string   `json:"storage"`
+	StorageClassName *string  `json:"storageClassName"`
+}
+
+type strategy struct {
+	Type string `json:"type"`
+}
+
+// SecretNames are the Kubernetes Secrets zot mounts or reads; their keys are
+// the layout package's constants.
+type SecretNames struct {
+	OIDC     string
+	Htpasswd string
+	S3       string
+}
+
+// Ingress annotations for ingress-nginx: no body limit (layers are large) and
+// proxy timeouts as long as zot's own.
+const (
+	annotationBodySize     = "nginx.ingress.kubernetes.io/proxy-body-size"
+	annotationReadTimeout  = "nginx.ingress.kubernetes.io/proxy-read-timeout"
+	annotationSendTimeout  = "nginx.ingress.kubernetes.io/proxy-send-timeout"
+	annotationBuffering    = "nginx.ingress.kubernetes.io/proxy-request-buffering"
+	nginxClass             = "nginx"
+	strategyRecreate       = "Recreate"
+	strategyRollingUpdate  = "RollingUpdate"
+	accessModeReadWriteOne = "ReadWriteOnce"
+)
+
+// BuildValues returns the chart's values for the registry settings, the
+// rendered config.json and the Secret names. It is pure: no Pulumi types.
+func BuildValues(r config.Registry, configJSON string, secrets SecretNames) map[string]any {
+	v := chartValues{
+		// The Service and Deployment are named after the release, so
+		// serviceName is known without reading the cluster.
+		FullnameOverride: r.ReleaseName,
+		Image:            imageValues{Repository: r.Image.Repository, Tag: r.Image.Tag, PullPolicy: r.Image.PullPolicy},
+		Service:          serviceValues{Type: r.ServiceType, Port: r.Port},
+		Ingress:          ingress(r),
+		MountConfig:      true,
+		ConfigFiles:      map[string]string{layout.ConfigFile: configJSON},
+		// The chart's own secretFiles hold a sample admin:admin htpasswd;
+		// ours comes from a Secret we name, never from values.
+		MountSecret: false,
+		ExternalSecrets: []secretMount{
+			{SecretName: secrets.Htpasswd, MountPath: layout.HtpasswdMountDir},
+			{SecretName: secrets.OIDC, MountPath: layout.OIDCMountDir},
+		},
+		Env: []envVar{
+			secretEnv(layout.EnvAccessKeyID, secrets.S3, layout.S3AccessKeyIDKey),
+			secretEnv(layout.EnvSecretAccessKey, secrets.S3, layout.S3SecretAccessKeyKey),
+		},
+		Persistence: r.Persistence.Enabled,
+		Strategy:    strategy{Type: strategyRollingUpdate},
+	}
+	if r.Persistence.Enabled {
+		var class *string
+		if r.Persistence.StorageClass != "" {
+			class = &r.Persistence.StorageClass
+		}
+		v.PVC = &pvcValues{Create: true, AccessModes: []string{accessModeReadWriteOne}, Storage: r.Persistence.Size, StorageClassName: class}
+		// A ReadWriteOnce volume stays attached to the old pod, so a rolling
+		// update's new pod never starts: replace the pod instead.
+		v.Strategy = strategy{Type: strategyRecreate}
+	}
+	return toMap(v)
+}
+
+func ingress(r config.Registry) ingressValues {
+	if !r.Ingress.Enabled || r.URL == nil {
+		return ingressValues{Enabled: false}
+	}
+	host := r.URL.Hostname() // from externalUrl: never typed twice
+	annotations := map[string]string{}
+	if r.Ingress.ClassName == nginxClass {
+		seconds := strconv.Itoa(int(max(r.ReadDuration, r.WriteDuration).Seconds()))
+		annotations[annotationBodySize] = "0"
+		annotations[annotationReadTimeout] = seconds
+		annotations[annotationSendTimeout] = seconds
+		annotations[annotationBuffering] = "off"
+	}
+	for k, val := range r.Ingress.Annotations {
+		annotations[k] = val // the user's word wins
+	}
+	in := ingressValues{
+		Enabled:     true,
+		ClassName:   r.Ingress.ClassName,
+		Annotations: annotations,
+		PathType:    "Prefix",
+		Hosts:       []ingressHost{{Host: host, Paths: []ingressPath{{Path: "/"}}}},
+	}
+	if r.Ingress.TLSSecretName != "" {
+		in.TLS = []ingressTLS{{SecretName: r.Ingress.TLSSecretName, Hosts: []string{host}}}
+	}
+	return in
+}
+
+func secretEnv(name, secret, key string) envVar {
+	return envVar{Name: name, ValueFrom: valueFrom{SecretKeyRef: secretKeyRef{Name: secret, Key: key}}}
+}
+
+// toMap turns typed values into the generic map Helm and Pulumi take.
+func toMap(v any) map[string]any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only strings, numbers, bools, slices and maps: cannot fail
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		panic(err)
+	}
+	return m
+}

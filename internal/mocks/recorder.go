@@ -1,0 +1,215 @@
+// Package mocks records what a Pulumi program registers when it runs under
+// pulumi.RunWithMocks: every resource with its type, name, parent, inputs
+// (secrets still marked) and options. The offline render and the tests share it.
+package mocks
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Resource is one registered resource.
+type Resource struct {
+	URN       string
+	Type      string
+	Name      string
+	Custom    bool // false for component resources
+	Parent    string
+	Inputs    resource.PropertyMap
+	Provider  string
+	DependsOn []string
+
+	Protect        bool
+	RetainOnDelete bool
+}
+
+// CallFunc answers an invoke (a data-source lookup) with its result.
+type CallFunc func(args pulumi.MockCallArgs) (resource.PropertyMap, error)
+
+// Recorder implements pulumi.MockResourceMonitor.
+type Recorder struct {
+	Project, Stack string
+	// Calls answers invokes by token; an unknown token is an error, so a
+	// lookup nobody planned for fails the render instead of returning nothing.
+	Calls map[string]CallFunc
+
+	mu        sync.Mutex
+	resources []Resource
+}
+
+// New returns a Recorder for a project and stack.
+func New(project, stack string) *Recorder {
+	return &Recorder{Project: project, Stack: stack, Calls: map[string]CallFunc{}}
+}
+
+// Option runs a program under this recorder: pass it to pulumi.RunErr.
+func (r *Recorder) Option() pulumi.RunOption {
+	return pulumi.WithMocks(r.Project, r.Stack, r)
+}
+
+// NewResource records the resource and echoes its inputs as its state, with
+// an ID derived from its name, as a freshly created resource would have.
+func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	rec := Resource{
+		Type:     args.TypeToken,
+		Name:     args.Name,
+		Custom:   args.Custom,
+		Inputs:   args.Inputs,
+		Provider: args.Provider,
+	}
+	if rpc := args.RegisterRPC; rpc != nil {
+		rec.Parent = rpc.GetParent()
+		rec.DependsOn = rpc.GetDependencies()
+		rec.Protect = rpc.GetProtect()
+		rec.RetainOnDelete = rpc.GetRetainOnDelete()
+	}
+	rec.URN = r.urn(rec.Parent, rec.Type, rec.Name)
+	r.mu.Lock()
+	r.resources = append(r.resources, rec)
+	r.mu.Unlock()
+	id := ""
+	if args.Custom {
+		id = args.Name + "-id"
+	}
+	return id, args.Inputs, nil
+}
+
+// Call answers an invoke from Calls.
+func (r *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	if f, ok := r.Calls[args.Token]; ok {
+		return f(args)
+	}
+	return nil, fmt.Errorf("mocks: no answer for invoke %s", args.Token)
+}
+
+// urn is the URN the mock monitor gives the resource (same formula).
+func (r *Recorder) urn(parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(r.Stack), tokens.PackageName(r.Project), parentType, tokens.Type(typ), name))
+}
+
+// Resources returns what was registered, sorted by URN for stable output.
+func (r *Recorder) Resources() []Resource {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := append([]Resource(nil), r.resources...)
+	sort.Slice(out, func(i, j int) bool { return out[i].URN < out[j].URN })
+	return out
+}
+
+// ByType returns the resources of one type token.
+func (r *Recorder) ByType(typ string) []Resource {
+	var out []Resource
+	for _, res := range r.Resources() {
+		if res.Type == typ {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// Find returns the one resource with this type and name.
+func (r *Recorder) Find(typ, name string) (Resource, bool) {
+	for _, res := range r.ByType(typ) {
+		if res.Name == name {
+			return res, true
+		}
+	}
+	return Resource{}, false
+}
+
+// ParentOf returns the resource whose URN is res.Parent.
+func (r *Recorder) ParentOf(res Resource) (Resource, bool) {
+	for _, p := range r.Resources() {
+		if p.URN == res.Parent {
+			return p, true
+		}
+	}
+	return Resource{}, false
+}
+
+// SecretMarker stands for a secret value in everything Plain returns.
+const SecretMarker = "[secret]"
+
+// UnknownMarker stands for a value only known after deployment.
+const UnknownMarker = "[unknown until deployed]"
+
+// Plain turns property values into plain Go values (maps, slices, strings,
+// float64, bools), replacing every secret with SecretMarker.
+func Plain(v resource.PropertyValue) any {
+	switch {
+	case v.IsSecret():
+		return SecretMarker
+	case v.IsComputed() || (v.IsOutput() && !v.OutputValue().Known):
+		return UnknownMarker
+	case v.IsOutput():
+		if v.OutputValue().Secret {
+			return SecretMarker
+		}
+		return Plain(v.OutputValue().Element)
+	case v.IsNull():
+		return nil
+	case v.IsString():
+		return v.StringValue()
+	case v.IsNumber():
+		return v.NumberValue()
+	case v.IsBool():
+		return v.BoolValue()
+	case v.IsArray():
+		arr := v.ArrayValue()
+		out := make([]any, len(arr))
+		for i, e := range arr {
+			out[i] = Plain(e)
+		}
+		return out
+	case v.IsObject():
+		return PlainMap(v.ObjectValue())
+	case v.IsResourceReference():
+		return string(v.ResourceReferenceValue().URN)
+	case v.IsAsset():
+		return "[asset]"
+	case v.IsArchive():
+		return "[archive]"
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// PlainMap is Plain for a whole property map.
+func PlainMap(m resource.PropertyMap) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[string(k)] = Plain(v)
+	}
+	return out
+}
+
+// HasSecret reports whether any value inside v is a secret.
+func HasSecret(v resource.PropertyValue) bool {
+	switch {
+	case v.IsSecret():
+		return true
+	case v.IsOutput():
+		return v.OutputValue().Secret || HasSecret(v.OutputValue().Element)
+	case v.IsArray():
+		for _, e := range v.ArrayValue() {
+			if HasSecret(e) {
+				return true
+			}
+		}
+	case v.IsObject():
+		for _, e := range v.ObjectValue() {
+			if HasSecret(e) {
+				return true
+			}
+		}
+	}
+	return false
+}

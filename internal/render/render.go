@@ -1,0 +1,296 @@
+// Package render evaluates the program for one stack under Pulumi mocks (no
+// cluster, no cloud credentials) and writes what it would deploy: one YAML
+// file per resource, zot's config.json and the Helm values, the stack outputs.
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
+
+	"github.com/zot-registry/zot-registry/components/registry"
+	"github.com/zot-registry/zot-registry/components/registry/layout"
+	"github.com/zot-registry/zot-registry/internal/mocks"
+	"github.com/zot-registry/zot-registry/program"
+)
+
+// SecretMarker replaces every secret value in the render.
+const SecretMarker = mocks.SecretMarker
+
+// ReleaseType is the Helm release resource's type token.
+const ReleaseType = "kubernetes:helm.sh/v3:Release"
+
+// Result is one evaluated stack.
+type Result struct {
+	Stack      string
+	Recorder   *mocks.Recorder
+	Outputs    map[string]any // secrets as SecretMarker
+	ConfigJSON string         // exactly what zot reads
+	Values     map[string]any // the Helm values
+}
+
+// Evaluate runs the program for stack, with the config files in dir.
+func Evaluate(dir, stack string) (*Result, error) {
+	sc, err := LoadStackConfig(dir, stack)
+	if err != nil {
+		return nil, err
+	}
+	return EvaluateConfig(sc)
+}
+
+// EvaluateConfig runs the program with an already loaded stack config.
+func EvaluateConfig(sc *StackConfig) (*Result, error) {
+	rec := mocks.New(sc.Project, sc.Stack)
+	res := &Result{Stack: sc.Stack, Recorder: rec}
+
+	var (
+		mu       sync.Mutex
+		captured = map[string]any{}
+		named    map[string]pulumi.StringOutput
+		resolved = make(chan struct{})
+	)
+	run := func(ctx *pulumi.Context) error {
+		out, err := program.Apply(ctx)
+		if err != nil {
+			close(resolved)
+			return err
+		}
+		named = out.Map()
+		names := make([]string, 0, len(named))
+		inputs := make([]any, 0, len(named))
+		for name, o := range named {
+			names = append(names, name)
+			inputs = append(inputs, o)
+		}
+		pulumi.All(inputs...).ApplyT(func(vals []any) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for i, v := range vals {
+				captured[names[i]] = v
+			}
+			close(resolved)
+			return nil
+		})
+		return nil
+	}
+	err := pulumi.RunErr(run, rec.Option(), func(info *pulumi.RunInfo) {
+		info.Config = sc.Values
+		info.ConfigSecretKeys = sc.SecretKeys()
+	})
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-resolved:
+	case <-time.After(30 * time.Second):
+		return nil, errors.New("render: stack outputs did not resolve")
+	}
+	mu.Lock()
+	res.Outputs = map[string]any{}
+	for name, v := range captured {
+		// Resolved by now, so IsSecret does not wait.
+		if pulumi.IsSecret(named[name]) {
+			v = SecretMarker
+		}
+		res.Outputs[name] = v
+	}
+	mu.Unlock()
+
+	if err := res.extractRelease(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// extractRelease finds the zot Helm release and takes config.json and the
+// values from its inputs: the bytes Helm will get.
+func (r *Result) extractRelease() error {
+	var found []mocks.Resource
+	for _, rel := range r.Recorder.ByType(ReleaseType) {
+		if p, ok := r.Recorder.ParentOf(rel); ok && p.Type == registry.Type {
+			found = append(found, rel)
+		}
+	}
+	if len(found) != 1 {
+		return fmt.Errorf("render: want one zot Helm release, found %d", len(found))
+	}
+	values := found[0].Inputs["values"]
+	if mocks.HasSecret(values) {
+		return errors.New("render: the Helm values hold a secret; secrets must reach zot through mounted Secrets, never through values")
+	}
+	plain, ok := mocks.Plain(values).(map[string]any)
+	if !ok {
+		return errors.New("render: the Helm release has no values")
+	}
+	files, _ := plain["configFiles"].(map[string]any)
+	js, ok := files[layout.ConfigFile].(string)
+	if !ok {
+		return fmt.Errorf("render: the Helm values have no configFiles.%s", layout.ConfigFile)
+	}
+	r.Values, r.ConfigJSON = plain, js
+	return nil
+}
+
+// Well-known files in a render folder.
+const (
+	IndexFile   = "index.yaml"
+	ConfigFile  = "zot/config.json"
+	ValuesFile  = "zot/values.yaml"
+	OutputsFile = "outputs.yaml"
+)
+
+// Write writes the render into dir and returns the files, relative to dir.
+// dir must be empty, missing, or an earlier render (it is replaced).
+func (r *Result) Write(dir string) ([]string, error) {
+	if err := prepare(dir); err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{
+		ConfigFile: []byte(r.ConfigJSON),
+	}
+	var err error
+	if files[ValuesFile], err = marshalYAML(r.Values); err != nil {
+		return nil, err
+	}
+	if files[OutputsFile], err = marshalYAML(r.Outputs); err != nil {
+		return nil, err
+	}
+	type entry struct {
+		URN    string `yaml:"urn"`
+		Type   string `yaml:"type"`
+		Name   string `yaml:"name"`
+		Parent string `yaml:"parent,omitempty"`
+		File   string `yaml:"file,omitempty"`
+	}
+	var index []entry
+	for _, res := range r.Recorder.Resources() {
+		e := entry{URN: res.URN, Type: res.Type, Name: res.Name, Parent: res.Parent}
+		if res.Custom {
+			e.File = r.resourceFile(res)
+			if _, dup := files[e.File]; dup {
+				return nil, fmt.Errorf("render: two resources would be written to %s", e.File)
+			}
+			if files[e.File], err = marshalYAML(resourceDoc(res)); err != nil {
+				return nil, err
+			}
+		}
+		index = append(index, e)
+	}
+	if files[IndexFile], err = marshalYAML(map[string]any{"stack": r.Stack, "resources": index}); err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(files))
+	for name, body := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, body, 0o644); err != nil {
+			return nil, err
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// resourceFile is <component module>/<kind>-<name>.yaml: the resources a
+// component owns sit together (registry/, later storage/, identity/, secrets/).
+func (r *Result) resourceFile(res mocks.Resource) string {
+	group := "stack"
+	for p, ok := r.Recorder.ParentOf(res); ok; p, ok = r.Recorder.ParentOf(p) {
+		if parts := strings.Split(p.Type, ":"); len(parts) == 3 && parts[0] == "zot-registry" {
+			group = parts[1]
+			break
+		}
+	}
+	parts := strings.Split(res.Type, ":")
+	kind := strings.ToLower(parts[len(parts)-1])
+	return group + "/" + kind + "-" + sanitize(res.Name) + ".yaml"
+}
+
+func resourceDoc(res mocks.Resource) map[string]any {
+	doc := map[string]any{
+		"type":   res.Type,
+		"name":   res.Name,
+		"inputs": mocks.PlainMap(res.Inputs),
+	}
+	opts := map[string]any{}
+	if res.Protect {
+		opts["protect"] = true
+	}
+	if res.RetainOnDelete {
+		opts["retainOnDelete"] = true
+	}
+	if len(res.DependsOn) > 0 {
+		deps := append([]string(nil), res.DependsOn...)
+		sort.Strings(deps)
+		opts["dependsOn"] = deps
+	}
+	if len(opts) > 0 {
+		doc["options"] = opts
+	}
+	return doc
+}
+
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r == ' ' {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// prepare empties dir if it holds an earlier render, and refuses a folder
+// with other content: the render never deletes what it did not write.
+func prepare(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return os.MkdirAll(dir, 0o755)
+	}
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, IndexFile)); err != nil {
+		return fmt.Errorf("render: %s is not empty and holds no earlier render (%s); choose another -out folder", dir, IndexFile)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Summary is the one-line report the command prints.
+func (r *Result) Summary(dir string, files []string) string {
+	return fmt.Sprintf("rendered stack %s: %d resources, %d files in %s (%s, %s, %s)",
+		r.Stack, len(r.Recorder.Resources()), len(files), dir, ConfigFile, ValuesFile, OutputsFile)
+}
+
+// marshalYAML writes YAML with two-space indents, as people write it.
+func marshalYAML(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
