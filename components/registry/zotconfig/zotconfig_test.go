@@ -1,0 +1,122 @@
+package zotconfig_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
+)
+
+func params() zotconfig.Params {
+	return zotconfig.Params{
+		ExternalURL:  "https://registry.example.com",
+		LogLevel:     "info",
+		ReadTimeout:  time.Hour,
+		WriteTimeout: 90 * time.Minute,
+		Storage: zotconfig.Storage{
+			Bucket: "zot", Region: "us-east-1", Secure: true,
+			ChunkSize: 67108864, MultipartCopyChunkSize: 33554432,
+			MultipartCopyMaxConcurrency: 10, MultipartCopyThresholdSize: 33554432,
+		},
+		OIDC:   zotconfig.OIDC{Issuer: "https://auth.example.com/application/o/zot/", Label: "SSO", Scopes: []string{"openid"}},
+		Access: zotconfig.Access{AdminUsers: []string{"ci"}},
+	}
+}
+
+// generic marshals and re-reads the config as zot's loader sees JSON.
+func generic(t *testing.T, p zotconfig.Params) map[string]any {
+	t.Helper()
+	js, err := zotconfig.Marshal(zotconfig.Build(p))
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(js), &m))
+	return m
+}
+
+func driver(m map[string]any) map[string]any {
+	return m["storage"].(map[string]any)["storageDriver"].(map[string]any)
+}
+
+// zot reads a JSON number such as 67108864 as "6" and refuses to start:
+// the tuning options must be JSON strings.
+func TestTuningOptionsAreJSONStrings(t *testing.T) {
+	d := driver(generic(t, params()))
+	for key, want := range map[string]string{
+		"chunksize":                   "67108864",
+		"multipartcopychunksize":      "33554432",
+		"multipartcopymaxconcurrency": "10",
+		"multipartcopythresholdsize":  "33554432",
+	} {
+		assert.IsType(t, "", d[key], key)
+		assert.Equal(t, want, d[key], key)
+	}
+
+	p := params()
+	p.Storage = zotconfig.Storage{Bucket: "zot", Region: "us-east-1"}
+	d = driver(generic(t, p))
+	for _, key := range []string{"chunksize", "multipartcopychunksize", "multipartcopymaxconcurrency", "multipartcopythresholdsize", "regionendpoint", "rootdirectory"} {
+		assert.NotContains(t, d, key, "unset options are left to zot's defaults")
+	}
+}
+
+func TestWalkthroughFailureModesAreImpossible(t *testing.T) {
+	m := generic(t, params())
+	http := m["http"].(map[string]any)
+	assert.Equal(t, []any{"docker2s2"}, http["compat"], "without docker2s2 docker's manifest push gets 415")
+	assert.Equal(t, "https://registry.example.com", http["externalUrl"])
+	assert.Equal(t, "5000", http["port"], "the chart's containerPort")
+	assert.Equal(t, "1h0m0s", http["readTimeout"])
+	assert.Equal(t, "1h30m0s", http["writeTimeout"])
+	st := m["storage"].(map[string]any)
+	assert.Equal(t, false, st["dedupe"])
+	assert.Equal(t, "/var/lib/registry", st["rootDirectory"], "local BoltDB folder, not the S3 prefix")
+	assert.Equal(t, "s3", driver(m)["name"])
+	providers := http["auth"].(map[string]any)["openid"].(map[string]any)["providers"].(map[string]any)
+	require.Contains(t, providers, "oidc", "the generic OpenID provider key")
+	assert.Len(t, providers, 1)
+	assert.Equal(t, "/secrets/oidc/oidc-credentials.json", providers["oidc"].(map[string]any)["credentialsFile"])
+	ext := m["extensions"].(map[string]any)
+	assert.Equal(t, map[string]any{"enable": true}, ext["search"])
+	assert.Equal(t, map[string]any{"enable": true}, ext["ui"])
+}
+
+func TestAccessControl(t *testing.T) {
+	cases := []struct {
+		name          string
+		access        zotconfig.Access
+		wantPolicies  []any
+		wantAnonymous []any
+	}{
+		{"admins only", zotconfig.Access{AdminGroups: []string{"admins"}}, []any{}, []any{}},
+		{"readers", zotconfig.Access{AdminUsers: []string{"ci"}, ReaderGroups: []string{"devs"}, ReaderUsers: []string{"bot"}},
+			[]any{map[string]any{"users": []any{"bot"}, "groups": []any{"devs"}, "actions": []any{"read"}}}, []any{}},
+		{"anonymous read", zotconfig.Access{AdminUsers: []string{"ci"}, AnonymousRead: true}, []any{}, []any{"read"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := params()
+			p.Access = tc.access
+			ac := generic(t, p)["http"].(map[string]any)["accessControl"].(map[string]any)
+			all := ac["repositories"].(map[string]any)["**"].(map[string]any)
+			assert.Equal(t, tc.wantPolicies, all["policies"])
+			assert.Equal(t, []any{}, all["defaultPolicy"], "an authenticated stranger gets nothing")
+			assert.Equal(t, tc.wantAnonymous, all["anonymousPolicy"])
+			admin := ac["adminPolicy"].(map[string]any)
+			assert.Equal(t, []any{"read", "create", "update", "delete"}, admin["actions"])
+		})
+	}
+}
+
+func TestBuildIsDeterministic(t *testing.T) {
+	a, err := zotconfig.Marshal(zotconfig.Build(params()))
+	require.NoError(t, err)
+	for range 20 {
+		b, err := zotconfig.Marshal(zotconfig.Build(params()))
+		require.NoError(t, err)
+		require.Equal(t, a, b)
+	}
+}

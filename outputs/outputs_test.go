@@ -1,0 +1,85 @@
+package outputs_test
+
+import (
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zot-registry/zot-registry/outputs"
+)
+
+func TestNamesMatchMap(t *testing.T) {
+	var s outputs.Stack
+	keys := make([]string, 0)
+	for k := range s.Map() {
+		keys = append(keys, k)
+	}
+	names := append([]string(nil), outputs.Names...)
+	sort.Strings(keys)
+	sort.Strings(names)
+	assert.Equal(t, names, keys)
+}
+
+// stackRefMock answers the StackReference with another stack's outputs.
+type stackRefMock struct {
+	outputs map[string]any
+	secret  []string
+	name    string
+}
+
+func (m *stackRefMock) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	if args.TypeToken != "pulumi:pulumi:StackReference" {
+		return args.Name, args.Inputs, nil
+	}
+	m.name = args.Inputs["name"].StringValue()
+	secretNames := make([]any, len(m.secret))
+	for i, s := range m.secret {
+		secretNames[i] = s
+	}
+	return args.Name, resource.NewPropertyMapFromMap(map[string]any{
+		"name":              m.name,
+		"outputs":           m.outputs,
+		"secretOutputNames": secretNames,
+	}), nil
+}
+
+func (m *stackRefMock) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
+
+func TestReadIsTyped(t *testing.T) {
+	exported := map[string]any{}
+	for _, n := range outputs.Names {
+		exported[n] = "value-of-" + n
+	}
+	mock := &stackRefMock{outputs: exported}
+	var (
+		mu  sync.Mutex
+		got = map[string]string{}
+	)
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		s, err := outputs.Read(ctx, "acme/zot-registry/prod")
+		if err != nil {
+			return err
+		}
+		for name, o := range s.Map() {
+			o.ApplyT(func(v string) string {
+				mu.Lock()
+				got[name] = v
+				mu.Unlock()
+				return v
+			})
+		}
+		return nil
+	}, pulumi.WithMocks("platform", "dev", mock))
+	require.NoError(t, err)
+	assert.Equal(t, "acme/zot-registry/prod", mock.name)
+	for _, n := range outputs.Names {
+		assert.Equal(t, "value-of-"+n, got[n], n)
+	}
+}

@@ -1,0 +1,203 @@
+// Package tests holds whole-program tests: the program evaluated under mocks
+// from the repository's own Pulumi.yaml and stack files, as cmd/render does.
+package tests
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zot-registry/zot-registry/components/registry"
+	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
+	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/internal/mocks"
+	"github.com/zot-registry/zot-registry/internal/render"
+	"github.com/zot-registry/zot-registry/outputs"
+	"github.com/zot-registry/zot-registry/program"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const root = ".."
+
+// stacks lists every Pulumi.<stack>.yaml in the repository.
+func stacks(t testing.TB) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root, "Pulumi.*.yaml"))
+	require.NoError(t, err)
+	var out []string
+	for _, f := range files {
+		out = append(out, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
+	}
+	require.NotEmpty(t, out)
+	return out
+}
+
+func TestPulumiYAMLDeclaresExactlyTheProgramsKeys(t *testing.T) {
+	proj, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
+	require.NoError(t, err, "Pulumi.yaml must load with the Pulumi SDK's own loader")
+	require.NoError(t, proj.Validate())
+	assert.Equal(t, config.Project, proj.Name.String())
+	assert.Equal(t, "go", proj.Runtime.Name())
+	var declared []string
+	for k, v := range proj.Config {
+		declared = append(declared, k)
+		assert.Equal(t, "object", v.TypeName(), k)
+		assert.NotEmpty(t, v.Description, k)
+	}
+	sort.Strings(declared)
+	want := append([]string(nil), config.Keys...)
+	sort.Strings(want)
+	assert.Equal(t, want, declared)
+}
+
+func TestEveryStackRenders(t *testing.T) {
+	for _, stack := range stacks(t) {
+		t.Run(stack, func(t *testing.T) {
+			res, err := render.Evaluate(root, stack)
+			require.NoError(t, err)
+
+			// Stack outputs: exactly the documented names, none empty.
+			var names []string
+			for k, v := range res.Outputs {
+				names = append(names, k)
+				if k != outputs.S3Endpoint {
+					assert.NotEmpty(t, v, k)
+				}
+			}
+			sort.Strings(names)
+			want := append([]string(nil), outputs.Names...)
+			sort.Strings(want)
+			assert.Equal(t, want, names)
+
+			// config.json parses, and says what the walk-through needs.
+			var zc map[string]any
+			require.NoError(t, json.Unmarshal([]byte(res.ConfigJSON), &zc))
+			http := zc["http"].(map[string]any)
+			assert.Contains(t, http["compat"], "docker2s2")
+			assert.Equal(t, res.Outputs[outputs.RegistryURL], http["externalUrl"], "the URL docker uses is the URL zot knows")
+
+			// Every resource but the stack hangs under one of our components.
+			for _, r := range res.Recorder.Resources() {
+				p, ok := res.Recorder.ParentOf(r)
+				if r.Custom {
+					require.True(t, ok, "%s has no parent", r.URN)
+					assert.True(t, strings.HasPrefix(p.Type, "zot-registry:"), "%s is not inside a component", r.URN)
+				}
+			}
+
+			out := t.TempDir()
+			files, err := res.Write(out)
+			require.NoError(t, err)
+			assert.Contains(t, files, render.ValuesFile)
+			b, err := os.ReadFile(filepath.Join(out, render.ConfigFile))
+			require.NoError(t, err)
+			assert.Equal(t, res.ConfigJSON, string(b))
+		})
+	}
+}
+
+// TestDevConfigGolden pins config.json for Pulumi.dev.yaml. The pure builder
+// and the full program must produce the same bytes. Run with -update after
+// an intended change, and review the diff.
+func TestDevConfigGolden(t *testing.T) {
+	sc, err := render.LoadStackConfig(root, "dev")
+	require.NoError(t, err)
+	cfg, err := config.Parse("dev", sc.Source())
+	require.NoError(t, err)
+	st := cfg.Storage
+	built, err := zotconfig.Marshal(zotconfig.Build(registry.Params(cfg.Registry, zotconfig.Storage{
+		Bucket: st.Bucket, Region: st.Region, RegionEndpoint: st.RegionEndpoint, Secure: st.Secure,
+		ForcePathStyle: *st.ForcePathStyle, SkipVerify: st.SkipVerify, KeyPrefix: st.KeyPrefix,
+	}, zotconfig.OIDC{Issuer: cfg.Identity.Issuer, Label: cfg.Identity.Label, Scopes: cfg.Identity.Scopes})))
+	require.NoError(t, err)
+
+	golden := filepath.Join("testdata", "dev-config.golden.json")
+	if *update {
+		require.NoError(t, os.WriteFile(golden, []byte(built), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), built)
+
+	res, err := render.EvaluateConfig(sc)
+	require.NoError(t, err)
+	assert.Equal(t, built, res.ConfigJSON, "the render and the builder agree")
+}
+
+// TestBadConfigRegistersNothing: a config error stops the program before
+// any resource exists, so `pulumi up` changes nothing.
+func TestBadConfigRegistersNothing(t *testing.T) {
+	sc, err := render.LoadStackConfig(root, "dev")
+	require.NoError(t, err)
+	sc.Values["zot-registry:registry"] = strings.Replace(sc.Values["zot-registry:registry"], `"version":"0.1.122"`, `"version":"latest"`, 1)
+	rec := mocks.New(sc.Project, sc.Stack)
+	err = pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := program.Apply(ctx)
+		return err
+	}, rec.Option(), func(info *pulumi.RunInfo) { info.Config = sc.Values })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "config zot-registry:registry.chart.version:")
+	assert.Empty(t, rec.Resources())
+}
+
+// TestRenderCommand runs the command as a user would.
+func TestRenderCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command")
+	}
+	bin := filepath.Join(t.TempDir(), "render")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/render")
+	build.Dir = root
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "-stack", "dev", "-out", dir)
+	cmd.Dir = root
+	out, err = cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Contains(t, string(out), "rendered stack dev")
+	assert.FileExists(t, filepath.Join(dir, "zot", "config.json"))
+	assert.FileExists(t, filepath.Join(dir, "zot", "values.yaml"))
+
+	// A broken stack file: exit 1, the key named on stderr.
+	proj := t.TempDir()
+	py, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(proj, "Pulumi.yaml"), py, 0o644))
+	dev, err := os.ReadFile(filepath.Join(root, "Pulumi.dev.yaml"))
+	require.NoError(t, err)
+	broken := strings.Replace(string(dev), "port: 5000", "port: 0", 1)
+	broken = strings.Replace(broken, "    namespace: zot\n", "    namespace: zot\n    port: 70000\n", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(proj, "Pulumi.broken.yaml"), []byte(broken), 0o644))
+	cmd = exec.Command(bin, "-stack", "broken", "-project", proj, "-out", t.TempDir())
+	out, err = cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, string(out))
+	assert.Equal(t, 1, exit.ExitCode())
+	assert.Contains(t, string(out), "config zot-registry:registry.port: 70000 is out of range")
+}
+
+// BenchmarkDevStack times one whole-program evaluation of the dev stack
+// under mocks: config parsing, validation, every component, the outputs.
+func BenchmarkDevStack(b *testing.B) {
+	sc, err := render.LoadStackConfig(root, "dev")
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := render.EvaluateConfig(sc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
