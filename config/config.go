@@ -111,20 +111,42 @@ type AccessControl struct {
 	AnonymousRead bool     `json:"anonymousRead"`
 }
 
-// Storage is zot-registry:storage: where zot keeps blobs. Until the storage
-// component lands it has the shape that component will output.
+// Storage modes.
+const (
+	StorageAWS          = "aws"           // a bucket, an IAM user and key on AWS S3
+	StorageS3Compatible = "s3-compatible" // a bucket on MinIO, RustFS, Ceph RGW, Garage…
+	StorageExisting     = "existing"      // a bucket managed elsewhere: nothing created
+)
+
+// StorageModes lists the modes in the order the README gives them.
+var StorageModes = []string{StorageAWS, StorageS3Compatible, StorageExisting}
+
+// Storage is zot-registry:storage: the bucket zot keeps blobs in.
 type Storage struct {
+	Mode           string `json:"mode"`
 	Bucket         string `json:"bucket"`
 	Region         string `json:"region"`
 	Endpoint       string `json:"endpoint"`
+	SecureSetting  *bool  `json:"secure"`
 	ForcePathStyle *bool  `json:"forcePathStyle"`
 	SkipVerify     bool   `json:"skipVerify"`
 	KeyPrefix      string `json:"keyPrefix"`
+	// AbortIncompleteUploadsDays: a failed docker push leaves multipart parts
+	// that are billed until a lifecycle rule removes them.
+	AbortIncompleteUploadsDays int  `json:"abortIncompleteUploadsDays"`
+	RetainOnDelete             bool `json:"retainOnDelete"`
+	Protect                    bool `json:"protect"`
 
-	// Derived from Endpoint by validation; not config keys.
-	Secure         bool   `json:"-"`
-	RegionEndpoint string `json:"-"`
+	// Derived by validation; not config keys.
+	Secure         bool   `json:"-"` // from the endpoint's scheme
+	RegionEndpoint string `json:"-"` // scheme://host[:port], empty for AWS S3
+	// BucketPrefix names a bucket this program creates when bucket is empty:
+	// in aws mode a random suffix follows (names are global).
+	BucketPrefix string `json:"-"`
 }
+
+// Creates reports whether this program creates the bucket.
+func (s Storage) Creates() bool { return s.Mode == StorageAWS || s.Mode == StorageS3Compatible }
 
 // Identity is zot-registry:identity: the OpenID provider for the web UI.
 type Identity struct {
@@ -159,8 +181,9 @@ const (
 	DefaultTimeout        = "1h"
 	DefaultVolumeSize     = "10Gi"
 	DefaultIngressClass   = "nginx"
-	DefaultChunkSize      = 64 << 20 // 64 MiB parts: a sixth of the S3 requests per layer of zot's 10 MiB default
-	DefaultRegion         = "us-east-1"
+	DefaultChunkSize      = 64 << 20    // 64 MiB parts: a sixth of the S3 requests per layer of zot's 10 MiB default
+	DefaultRegion         = "us-east-1" // for S3-compatible stores
+	DefaultAbortDays      = 7
 	DefaultOIDCLabel      = "SSO"
 	DefaultOIDCSecretName = "zot-oidc"
 	DefaultHtpasswdSecret = "zot-htpasswd"
@@ -191,7 +214,7 @@ func defaults(stack string) Config {
 			Ingress:         Ingress{ClassName: DefaultIngressClass},
 			Upload:          Upload{ChunkSize: DefaultChunkSize},
 		},
-		Storage:  Storage{Region: DefaultRegion},
+		Storage:  Storage{AbortIncompleteUploadsDays: DefaultAbortDays, RetainOnDelete: true},
 		Identity: Identity{Label: DefaultOIDCLabel},
 		Secrets: Secrets{
 			OIDCSecretName:     DefaultOIDCSecretName,
@@ -241,7 +264,7 @@ func Parse(stack string, src Source) (*Config, error) {
 	}
 	required := map[string]string{
 		KeyRegistry: "set at least registry.externalUrl and registry.accessControl",
-		KeyStorage:  "set at least storage.bucket",
+		KeyStorage:  "set at least storage.mode (aws, s3-compatible or existing)",
 		KeyIdentity: "set at least identity.issuer and identity.clientId",
 	}
 	for _, k := range Keys {

@@ -22,7 +22,7 @@ func valid() map[string]obj {
 			"externalUrl":   "https://registry.dev.example.com",
 			"accessControl": obj{"adminUsers": []any{"ci"}},
 		},
-		"storage":  {"bucket": "zot-dev"},
+		"storage":  {"mode": "existing", "bucket": "zot-dev"},
 		"identity": {"issuer": "https://auth.example.com/application/o/zot/", "clientId": "zot-dev"},
 		"secrets":  {},
 	}
@@ -90,6 +90,10 @@ func TestDefaults(t *testing.T) {
 
 	s := cfg.Storage
 	assert.Equal(t, "us-east-1", s.Region)
+	assert.Equal(t, 7, s.AbortIncompleteUploadsDays)
+	assert.True(t, s.RetainOnDelete, "images are data: the bucket outlives pulumi destroy")
+	assert.False(t, s.Protect)
+	assert.False(t, s.Creates(), "existing mode creates nothing")
 	assert.True(t, s.Secure, "AWS S3 is always https")
 	assert.Empty(t, s.RegionEndpoint)
 	assert.False(t, *s.ForcePathStyle, "AWS S3 uses virtual-hosted addressing")
@@ -201,7 +205,6 @@ func TestBadInput(t *testing.T) {
 		{"bucket ends with dash", "storage.bucket", "zot-", "zot-registry:storage.bucket", "start and end"},
 		{"endpoint not URL", "storage.endpoint", "rustfs:9000", "zot-registry:storage.endpoint", "not an http"},
 		{"endpoint with path", "storage.endpoint", "https://s3.example.com/zot", "zot-registry:storage.endpoint", "path or query"},
-		{"region empty", "storage.region", "", "zot-registry:storage.region", "is empty"},
 		{"key prefix", "storage.keyPrefix", "zot/", "zot-registry:storage.keyPrefix", "key prefix"},
 		{"issuer missing", "identity.issuer", nil, "zot-registry:identity.issuer", "is missing"},
 		{"issuer http", "identity.issuer", "http://auth.example.com/application/o/zot/", "zot-registry:identity.issuer", "must use https"},
@@ -283,4 +286,73 @@ func TestAllProblemsReportedAtOnce(t *testing.T) {
 	require.ErrorAs(t, err, &errs)
 	assert.Len(t, errs, 3)
 	assert.True(t, strings.HasPrefix(err.Error(), "3 config problems:"))
+}
+
+func TestStorageModes(t *testing.T) {
+	const key = "zot-registry:storage"
+	cases := []struct {
+		name    string
+		storage obj
+		wantKey string
+		wantMsg string
+		check   func(t *testing.T, s config.Storage)
+	}{
+		{name: "aws with defaults", storage: obj{"mode": "aws", "region": "eu-central-1"}, check: func(t *testing.T, s config.Storage) {
+			assert.Equal(t, "zot-registry-dev", s.BucketPrefix, "a random suffix follows")
+			assert.True(t, s.Secure)
+			assert.False(t, *s.ForcePathStyle)
+			assert.Empty(t, s.RegionEndpoint)
+			assert.True(t, s.Creates())
+		}},
+		{name: "aws with a name", storage: obj{"mode": "aws", "region": "eu-central-1", "bucket": "acme-zot"}, check: func(t *testing.T, s config.Storage) {
+			assert.Equal(t, "acme-zot", s.Bucket)
+			assert.Empty(t, s.BucketPrefix)
+		}},
+		{name: "s3-compatible", storage: obj{"mode": "s3-compatible", "endpoint": "http://rustfs:9000"}, check: func(t *testing.T, s config.Storage) {
+			assert.Equal(t, "zot-registry-dev", s.BucketPrefix)
+			assert.Equal(t, "us-east-1", s.Region)
+			assert.Equal(t, "http://rustfs:9000", s.RegionEndpoint)
+			assert.False(t, s.Secure)
+			assert.True(t, *s.ForcePathStyle)
+		}},
+		{name: "s3-compatible secure agrees", storage: obj{"mode": "s3-compatible", "endpoint": "https://minio:9000", "secure": true}},
+		{name: "mode missing", storage: obj{"bucket": "zot"}, wantKey: key + ".mode", wantMsg: "is missing"},
+		{name: "mode unknown", storage: obj{"mode": "gcs", "bucket": "zot"}, wantKey: key + ".mode", wantMsg: "not a storage mode"},
+		{name: "aws without region", storage: obj{"mode": "aws"}, wantKey: key + ".region", wantMsg: "is missing"},
+		{name: "aws with endpoint", storage: obj{"mode": "aws", "region": "eu-west-1", "endpoint": "https://s3.example.com"}, wantKey: key + ".endpoint", wantMsg: "aws mode"},
+		{name: "aws insecure", storage: obj{"mode": "aws", "region": "eu-west-1", "secure": false}, wantKey: key + ".secure", wantMsg: "always https"},
+		{name: "s3-compatible without endpoint", storage: obj{"mode": "s3-compatible"}, wantKey: key + ".endpoint", wantMsg: "is missing"},
+		{name: "secure with http endpoint", storage: obj{"mode": "s3-compatible", "endpoint": "http://rustfs:9000", "secure": true}, wantKey: key + ".secure", wantMsg: "says otherwise"},
+		{name: "existing without bucket", storage: obj{"mode": "existing"}, wantKey: key + ".bucket", wantMsg: "is missing"},
+		{name: "abort days zero", storage: obj{"mode": "existing", "bucket": "zot", "abortIncompleteUploadsDays": 0}, wantKey: key + ".abortIncompleteUploadsDays", wantMsg: "at least 1"},
+		{name: "protect in existing mode", storage: obj{"mode": "existing", "bucket": "zot", "protect": true}, wantKey: key, wantMsg: "creates none"},
+		{name: "bucket rules in aws mode", storage: obj{"mode": "aws", "region": "eu-west-1", "bucket": "Zot"}, wantKey: key + ".bucket", wantMsg: "uppercase"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			objs["storage"] = tc.storage
+			cfg, err := parse(t, objs)
+			if tc.wantKey == "" {
+				require.NoError(t, err)
+				if tc.check != nil {
+					tc.check(t, cfg.Storage)
+				}
+				return
+			}
+			var errs config.Errors
+			require.ErrorAs(t, err, &errs)
+			require.Contains(t, errs.Keys(), tc.wantKey, err.Error())
+			assert.Contains(t, err.Error(), tc.wantMsg)
+		})
+	}
+}
+
+func TestDefaultBucketNameForLongStack(t *testing.T) {
+	objs := valid()
+	objs["storage"] = obj{"mode": "aws", "region": "eu-west-1"}
+	cfg, err := config.Parse(strings.Repeat("Prod_", 20), source(t, objs))
+	require.NoError(t, err)
+	assert.LessOrEqual(t, len(cfg.Storage.BucketPrefix)+9, 63)
+	assert.Regexp(t, `^[a-z0-9][a-z0-9-]*[a-z0-9]$`, cfg.Storage.BucketPrefix)
 }

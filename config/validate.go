@@ -31,7 +31,7 @@ var (
 
 func validate(cfg *Config, errs *Errors) {
 	validateRegistry(&cfg.Registry, collector{errs, FullKey(KeyRegistry)})
-	validateStorage(&cfg.Storage, collector{errs, FullKey(KeyStorage)})
+	validateStorage(&cfg.Storage, cfg.Stack, collector{errs, FullKey(KeyStorage)})
 	validateIdentity(&cfg.Identity, collector{errs, FullKey(KeyIdentity)})
 	validateSecrets(&cfg.Secrets, collector{errs, FullKey(KeySecrets)})
 }
@@ -217,28 +217,68 @@ func validateAccess(a AccessControl, c collector) {
 	}
 }
 
-func validateStorage(s *Storage, c collector) {
-	if msg := bucketNameProblem(s.Bucket); msg != "" {
-		c.add("bucket", msg, "use 3-63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit")
+func validateStorage(s *Storage, stack string, c collector) {
+	switch s.Mode {
+	case StorageAWS, StorageS3Compatible, StorageExisting:
+	case "":
+		c.add("mode", "is missing", "set it to one of: %s", strings.Join(StorageModes, ", "))
+		return
+	default:
+		c.add("mode", fmt.Sprintf("%q is not a storage mode", s.Mode), "use one of: %s", strings.Join(StorageModes, ", "))
+		return
+	}
+	const bucketFix = "use 3-63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+	switch {
+	case s.Bucket != "":
+		if msg := bucketNameProblem(s.Bucket); msg != "" {
+			c.add("bucket", msg, bucketFix)
+		}
+	case s.Mode == StorageExisting:
+		c.add("bucket", "is missing; existing mode uses a bucket made elsewhere", "name the bucket")
+	default:
+		s.BucketPrefix = defaultBucketPrefix(stack, s.Mode == StorageAWS)
+		if msg := bucketNameProblem(s.BucketPrefix + "-0a1b2c3d"); msg != "" {
+			c.add("bucket", "is empty and the default name from project and stack would be invalid: "+msg, "set bucket explicitly; %s", bucketFix)
+		}
 	}
 	if s.Region == "" {
-		c.add("region", "is empty", "set the bucket's region (S3-compatible stores usually accept %s)", DefaultRegion)
+		if s.Mode == StorageAWS {
+			c.add("region", "is missing; aws mode creates the bucket in a region", "set the AWS region, e.g. eu-central-1")
+		}
+		s.Region = DefaultRegion // S3-compatible stores take any region name
 	}
 	if s.KeyPrefix != "" && (!strings.HasPrefix(s.KeyPrefix, "/") || strings.HasSuffix(s.KeyPrefix, "/") || strings.Contains(s.KeyPrefix, "//")) {
 		c.add("keyPrefix", fmt.Sprintf("%q is not a key prefix like /zot", s.KeyPrefix), "start it with '/', without a trailing '/', or leave it empty for the bucket root")
 	}
+	if s.AbortIncompleteUploadsDays < 1 {
+		c.add("abortIncompleteUploadsDays", fmt.Sprintf("%d must be at least 1; failed pushes would leave billed parts forever", s.AbortIncompleteUploadsDays), "use a number of days (default %d)", DefaultAbortDays)
+	}
+	if s.Mode == StorageExisting && (s.Protect || !s.RetainOnDelete) {
+		c.add("", "protect and retainOnDelete apply to a bucket this program creates; existing mode creates none", "remove them, or use aws or s3-compatible mode")
+	}
+
 	// The endpoint is the one source of zot's regionendpoint and secure.
 	s.Secure = true
-	if s.Endpoint == "" {
+	switch {
+	case s.Endpoint == "" && s.Mode == StorageS3Compatible:
+		c.add("endpoint", "is missing; s3-compatible mode needs the store's URL", "set it, e.g. http://rustfs.storage.svc.cluster.local:9000")
+		return
+	case s.Endpoint != "" && s.Mode == StorageAWS:
+		c.add("endpoint", "is set, but aws mode talks to AWS S3", "remove endpoint, or use s3-compatible mode for another store")
+		return
+	case s.Endpoint == "":
+		if s.SecureSetting != nil && !*s.SecureSetting {
+			c.add("secure", "is false, but AWS S3 is always https", "remove secure")
+		}
 		if s.ForcePathStyle == nil {
-			s.ForcePathStyle = ptr(false)
+			s.ForcePathStyle = ptr(false) // AWS S3: virtual-hosted addressing
 		}
 		return
 	}
 	u, err := url.Parse(s.Endpoint)
 	switch {
 	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-		c.add("endpoint", fmt.Sprintf("%q is not an http:// or https:// URL", s.Endpoint), "set the S3 endpoint such as https://s3.example.com, or leave it empty for AWS S3")
+		c.add("endpoint", fmt.Sprintf("%q is not an http:// or https:// URL", s.Endpoint), "set the S3 endpoint such as https://s3.example.com")
 		return
 	case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "":
 		c.add("endpoint", fmt.Sprintf("%q has a path or query; S3 clients add the bucket themselves", s.Endpoint), "use only scheme, host and port, such as https://s3.example.com:9000")
@@ -246,6 +286,9 @@ func validateStorage(s *Storage, c collector) {
 	}
 	s.Secure = u.Scheme == "https"
 	s.RegionEndpoint = u.Scheme + "://" + u.Host
+	if s.SecureSetting != nil && *s.SecureSetting != s.Secure {
+		c.add("secure", fmt.Sprintf("is %t, but the endpoint %q says otherwise", *s.SecureSetting, s.Endpoint), "remove secure: the endpoint's scheme decides it")
+	}
 	if s.ForcePathStyle == nil {
 		// MinIO, RustFS, Ceph RGW and Garage serve path-style addressing.
 		s.ForcePathStyle = ptr(true)
@@ -253,6 +296,26 @@ func validateStorage(s *Storage, c collector) {
 	if s.SkipVerify && !s.Secure {
 		c.add("skipVerify", "is set, but the endpoint uses http, so there is no certificate to skip", "remove skipVerify or use an https endpoint")
 	}
+}
+
+// defaultBucketPrefix is <project>-<stack> made a valid bucket name; in aws
+// mode it leaves room for the random suffix that makes it globally unique.
+func defaultBucketPrefix(stack string, suffixed bool) string {
+	b := []byte(strings.ToLower(Project + "-" + stack))
+	for i, ch := range b {
+		if !(ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '-') {
+			b[i] = '-'
+		}
+	}
+	limit := 63
+	if suffixed {
+		limit = 63 - 9 // "-" and 8 hex digits
+	}
+	name := string(b)
+	if len(name) > limit {
+		name = name[:limit]
+	}
+	return strings.Trim(name, "-")
 }
 
 // bucketNameProblem returns what breaks S3's bucket naming rules, or "".

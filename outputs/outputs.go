@@ -14,88 +14,125 @@ import (
 
 // The stack output names. Export and Read use these, nothing else.
 const (
-	RegistryURL  = "registryUrl"  // https URL, as docker and the web UI use it
-	RegistryHost = "registryHost" // host[:port], for docker login and image names
-	Namespace    = "namespace"
-	ReleaseName  = "releaseName"
-	ServiceName  = "serviceName"
-	ServiceDNS   = "serviceDns" // in-cluster host:port
-	ChartVersion = "chartVersion"
-	ImageTag     = "imageTag"
-	Bucket       = "bucket"
-	S3Endpoint   = "s3Endpoint" // empty for AWS S3
-	OIDCIssuer   = "oidcIssuer"
-	OIDCClientID = "oidcClientId"
+	RegistryURL       = "registryUrl"  // https URL, as docker and the web UI use it
+	RegistryHost      = "registryHost" // host[:port], for docker login and image names
+	Namespace         = "namespace"
+	ReleaseName       = "releaseName"
+	ServiceName       = "serviceName"
+	ServiceDNS        = "serviceDns" // in-cluster host:port
+	ChartVersion      = "chartVersion"
+	ImageTag          = "imageTag"
+	Bucket            = "bucket"
+	S3Region          = "s3Region"
+	S3Endpoint        = "s3Endpoint" // empty for AWS S3
+	S3Secure          = "s3Secure"
+	S3ForcePathStyle  = "s3ForcePathStyle"
+	StoragePolicy     = "storagePolicy"     // the exact policy JSON zot's key needs
+	S3AccessKeyID     = "s3AccessKeyId"     // secret; aws mode only
+	S3SecretAccessKey = "s3SecretAccessKey" // secret; aws mode only
+	OIDCIssuer        = "oidcIssuer"
+	OIDCClientID      = "oidcClientId"
 )
 
 // Names lists every output, in the README's order.
 var Names = []string{
 	RegistryURL, RegistryHost, Namespace, ReleaseName, ServiceName, ServiceDNS,
-	ChartVersion, ImageTag, Bucket, S3Endpoint, OIDCIssuer, OIDCClientID,
+	ChartVersion, ImageTag, Bucket, S3Region, S3Endpoint, S3Secure, S3ForcePathStyle,
+	StoragePolicy, S3AccessKeyID, S3SecretAccessKey, OIDCIssuer, OIDCClientID,
 }
 
-// Stack is this program's outputs, typed. None of them is a secret today;
-// a secret output added later must be exported with pulumi.ToSecret.
+// Secret lists the outputs that are always exported as secrets.
+var Secret = map[string]bool{S3AccessKeyID: true, S3SecretAccessKey: true}
+
+// Stack is this program's outputs, typed.
 type Stack struct {
-	RegistryURL  pulumi.StringOutput
-	RegistryHost pulumi.StringOutput
-	Namespace    pulumi.StringOutput
-	ReleaseName  pulumi.StringOutput
-	ServiceName  pulumi.StringOutput
-	ServiceDNS   pulumi.StringOutput
-	ChartVersion pulumi.StringOutput
-	ImageTag     pulumi.StringOutput
-	Bucket       pulumi.StringOutput
-	S3Endpoint   pulumi.StringOutput
-	OIDCIssuer   pulumi.StringOutput
-	OIDCClientID pulumi.StringOutput
+	RegistryURL       pulumi.StringOutput
+	RegistryHost      pulumi.StringOutput
+	Namespace         pulumi.StringOutput
+	ReleaseName       pulumi.StringOutput
+	ServiceName       pulumi.StringOutput
+	ServiceDNS        pulumi.StringOutput
+	ChartVersion      pulumi.StringOutput
+	ImageTag          pulumi.StringOutput
+	Bucket            pulumi.StringOutput
+	S3Region          pulumi.StringOutput
+	S3Endpoint        pulumi.StringOutput
+	S3Secure          pulumi.BoolOutput
+	S3ForcePathStyle  pulumi.BoolOutput
+	StoragePolicy     pulumi.StringOutput
+	S3AccessKeyID     pulumi.StringOutput
+	S3SecretAccessKey pulumi.StringOutput
+	OIDCIssuer        pulumi.StringOutput
+	OIDCClientID      pulumi.StringOutput
 }
 
 // Map is the outputs by name.
-func (s *Stack) Map() map[string]pulumi.StringOutput {
-	return map[string]pulumi.StringOutput{
-		RegistryURL:  s.RegistryURL,
-		RegistryHost: s.RegistryHost,
-		Namespace:    s.Namespace,
-		ReleaseName:  s.ReleaseName,
-		ServiceName:  s.ServiceName,
-		ServiceDNS:   s.ServiceDNS,
-		ChartVersion: s.ChartVersion,
-		ImageTag:     s.ImageTag,
-		Bucket:       s.Bucket,
-		S3Endpoint:   s.S3Endpoint,
-		OIDCIssuer:   s.OIDCIssuer,
-		OIDCClientID: s.OIDCClientID,
+func (s *Stack) Map() map[string]pulumi.Output {
+	return map[string]pulumi.Output{
+		RegistryURL:       s.RegistryURL,
+		RegistryHost:      s.RegistryHost,
+		Namespace:         s.Namespace,
+		ReleaseName:       s.ReleaseName,
+		ServiceName:       s.ServiceName,
+		ServiceDNS:        s.ServiceDNS,
+		ChartVersion:      s.ChartVersion,
+		ImageTag:          s.ImageTag,
+		Bucket:            s.Bucket,
+		S3Region:          s.S3Region,
+		S3Endpoint:        s.S3Endpoint,
+		S3Secure:          s.S3Secure,
+		S3ForcePathStyle:  s.S3ForcePathStyle,
+		StoragePolicy:     s.StoragePolicy,
+		S3AccessKeyID:     s.S3AccessKeyID,
+		S3SecretAccessKey: s.S3SecretAccessKey,
+		OIDCIssuer:        s.OIDCIssuer,
+		OIDCClientID:      s.OIDCClientID,
 	}
 }
 
-// Export registers every output on the stack: the one place outputs are made.
+// Export registers every output on the stack: the one place outputs are
+// made. Outputs listed in Secret are exported as secrets whatever they hold.
 func (s *Stack) Export(ctx *pulumi.Context) {
 	for name, out := range s.Map() {
+		if Secret[name] {
+			out = pulumi.ToSecret(out)
+		}
 		ctx.Export(name, out)
 	}
 }
 
 // Read returns the outputs of another stack of this program, e.g.
-// "acme/zot-registry/prod". A secret output stays secret.
+// "acme/zot-registry/prod". Secret outputs stay secret.
 func Read(ctx *pulumi.Context, stackName string, opts ...pulumi.ResourceOption) (*Stack, error) {
 	ref, err := pulumi.NewStackReference(ctx, stackName, nil, opts...)
 	if err != nil {
 		return nil, err
 	}
-	get := func(name string) pulumi.StringOutput { return ref.GetStringOutput(pulumi.String(name)) }
+	str := func(name string) pulumi.StringOutput { return ref.GetStringOutput(pulumi.String(name)) }
+	boolean := func(name string) pulumi.BoolOutput {
+		return ref.GetOutput(pulumi.String(name)).ApplyT(func(v any) bool {
+			b, _ := v.(bool)
+			return b
+		}).(pulumi.BoolOutput)
+	}
 	return &Stack{
-		RegistryURL:  get(RegistryURL),
-		RegistryHost: get(RegistryHost),
-		Namespace:    get(Namespace),
-		ReleaseName:  get(ReleaseName),
-		ServiceName:  get(ServiceName),
-		ServiceDNS:   get(ServiceDNS),
-		ChartVersion: get(ChartVersion),
-		ImageTag:     get(ImageTag),
-		Bucket:       get(Bucket),
-		S3Endpoint:   get(S3Endpoint),
-		OIDCIssuer:   get(OIDCIssuer),
-		OIDCClientID: get(OIDCClientID),
+		RegistryURL:       str(RegistryURL),
+		RegistryHost:      str(RegistryHost),
+		Namespace:         str(Namespace),
+		ReleaseName:       str(ReleaseName),
+		ServiceName:       str(ServiceName),
+		ServiceDNS:        str(ServiceDNS),
+		ChartVersion:      str(ChartVersion),
+		ImageTag:          str(ImageTag),
+		Bucket:            str(Bucket),
+		S3Region:          str(S3Region),
+		S3Endpoint:        str(S3Endpoint),
+		S3Secure:          boolean(S3Secure),
+		S3ForcePathStyle:  boolean(S3ForcePathStyle),
+		StoragePolicy:     str(StoragePolicy),
+		S3AccessKeyID:     str(S3AccessKeyID),
+		S3SecretAccessKey: str(S3SecretAccessKey),
+		OIDCIssuer:        str(OIDCIssuer),
+		OIDCClientID:      str(OIDCClientID),
 	}, nil
 }

@@ -37,15 +37,14 @@ func (m *stackRefMock) NewResource(args pulumi.MockResourceArgs) (string, resour
 		return args.Name, args.Inputs, nil
 	}
 	m.name = args.Inputs["name"].StringValue()
-	secretNames := make([]any, len(m.secret))
-	for i, s := range m.secret {
-		secretNames[i] = s
+	outs := resource.NewPropertyMapFromMap(m.outputs)
+	for _, s := range m.secret {
+		outs[resource.PropertyKey(s)] = resource.MakeSecret(outs[resource.PropertyKey(s)])
 	}
-	return args.Name, resource.NewPropertyMapFromMap(map[string]any{
-		"name":              m.name,
-		"outputs":           m.outputs,
-		"secretOutputNames": secretNames,
-	}), nil
+	return args.Name, resource.PropertyMap{
+		"name":    resource.NewProperty(m.name),
+		"outputs": resource.NewProperty(outs),
+	}, nil
 }
 
 func (m *stackRefMock) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
@@ -57,18 +56,23 @@ func TestReadIsTyped(t *testing.T) {
 	for _, n := range outputs.Names {
 		exported[n] = "value-of-" + n
 	}
-	mock := &stackRefMock{outputs: exported}
+	exported[outputs.S3Secure] = true
+	exported[outputs.S3ForcePathStyle] = false
+	mock := &stackRefMock{outputs: exported, secret: []string{outputs.S3SecretAccessKey}}
 	var (
-		mu  sync.Mutex
-		got = map[string]string{}
+		mu       sync.Mutex
+		got      = map[string]any{}
+		isSecret = map[string]bool{}
+		read     *outputs.Stack
 	)
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		s, err := outputs.Read(ctx, "acme/zot-registry/prod")
 		if err != nil {
 			return err
 		}
+		read = s
 		for name, o := range s.Map() {
-			o.ApplyT(func(v string) string {
+			o.ApplyT(func(v any) any {
 				mu.Lock()
 				got[name] = v
 				mu.Unlock()
@@ -80,6 +84,11 @@ func TestReadIsTyped(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "acme/zot-registry/prod", mock.name)
 	for _, n := range outputs.Names {
-		assert.Equal(t, "value-of-"+n, got[n], n)
+		assert.Equal(t, exported[n], got[n], n)
 	}
+	for name, o := range read.Map() {
+		isSecret[name] = pulumi.IsSecret(o)
+	}
+	assert.True(t, isSecret[outputs.S3SecretAccessKey], "a secret output stays secret")
+	assert.False(t, isSecret[outputs.RegistryHost])
 }

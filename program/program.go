@@ -8,6 +8,7 @@ import (
 
 	"github.com/zot-registry/zot-registry/components/namespace"
 	"github.com/zot-registry/zot-registry/components/registry"
+	"github.com/zot-registry/zot-registry/components/storage"
 	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/outputs"
 )
@@ -40,20 +41,27 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 		return nil, err
 	}
 
-	// Storage, identity and secrets come from config in the shape their
-	// components will output; those components replace these literals.
-	st := cfg.Storage
+	stor, err := storage.NewStorage(ctx, config.Project, &storage.Args{
+		Settings: cfg.Storage,
+		Tags:     map[string]string{"project": config.Project, "stack": cfg.Stack},
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Identity and secrets come from config in the shape their components
+	// will output; those components replace these literals.
 	reg, err := registry.NewRegistry(ctx, r.ReleaseName, &registry.Args{
 		Namespace: ns.Name,
 		Settings:  r,
 		Storage: registry.Storage{
-			Bucket:         pulumi.String(st.Bucket),
-			Region:         pulumi.String(st.Region),
-			RegionEndpoint: pulumi.String(st.RegionEndpoint),
-			Secure:         pulumi.Bool(st.Secure),
-			ForcePathStyle: pulumi.Bool(*st.ForcePathStyle),
-			SkipVerify:     pulumi.Bool(st.SkipVerify),
-			KeyPrefix:      pulumi.String(st.KeyPrefix),
+			Bucket:         stor.BucketName,
+			Region:         stor.Region,
+			RegionEndpoint: stor.Endpoint,
+			Secure:         stor.Secure,
+			ForcePathStyle: stor.ForcePathStyle,
+			SkipVerify:     stor.SkipVerify,
+			KeyPrefix:      stor.KeyPrefix,
 		},
 		Identity: registry.Identity{
 			Issuer: pulumi.String(cfg.Identity.Issuer),
@@ -71,18 +79,24 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 	}
 
 	out := &outputs.Stack{
-		RegistryURL:  reg.RegistryURL,
-		RegistryHost: reg.RegistryHost,
-		Namespace:    reg.Namespace,
-		ReleaseName:  reg.ReleaseName,
-		ServiceName:  reg.ServiceName,
-		ServiceDNS:   reg.ServiceDNS,
-		ChartVersion: reg.ChartVersion,
-		ImageTag:     reg.ImageTag,
-		Bucket:       pulumi.String(st.Bucket).ToStringOutput(),
-		S3Endpoint:   pulumi.String(st.RegionEndpoint).ToStringOutput(),
-		OIDCIssuer:   pulumi.String(cfg.Identity.Issuer).ToStringOutput(),
-		OIDCClientID: pulumi.String(cfg.Identity.ClientID).ToStringOutput(),
+		RegistryURL:       reg.RegistryURL,
+		RegistryHost:      reg.RegistryHost,
+		Namespace:         reg.Namespace,
+		ReleaseName:       reg.ReleaseName,
+		ServiceName:       reg.ServiceName,
+		ServiceDNS:        reg.ServiceDNS,
+		ChartVersion:      reg.ChartVersion,
+		ImageTag:          reg.ImageTag,
+		Bucket:            stor.BucketName,
+		S3Region:          stor.Region,
+		S3Endpoint:        stor.Endpoint,
+		S3Secure:          stor.Secure,
+		S3ForcePathStyle:  stor.ForcePathStyle,
+		StoragePolicy:     stor.PolicyJSON,
+		S3AccessKeyID:     stor.AccessKeyID,
+		S3SecretAccessKey: stor.SecretAccessKey,
+		OIDCIssuer:        pulumi.String(cfg.Identity.Issuer).ToStringOutput(),
+		OIDCClientID:      pulumi.String(cfg.Identity.ClientID).ToStringOutput(),
 	}
 	out.Export(ctx)
 	return out, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 
 	"github.com/zot-registry/zot-registry/components/registry"
 	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
@@ -71,8 +72,9 @@ func TestEveryStackRenders(t *testing.T) {
 			var names []string
 			for k, v := range res.Outputs {
 				names = append(names, k)
-				if k != outputs.S3Endpoint {
-					assert.NotEmpty(t, v, k)
+				assert.NotNil(t, v, k)
+				if outputs.Secret[k] {
+					assert.Equal(t, render.SecretMarker, v, "%s is exported as a secret", k)
 				}
 			}
 			sort.Strings(names)
@@ -100,6 +102,7 @@ func TestEveryStackRenders(t *testing.T) {
 			files, err := res.Write(out)
 			require.NoError(t, err)
 			assert.Contains(t, files, render.ValuesFile)
+			assert.Contains(t, files, render.PolicyFile)
 			b, err := os.ReadFile(filepath.Join(out, render.ConfigFile))
 			require.NoError(t, err)
 			assert.Equal(t, res.ConfigJSON, string(b))
@@ -199,5 +202,119 @@ func BenchmarkDevStack(b *testing.B) {
 		if _, err := render.EvaluateConfig(sc); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// stackWith writes a project whose stack "test" is the dev stack with the
+// storage object replaced.
+func stackWith(t *testing.T, storageObj map[string]any) string {
+	t.Helper()
+	dir := t.TempDir()
+	py, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), py, 0o644))
+	raw, err := os.ReadFile(filepath.Join(root, "Pulumi.dev.yaml"))
+	require.NoError(t, err)
+	var doc map[string]map[string]any
+	require.NoError(t, yaml.Unmarshal(raw, &doc))
+	doc["config"]["zot-registry:storage"] = storageObj
+	out, err := yaml.Marshal(doc)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.test.yaml"), out, 0o644))
+	return dir
+}
+
+// TestStorageModesRender: in every mode zot's config takes bucket and
+// endpoint from the storage component, and the render's policy.json holds
+// exactly the eight actions on that bucket's ARNs.
+func TestStorageModesRender(t *testing.T) {
+	cases := []struct {
+		mode        string
+		storage     map[string]any
+		bucket      string // regexp
+		endpoint    string
+		secure      bool
+		pathStyle   bool
+		objectARN   string
+		wantCreated []string
+	}{
+		{"aws", map[string]any{"mode": "aws", "region": "eu-central-1"},
+			`^zot-registry-test-[0-9a-f]{8}$`, "", true, false, "/*",
+			[]string{"aws:s3/bucketV2:BucketV2", "aws:iam/user:User", "aws:iam/userPolicy:UserPolicy", "aws:iam/accessKey:AccessKey"}},
+		{"s3-compatible", map[string]any{"mode": "s3-compatible", "endpoint": "http://rustfs.storage.svc:9000", "bucket": "zot-test", "keyPrefix": "/zot"},
+			`^zot-test$`, "http://rustfs.storage.svc:9000", false, true, "/zot/*",
+			[]string{"pulumi:providers:aws", "aws:s3/bucketV2:BucketV2"}},
+		{"existing", map[string]any{"mode": "existing", "bucket": "shared-zot", "region": "eu-west-1"},
+			`^shared-zot$`, "", true, false, "/*", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.mode, func(t *testing.T) {
+			res, err := render.Evaluate(stackWith(t, tc.storage), "test")
+			require.NoError(t, err)
+			bucket := res.Outputs[outputs.Bucket].(string)
+			assert.Regexp(t, tc.bucket, bucket)
+
+			var zc struct {
+				Storage struct {
+					StorageDriver map[string]any `json:"storageDriver"`
+				} `json:"storage"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(res.ConfigJSON), &zc))
+			d := zc.Storage.StorageDriver
+			assert.Equal(t, bucket, d["bucket"], "zot's bucket is the component's")
+			if tc.endpoint == "" {
+				assert.NotContains(t, d, "regionendpoint")
+			} else {
+				assert.Equal(t, tc.endpoint, d["regionendpoint"])
+			}
+			assert.Equal(t, tc.secure, d["secure"])
+			assert.Equal(t, tc.pathStyle, d["forcepathstyle"])
+
+			var created []string
+			for _, r := range res.Recorder.Resources() {
+				if p, ok := res.Recorder.ParentOf(r); ok && p.Type == "zot-registry:storage:Storage" && r.Custom {
+					created = append(created, r.Type)
+				}
+			}
+			for _, typ := range tc.wantCreated {
+				assert.Contains(t, created, typ)
+			}
+			if tc.wantCreated == nil {
+				assert.Empty(t, created)
+			}
+
+			out := t.TempDir()
+			files, err := res.Write(out)
+			require.NoError(t, err)
+			policy, err := os.ReadFile(filepath.Join(out, render.PolicyFile))
+			require.NoError(t, err)
+			var doc struct {
+				Statement []struct {
+					Action   []string
+					Resource []string
+				}
+			}
+			require.NoError(t, json.Unmarshal(policy, &doc))
+			got := map[string][]string{}
+			for _, st := range doc.Statement {
+				for _, r := range st.Resource {
+					got[r] = append(got[r], st.Action...)
+				}
+			}
+			for _, a := range got {
+				sort.Strings(a)
+			}
+			assert.Equal(t, map[string][]string{
+				"arn:aws:s3:::" + bucket:                {"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"},
+				"arn:aws:s3:::" + bucket + tc.objectARN: {"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"},
+			}, got)
+
+			// The generated secret key never reaches a file.
+			for _, f := range files {
+				b, err := os.ReadFile(filepath.Join(out, f))
+				require.NoError(t, err)
+				assert.NotContains(t, string(b), "mock-secret-", "%s holds a secret value", f)
+			}
+		})
 	}
 }

@@ -4,8 +4,11 @@
 package mocks
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -76,7 +79,52 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	if args.Custom {
 		id = args.Name + "-id"
 	}
-	return id, args.Inputs, nil
+	state := args.Inputs.Copy()
+	if gen, ok := Generated[args.TypeToken]; ok {
+		id = gen(args.Name, args.Inputs, state)
+	}
+	return id, state, nil
+}
+
+// Generated fills in, per resource type, what the provider would compute
+// on create (a random suffix, a key) with stand-ins derived from the
+// resource's name: the same on every run, so renders diff cleanly. Each
+// returns the resource's ID.
+var Generated = map[string]func(name string, inputs, state resource.PropertyMap) string{
+	"random:index/randomId:RandomId": func(name string, in, st resource.PropertyMap) string {
+		n := 4
+		if v, ok := in["byteLength"]; ok && v.IsNumber() {
+			n = int(v.NumberValue())
+		}
+		h := standIn(name, 2*n)
+		st["hex"] = resource.NewProperty(h)
+		return h
+	},
+	"aws:s3/bucketV2:BucketV2": func(name string, in, st resource.PropertyMap) string {
+		b := name
+		if v, ok := in["bucket"]; ok && v.IsString() {
+			b = v.StringValue()
+		}
+		st["bucket"] = resource.NewProperty(b)
+		st["arn"] = resource.NewProperty("arn:aws:s3:::" + b)
+		return b
+	},
+	"aws:iam/user:User": func(name string, in, st resource.PropertyMap) string {
+		user := name + "-" + standIn(name, 7)
+		st["name"] = resource.NewProperty(user)
+		st["arn"] = resource.NewProperty("arn:aws:iam::123456789012:user/zot-registry/" + user)
+		return user
+	},
+	"aws:iam/accessKey:AccessKey": func(name string, in, st resource.PropertyMap) string {
+		st["secret"] = resource.MakeSecret(resource.NewProperty("mock-secret-" + standIn(name+"secret", 16)))
+		return "AKIAMOCK" + strings.ToUpper(standIn(name, 12))
+	},
+}
+
+// standIn is n hex digits derived from s.
+func standIn(s string, n int) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:n]
 }
 
 // Call answers an invoke from Calls.

@@ -20,6 +20,7 @@ import (
 	"github.com/zot-registry/zot-registry/components/registry"
 	"github.com/zot-registry/zot-registry/components/registry/layout"
 	"github.com/zot-registry/zot-registry/internal/mocks"
+	"github.com/zot-registry/zot-registry/outputs"
 	"github.com/zot-registry/zot-registry/program"
 )
 
@@ -55,7 +56,7 @@ func EvaluateConfig(sc *StackConfig) (*Result, error) {
 	var (
 		mu       sync.Mutex
 		captured = map[string]any{}
-		named    map[string]pulumi.StringOutput
+		named    map[string]pulumi.Output
 		resolved = make(chan struct{})
 	)
 	run := func(ctx *pulumi.Context) error {
@@ -144,6 +145,7 @@ func (r *Result) extractRelease() error {
 const (
 	IndexFile   = "index.yaml"
 	ConfigFile  = "zot/config.json"
+	PolicyFile  = "storage/policy.json"
 	ValuesFile  = "zot/values.yaml"
 	OutputsFile = "outputs.yaml"
 )
@@ -157,6 +159,11 @@ func (r *Result) Write(dir string) ([]string, error) {
 	files := map[string][]byte{
 		ConfigFile: []byte(r.ConfigJSON),
 	}
+	policy, ok := r.Outputs[outputs.StoragePolicy].(string)
+	if !ok || policy == "" {
+		return nil, errors.New("render: the stack has no storagePolicy output")
+	}
+	files[PolicyFile] = []byte(policy)
 	var err error
 	if files[ValuesFile], err = marshalYAML(r.Values); err != nil {
 		return nil, err
@@ -215,6 +222,9 @@ func (r *Result) resourceFile(res mocks.Resource) string {
 	}
 	parts := strings.Split(res.Type, ":")
 	kind := strings.ToLower(parts[len(parts)-1])
+	if strings.HasPrefix(res.Type, "pulumi:providers:") {
+		kind = "provider-" + kind
+	}
 	return group + "/" + kind + "-" + sanitize(res.Name) + ".yaml"
 }
 
@@ -230,6 +240,16 @@ func resourceDoc(res mocks.Resource) map[string]any {
 	}
 	if res.RetainOnDelete {
 		opts["retainOnDelete"] = true
+	}
+	if res.Provider != "" {
+		// A provider reference is <urn>::<id>; the URN names the instance.
+		ref := res.Provider
+		if i := strings.LastIndex(ref, "::"); i > 0 {
+			ref = ref[:i]
+		}
+		if !strings.Contains(ref, "::default") { // default providers are implied
+			opts["provider"] = ref
+		}
 	}
 	if len(res.DependsOn) > 0 {
 		deps := append([]string(nil), res.DependsOn...)
@@ -277,8 +297,8 @@ func prepare(dir string) error {
 
 // Summary is the one-line report the command prints.
 func (r *Result) Summary(dir string, files []string) string {
-	return fmt.Sprintf("rendered stack %s: %d resources, %d files in %s (%s, %s, %s)",
-		r.Stack, len(r.Recorder.Resources()), len(files), dir, ConfigFile, ValuesFile, OutputsFile)
+	return fmt.Sprintf("rendered stack %s: %d resources, %d files in %s (%s, %s, %s, %s)",
+		r.Stack, len(r.Recorder.Resources()), len(files), dir, ConfigFile, ValuesFile, PolicyFile, OutputsFile)
 }
 
 // marshalYAML writes YAML with two-space indents, as people write it.

@@ -30,6 +30,7 @@ const minimal = `config:
     accessControl:
       adminUsers: [ci]
   storage:
+    mode: existing
     bucket: zot-test
   zot-registry:identity:
     issuer: https://auth.example.com/application/o/zot/
@@ -52,7 +53,7 @@ func TestStackConfigAsTheCLIPassesIt(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, render.SecretMarker, sc.Values["aws:secretKey"], "secure values cannot be read offline")
 	assert.Equal(t, []string{"aws:secretKey"}, sc.SecretKeys())
-	assert.JSONEq(t, `{"bucket":"zot-test"}`, sc.Values["zot-registry:storage"], "unprefixed keys get the project namespace, objects become JSON")
+	assert.JSONEq(t, `{"mode":"existing","bucket":"zot-test"}`, sc.Values["zot-registry:storage"], "unprefixed keys get the project namespace, objects become JSON")
 	assert.Equal(t, "test", sc.Values["kubernetes:context"])
 }
 

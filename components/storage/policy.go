@@ -1,0 +1,55 @@
+package storage
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// The exact S3 permissions zot needs, nothing more. Multipart is what docker
+// pushes use: without the multipart actions large layers fail.
+var (
+	// BucketActions apply to arn:aws:s3:::<bucket>.
+	BucketActions = []string{"s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"}
+	// ObjectActions apply to the bucket's objects (under the key prefix).
+	ObjectActions = []string{"s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"}
+)
+
+// PolicyDocument is an IAM (and MinIO/Ceph/Garage-compatible) policy.
+type PolicyDocument struct {
+	Version   string      `json:"Version"`
+	Statement []Statement `json:"Statement"`
+}
+
+// Statement is one policy statement.
+type Statement struct {
+	Sid      string   `json:"Sid"`
+	Effect   string   `json:"Effect"`
+	Action   []string `json:"Action"`
+	Resource []string `json:"Resource"`
+}
+
+// Policy returns the access policy for zot on bucket. With a key prefix
+// (zot's storageDriver.rootdirectory, e.g. /zot) the object statement is
+// narrowed to the keys under it.
+func Policy(bucket, keyPrefix string) PolicyDocument {
+	objects := "arn:aws:s3:::" + bucket + "/*"
+	if p := strings.Trim(keyPrefix, "/"); p != "" {
+		objects = "arn:aws:s3:::" + bucket + "/" + p + "/*"
+	}
+	return PolicyDocument{
+		Version: "2012-10-17",
+		Statement: []Statement{
+			{Sid: "ZotBucket", Effect: "Allow", Action: BucketActions, Resource: []string{"arn:aws:s3:::" + bucket}},
+			{Sid: "ZotObjects", Effect: "Allow", Action: ObjectActions, Resource: []string{objects}},
+		},
+	}
+}
+
+// JSON is the policy as the store's admin tool and IAM take it.
+func (p PolicyDocument) JSON() (string, error) {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	return string(b) + "\n", nil
+}

@@ -1,0 +1,254 @@
+// Package storage makes (or adopts) the S3 bucket zot keeps blobs in, with
+// the exact access policy zot needs, on AWS S3 or an S3-compatible store.
+package storage
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/zot-registry/zot-registry/config"
+)
+
+// Type is the component's Pulumi type token.
+const Type = "zot-registry:storage:Storage"
+
+// Args configures Storage.
+type Args struct {
+	Settings config.Storage
+	// Tags go on what this component creates on AWS.
+	Tags map[string]string
+}
+
+// Storage is the bucket's coordinates and zot's access to it.
+type Storage struct {
+	pulumi.ResourceState
+
+	BucketName     pulumi.StringOutput
+	Region         pulumi.StringOutput
+	Endpoint       pulumi.StringOutput // zot's regionendpoint; empty for AWS S3
+	Secure         pulumi.BoolOutput
+	ForcePathStyle pulumi.BoolOutput
+	SkipVerify     pulumi.BoolOutput
+	KeyPrefix      pulumi.StringOutput
+	PolicyJSON     pulumi.StringOutput
+
+	// AccessKeyID and SecretAccessKey are the IAM key made for zot in aws
+	// mode (secrets); empty secrets in the other modes, where the key pair
+	// comes from the secret store.
+	AccessKeyID     pulumi.StringOutput
+	SecretAccessKey pulumi.StringOutput
+
+	Bucket   *s3.BucketV2  // nil in existing mode
+	Provider *aws.Provider // the store's provider in s3-compatible mode
+}
+
+// LifecycleRuleID names the rule that aborts incomplete multipart uploads.
+const LifecycleRuleID = "abort-incomplete-multipart-uploads"
+
+// NewStorage creates or adopts the bucket according to Settings.Mode.
+func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Storage, error) {
+	if args == nil || args.Settings.Mode == "" || args.Settings.ForcePathStyle == nil {
+		return nil, fmt.Errorf("storage %s: validated Settings are required (use config.Load)", name)
+	}
+	c := &Storage{}
+	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
+		return nil, err
+	}
+	s := args.Settings
+	c.Region = pulumi.String(s.Region).ToStringOutput()
+	c.Endpoint = pulumi.String(s.RegionEndpoint).ToStringOutput()
+	c.Secure = pulumi.Bool(s.Secure).ToBoolOutput()
+	c.ForcePathStyle = pulumi.Bool(*s.ForcePathStyle).ToBoolOutput()
+	c.SkipVerify = pulumi.Bool(s.SkipVerify).ToBoolOutput()
+	c.KeyPrefix = pulumi.String(s.KeyPrefix).ToStringOutput()
+	c.AccessKeyID = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+	c.SecretAccessKey = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+
+	var err error
+	switch s.Mode {
+	case config.StorageExisting:
+		c.BucketName = pulumi.String(s.Bucket).ToStringOutput()
+	case config.StorageAWS:
+		err = c.createOnAWS(ctx, name, args)
+	case config.StorageS3Compatible:
+		err = c.createOnStore(ctx, name, args)
+	default:
+		err = fmt.Errorf("storage %s: unknown mode %q", name, s.Mode)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.PolicyJSON = c.BucketName.ApplyT(func(b string) (string, error) {
+		return Policy(b, s.KeyPrefix).JSON()
+	}).(pulumi.StringOutput)
+
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"bucket":         c.BucketName,
+		"region":         c.Region,
+		"endpoint":       c.Endpoint,
+		"secure":         c.Secure,
+		"forcePathStyle": c.ForcePathStyle,
+		"policy":         c.PolicyJSON,
+		"accessKeyId":    c.AccessKeyID,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// bucketName is the configured name, or the default: <project>-<stack>,
+// with a random suffix on AWS where names are global. The suffix is a
+// resource, so it stays the same on every later run.
+func (c *Storage) bucketName(ctx *pulumi.Context, name string, s config.Storage, suffixed bool) (pulumi.StringInput, error) {
+	if s.Bucket != "" {
+		return pulumi.String(s.Bucket), nil
+	}
+	if !suffixed {
+		return pulumi.String(s.BucketPrefix), nil
+	}
+	suffix, err := random.NewRandomId(ctx, name+"-bucket-suffix", &random.RandomIdArgs{
+		ByteLength: pulumi.Int(4),
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	return pulumi.Sprintf("%s-%s", s.BucketPrefix, suffix.Hex), nil
+}
+
+// bucketOptions: images are data. The bucket survives pulumi destroy unless
+// retainOnDelete is turned off, and protect blocks its deletion outright.
+func bucketOptions(c *Storage, s config.Storage, extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
+	return append([]pulumi.ResourceOption{
+		pulumi.Parent(c),
+		pulumi.RetainOnDelete(s.RetainOnDelete),
+		pulumi.Protect(s.Protect),
+	}, extra...)
+}
+
+func (c *Storage) createOnAWS(ctx *pulumi.Context, name string, args *Args) error {
+	s := args.Settings
+	bucketName, err := c.bucketName(ctx, name, s, true)
+	if err != nil {
+		return err
+	}
+	tags := pulumi.ToStringMap(args.Tags)
+	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
+		Bucket: bucketName,
+		Tags:   tags,
+	}, bucketOptions(c, s)...)
+	if err != nil {
+		return err
+	}
+	c.Bucket = bucket
+	c.BucketName = bucket.Bucket
+	child := []pulumi.ResourceOption{pulumi.Parent(c)}
+
+	if _, err := s3.NewBucketPublicAccessBlock(ctx, name, &s3.BucketPublicAccessBlockArgs{
+		Bucket:                bucket.ID(),
+		BlockPublicAcls:       pulumi.Bool(true),
+		BlockPublicPolicy:     pulumi.Bool(true),
+		IgnorePublicAcls:      pulumi.Bool(true),
+		RestrictPublicBuckets: pulumi.Bool(true),
+	}, child...); err != nil {
+		return err
+	}
+	if _, err := s3.NewBucketOwnershipControls(ctx, name, &s3.BucketOwnershipControlsArgs{
+		Bucket: bucket.ID(),
+		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+	}, child...); err != nil {
+		return err
+	}
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name, &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm: pulumi.String("AES256"),
+			},
+		}},
+	}, child...); err != nil {
+		return err
+	}
+	if err := lifecycle(ctx, name, bucket, s, child...); err != nil {
+		return err
+	}
+
+	user, err := iam.NewUser(ctx, name, &iam.UserArgs{
+		Path: pulumi.String("/zot-registry/"),
+		Tags: tags,
+	}, child...)
+	if err != nil {
+		return err
+	}
+	policy := bucket.Bucket.ApplyT(func(b string) (string, error) {
+		return Policy(b, s.KeyPrefix).JSON()
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewUserPolicy(ctx, name, &iam.UserPolicyArgs{
+		User:   user.Name,
+		Policy: policy,
+	}, child...); err != nil {
+		return err
+	}
+	key, err := iam.NewAccessKey(ctx, name, &iam.AccessKeyArgs{User: user.Name}, child...)
+	if err != nil {
+		return err
+	}
+	c.AccessKeyID = pulumi.ToSecret(key.ID().ToStringOutput()).(pulumi.StringOutput)
+	c.SecretAccessKey = pulumi.ToSecret(key.Secret).(pulumi.StringOutput)
+	return nil
+}
+
+func (c *Storage) createOnStore(ctx *pulumi.Context, name string, args *Args) error {
+	s := args.Settings
+	pargs := &aws.ProviderArgs{
+		Region:    pulumi.String(s.Region),
+		Endpoints: aws.ProviderEndpointArray{&aws.ProviderEndpointArgs{S3: pulumi.String(s.RegionEndpoint)}},
+		// MinIO, RustFS, Ceph RGW and Garage have no STS, IAM, account id or
+		// instance metadata, and take any region name.
+		S3UsePathStyle:            pulumi.Bool(*s.ForcePathStyle),
+		SkipCredentialsValidation: pulumi.Bool(true),
+		SkipRequestingAccountId:   pulumi.Bool(true),
+		SkipRegionValidation:      pulumi.Bool(true),
+		SkipMetadataApiCheck:      pulumi.Bool(true),
+		Insecure:                  pulumi.Bool(s.SkipVerify),
+		// Credentials: the store's admin key pair from AWS_ACCESS_KEY_ID and
+		// AWS_SECRET_ACCESS_KEY (or a profile) in pulumi up's environment.
+	}
+	provider, err := aws.NewProvider(ctx, name+"-store", pargs, pulumi.Parent(c))
+	if err != nil {
+		return err
+	}
+	c.Provider = provider
+	bucketName, err := c.bucketName(ctx, name, s, false)
+	if err != nil {
+		return err
+	}
+	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{Bucket: bucketName},
+		bucketOptions(c, s, pulumi.Provider(provider))...)
+	if err != nil {
+		return err
+	}
+	c.Bucket = bucket
+	c.BucketName = bucket.Bucket
+	return lifecycle(ctx, name, bucket, s, pulumi.Parent(c), pulumi.Provider(provider))
+}
+
+// lifecycle aborts multipart uploads left behind by failed pushes.
+func lifecycle(ctx *pulumi.Context, name string, bucket *s3.BucketV2, s config.Storage, opts ...pulumi.ResourceOption) error {
+	_, err := s3.NewBucketLifecycleConfigurationV2(ctx, name, &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketLifecycleConfigurationV2RuleArray{&s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:     pulumi.String(LifecycleRuleID),
+			Status: pulumi.String("Enabled"),
+			Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
+			AbortIncompleteMultipartUpload: &s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
+				DaysAfterInitiation: pulumi.Int(s.AbortIncompleteUploadsDays),
+			},
+		}},
+	}, opts...)
+	return err
+}

@@ -1,0 +1,286 @@
+package storage_test
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zot-registry/zot-registry/components/storage"
+	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/internal/mocks"
+)
+
+const (
+	tBucket    = "aws:s3/bucketV2:BucketV2"
+	tPAB       = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+	tOwnership = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+	tSSE       = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+	tLifecycle = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
+	tUser      = "aws:iam/user:User"
+	tPolicy    = "aws:iam/userPolicy:UserPolicy"
+	tKey       = "aws:iam/accessKey:AccessKey"
+	tRandom    = "random:index/randomId:RandomId"
+	tProvider  = "pulumi:providers:aws"
+)
+
+// settings validates a storage object through the config package, as the
+// program does.
+func settings(t *testing.T, storageObj map[string]any) config.Storage {
+	t.Helper()
+	objs := map[string]any{
+		"registry": map[string]any{"externalUrl": "https://r.example.com", "accessControl": map[string]any{"adminUsers": []any{"ci"}}},
+		"storage":  storageObj,
+		"identity": map[string]any{"issuer": "https://auth.example.com/application/o/zot/", "clientId": "zot"},
+	}
+	src := config.MapSource{Values: map[string]string{}}
+	for k, v := range objs {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		src.Values[config.FullKey(k)] = string(b)
+	}
+	cfg, err := config.Parse("dev", src)
+	require.NoError(t, err)
+	return cfg.Storage
+}
+
+type result struct {
+	rec     *mocks.Recorder
+	outputs map[string]any
+	secret  map[string]bool
+}
+
+func run(t *testing.T, s config.Storage) result {
+	t.Helper()
+	rec := mocks.New("zot-registry", "dev")
+	var (
+		mu    sync.Mutex
+		outs  = map[string]any{}
+		named map[string]pulumi.Output
+		done  = make(chan struct{})
+	)
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		c, err := storage.NewStorage(ctx, "zot-registry", &storage.Args{Settings: s})
+		if err != nil {
+			return err
+		}
+		named = map[string]pulumi.Output{
+			"bucket": c.BucketName, "region": c.Region, "endpoint": c.Endpoint,
+			"secure": c.Secure, "forcePathStyle": c.ForcePathStyle, "policy": c.PolicyJSON,
+			"accessKeyId": c.AccessKeyID, "secretAccessKey": c.SecretAccessKey, "keyPrefix": c.KeyPrefix,
+		}
+		keys := make([]string, 0, len(named))
+		all := make([]any, 0, len(named))
+		for k, o := range named {
+			keys = append(keys, k)
+			all = append(all, o)
+		}
+		pulumi.All(all...).ApplyT(func(vs []any) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for i, v := range vs {
+				outs[keys[i]] = v
+			}
+			close(done)
+			return nil
+		})
+		return nil
+	}, rec.Option())
+	require.NoError(t, err)
+	<-done
+	secret := map[string]bool{}
+	for k, o := range named {
+		secret[k] = pulumi.IsSecret(o)
+	}
+	return result{rec: rec, outputs: outs, secret: secret}
+}
+
+func types(rec *mocks.Recorder) []string {
+	var out []string
+	for _, r := range rec.Resources() {
+		if r.Custom {
+			out = append(out, r.Type)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func one(t *testing.T, rec *mocks.Recorder, typ string) mocks.Resource {
+	t.Helper()
+	rs := rec.ByType(typ)
+	require.Len(t, rs, 1, typ)
+	return rs[0]
+}
+
+// statements maps each policy resource to its set of actions.
+func statements(t *testing.T, policyJSON string) map[string][]string {
+	t.Helper()
+	var doc storage.PolicyDocument
+	require.NoError(t, json.Unmarshal([]byte(policyJSON), &doc))
+	assert.Equal(t, "2012-10-17", doc.Version)
+	out := map[string][]string{}
+	for _, st := range doc.Statement {
+		assert.Equal(t, "Allow", st.Effect)
+		for _, r := range st.Resource {
+			actions := append(out[r], st.Action...)
+			sort.Strings(actions)
+			out[r] = actions
+		}
+	}
+	return out
+}
+
+func sorted(s ...string) []string { sort.Strings(s); return s }
+
+var (
+	wantBucketActions = sorted("s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads")
+	wantObjectActions = sorted("s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload")
+)
+
+func TestPolicyIsExactlyTheEightActions(t *testing.T) {
+	cases := []struct{ prefix, objects string }{
+		{"", "arn:aws:s3:::zot-dev/*"},
+		{"/zot", "arn:aws:s3:::zot-dev/zot/*"},
+		{"/a/b", "arn:aws:s3:::zot-dev/a/b/*"},
+	}
+	for _, tc := range cases {
+		js, err := storage.Policy("zot-dev", tc.prefix).JSON()
+		require.NoError(t, err)
+		assert.Equal(t, map[string][]string{
+			"arn:aws:s3:::zot-dev": wantBucketActions,
+			tc.objects:             wantObjectActions,
+		}, statements(t, js), "prefix %q: nothing extra, nothing missing", tc.prefix)
+	}
+}
+
+func TestAWSMode(t *testing.T) {
+	r := run(t, settings(t, map[string]any{"mode": "aws", "region": "eu-central-1", "keyPrefix": "/zot"}))
+	assert.Equal(t, sorted(tBucket, tPAB, tOwnership, tSSE, tLifecycle, tUser, tPolicy, tKey, tRandom), types(r.rec))
+	for _, res := range r.rec.Resources() {
+		if res.Custom {
+			p, ok := r.rec.ParentOf(res)
+			require.True(t, ok, res.URN)
+			assert.Equal(t, storage.Type, p.Type, "%s is the component's child", res.Type)
+		}
+	}
+
+	// Name: project and stack plus a stable random suffix.
+	suffix := mocks.PlainMap(one(t, r.rec, tRandom).Inputs)
+	assert.Equal(t, float64(4), suffix["byteLength"])
+	bucket := r.outputs["bucket"].(string)
+	assert.Regexp(t, `^zot-registry-dev-[0-9a-f]{8}$`, bucket)
+	b := one(t, r.rec, tBucket)
+	assert.True(t, b.RetainOnDelete, "images are data")
+	assert.False(t, b.Protect)
+	assert.Equal(t, bucket, mocks.PlainMap(b.Inputs)["bucket"])
+
+	assert.Equal(t, map[string]any{"bucket": bucket, "blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true},
+		mocks.PlainMap(one(t, r.rec, tPAB).Inputs))
+	assert.Equal(t, map[string]any{"objectOwnership": "BucketOwnerEnforced"}, mocks.PlainMap(one(t, r.rec, tOwnership).Inputs)["rule"])
+	sse := mocks.PlainMap(one(t, r.rec, tSSE).Inputs)["rules"].([]any)[0].(map[string]any)
+	assert.Equal(t, "AES256", sse["applyServerSideEncryptionByDefault"].(map[string]any)["sseAlgorithm"])
+	assertLifecycle(t, r.rec, bucket, 7)
+
+	// The policy the IAM user gets is the exact one, narrowed to the prefix.
+	policy := mocks.PlainMap(one(t, r.rec, tPolicy).Inputs)["policy"].(string)
+	assert.Equal(t, map[string][]string{
+		"arn:aws:s3:::" + bucket:            wantBucketActions,
+		"arn:aws:s3:::" + bucket + "/zot/*": wantObjectActions,
+	}, statements(t, policy))
+	assert.Equal(t, policy, r.outputs["policy"])
+	assert.Equal(t, "/zot-registry/", mocks.PlainMap(one(t, r.rec, tUser).Inputs)["path"])
+
+	// zot's key: made here, and secret.
+	assert.True(t, strings.HasPrefix(r.outputs["accessKeyId"].(string), "AKIA"))
+	assert.NotEmpty(t, r.outputs["secretAccessKey"])
+	assert.True(t, r.secret["accessKeyId"])
+	assert.True(t, r.secret["secretAccessKey"])
+	assert.False(t, r.secret["bucket"])
+
+	assert.Equal(t, "eu-central-1", r.outputs["region"])
+	assert.Equal(t, "", r.outputs["endpoint"])
+	assert.Equal(t, true, r.outputs["secure"])
+	assert.Equal(t, false, r.outputs["forcePathStyle"])
+}
+
+func assertLifecycle(t *testing.T, rec *mocks.Recorder, bucket string, days int) {
+	t.Helper()
+	lc := mocks.PlainMap(one(t, rec, tLifecycle).Inputs)
+	assert.Equal(t, bucket, lc["bucket"])
+	assert.Equal(t, []any{map[string]any{
+		"id":                             storage.LifecycleRuleID,
+		"status":                         "Enabled",
+		"filter":                         map[string]any{},
+		"abortIncompleteMultipartUpload": map[string]any{"daysAfterInitiation": float64(days)},
+	}}, lc["rules"])
+}
+
+func TestAWSModeNamedAndProtected(t *testing.T) {
+	r := run(t, settings(t, map[string]any{"mode": "aws", "region": "eu-central-1", "bucket": "acme-zot", "protect": true, "retainOnDelete": false, "abortIncompleteUploadsDays": 2}))
+	assert.Empty(t, r.rec.ByType(tRandom), "a named bucket needs no suffix")
+	assert.Equal(t, "acme-zot", r.outputs["bucket"])
+	b := one(t, r.rec, tBucket)
+	assert.True(t, b.Protect)
+	assert.False(t, b.RetainOnDelete)
+	assertLifecycle(t, r.rec, "acme-zot", 2)
+}
+
+func TestS3CompatibleMode(t *testing.T) {
+	r := run(t, settings(t, map[string]any{"mode": "s3-compatible", "endpoint": "https://minio.example.com:9000", "skipVerify": true}))
+	assert.Equal(t, sorted(tProvider, tBucket, tLifecycle), types(r.rec), "no IAM: such stores do not speak it")
+
+	p := one(t, r.rec, tProvider)
+	assert.Equal(t, map[string]any{
+		"region":                    "us-east-1",
+		"endpoints":                 []any{map[string]any{"s3": "https://minio.example.com:9000"}},
+		"s3UsePathStyle":            true,
+		"skipCredentialsValidation": true,
+		"skipRequestingAccountId":   true,
+		"skipRegionValidation":      true,
+		"skipMetadataApiCheck":      true,
+		"insecure":                  true,
+	}, mocks.PlainMap(p.Inputs))
+	for _, typ := range []string{tBucket, tLifecycle} {
+		res := one(t, r.rec, typ)
+		assert.True(t, strings.HasPrefix(res.Provider, p.URN+"::"), "%s is created on the store, not on AWS", typ)
+	}
+	assert.Equal(t, "zot-registry-dev", r.outputs["bucket"], "private stores need no random suffix")
+	assert.True(t, one(t, r.rec, tBucket).RetainOnDelete)
+	assertLifecycle(t, r.rec, "zot-registry-dev", 7)
+
+	assert.Equal(t, "https://minio.example.com:9000", r.outputs["endpoint"])
+	assert.Equal(t, true, r.outputs["secure"])
+	assert.Equal(t, true, r.outputs["forcePathStyle"])
+	assert.Equal(t, map[string][]string{
+		"arn:aws:s3:::zot-registry-dev":   wantBucketActions,
+		"arn:aws:s3:::zot-registry-dev/*": wantObjectActions,
+	}, statements(t, r.outputs["policy"].(string)), "the policy to attach with the store's admin tool")
+	assert.Equal(t, "", r.outputs["accessKeyId"], "the key pair comes from the secret store")
+	assert.True(t, r.secret["accessKeyId"])
+}
+
+func TestExistingMode(t *testing.T) {
+	r := run(t, settings(t, map[string]any{"mode": "existing", "bucket": "shared-zot", "endpoint": "http://rustfs:9000", "region": "garage"}))
+	assert.Empty(t, types(r.rec), "nothing is created")
+	assert.Equal(t, "shared-zot", r.outputs["bucket"])
+	assert.Equal(t, "garage", r.outputs["region"])
+	assert.Equal(t, "http://rustfs:9000", r.outputs["endpoint"])
+	assert.Equal(t, false, r.outputs["secure"])
+	assert.Equal(t, true, r.outputs["forcePathStyle"])
+	assert.Contains(t, r.outputs["policy"], "arn:aws:s3:::shared-zot/*")
+}
+
+func TestRequiresValidatedSettings(t *testing.T) {
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := storage.NewStorage(ctx, "s", &storage.Args{Settings: config.Storage{Mode: "aws"}})
+		return err
+	}, mocks.New("p", "s").Option())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "validated Settings")
+}
