@@ -44,7 +44,7 @@ type Storage struct {
 	SecretAccessKey pulumi.StringOutput
 
 	Bucket   *s3.BucketV2  // nil in existing mode
-	Provider *aws.Provider // the store's provider in s3-compatible mode
+	Provider *aws.Provider // the provider the bucket is made with; nil in existing mode
 }
 
 // LifecycleRuleID names the rule that aborts incomplete multipart uploads.
@@ -132,6 +132,16 @@ func bucketOptions(c *Storage, s config.Storage, extra ...pulumi.ResourceOption)
 
 func (c *Storage) createOnAWS(ctx *pulumi.Context, name string, args *Args) error {
 	s := args.Settings
+	// An explicit provider in storage.region: the region zot is told is the
+	// region the bucket is made in, whatever aws:region says. Credentials
+	// come from the usual chain (AWS_PROFILE, environment, SSO…).
+	provider, err := aws.NewProvider(ctx, name+"-aws", &aws.ProviderArgs{
+		Region: pulumi.String(s.Region),
+	}, pulumi.Parent(c))
+	if err != nil {
+		return err
+	}
+	c.Provider = provider
 	bucketName, err := c.bucketName(ctx, name, s, true)
 	if err != nil {
 		return err
@@ -140,13 +150,13 @@ func (c *Storage) createOnAWS(ctx *pulumi.Context, name string, args *Args) erro
 	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
 		Bucket: bucketName,
 		Tags:   tags,
-	}, bucketOptions(c, s)...)
+	}, bucketOptions(c, s, pulumi.Provider(provider))...)
 	if err != nil {
 		return err
 	}
 	c.Bucket = bucket
 	c.BucketName = bucket.Bucket
-	child := []pulumi.ResourceOption{pulumi.Parent(c)}
+	child := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(provider)}
 
 	if _, err := s3.NewBucketPublicAccessBlock(ctx, name, &s3.BucketPublicAccessBlockArgs{
 		Bucket:                bucket.ID(),

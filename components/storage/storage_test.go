@@ -161,7 +161,15 @@ func TestPolicyIsExactlyTheEightActions(t *testing.T) {
 
 func TestAWSMode(t *testing.T) {
 	r := run(t, settings(t, map[string]any{"mode": "aws", "region": "eu-central-1", "keyPrefix": "/zot"}))
-	assert.Equal(t, sorted(tBucket, tPAB, tOwnership, tSSE, tLifecycle, tUser, tPolicy, tKey, tRandom), types(r.rec))
+	assert.Equal(t, sorted(tProvider, tBucket, tPAB, tOwnership, tSSE, tLifecycle, tUser, tPolicy, tKey, tRandom), types(r.rec))
+	// The bucket is made in storage.region, not wherever aws:region points.
+	p := one(t, r.rec, tProvider)
+	assert.Equal(t, "eu-central-1", mocks.PlainMap(p.Inputs)["region"])
+	for _, res := range r.rec.Resources() {
+		if res.Custom && strings.HasPrefix(res.Type, "aws:") {
+			assert.True(t, strings.HasPrefix(res.Provider, p.URN+"::"), "%s uses the storage provider", res.Type)
+		}
+	}
 	for _, res := range r.rec.Resources() {
 		if res.Custom {
 			p, ok := r.rec.ParentOf(res)
