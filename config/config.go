@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
 // Project is the Pulumi project name and so the config namespace.
@@ -25,8 +26,24 @@ const (
 	KeySecrets  = "secrets"
 )
 
-// Keys lists every config key the program reads; Pulumi.yaml declares the same.
+// Keys lists the structured config keys; Pulumi.yaml declares the same.
 var Keys = []string{KeyRegistry, KeyStorage, KeyIdentity, KeySecrets}
+
+// Secret keys: optional, so Pulumi.yaml cannot declare them (the CLI
+// requires every declared key without a default in every stack).
+const (
+	// KeyOIDCClientSecret is the client secret in identity mode external.
+	KeyOIDCClientSecret = "oidcClientSecret"
+)
+
+// SecretKeys lists the project's secret keys.
+var SecretKeys = []string{KeyOIDCClientSecret}
+
+// The Authentik provider's own config keys.
+const (
+	AuthentikURLKey   = "authentik:url"
+	AuthentikTokenKey = "authentik:token"
+)
 
 // FullKey is the key as Pulumi stores it: zot-registry:registry.
 func FullKey(k string) string { return Project + ":" + k }
@@ -38,6 +55,10 @@ type Config struct {
 	Storage  Storage
 	Identity Identity
 	Secrets  Secrets
+
+	// ExternalClientSecret is zot-registry:oidcClientSecret in identity mode
+	// external, read as a secret output; nil otherwise.
+	ExternalClientSecret pulumi.StringOutput
 }
 
 // Registry is zot-registry:registry: the zot deployment itself.
@@ -148,12 +169,43 @@ type Storage struct {
 // Creates reports whether this program creates the bucket.
 func (s Storage) Creates() bool { return s.Mode == StorageAWS || s.Mode == StorageS3Compatible }
 
+// Identity modes.
+const (
+	IdentityAuthentik = "authentik" // the provider and application made in Authentik
+	IdentityExternal  = "external"  // any OpenID provider managed elsewhere
+)
+
+// IdentityModes lists the modes.
+var IdentityModes = []string{IdentityAuthentik, IdentityExternal}
+
 // Identity is zot-registry:identity: the OpenID provider for the web UI.
 type Identity struct {
-	Issuer   string   `json:"issuer"`
-	ClientID string   `json:"clientId"`
-	Label    string   `json:"label"`
-	Scopes   []string `json:"scopes"`
+	Mode      string    `json:"mode"`
+	Issuer    string    `json:"issuer"` // external mode
+	ClientID  string    `json:"clientId"`
+	Label     string    `json:"label"`
+	Scopes    []string  `json:"scopes"`
+	Authentik Authentik `json:"authentik"`
+
+	// Derived by validation; not config keys.
+	AuthentikURL *url.URL `json:"-"` // from authentik:url
+}
+
+// Authentik configures the OAuth2 provider and application made in
+// Authentik. The Authentik URL and token are the provider's own config,
+// authentik:url and authentik:token.
+type Authentik struct {
+	Slug                 string   `json:"slug"`
+	ApplicationName      string   `json:"applicationName"`
+	AuthorizationFlow    string   `json:"authorizationFlow"`
+	InvalidationFlow     string   `json:"invalidationFlow"`
+	SigningKey           string   `json:"signingKey"`
+	SubMode              string   `json:"subMode"`
+	AccessCodeValidity   string   `json:"accessCodeValidity"`
+	AccessTokenValidity  string   `json:"accessTokenValidity"`
+	RefreshTokenValidity string   `json:"refreshTokenValidity"`
+	Groups               []string `json:"groups"`
+	AllowHTTP            bool     `json:"allowHttp"` // labs only
 }
 
 // Secrets is zot-registry:secrets: the Kubernetes Secrets zot mounts. Their
@@ -178,19 +230,29 @@ const (
 	DefaultLogLevel        = "info"
 	// One hour: the timeouts cover a whole blob upload, and a multi-GB layer
 	// on a slow link takes far longer than the walk-through's 60 s.
-	DefaultTimeout        = "1h"
-	DefaultVolumeSize     = "10Gi"
-	DefaultIngressClass   = "nginx"
-	DefaultChunkSize      = 64 << 20    // 64 MiB parts: a sixth of the S3 requests per layer of zot's 10 MiB default
-	DefaultRegion         = "us-east-1" // for S3-compatible stores
-	DefaultAbortDays      = 7
-	DefaultOIDCLabel      = "SSO"
-	DefaultOIDCSecretName = "zot-oidc"
-	DefaultHtpasswdSecret = "zot-htpasswd"
-	DefaultS3SecretName   = "zot-s3"
-	MinTimeout            = time.Minute
-	MinChunkSize          = 5 << 20 // S3's smallest multipart part
-	MaxChunkSize          = 5 << 30 // S3's largest multipart part
+	DefaultTimeout         = "1h"
+	DefaultVolumeSize      = "10Gi"
+	DefaultIngressClass    = "nginx"
+	DefaultChunkSize       = 64 << 20    // 64 MiB parts: a sixth of the S3 requests per layer of zot's 10 MiB default
+	DefaultRegion          = "us-east-1" // for S3-compatible stores
+	DefaultAbortDays       = 7
+	DefaultOIDCLabel       = "SSO"
+	DefaultAuthentikLabel  = "Authentik"
+	DefaultSlug            = "zot"
+	DefaultAppName         = "Zot registry"
+	DefaultAuthzFlow       = "default-provider-authorization-implicit-consent"
+	DefaultInvalidFlow     = "default-provider-invalidation-flow"
+	DefaultSigningKey      = "authentik Self-signed Certificate"
+	DefaultSubMode         = "hashed_user_id"
+	DefaultCodeValidity    = "minutes=1"
+	DefaultTokenValidity   = "minutes=10"
+	DefaultRefreshValidity = "days=30"
+	DefaultOIDCSecretName  = "zot-oidc"
+	DefaultHtpasswdSecret  = "zot-htpasswd"
+	DefaultS3SecretName    = "zot-s3"
+	MinTimeout             = time.Minute
+	MinChunkSize           = 5 << 20 // S3's smallest multipart part
+	MaxChunkSize           = 5 << 30 // S3's largest multipart part
 )
 
 // DefaultScopes are the scopes zot asks the OpenID provider for.
@@ -214,8 +276,18 @@ func defaults(stack string) Config {
 			Ingress:         Ingress{ClassName: DefaultIngressClass},
 			Upload:          Upload{ChunkSize: DefaultChunkSize},
 		},
-		Storage:  Storage{AbortIncompleteUploadsDays: DefaultAbortDays, RetainOnDelete: true},
-		Identity: Identity{Label: DefaultOIDCLabel},
+		Storage: Storage{AbortIncompleteUploadsDays: DefaultAbortDays, RetainOnDelete: true},
+		Identity: Identity{Authentik: Authentik{
+			Slug:                 DefaultSlug,
+			ApplicationName:      DefaultAppName,
+			AuthorizationFlow:    DefaultAuthzFlow,
+			InvalidationFlow:     DefaultInvalidFlow,
+			SigningKey:           DefaultSigningKey,
+			SubMode:              DefaultSubMode,
+			AccessCodeValidity:   DefaultCodeValidity,
+			AccessTokenValidity:  DefaultTokenValidity,
+			RefreshTokenValidity: DefaultRefreshValidity,
+		}},
 		Secrets: Secrets{
 			OIDCSecretName:     DefaultOIDCSecretName,
 			HtpasswdSecretName: DefaultHtpasswdSecret,
@@ -239,8 +311,16 @@ func (s contextSource) Get(k string) (string, bool) { return s.ctx.GetConfig(k) 
 func (s contextSource) IsSecret(k string) bool      { return s.ctx.IsConfigSecret(k) }
 
 // Load reads and validates the stack's config from the Pulumi context.
+// Secret keys are read as secret outputs, never as plain strings.
 func Load(ctx *pulumi.Context) (*Config, error) {
-	return Parse(ctx.Stack(), contextSource{ctx})
+	cfg, err := Parse(ctx.Stack(), contextSource{ctx})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Identity.Mode == IdentityExternal {
+		cfg.ExternalClientSecret = pconfig.RequireSecret(ctx, FullKey(KeyOIDCClientSecret))
+	}
+	return cfg, nil
 }
 
 // MapSource is a Source over a map of full keys; keys in secret are secrets.
@@ -265,7 +345,7 @@ func Parse(stack string, src Source) (*Config, error) {
 	required := map[string]string{
 		KeyRegistry: "set at least registry.externalUrl and registry.accessControl",
 		KeyStorage:  "set at least storage.mode (aws, s3-compatible or existing)",
-		KeyIdentity: "set at least identity.issuer and identity.clientId",
+		KeyIdentity: "set at least identity.mode (authentik or external)",
 	}
 	for _, k := range Keys {
 		full := FullKey(k)
@@ -288,7 +368,7 @@ func Parse(stack string, src Source) (*Config, error) {
 	if len(errs) > 0 {
 		return nil, errs // type errors make further checks meaningless
 	}
-	validate(&cfg, &errs)
+	validate(&cfg, src, &errs)
 	if len(errs) > 0 {
 		return nil, errs
 	}

@@ -23,14 +23,23 @@ func valid() map[string]obj {
 			"accessControl": obj{"adminUsers": []any{"ci"}},
 		},
 		"storage":  {"mode": "existing", "bucket": "zot-dev"},
-		"identity": {"issuer": "https://auth.example.com/application/o/zot/", "clientId": "zot-dev"},
+		"identity": {"mode": "external", "issuer": "https://auth.example.com/application/o/zot/", "clientId": "zot-dev"},
 		"secrets":  {},
 	}
 }
 
 func source(t *testing.T, objs map[string]obj) config.MapSource {
 	t.Helper()
-	src := config.MapSource{Values: map[string]string{}}
+	// The external client secret, stored as a secret as pulumi config
+	// set --secret does; the Authentik URL and token for authentik mode.
+	src := config.MapSource{
+		Values: map[string]string{
+			"zot-registry:oidcClientSecret": "s3cr3t",
+			"authentik:url":                 "https://auth.example.com",
+			"authentik:token":               "t0k3n",
+		},
+		Secrets: map[string]bool{"zot-registry:oidcClientSecret": true, "authentik:token": true},
+	}
 	for k, v := range objs {
 		if v == nil {
 			continue
@@ -263,7 +272,7 @@ func TestMissingObjectsAndSecretObjects(t *testing.T) {
 	assert.Equal(t, []string{"zot-registry:storage", "zot-registry:identity"}, errs.Keys())
 
 	src := source(t, valid())
-	src.Secrets = map[string]bool{"zot-registry:registry": true}
+	src.Secrets["zot-registry:registry"] = true
 	_, err = config.Parse("dev", src)
 	require.ErrorAs(t, err, &errs)
 	assert.Equal(t, []string{"zot-registry:registry"}, errs.Keys())
@@ -355,4 +364,83 @@ func TestDefaultBucketNameForLongStack(t *testing.T) {
 	require.NoError(t, err)
 	assert.LessOrEqual(t, len(cfg.Storage.BucketPrefix)+9, 63)
 	assert.Regexp(t, `^[a-z0-9][a-z0-9-]*[a-z0-9]$`, cfg.Storage.BucketPrefix)
+}
+
+func TestIdentityModes(t *testing.T) {
+	const key = "zot-registry:identity"
+	cases := []struct {
+		name     string
+		identity obj
+		mutate   func(config.MapSource)
+		wantKey  string
+		wantMsg  string
+		check    func(t *testing.T, id config.Identity)
+	}{
+		{name: "authentik defaults", identity: obj{"mode": "authentik"}, check: func(t *testing.T, id config.Identity) {
+			assert.Equal(t, "zot-dev", id.ClientID, "zot-<stack>")
+			assert.Equal(t, "https://auth.example.com", id.AuthentikURL.String())
+			assert.Equal(t, "Authentik", id.Label)
+			a := id.Authentik
+			assert.Equal(t, "zot", a.Slug)
+			assert.Equal(t, "default-provider-authorization-implicit-consent", a.AuthorizationFlow)
+			assert.Equal(t, "default-provider-invalidation-flow", a.InvalidationFlow)
+			assert.Equal(t, "hashed_user_id", a.SubMode)
+			assert.Equal(t, "minutes=10", a.AccessTokenValidity)
+			assert.Empty(t, a.Groups)
+		}},
+		{name: "authentik url trailing slash", identity: obj{"mode": "authentik"}, mutate: func(s config.MapSource) { s.Values["authentik:url"] = "https://auth.example.com/" },
+			check: func(t *testing.T, id config.Identity) {
+				assert.Equal(t, "https://auth.example.com", id.AuthentikURL.String())
+			}},
+		{name: "authentik lab over http", identity: obj{"mode": "authentik", "authentik": obj{"allowHttp": true}}, mutate: func(s config.MapSource) { s.Values["authentik:url"] = "http://authentik.lab:9000" }},
+		{name: "external", identity: obj{"mode": "external", "issuer": "https://kc.example.com/realms/x", "clientId": "zot"}, check: func(t *testing.T, id config.Identity) {
+			assert.Equal(t, "SSO", id.Label)
+			assert.Nil(t, id.AuthentikURL)
+		}},
+		{name: "mode missing", identity: obj{"clientId": "zot"}, wantKey: key + ".mode", wantMsg: "is missing"},
+		{name: "mode unknown", identity: obj{"mode": "keycloak"}, wantKey: key + ".mode", wantMsg: "not an identity mode"},
+		{name: "authentik url missing", identity: obj{"mode": "authentik"}, mutate: func(s config.MapSource) { delete(s.Values, "authentik:url") }, wantKey: "authentik:url", wantMsg: "is missing"},
+		{name: "authentik url http", identity: obj{"mode": "authentik"}, mutate: func(s config.MapSource) { s.Values["authentik:url"] = "http://auth.example.com" }, wantKey: "authentik:url", wantMsg: "allowHttp"},
+		{name: "authentik url path", identity: obj{"mode": "authentik"}, mutate: func(s config.MapSource) { s.Values["authentik:url"] = "https://example.com/auth" }, wantKey: "authentik:url", wantMsg: "path"},
+		{name: "authentik url not a URL", identity: obj{"mode": "authentik"}, mutate: func(s config.MapSource) { s.Values["authentik:url"] = "auth.example.com" }, wantKey: "authentik:url", wantMsg: "not an https URL"},
+		{name: "authentik token plain", identity: obj{"mode": "authentik"}, mutate: func(s config.MapSource) { s.Secrets["authentik:token"] = false }, wantKey: "authentik:token", wantMsg: "plain text"},
+		{name: "slug", identity: obj{"mode": "authentik", "authentik": obj{"slug": "zot registry"}}, wantKey: key + ".authentik.slug", wantMsg: "not an Authentik slug"},
+		{name: "client id empty", identity: obj{"mode": "authentik", "clientId": " "}, wantKey: key + ".clientId", wantMsg: "is empty"},
+		{name: "group empty", identity: obj{"mode": "authentik", "authentik": obj{"groups": []any{"registry-users", ""}}}, wantKey: key + ".authentik.groups[1]", wantMsg: "is empty"},
+		{name: "group twice", identity: obj{"mode": "authentik", "authentik": obj{"groups": []any{"a", "a"}}}, wantKey: key + ".authentik.groups[1]", wantMsg: "twice"},
+		{name: "sub mode", identity: obj{"mode": "authentik", "authentik": obj{"subMode": "email"}}, wantKey: key + ".authentik.subMode", wantMsg: "not allowed"},
+		{name: "validity", identity: obj{"mode": "authentik", "authentik": obj{"accessTokenValidity": "10m"}}, wantKey: key + ".authentik.accessTokenValidity", wantMsg: "Authentik duration"},
+		{name: "issuer in authentik mode", identity: obj{"mode": "authentik", "issuer": "https://x.example.com/"}, wantKey: key + ".issuer", wantMsg: "derives it"},
+		{name: "external without issuer", identity: obj{"mode": "external", "clientId": "zot"}, wantKey: key + ".issuer", wantMsg: "is missing"},
+		{name: "external issuer http", identity: obj{"mode": "external", "clientId": "zot", "issuer": "http://kc.example.com/realms/x"}, wantKey: key + ".issuer", wantMsg: "must use https"},
+		{name: "external without client id", identity: obj{"mode": "external", "issuer": "https://kc.example.com/realms/x"}, wantKey: key + ".clientId", wantMsg: "is empty"},
+		{name: "external without secret", identity: obj{"mode": "external", "clientId": "zot", "issuer": "https://kc.example.com/realms/x"},
+			mutate: func(s config.MapSource) { delete(s.Values, "zot-registry:oidcClientSecret") }, wantKey: "zot-registry:oidcClientSecret", wantMsg: "is missing"},
+		{name: "external secret in plain text", identity: obj{"mode": "external", "clientId": "zot", "issuer": "https://kc.example.com/realms/x"},
+			mutate: func(s config.MapSource) { s.Secrets["zot-registry:oidcClientSecret"] = false }, wantKey: "zot-registry:oidcClientSecret", wantMsg: "plain text"},
+		{name: "external with authentik groups", identity: obj{"mode": "external", "clientId": "zot", "issuer": "https://kc.example.com/realms/x", "authentik": obj{"groups": []any{"a"}}},
+			wantKey: key + ".authentik", wantMsg: "creates nothing"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			objs["identity"] = tc.identity
+			src := source(t, objs)
+			if tc.mutate != nil {
+				tc.mutate(src)
+			}
+			cfg, err := config.Parse("dev", src)
+			if tc.wantKey == "" {
+				require.NoError(t, err)
+				if tc.check != nil {
+					tc.check(t, cfg.Identity)
+				}
+				return
+			}
+			var errs config.Errors
+			require.ErrorAs(t, err, &errs)
+			require.Contains(t, errs.Keys(), tc.wantKey, err.Error())
+			assert.Contains(t, err.Error(), tc.wantMsg)
+		})
+	}
 }

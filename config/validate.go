@@ -29,10 +29,10 @@ var (
 	pullPolicies = []string{"IfNotPresent", "Always", "Never"}
 )
 
-func validate(cfg *Config, errs *Errors) {
+func validate(cfg *Config, src Source, errs *Errors) {
 	validateRegistry(&cfg.Registry, collector{errs, FullKey(KeyRegistry)})
 	validateStorage(&cfg.Storage, cfg.Stack, collector{errs, FullKey(KeyStorage)})
-	validateIdentity(&cfg.Identity, collector{errs, FullKey(KeyIdentity)})
+	validateIdentity(&cfg.Identity, src, cfg.Stack, collector{errs, FullKey(KeyIdentity)})
 	validateSecrets(&cfg.Secrets, collector{errs, FullKey(KeySecrets)})
 }
 
@@ -341,20 +341,35 @@ func bucketNameProblem(b string) string {
 	return ""
 }
 
-func validateIdentity(id *Identity, c collector) {
-	const fix = "set it to the provider's issuer, e.g. https://auth.example.com/application/o/zot/"
-	switch u, err := url.Parse(id.Issuer); {
-	case id.Issuer == "":
-		c.add("issuer", "is missing", fix)
-	case err != nil || u.Host == "":
-		c.add("issuer", fmt.Sprintf("%q is not an absolute URL", id.Issuer), fix)
-	case u.Scheme != "https":
-		c.add("issuer", fmt.Sprintf("%q must use https; zot fetches its discovery document at start-up", id.Issuer), fix)
-	case u.RawQuery != "" || u.Fragment != "":
-		c.add("issuer", fmt.Sprintf("%q has a query or fragment", id.Issuer), fix)
+var (
+	// Authentik's slug field: letters, digits, '-' and '_'.
+	authentikSlug = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
+	// Authentik's validity format: unit=amount pairs separated by ';'.
+	authentikValidity = regexp.MustCompile(`^(weeks|days|hours|minutes|seconds|microseconds|milliseconds)=[0-9]+(\.[0-9]+)?(;(weeks|days|hours|minutes|seconds|microseconds|milliseconds)=[0-9]+(\.[0-9]+)?)*$`)
+	subModes          = []string{"hashed_user_id", "user_id", "user_uuid", "user_username", "user_email", "user_upn"}
+)
+
+func validateIdentity(id *Identity, src Source, stack string, c collector) {
+	switch id.Mode {
+	case IdentityAuthentik:
+		validateAuthentik(id, src, stack, c)
+	case IdentityExternal:
+		validateExternal(id, src, c)
+	case "":
+		c.add("mode", "is missing", "set it to one of: %s", strings.Join(IdentityModes, ", "))
+		return
+	default:
+		c.add("mode", fmt.Sprintf("%q is not an identity mode", id.Mode), "use one of: %s", strings.Join(IdentityModes, ", "))
+		return
 	}
 	if strings.TrimSpace(id.ClientID) == "" {
-		c.add("clientId", "is empty", "set the OAuth2 client id registered at the provider (the credentials file must hold the same)")
+		c.add("clientId", "is empty", "set the OAuth2 client id (authentik mode defaults to zot-<stack>)")
+	}
+	if id.Label == "" {
+		id.Label = DefaultOIDCLabel
+		if id.Mode == IdentityAuthentik {
+			id.Label = DefaultAuthentikLabel
+		}
 	}
 	if strings.TrimSpace(id.Label) == "" {
 		c.add("label", "is empty", "name the login button, e.g. %q", DefaultOIDCLabel)
@@ -371,6 +386,97 @@ func validateIdentity(id *Identity, c collector) {
 	}
 	if !hasOpenID {
 		c.add("scopes", `does not include "openid", so the provider returns no ID token`, "add openid (default: %s)", strings.Join(DefaultScopes, " "))
+	}
+}
+
+func validateExternal(id *Identity, src Source, c collector) {
+	const fix = "set it to the provider's issuer, e.g. https://keycloak.example.com/realms/platform"
+	switch u, err := url.Parse(id.Issuer); {
+	case id.Issuer == "":
+		c.add("issuer", "is missing; external mode takes the issuer from config", fix)
+	case err != nil || u.Host == "":
+		c.add("issuer", fmt.Sprintf("%q is not an absolute URL", id.Issuer), fix)
+	case u.Scheme != "https":
+		c.add("issuer", fmt.Sprintf("%q must use https; zot fetches its discovery document at start-up", id.Issuer), fix)
+	case u.RawQuery != "" || u.Fragment != "":
+		c.add("issuer", fmt.Sprintf("%q has a query or fragment", id.Issuer), fix)
+	}
+	key := FullKey(KeyOIDCClientSecret)
+	switch v, ok := src.Get(key); {
+	case !ok || v == "":
+		*c.errs = append(*c.errs, &FieldError{Key: key, Problem: "is missing; external mode needs the client secret", Fix: "pulumi config set --secret " + KeyOIDCClientSecret + " <secret>"})
+	case !src.IsSecret(key):
+		*c.errs = append(*c.errs, &FieldError{Key: key, Problem: "is stored in plain text", Fix: "set it again with pulumi config set --secret " + KeyOIDCClientSecret})
+	}
+	a := id.Authentik
+	if len(a.Groups) > 0 || a.AllowHTTP {
+		c.add("authentik", "is set, but external mode creates nothing in Authentik", "remove it, or use mode authentik")
+	}
+}
+
+func validateAuthentik(id *Identity, src Source, stack string, c collector) {
+	a := &id.Authentik
+	if id.Issuer != "" {
+		c.add("issuer", "is set, but authentik mode derives it from authentik:url and the slug", "remove it")
+	}
+	if id.ClientID == "" {
+		id.ClientID = "zot-" + stack
+	}
+	// The Authentik URL is the provider's own config key: one place for the
+	// provider and the issuer.
+	raw, _ := src.Get(AuthentikURLKey)
+	urlErr := func(problem string) {
+		*c.errs = append(*c.errs, &FieldError{Key: AuthentikURLKey, Problem: problem, Fix: "pulumi config set authentik:url https://auth.example.com"})
+	}
+	switch u, err := url.Parse(raw); {
+	case raw == "":
+		urlErr("is missing; identity mode authentik needs the Authentik URL")
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		urlErr(fmt.Sprintf("%q is not an https URL", raw))
+	case u.Scheme == "http" && !a.AllowHTTP:
+		urlErr(fmt.Sprintf("%q uses http; tokens and client secrets would cross the network in clear", raw) + " (for a lab, set identity.authentik.allowHttp: true)")
+	case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "":
+		urlErr(fmt.Sprintf("%q has a path or query; give the Authentik root URL", raw))
+	default:
+		u.Path = ""
+		id.AuthentikURL = u
+	}
+	if _, ok := src.Get(AuthentikTokenKey); ok && !src.IsSecret(AuthentikTokenKey) {
+		*c.errs = append(*c.errs, &FieldError{Key: AuthentikTokenKey, Problem: "is stored in plain text", Fix: "set it again with pulumi config set --secret authentik:token <token>"})
+	}
+	if !authentikSlug.MatchString(a.Slug) || len(a.Slug) > 50 {
+		c.add("authentik.slug", fmt.Sprintf("%q is not an Authentik slug", a.Slug), "use letters, digits, '-' and '_' (default %q)", DefaultSlug)
+	}
+	for field, v := range map[string]string{
+		"authentik.applicationName":   a.ApplicationName,
+		"authentik.authorizationFlow": a.AuthorizationFlow,
+		"authentik.invalidationFlow":  a.InvalidationFlow,
+		"authentik.signingKey":        a.SigningKey,
+	} {
+		if strings.TrimSpace(v) == "" {
+			c.add(field, "is empty", "name it, or remove the key for the default")
+		}
+	}
+	oneOf(c, "authentik.subMode", a.SubMode, subModes)
+	for field, v := range map[string]string{
+		"authentik.accessCodeValidity":   a.AccessCodeValidity,
+		"authentik.accessTokenValidity":  a.AccessTokenValidity,
+		"authentik.refreshTokenValidity": a.RefreshTokenValidity,
+	} {
+		if !authentikValidity.MatchString(v) {
+			c.add(field, fmt.Sprintf("%q is not an Authentik duration", v), "use unit=amount pairs such as minutes=10 or days=30;hours=12")
+		}
+	}
+	seen := map[string]bool{}
+	for i, g := range a.Groups {
+		field := fmt.Sprintf("authentik.groups[%d]", i)
+		switch {
+		case strings.TrimSpace(g) == "":
+			c.add(field, "is empty", "name an Authentik group, or remove the entry")
+		case seen[g]:
+			c.add(field, fmt.Sprintf("%q is listed twice", g), "remove the duplicate")
+		}
+		seen[g] = true
 	}
 }
 

@@ -32,13 +32,14 @@ const (
 	S3SecretAccessKey = "s3SecretAccessKey" // secret; aws mode only
 	OIDCIssuer        = "oidcIssuer"
 	OIDCClientID      = "oidcClientId"
+	OIDCRedirectURI   = "oidcRedirectUri" // the one URI registered at the provider
 )
 
 // Names lists every output, in the README's order.
 var Names = []string{
 	RegistryURL, RegistryHost, Namespace, ReleaseName, ServiceName, ServiceDNS,
 	ChartVersion, ImageTag, Bucket, S3Region, S3Endpoint, S3Secure, S3ForcePathStyle,
-	StoragePolicy, S3AccessKeyID, S3SecretAccessKey, OIDCIssuer, OIDCClientID,
+	StoragePolicy, S3AccessKeyID, S3SecretAccessKey, OIDCIssuer, OIDCClientID, OIDCRedirectURI,
 }
 
 // Secret lists the outputs that are always exported as secrets.
@@ -64,6 +65,7 @@ type Stack struct {
 	S3SecretAccessKey pulumi.StringOutput
 	OIDCIssuer        pulumi.StringOutput
 	OIDCClientID      pulumi.StringOutput
+	OIDCRedirectURI   pulumi.StringOutput
 }
 
 // Map is the outputs by name.
@@ -87,6 +89,7 @@ func (s *Stack) Map() map[string]pulumi.Output {
 		S3SecretAccessKey: s.S3SecretAccessKey,
 		OIDCIssuer:        s.OIDCIssuer,
 		OIDCClientID:      s.OIDCClientID,
+		OIDCRedirectURI:   s.OIDCRedirectURI,
 	}
 }
 
@@ -134,5 +137,6 @@ func Read(ctx *pulumi.Context, stackName string, opts ...pulumi.ResourceOption) 
 		S3SecretAccessKey: str(S3SecretAccessKey),
 		OIDCIssuer:        str(OIDCIssuer),
 		OIDCClientID:      str(OIDCClientID),
+		OIDCRedirectURI:   str(OIDCRedirectURI),
 	}, nil
 }

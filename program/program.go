@@ -6,6 +6,7 @@ package program
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/zot-registry/zot-registry/components/identity"
 	"github.com/zot-registry/zot-registry/components/namespace"
 	"github.com/zot-registry/zot-registry/components/registry"
 	"github.com/zot-registry/zot-registry/components/storage"
@@ -49,8 +50,17 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 		return nil, err
 	}
 
-	// Identity and secrets come from config in the shape their components
-	// will output; those components replace these literals.
+	ident, err := identity.NewIdentity(ctx, config.Project, &identity.Args{
+		Settings:             cfg.Identity,
+		ExternalURL:          r.ExternalURL,
+		ExternalClientSecret: cfg.ExternalClientSecret,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// The Secrets zot mounts are named in config; the secrets component will
+	// make them.
 	reg, err := registry.NewRegistry(ctx, r.ReleaseName, &registry.Args{
 		Namespace: ns.Name,
 		Settings:  r,
@@ -64,7 +74,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 			KeyPrefix:      stor.KeyPrefix,
 		},
 		Identity: registry.Identity{
-			Issuer: pulumi.String(cfg.Identity.Issuer),
+			Issuer: ident.Issuer,
 			Label:  cfg.Identity.Label,
 			Scopes: cfg.Identity.Scopes,
 		},
@@ -95,8 +105,9 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 		StoragePolicy:     stor.PolicyJSON,
 		S3AccessKeyID:     stor.AccessKeyID,
 		S3SecretAccessKey: stor.SecretAccessKey,
-		OIDCIssuer:        pulumi.String(cfg.Identity.Issuer).ToStringOutput(),
-		OIDCClientID:      pulumi.String(cfg.Identity.ClientID).ToStringOutput(),
+		OIDCIssuer:        ident.Issuer,
+		OIDCClientID:      ident.ClientID,
+		OIDCRedirectURI:   ident.RedirectURI,
 	}
 	out.Export(ctx)
 	return out, nil

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/zot-registry/zot-registry/components/identity"
 	"github.com/zot-registry/zot-registry/components/registry"
 	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
 	"github.com/zot-registry/zot-registry/config"
@@ -119,10 +120,12 @@ func TestDevConfigGolden(t *testing.T) {
 	cfg, err := config.Parse("dev", sc.Source())
 	require.NoError(t, err)
 	st := cfg.Storage
+	require.Equal(t, "authentik", cfg.Identity.Mode)
+	issuer := identity.Issuer(cfg.Identity.AuthentikURL.String(), cfg.Identity.Authentik.Slug)
 	built, err := zotconfig.Marshal(zotconfig.Build(registry.Params(cfg.Registry, zotconfig.Storage{
 		Bucket: st.Bucket, Region: st.Region, RegionEndpoint: st.RegionEndpoint, Secure: st.Secure,
 		ForcePathStyle: *st.ForcePathStyle, SkipVerify: st.SkipVerify, KeyPrefix: st.KeyPrefix,
-	}, zotconfig.OIDC{Issuer: cfg.Identity.Issuer, Label: cfg.Identity.Label, Scopes: cfg.Identity.Scopes})))
+	}, zotconfig.OIDC{Issuer: issuer, Label: cfg.Identity.Label, Scopes: cfg.Identity.Scopes})))
 	require.NoError(t, err)
 
 	golden := filepath.Join("testdata", "dev-config.golden.json")
@@ -208,6 +211,12 @@ func BenchmarkDevStack(b *testing.B) {
 // stackWith writes a project whose stack "test" is the dev stack with the
 // storage object replaced.
 func stackWith(t *testing.T, storageObj map[string]any) string {
+	return stackWithConfig(t, map[string]any{"zot-registry:storage": storageObj})
+}
+
+// stackWithConfig writes a project whose stack "test" is the dev stack with
+// some config keys replaced (a nil value removes the key).
+func stackWithConfig(t *testing.T, replace map[string]any) string {
 	t.Helper()
 	dir := t.TempDir()
 	py, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
@@ -217,7 +226,13 @@ func stackWith(t *testing.T, storageObj map[string]any) string {
 	require.NoError(t, err)
 	var doc map[string]map[string]any
 	require.NoError(t, yaml.Unmarshal(raw, &doc))
-	doc["config"]["zot-registry:storage"] = storageObj
+	for k, v := range replace {
+		if v == nil {
+			delete(doc["config"], k)
+			continue
+		}
+		doc["config"][k] = v
+	}
 	out, err := yaml.Marshal(doc)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.test.yaml"), out, 0o644))
@@ -314,6 +329,70 @@ func TestStorageModesRender(t *testing.T) {
 				b, err := os.ReadFile(filepath.Join(out, f))
 				require.NoError(t, err)
 				assert.NotContains(t, string(b), "mock-secret-", "%s holds a secret value", f)
+			}
+		})
+	}
+}
+
+// TestIdentityModesRender: zot's openid section and the outputs take the
+// issuer and client id from the identity component; the client secret, from
+// Authentik or from config, is in no rendered file.
+func TestIdentityModesRender(t *testing.T) {
+	cases := []struct {
+		name       string
+		replace    map[string]any
+		issuer     string
+		clientID   string
+		authentik  bool
+		secretText string
+	}{
+		{"authentik", nil, "https://auth.example.com/application/o/zot/", "zot-dev", true, "mock-secret-"},
+		{"external", map[string]any{
+			"zot-registry:identity":         map[string]any{"mode": "external", "issuer": "https://kc.example.com/realms/platform", "clientId": "zot", "label": "Keycloak"},
+			"zot-registry:oidcClientSecret": map[string]any{"secure": "v1:c2VjcmV0LWZyb20tY29uZmln"},
+			"authentik:url":                 nil,
+		}, "https://kc.example.com/realms/platform", "zot", false, "c2VjcmV0LWZyb20tY29uZmln"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := root
+			stack := "dev"
+			if tc.replace != nil {
+				dir, stack = stackWithConfig(t, tc.replace), "test"
+			}
+			res, err := render.Evaluate(dir, stack)
+			require.NoError(t, err)
+			assert.Equal(t, tc.issuer, res.Outputs[outputs.OIDCIssuer])
+			assert.Equal(t, tc.clientID, res.Outputs[outputs.OIDCClientID])
+			assert.Equal(t, "https://registry.dev.example.com/zot/auth/callback/oidc", res.Outputs[outputs.OIDCRedirectURI])
+
+			var zc struct {
+				HTTP struct {
+					Auth struct {
+						OpenID struct {
+							Providers map[string]map[string]any `json:"providers"`
+						} `json:"openid"`
+					} `json:"auth"`
+				} `json:"http"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(res.ConfigJSON), &zc))
+			assert.Equal(t, tc.issuer, zc.HTTP.Auth.OpenID.Providers["oidc"]["issuer"])
+
+			var authentikResources int
+			for _, r := range res.Recorder.Resources() {
+				if strings.HasPrefix(r.Type, "authentik:") {
+					authentikResources++
+				}
+			}
+			assert.Equal(t, tc.authentik, authentikResources > 0)
+
+			out := t.TempDir()
+			files, err := res.Write(out)
+			require.NoError(t, err)
+			for _, f := range files {
+				b, err := os.ReadFile(filepath.Join(out, f))
+				require.NoError(t, err)
+				assert.NotContains(t, string(b), tc.secretText, "%s holds the client secret", f)
 			}
 		})
 	}

@@ -36,9 +36,12 @@ func settings(t *testing.T, storageObj map[string]any) config.Storage {
 	objs := map[string]any{
 		"registry": map[string]any{"externalUrl": "https://r.example.com", "accessControl": map[string]any{"adminUsers": []any{"ci"}}},
 		"storage":  storageObj,
-		"identity": map[string]any{"issuer": "https://auth.example.com/application/o/zot/", "clientId": "zot"},
+		"identity": map[string]any{"mode": "external", "issuer": "https://auth.example.com/application/o/zot/", "clientId": "zot"},
 	}
-	src := config.MapSource{Values: map[string]string{}}
+	src := config.MapSource{
+		Values:  map[string]string{"zot-registry:oidcClientSecret": "s"},
+		Secrets: map[string]bool{"zot-registry:oidcClientSecret": true},
+	}
 	for k, v := range objs {
 		b, err := json.Marshal(v)
 		require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -24,6 +25,8 @@ type Resource struct {
 	Custom    bool // false for component resources
 	Parent    string
 	Inputs    resource.PropertyMap
+	ID        string
+	State     resource.PropertyMap // what the mock returned: inputs plus Generated
 	Provider  string
 	DependsOn []string
 
@@ -43,11 +46,75 @@ type Recorder struct {
 
 	mu        sync.Mutex
 	resources []Resource
+	calls     []Call
 }
 
-// New returns a Recorder for a project and stack.
+// Call is one recorded invoke (a lookup) and its answer.
+type Call struct {
+	Token  string
+	Args   resource.PropertyMap
+	Result resource.PropertyMap
+}
+
+// New returns a Recorder for a project and stack that answers the lookups
+// in DefaultCalls.
 func New(project, stack string) *Recorder {
-	return &Recorder{Project: project, Stack: stack, Calls: map[string]CallFunc{}}
+	calls := map[string]CallFunc{}
+	for k, f := range DefaultCalls {
+		calls[k] = f
+	}
+	return &Recorder{Project: project, Stack: stack, Calls: calls}
+}
+
+// DefaultCalls answers the Authentik lookups the identity component makes,
+// with stand-in IDs derived from what is looked up.
+var DefaultCalls = map[string]CallFunc{
+	"authentik:index/getFlow:getFlow": func(a pulumi.MockCallArgs) (resource.PropertyMap, error) {
+		slug := str(a.Args, "slug")
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": uuid("flow/" + slug), "slug": slug, "name": slug, "title": slug,
+			"designation": "authorization", "authentication": "none",
+		}), nil
+	},
+	"authentik:index/getCertificateKeyPair:getCertificateKeyPair": func(a pulumi.MockCallArgs) (resource.PropertyMap, error) {
+		name := str(a.Args, "name")
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": uuid("cert/" + name), "name": name, "certificateData": "", "keyData": "",
+			"expiry": "", "fingerprint1": "", "fingerprint256": "", "subject": "",
+		}), nil
+	},
+	"authentik:index/getPropertyMappingProviderScope:getPropertyMappingProviderScope": func(a pulumi.MockCallArgs) (resource.PropertyMap, error) {
+		var managed, ids []any
+		if v, ok := a.Args["managedLists"]; ok && v.IsArray() {
+			for _, m := range v.ArrayValue() {
+				managed = append(managed, m.StringValue())
+				ids = append(ids, uuid("scope/"+m.StringValue()))
+			}
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": "scopes", "ids": ids, "managedLists": managed, "scopeName": "", "description": "", "expression": "",
+		}), nil
+	},
+	"authentik:index/getGroup:getGroup": func(a pulumi.MockCallArgs) (resource.PropertyMap, error) {
+		name := str(a.Args, "name")
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": uuid("group/" + name), "pk": uuid("group/" + name), "name": name, "numPk": 1,
+			"isSuperuser": false, "attributes": "{}", "parent": "", "parentName": "",
+		}), nil
+	},
+}
+
+func str(m resource.PropertyMap, k string) string {
+	if v, ok := m[resource.PropertyKey(k)]; ok && v.IsString() {
+		return v.StringValue()
+	}
+	return ""
+}
+
+// uuid is a stand-in UUID derived from s.
+func uuid(s string) string {
+	h := standIn(s, 32)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // Option runs a program under this recorder: pass it to pulumi.RunErr.
@@ -72,9 +139,6 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		rec.RetainOnDelete = rpc.GetRetainOnDelete()
 	}
 	rec.URN = r.urn(rec.Parent, rec.Type, rec.Name)
-	r.mu.Lock()
-	r.resources = append(r.resources, rec)
-	r.mu.Unlock()
 	id := ""
 	if args.Custom {
 		id = args.Name + "-id"
@@ -83,6 +147,10 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	if gen, ok := Generated[args.TypeToken]; ok {
 		id = gen(args.Name, args.Inputs, state)
 	}
+	rec.ID, rec.State = id, state
+	r.mu.Lock()
+	r.resources = append(r.resources, rec)
+	r.mu.Unlock()
 	return id, state, nil
 }
 
@@ -115,6 +183,16 @@ var Generated = map[string]func(name string, inputs, state resource.PropertyMap)
 		st["arn"] = resource.NewProperty("arn:aws:iam::123456789012:user/zot-registry/" + user)
 		return user
 	},
+	"authentik:index/providerOauth2:ProviderOauth2": func(name string, in, st resource.PropertyMap) string {
+		st["clientSecret"] = resource.MakeSecret(resource.NewProperty("mock-secret-" + standIn(name+"client", 16)))
+		// Authentik's provider pk is a number.
+		return strconv.Itoa(1 + int(standIn(name, 2)[0])%90)
+	},
+	"authentik:index/application:Application": func(name string, in, st resource.PropertyMap) string {
+		id := uuid("application/" + name)
+		st["uuid"] = resource.NewProperty(id)
+		return str(in, "slug")
+	},
 	"aws:iam/accessKey:AccessKey": func(name string, in, st resource.PropertyMap) string {
 		st["secret"] = resource.MakeSecret(resource.NewProperty("mock-secret-" + standIn(name+"secret", 16)))
 		return "AKIAMOCK" + strings.ToUpper(standIn(name, 12))
@@ -127,12 +205,33 @@ func standIn(s string, n int) string {
 	return hex.EncodeToString(sum[:])[:n]
 }
 
-// Call answers an invoke from Calls.
+// Call answers an invoke from Calls and records it.
 func (r *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	if f, ok := r.Calls[args.Token]; ok {
-		return f(args)
+	f, ok := r.Calls[args.Token]
+	if !ok {
+		return nil, fmt.Errorf("mocks: no answer for invoke %s", args.Token)
 	}
-	return nil, fmt.Errorf("mocks: no answer for invoke %s", args.Token)
+	res, err := f(args)
+	if err == nil {
+		r.mu.Lock()
+		r.calls = append(r.calls, Call{Token: args.Token, Args: args.Args, Result: res})
+		r.mu.Unlock()
+	}
+	return res, err
+}
+
+// Invokes returns the recorded lookups, sorted for stable output.
+func (r *Recorder) Invokes() []Call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := append([]Call(nil), r.calls...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Token != out[j].Token {
+			return out[i].Token < out[j].Token
+		}
+		return fmt.Sprint(PlainMap(out[i].Args)) < fmt.Sprint(PlainMap(out[j].Args))
+	})
+	return out
 }
 
 // urn is the URN the mock monitor gives the resource (same formula).

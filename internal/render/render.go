@@ -148,6 +148,7 @@ const (
 	PolicyFile  = "storage/policy.json"
 	ValuesFile  = "zot/values.yaml"
 	OutputsFile = "outputs.yaml"
+	LookupsFile = "lookups.yaml"
 )
 
 // Write writes the render into dir and returns the files, relative to dir.
@@ -191,6 +192,15 @@ func (r *Result) Write(dir string) ([]string, error) {
 			}
 		}
 		index = append(index, e)
+	}
+	var lookups []map[string]any
+	for _, c := range r.Recorder.Invokes() {
+		lookups = append(lookups, map[string]any{"function": c.Token, "args": mocks.PlainMap(c.Args), "result": mocks.PlainMap(c.Result)})
+	}
+	if len(lookups) > 0 {
+		if files[LookupsFile], err = marshalYAML(lookups); err != nil {
+			return nil, err
+		}
 	}
 	if files[IndexFile], err = marshalYAML(map[string]any{"stack": r.Stack, "resources": index}); err != nil {
 		return nil, err

@@ -33,8 +33,9 @@ const minimal = `config:
     mode: existing
     bucket: zot-test
   zot-registry:identity:
-    issuer: https://auth.example.com/application/o/zot/
+    mode: authentik
     clientId: zot-test
+  authentik:url: https://auth.example.com
   kubernetes:context: test
 `
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -76,11 +77,11 @@ func LoadStackConfig(dir, stack string) (*StackConfig, error) {
 			full = proj.Name + ":" + key
 		}
 		if ns, short, _ := strings.Cut(full, ":"); ns == proj.Name {
-			if _, declared := proj.Config[short]; !declared && proj.Config[full] == nil {
+			if _, declared := proj.Config[short]; !declared && proj.Config[full] == nil && !slices.Contains(config.SecretKeys, short) {
 				return nil, &config.FieldError{
 					Key:     full,
 					Problem: "is not a known setting (" + filepath.Base(stackFile) + ")",
-					Fix:     "remove it; Pulumi.yaml declares: " + strings.Join(sortedKeys(proj.Config), ", "),
+					Fix:     "remove it; known: " + strings.Join(append(sortedKeys(proj.Config), config.SecretKeys...), ", "),
 				}
 			}
 		}

@@ -1,0 +1,138 @@
+// Package identity sets up the OpenID Connect login of zot's web UI: in
+// authentik mode the OAuth2 provider and application in Authentik (the
+// walk-through's manual steps, automated), in external mode the coordinates
+// of any other provider.
+package identity
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/zot-registry/zot-registry/components/identity/authentik"
+	"github.com/zot-registry/zot-registry/components/registry/layout"
+	"github.com/zot-registry/zot-registry/config"
+)
+
+// Type is the component's Pulumi type token.
+const Type = "zot-registry:identity:Identity"
+
+// Args configures Identity.
+type Args struct {
+	Settings config.Identity
+	// ExternalURL is the registry's validated externalUrl: the redirect URI
+	// and the launch URL derive from it.
+	ExternalURL string
+	// ExternalClientSecret is the client secret in external mode.
+	ExternalClientSecret pulumi.StringOutput
+}
+
+// Identity is the OpenID client zot uses.
+type Identity struct {
+	pulumi.ResourceState
+
+	Issuer          pulumi.StringOutput
+	ClientID        pulumi.StringOutput
+	ClientSecret    pulumi.StringOutput // secret
+	ApplicationSlug pulumi.StringOutput // empty in external mode
+	RedirectURI     pulumi.StringOutput
+}
+
+// Issuer is Authentik's per-provider issuer for an application slug.
+func Issuer(authentikURL, slug string) string {
+	return strings.TrimSuffix(authentikURL, "/") + "/application/o/" + slug + "/"
+}
+
+// NewIdentity creates the Authentik provider and application, or carries
+// an external provider's coordinates.
+func NewIdentity(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Identity, error) {
+	if args == nil || args.Settings.Mode == "" || args.ExternalURL == "" {
+		return nil, fmt.Errorf("identity %s: validated Settings and the registry's externalUrl are required", name)
+	}
+	c := &Identity{}
+	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
+		return nil, err
+	}
+	s := args.Settings
+	redirect := layout.RedirectURI(args.ExternalURL)
+	c.RedirectURI = pulumi.String(redirect).ToStringOutput()
+	c.ClientID = pulumi.String(s.ClientID).ToStringOutput()
+
+	switch s.Mode {
+	case config.IdentityExternal:
+		if args.ExternalClientSecret == (pulumi.StringOutput{}) {
+			return nil, fmt.Errorf("identity %s: external mode needs the client secret", name)
+		}
+		c.Issuer = pulumi.String(s.Issuer).ToStringOutput()
+		c.ClientSecret = pulumi.ToSecret(args.ExternalClientSecret).(pulumi.StringOutput)
+		c.ApplicationSlug = pulumi.String("").ToStringOutput()
+	case config.IdentityAuthentik:
+		if s.AuthentikURL == nil {
+			return nil, fmt.Errorf("identity %s: authentik mode needs the validated authentik:url", name)
+		}
+		if err := c.inAuthentik(ctx, name, s, args.ExternalURL, redirect); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("identity %s: unknown mode %q", name, s.Mode)
+	}
+
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"issuer":          c.Issuer,
+		"clientId":        c.ClientID,
+		"clientSecret":    c.ClientSecret,
+		"applicationSlug": c.ApplicationSlug,
+		"redirectUri":     c.RedirectURI,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Identity) inAuthentik(ctx *pulumi.Context, name string, s config.Identity, externalURL, redirect string) error {
+	a := s.Authentik
+	parent := pulumi.Parent(c)
+	provider, err := authentik.NewOAuth2Provider(ctx, name, authentik.OAuth2ProviderArgs{
+		Name:              a.ApplicationName,
+		ClientID:          s.ClientID,
+		RedirectURI:       redirect,
+		AuthorizationFlow: authentik.FlowID(ctx, a.AuthorizationFlow, parent),
+		InvalidationFlow:  authentik.FlowID(ctx, a.InvalidationFlow, parent),
+		SigningKey:        authentik.SigningKeyID(ctx, a.SigningKey, parent),
+		PropertyMappings: authentik.ScopeMappingIDs(ctx, []string{
+			authentik.ScopeOpenID, authentik.ScopeEmail, authentik.ScopeProfile,
+		}, parent),
+		SubMode:              a.SubMode,
+		AccessCodeValidity:   a.AccessCodeValidity,
+		AccessTokenValidity:  a.AccessTokenValidity,
+		RefreshTokenValidity: a.RefreshTokenValidity,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	app, err := authentik.NewApplication(ctx, name, authentik.ApplicationArgs{
+		Name:       a.ApplicationName,
+		Slug:       a.Slug,
+		ProviderID: provider.ID,
+		LaunchURL:  externalURL,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	// Without bindings every Authentik user may log in; zot's accessControl
+	// still decides what they may do.
+	for i, group := range a.Groups {
+		if err := authentik.NewGroupBinding(ctx, fmt.Sprintf("%s-%s", name, group), app,
+			authentik.GroupID(ctx, group, parent), (i+1)*10, parent); err != nil {
+			return err
+		}
+	}
+	// The issuer is known from config; it becomes available once the
+	// application that serves it exists.
+	issuer := Issuer(s.AuthentikURL.String(), a.Slug)
+	c.Issuer = app.ApplyT(func(string) string { return issuer }).(pulumi.StringOutput)
+	c.ClientSecret = provider.ClientSecret
+	c.ApplicationSlug = app.ApplyT(func(string) string { return a.Slug }).(pulumi.StringOutput)
+	return nil
+}

@@ -1,0 +1,250 @@
+package identity_test
+
+import (
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zot-registry/zot-registry/components/identity"
+	"github.com/zot-registry/zot-registry/components/identity/authentik"
+	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/internal/mocks"
+)
+
+// parse validates an identity object (and externalUrl) as the program does.
+func parse(t *testing.T, externalURL string, identityObj map[string]any) *config.Config {
+	t.Helper()
+	objs := map[string]any{
+		"registry": map[string]any{"externalUrl": externalURL, "accessControl": map[string]any{"adminUsers": []any{"ci"}}},
+		"storage":  map[string]any{"mode": "existing", "bucket": "zot"},
+		"identity": identityObj,
+	}
+	src := config.MapSource{
+		Values: map[string]string{
+			"authentik:url": "https://auth.example.com", "authentik:token": "t",
+			"zot-registry:oidcClientSecret": "external-s3cr3t",
+		},
+		Secrets: map[string]bool{"authentik:token": true, "zot-registry:oidcClientSecret": true},
+	}
+	for k, v := range objs {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		src.Values[config.FullKey(k)] = string(b)
+	}
+	cfg, err := config.Parse("dev", src)
+	require.NoError(t, err)
+	return cfg
+}
+
+type result struct {
+	rec    *mocks.Recorder
+	out    map[string]string
+	secret map[string]bool
+}
+
+func run(t *testing.T, cfg *config.Config, clientSecret pulumi.StringOutput) result {
+	t.Helper()
+	rec := mocks.New("zot-registry", "dev")
+	var (
+		mu    sync.Mutex
+		out   = map[string]string{}
+		named map[string]pulumi.StringOutput
+		done  = make(chan struct{})
+	)
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		secret := clientSecret
+		if cfg.Identity.Mode == config.IdentityExternal {
+			secret = pulumi.ToSecret(pulumi.String("external-s3cr3t")).(pulumi.StringOutput)
+		}
+		c, err := identity.NewIdentity(ctx, "zot-registry", &identity.Args{
+			Settings: cfg.Identity, ExternalURL: cfg.Registry.ExternalURL, ExternalClientSecret: secret,
+		})
+		if err != nil {
+			return err
+		}
+		named = map[string]pulumi.StringOutput{
+			"issuer": c.Issuer, "clientId": c.ClientID, "clientSecret": c.ClientSecret,
+			"slug": c.ApplicationSlug, "redirect": c.RedirectURI,
+		}
+		var keys []string
+		var all []any
+		for k, o := range named {
+			keys = append(keys, k)
+			all = append(all, o)
+		}
+		pulumi.All(all...).ApplyT(func(vs []any) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for i, v := range vs {
+				out[keys[i]] = v.(string)
+			}
+			close(done)
+			return nil
+		})
+		return nil
+	}, rec.Option())
+	require.NoError(t, err)
+	<-done
+	secret := map[string]bool{}
+	for k, o := range named {
+		secret[k] = pulumi.IsSecret(o)
+	}
+	return result{rec, out, secret}
+}
+
+func one(t *testing.T, rec *mocks.Recorder, typ string) map[string]any {
+	t.Helper()
+	rs := rec.ByType(typ)
+	require.Len(t, rs, 1, typ)
+	p, ok := rec.ParentOf(rs[0])
+	require.True(t, ok)
+	assert.Equal(t, identity.Type, p.Type, "%s is the component's child", typ)
+	return mocks.PlainMap(rs[0].Inputs)
+}
+
+// lookup returns the stand-in ID the mocks answered for an invoke.
+func lookup(t *testing.T, rec *mocks.Recorder, token, argKey, argValue string) any {
+	t.Helper()
+	for _, c := range rec.Invokes() {
+		if c.Token == token && mocks.PlainMap(c.Args)[argKey] == argValue {
+			return mocks.PlainMap(c.Result)["id"]
+		}
+	}
+	t.Fatalf("no %s lookup with %s=%s", token, argKey, argValue)
+	return nil
+}
+
+func TestStrictRedirectURIForEveryExternalURLForm(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://registry.example.com":       "https://registry.example.com/zot/auth/callback/oidc",
+		"https://registry.example.com/":      "https://registry.example.com/zot/auth/callback/oidc",
+		"https://registry.example.com:8443":  "https://registry.example.com:8443/zot/auth/callback/oidc",
+		"https://REGISTRY.example.com:8443/": "https://registry.example.com:8443/zot/auth/callback/oidc",
+	} {
+		t.Run(in, func(t *testing.T) {
+			r := run(t, parse(t, in, map[string]any{"mode": "authentik"}), pulumi.StringOutput{})
+			p := one(t, r.rec, authentik.OAuth2ProviderType)
+			assert.Equal(t, []any{map[string]any{"matching_mode": "strict", "url": want}}, p["allowedRedirectUris"], "exactly one, strict")
+			assert.Equal(t, want, r.out["redirect"])
+			u, err := url.Parse(want)
+			require.NoError(t, err)
+			assert.Empty(t, u.RawQuery+u.Fragment)
+		})
+	}
+}
+
+func TestAuthentikMode(t *testing.T) {
+	cfg := parse(t, "https://registry.dev.example.com", map[string]any{
+		"mode": "authentik",
+		"authentik": map[string]any{
+			"slug": "zot-dev", "applicationName": "Zot (dev)", "groups": []any{"registry-admins", "developers"},
+			"subMode": "user_email", "accessTokenValidity": "minutes=5",
+		},
+	})
+	r := run(t, cfg, pulumi.StringOutput{})
+	rec := r.rec
+
+	p := one(t, rec, authentik.OAuth2ProviderType)
+	assert.Equal(t, "confidential", p["clientType"])
+	assert.Equal(t, "zot-dev", p["clientId"], "zot-<stack> by default")
+	assert.Equal(t, "Zot (dev)", p["name"])
+	assert.Equal(t, "per_provider", p["issuerMode"])
+	assert.Equal(t, "user_email", p["subMode"])
+	assert.Equal(t, "minutes=5", p["accessTokenValidity"])
+	assert.NotContains(t, p, "clientSecret", "Authentik generates it; it is never in config")
+	assert.Equal(t, lookup(t, rec, "authentik:index/getFlow:getFlow", "slug", "default-provider-authorization-implicit-consent"), p["authorizationFlow"])
+	assert.Equal(t, lookup(t, rec, "authentik:index/getFlow:getFlow", "slug", "default-provider-invalidation-flow"), p["invalidationFlow"])
+	assert.Equal(t, lookup(t, rec, "authentik:index/getCertificateKeyPair:getCertificateKeyPair", "name", "authentik Self-signed Certificate"), p["signingKey"])
+	for _, c := range rec.Invokes() {
+		if strings.HasSuffix(c.Token, "getCertificateKeyPair") {
+			args := mocks.PlainMap(c.Args)
+			assert.Equal(t, false, args["fetchKey"], "the private key stays out of the state")
+			assert.Equal(t, false, args["fetchCertificate"])
+		}
+	}
+
+	// openid, email and profile (profile carries groups).
+	var scopes []any
+	for _, c := range rec.Invokes() {
+		if strings.HasSuffix(c.Token, "getPropertyMappingProviderScope") {
+			assert.ElementsMatch(t, []any{authentik.ScopeOpenID, authentik.ScopeEmail, authentik.ScopeProfile}, mocks.PlainMap(c.Args)["managedLists"])
+			scopes = mocks.PlainMap(c.Result)["ids"].([]any)
+		}
+	}
+	require.Len(t, scopes, 3)
+	assert.Equal(t, scopes, p["propertyMappings"])
+
+	app := one(t, rec, authentik.ApplicationType)
+	assert.Equal(t, "zot-dev", app["slug"])
+	assert.Equal(t, "Zot (dev)", app["name"])
+	assert.Equal(t, "https://registry.dev.example.com", app["metaLaunchUrl"])
+	provID, err := strconv.Atoi(rec.ByType(authentik.OAuth2ProviderType)[0].ID)
+	require.NoError(t, err)
+	assert.Equal(t, float64(provID), app["protocolProvider"], "bound to the provider's numeric id")
+
+	// One binding per group, on the application, each with its own order.
+	bindings := rec.ByType(authentik.PolicyBindingType)
+	require.Len(t, bindings, 2)
+	appUUID := mocks.Plain(rec.ByType(authentik.ApplicationType)[0].State["uuid"])
+	var groups []any
+	orders := map[float64]bool{}
+	for _, b := range bindings {
+		in := mocks.PlainMap(b.Inputs)
+		assert.Equal(t, appUUID, in["target"], "the binding is on the application")
+		groups = append(groups, in["group"])
+		orders[in["order"].(float64)] = true
+	}
+	assert.ElementsMatch(t, []any{
+		lookup(t, rec, "authentik:index/getGroup:getGroup", "name", "registry-admins"),
+		lookup(t, rec, "authentik:index/getGroup:getGroup", "name", "developers"),
+	}, groups)
+	assert.Len(t, orders, 2)
+
+	assert.Equal(t, "https://auth.example.com/application/o/zot-dev/", r.out["issuer"])
+	assert.Equal(t, "zot-dev", r.out["slug"])
+	assert.Equal(t, "zot-dev", r.out["clientId"])
+	assert.True(t, strings.HasPrefix(r.out["clientSecret"], "mock-secret-"))
+	assert.True(t, r.secret["clientSecret"], "the client secret is a secret")
+	assert.False(t, r.secret["issuer"])
+	assert.False(t, r.secret["clientId"])
+}
+
+func TestNoGroupsMeansNoBindings(t *testing.T) {
+	r := run(t, parse(t, "https://r.example.com", map[string]any{"mode": "authentik"}), pulumi.StringOutput{})
+	assert.Empty(t, r.rec.ByType(authentik.PolicyBindingType), "every Authentik user may log in")
+}
+
+func TestExternalModeCreatesNothingInAuthentik(t *testing.T) {
+	cfg := parse(t, "https://r.example.com", map[string]any{"mode": "external", "issuer": "https://kc.example.com/realms/platform", "clientId": "zot", "label": "Keycloak"})
+	r := run(t, cfg, pulumi.StringOutput{})
+	var types []string
+	for _, res := range r.rec.Resources() {
+		if res.Custom {
+			types = append(types, res.Type)
+		}
+	}
+	sort.Strings(types)
+	for _, typ := range types {
+		assert.False(t, strings.HasPrefix(typ, "authentik:"), "external mode registered %s", typ)
+		assert.NotEqual(t, "pulumi:providers:authentik", typ)
+	}
+	assert.Empty(t, r.rec.Invokes(), "no Authentik lookups either")
+	assert.Equal(t, "https://kc.example.com/realms/platform", r.out["issuer"])
+	assert.Equal(t, "zot", r.out["clientId"])
+	assert.Equal(t, "external-s3cr3t", r.out["clientSecret"])
+	assert.True(t, r.secret["clientSecret"])
+	assert.Equal(t, "https://r.example.com/zot/auth/callback/oidc", r.out["redirect"])
+}
+
+func TestIssuer(t *testing.T) {
+	assert.Equal(t, "https://auth.example.com/application/o/zot/", identity.Issuer("https://auth.example.com", "zot"))
+	assert.Equal(t, "https://auth.example.com/application/o/zot/", identity.Issuer("https://auth.example.com/", "zot"))
+}
