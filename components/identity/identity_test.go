@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -53,12 +52,7 @@ type result struct {
 func run(t *testing.T, cfg *config.Config, clientSecret pulumi.StringOutput) result {
 	t.Helper()
 	rec := mocks.New("zot-registry", "dev")
-	var (
-		mu    sync.Mutex
-		out   = map[string]string{}
-		named map[string]pulumi.StringOutput
-		done  = make(chan struct{})
-	)
+	var collected *mocks.Collected
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		secret := clientSecret
 		if cfg.Identity.Mode == config.IdentityExternal {
@@ -70,32 +64,18 @@ func run(t *testing.T, cfg *config.Config, clientSecret pulumi.StringOutput) res
 		if err != nil {
 			return err
 		}
-		named = map[string]pulumi.StringOutput{
+		collected = mocks.Collect(map[string]pulumi.Output{
 			"issuer": c.Issuer, "clientId": c.ClientID, "clientSecret": c.ClientSecret,
 			"slug": c.ApplicationSlug, "redirect": c.RedirectURI,
-		}
-		var keys []string
-		var all []any
-		for k, o := range named {
-			keys = append(keys, k)
-			all = append(all, o)
-		}
-		pulumi.All(all...).ApplyT(func(vs []any) error {
-			mu.Lock()
-			defer mu.Unlock()
-			for i, v := range vs {
-				out[keys[i]] = v.(string)
-			}
-			close(done)
-			return nil
 		})
 		return nil
 	}, rec.Option())
 	require.NoError(t, err)
-	<-done
-	secret := map[string]bool{}
-	for k, o := range named {
-		secret[k] = pulumi.IsSecret(o)
+	values, secret, err := collected.Wait()
+	require.NoError(t, err)
+	out := map[string]string{}
+	for k, v := range values {
+		out[k] = v.(string)
 	}
 	return result{rec, out, secret}
 }

@@ -234,8 +234,7 @@ func TestNoSecretInValues(t *testing.T) {
 
 func TestComponentOutputs(t *testing.T) {
 	rec := mocks.New("zot-registry", "test")
-	got := map[string]string{}
-	done := make(chan struct{})
+	var collected *mocks.Collected
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		u, _ := url.Parse("https://registry.example.com:8443")
 		s := settings(t, func(r *config.Registry) {
@@ -249,18 +248,16 @@ func TestComponentOutputs(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		pulumi.All(c.RegistryURL, c.RegistryHost, c.ServiceName, c.ServiceDNS, c.ReleaseName, c.Namespace).ApplyT(func(v []any) error {
-			for i, k := range []string{"url", "host", "service", "dns", "release", "ns"} {
-				got[k] = v[i].(string)
-			}
-			close(done)
-			return nil
+		collected = mocks.Collect(map[string]pulumi.Output{
+			"url": c.RegistryURL, "host": c.RegistryHost, "service": c.ServiceName,
+			"dns": c.ServiceDNS, "release": c.ReleaseName, "ns": c.Namespace,
 		})
 		return nil
 	}, rec.Option())
 	require.NoError(t, err)
-	<-done
-	assert.Equal(t, map[string]string{
+	got, secret, err := collected.Wait()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{
 		"url":     "https://registry.example.com:8443",
 		"host":    "registry.example.com:8443",
 		"service": "registry",
@@ -268,6 +265,9 @@ func TestComponentOutputs(t *testing.T) {
 		"release": "registry",
 		"ns":      "platform",
 	}, got)
+	for k, s := range secret {
+		assert.False(t, s, "%s is not a secret", k)
+	}
 }
 
 func TestRequiresValidatedSettings(t *testing.T) {

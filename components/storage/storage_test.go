@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -61,45 +60,22 @@ type result struct {
 func run(t *testing.T, s config.Storage) result {
 	t.Helper()
 	rec := mocks.New("zot-registry", "dev")
-	var (
-		mu    sync.Mutex
-		outs  = map[string]any{}
-		named map[string]pulumi.Output
-		done  = make(chan struct{})
-	)
+	var collected *mocks.Collected
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		c, err := storage.NewStorage(ctx, "zot-registry", &storage.Args{Settings: s})
 		if err != nil {
 			return err
 		}
-		named = map[string]pulumi.Output{
+		collected = mocks.Collect(map[string]pulumi.Output{
 			"bucket": c.BucketName, "region": c.Region, "endpoint": c.Endpoint,
 			"secure": c.Secure, "forcePathStyle": c.ForcePathStyle, "policy": c.PolicyJSON,
 			"accessKeyId": c.AccessKeyID, "secretAccessKey": c.SecretAccessKey, "keyPrefix": c.KeyPrefix,
-		}
-		keys := make([]string, 0, len(named))
-		all := make([]any, 0, len(named))
-		for k, o := range named {
-			keys = append(keys, k)
-			all = append(all, o)
-		}
-		pulumi.All(all...).ApplyT(func(vs []any) error {
-			mu.Lock()
-			defer mu.Unlock()
-			for i, v := range vs {
-				outs[keys[i]] = v
-			}
-			close(done)
-			return nil
 		})
 		return nil
 	}, rec.Option())
 	require.NoError(t, err)
-	<-done
-	secret := map[string]bool{}
-	for k, o := range named {
-		secret[k] = pulumi.IsSecret(o)
-	}
+	outs, secret, err := collected.Wait()
+	require.NoError(t, err)
 	return result{rec: rec, outputs: outs, secret: secret}
 }
 

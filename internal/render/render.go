@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
@@ -53,34 +51,13 @@ func EvaluateConfig(sc *StackConfig) (*Result, error) {
 	rec := mocks.New(sc.Project, sc.Stack)
 	res := &Result{Stack: sc.Stack, Recorder: rec}
 
-	var (
-		mu       sync.Mutex
-		captured = map[string]any{}
-		named    map[string]pulumi.Output
-		resolved = make(chan struct{})
-	)
+	var collected *mocks.Collected
 	run := func(ctx *pulumi.Context) error {
 		out, err := program.Apply(ctx)
 		if err != nil {
-			close(resolved)
 			return err
 		}
-		named = out.Map()
-		names := make([]string, 0, len(named))
-		inputs := make([]any, 0, len(named))
-		for name, o := range named {
-			names = append(names, name)
-			inputs = append(inputs, o)
-		}
-		pulumi.All(inputs...).ApplyT(func(vals []any) error {
-			mu.Lock()
-			defer mu.Unlock()
-			for i, v := range vals {
-				captured[names[i]] = v
-			}
-			close(resolved)
-			return nil
-		})
+		collected = mocks.Collect(out.Map())
 		return nil
 	}
 	err := pulumi.RunErr(run, rec.Option(), func(info *pulumi.RunInfo) {
@@ -90,21 +67,17 @@ func EvaluateConfig(sc *StackConfig) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case <-resolved:
-	case <-time.After(30 * time.Second):
-		return nil, errors.New("render: stack outputs did not resolve")
+	values, secret, err := collected.Wait()
+	if err != nil {
+		return nil, err
 	}
-	mu.Lock()
 	res.Outputs = map[string]any{}
-	for name, v := range captured {
-		// Resolved by now, so IsSecret does not wait.
-		if pulumi.IsSecret(named[name]) {
+	for name, v := range values {
+		if secret[name] {
 			v = SecretMarker
 		}
 		res.Outputs[name] = v
 	}
-	mu.Unlock()
 
 	if err := res.extractRelease(); err != nil {
 		return nil, err
