@@ -34,10 +34,14 @@ var Keys = []string{KeyRegistry, KeyStorage, KeyIdentity, KeySecrets}
 const (
 	// KeyOIDCClientSecret is the client secret in identity mode external.
 	KeyOIDCClientSecret = "oidcClientSecret"
+	// KeyS3AccessKeyID and KeyS3SecretAccessKey are zot's S3 key pair in
+	// secrets mode push when the storage component made none (not aws mode).
+	KeyS3AccessKeyID     = "s3AccessKeyId"
+	KeyS3SecretAccessKey = "s3SecretAccessKey"
 )
 
 // SecretKeys lists the project's secret keys.
-var SecretKeys = []string{KeyOIDCClientSecret}
+var SecretKeys = []string{KeyOIDCClientSecret, KeyS3AccessKeyID, KeyS3SecretAccessKey}
 
 // The Authentik provider's own config keys.
 const (
@@ -59,6 +63,15 @@ type Config struct {
 	// ExternalClientSecret is zot-registry:oidcClientSecret in identity mode
 	// external, read as a secret output; nil otherwise.
 	ExternalClientSecret pulumi.StringOutput
+	// S3KeyPair is zot's S3 key pair from the s3AccessKeyId/s3SecretAccessKey
+	// secret keys (secrets mode push, storage mode not aws); nil otherwise.
+	S3KeyPair *KeyPair
+}
+
+// KeyPair is an S3 access key pair; both are secret outputs.
+type KeyPair struct {
+	AccessKeyID     pulumi.StringOutput
+	SecretAccessKey pulumi.StringOutput
 }
 
 // Registry is zot-registry:registry: the zot deployment itself.
@@ -211,9 +224,47 @@ type Authentik struct {
 // Secrets is zot-registry:secrets: the Kubernetes Secrets zot mounts. Their
 // keys are fixed by the layout package.
 type Secrets struct {
-	OIDCSecretName     string `json:"oidcSecretName"`
-	HtpasswdSecretName string `json:"htpasswdSecretName"`
-	S3SecretName       string `json:"s3SecretName"`
+	Mode               string     `json:"mode"`
+	Store              StoreRef   `json:"store"`
+	RefreshInterval    string     `json:"refreshInterval"`
+	WaitForReady       bool       `json:"waitForReady"`
+	RemoteKeys         RemoteKeys `json:"remoteKeys"`
+	OIDCSecretName     string     `json:"oidcSecretName"`
+	HtpasswdSecretName string     `json:"htpasswdSecretName"`
+	S3SecretName       string     `json:"s3SecretName"`
+	SessionSecretName  string     `json:"sessionSecretName"`
+	// Push mode: htpasswd users, each with a generated password.
+	Users          []string `json:"users"`
+	PasswordLength int      `json:"passwordLength"`
+	// RolloutToken goes into a pod annotation: change it to restart zot
+	// after a rotated Secret (zot reads its files at start-up).
+	RolloutToken string `json:"rolloutToken"`
+}
+
+// Secret delivery modes.
+const (
+	SecretsStore = "store" // the values already live in the secret store
+	SecretsPush  = "push"  // the program generates them and pushes them there
+)
+
+// SecretsModes lists the modes.
+var SecretsModes = []string{SecretsStore, SecretsPush}
+
+// StoreRef names the External Secrets Operator store.
+type StoreRef struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
+
+// RemoteKeys are the keys in the secret store's backend.
+type RemoteKeys struct {
+	OIDCClientID      string `json:"oidcClientId"`
+	OIDCClientSecret  string `json:"oidcClientSecret"`
+	Htpasswd          string `json:"htpasswd"`
+	S3AccessKeyID     string `json:"s3AccessKeyId"`
+	S3SecretAccessKey string `json:"s3SecretAccessKey"`
+	SessionHashKey    string `json:"sessionHashKey"`
+	SessionEncryptKey string `json:"sessionEncryptKey"`
 }
 
 // Defaults. The README's configuration table lists the same values.
@@ -289,9 +340,24 @@ func defaults(stack string) Config {
 			RefreshTokenValidity: DefaultRefreshValidity,
 		}},
 		Secrets: Secrets{
+			Mode:            SecretsStore,
+			Store:           StoreRef{Kind: "ClusterSecretStore"},
+			RefreshInterval: "1h",
+			WaitForReady:    true,
+			RemoteKeys: RemoteKeys{
+				OIDCClientID:      "zot-oidc-client-id",
+				OIDCClientSecret:  "zot-oidc-client-secret",
+				Htpasswd:          "zot-htpasswd",
+				S3AccessKeyID:     "zot-rustfs-access",
+				S3SecretAccessKey: "zot-rustfs-secret",
+				SessionHashKey:    "zot-session-hash-key",
+				SessionEncryptKey: "zot-session-encrypt-key",
+			},
 			OIDCSecretName:     DefaultOIDCSecretName,
 			HtpasswdSecretName: DefaultHtpasswdSecret,
 			S3SecretName:       DefaultS3SecretName,
+			SessionSecretName:  "zot-session",
+			PasswordLength:     32,
 		},
 	}
 }
@@ -320,7 +386,19 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 	if cfg.Identity.Mode == IdentityExternal {
 		cfg.ExternalClientSecret = pconfig.RequireSecret(ctx, FullKey(KeyOIDCClientSecret))
 	}
+	if cfg.needsS3KeyPair() {
+		cfg.S3KeyPair = &KeyPair{
+			AccessKeyID:     pconfig.RequireSecret(ctx, FullKey(KeyS3AccessKeyID)),
+			SecretAccessKey: pconfig.RequireSecret(ctx, FullKey(KeyS3SecretAccessKey)),
+		}
+	}
 	return cfg, nil
+}
+
+// needsS3KeyPair: in push mode the program pushes zot's S3 key, which the
+// storage component makes only in aws mode.
+func (c *Config) needsS3KeyPair() bool {
+	return c.Secrets.Mode == SecretsPush && c.Storage.Mode != StorageAWS
 }
 
 // MapSource is a Source over a map of full keys; keys in secret are secrets.
@@ -346,6 +424,7 @@ func Parse(stack string, src Source) (*Config, error) {
 		KeyRegistry: "set at least registry.externalUrl and registry.accessControl",
 		KeyStorage:  "set at least storage.mode (aws, s3-compatible or existing)",
 		KeyIdentity: "set at least identity.mode (authentik or external)",
+		KeySecrets:  "set at least secrets.store.name (the External Secrets Operator store)",
 	}
 	for _, k := range Keys {
 		full := FullKey(k)

@@ -24,7 +24,7 @@ func valid() map[string]obj {
 		},
 		"storage":  {"mode": "existing", "bucket": "zot-dev"},
 		"identity": {"mode": "external", "issuer": "https://auth.example.com/application/o/zot/", "clientId": "zot-dev"},
-		"secrets":  {},
+		"secrets":  {"store": obj{"name": "vault"}},
 	}
 }
 
@@ -108,7 +108,18 @@ func TestDefaults(t *testing.T) {
 	assert.False(t, *s.ForcePathStyle, "AWS S3 uses virtual-hosted addressing")
 
 	assert.Equal(t, []string{"openid", "profile", "email", "groups"}, cfg.Identity.Scopes)
-	assert.Equal(t, config.Secrets{OIDCSecretName: "zot-oidc", HtpasswdSecretName: "zot-htpasswd", S3SecretName: "zot-s3"}, cfg.Secrets)
+	sec := cfg.Secrets
+	assert.Equal(t, "store", sec.Mode)
+	assert.Equal(t, config.StoreRef{Name: "vault", Kind: "ClusterSecretStore"}, sec.Store)
+	assert.Equal(t, "1h", sec.RefreshInterval)
+	assert.True(t, sec.WaitForReady)
+	assert.Equal(t, config.RemoteKeys{
+		OIDCClientID: "zot-oidc-client-id", OIDCClientSecret: "zot-oidc-client-secret", Htpasswd: "zot-htpasswd",
+		S3AccessKeyID: "zot-rustfs-access", S3SecretAccessKey: "zot-rustfs-secret",
+		SessionHashKey: "zot-session-hash-key", SessionEncryptKey: "zot-session-encrypt-key",
+	}, sec.RemoteKeys, "the walk-through's names")
+	assert.Equal(t, []string{"zot-oidc", "zot-htpasswd", "zot-s3", "zot-session"}, []string{sec.OIDCSecretName, sec.HtpasswdSecretName, sec.S3SecretName, sec.SessionSecretName})
+	assert.Equal(t, 32, sec.PasswordLength)
 }
 
 func TestEndpointIsTheSingleSourceOfSecureAndPathStyle(t *testing.T) {
@@ -278,11 +289,12 @@ func TestMissingObjectsAndSecretObjects(t *testing.T) {
 	assert.Equal(t, []string{"zot-registry:registry"}, errs.Keys())
 	assert.Contains(t, err.Error(), "stored as a secret")
 
-	// secrets has defaults for everything, so it may be left out.
+	// secrets names the store: it may not be left out.
 	objs = valid()
 	objs["secrets"] = nil
 	_, err = parse(t, objs)
-	require.NoError(t, err)
+	require.ErrorAs(t, err, &errs)
+	assert.Equal(t, []string{"zot-registry:secrets"}, errs.Keys())
 }
 
 func TestAllProblemsReportedAtOnce(t *testing.T) {
@@ -435,6 +447,63 @@ func TestIdentityModes(t *testing.T) {
 				if tc.check != nil {
 					tc.check(t, cfg.Identity)
 				}
+				return
+			}
+			var errs config.Errors
+			require.ErrorAs(t, err, &errs)
+			require.Contains(t, errs.Keys(), tc.wantKey, err.Error())
+			assert.Contains(t, err.Error(), tc.wantMsg)
+		})
+	}
+}
+
+func TestSecretsModes(t *testing.T) {
+	const key = "zot-registry:secrets"
+	cases := []struct {
+		name    string
+		secrets obj
+		storage obj
+		mutate  func(config.MapSource)
+		wantKey string
+		wantMsg string
+	}{
+		{name: "store", secrets: obj{"store": obj{"name": "vault", "kind": "SecretStore"}, "refreshInterval": "15m"}},
+		{name: "push with aws storage", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci-pusher", "robot.ci"}},
+			storage: obj{"mode": "aws", "region": "eu-west-1"}},
+		{name: "push with s3-compatible storage and keys", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci"}},
+			storage: obj{"mode": "s3-compatible", "endpoint": "http://rustfs:9000"}, mutate: func(s config.MapSource) {
+				s.Values["zot-registry:s3AccessKeyId"], s.Values["zot-registry:s3SecretAccessKey"] = "a", "b"
+				s.Secrets["zot-registry:s3AccessKeyId"], s.Secrets["zot-registry:s3SecretAccessKey"] = true, true
+			}},
+		{name: "store name empty", secrets: obj{"store": obj{"name": ""}}, wantKey: key + ".store.name", wantMsg: "is empty"},
+		{name: "store kind", secrets: obj{"store": obj{"name": "vault", "kind": "Vault"}}, wantKey: key + ".store.kind", wantMsg: "not allowed"},
+		{name: "refresh interval", secrets: obj{"store": obj{"name": "vault"}, "refreshInterval": "hourly"}, wantKey: key + ".refreshInterval", wantMsg: "not a duration"},
+		{name: "remote key empty", secrets: obj{"store": obj{"name": "vault"}, "remoteKeys": obj{"htpasswd": ""}}, wantKey: key + ".remoteKeys.htpasswd", wantMsg: "is empty"},
+		{name: "remote key duplicated", secrets: obj{"store": obj{"name": "vault"}, "remoteKeys": obj{"s3SecretAccessKey": "zot-rustfs-access"}}, wantKey: key + ".remoteKeys.s3SecretAccessKey", wantMsg: "also remoteKeys.s3AccessKeyId"},
+		{name: "unknown mode", secrets: obj{"mode": "sync", "store": obj{"name": "vault"}}, wantKey: key + ".mode", wantMsg: "not a secrets mode"},
+		{name: "user empty", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{""}}, storage: obj{"mode": "aws", "region": "eu-west-1"}, wantKey: key + ".users[0]", wantMsg: "is empty"},
+		{name: "user with colon", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci:x"}}, storage: obj{"mode": "aws", "region": "eu-west-1"}, wantKey: key + ".users[0]", wantMsg: "':'"},
+		{name: "user twice", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci", "ci"}}, storage: obj{"mode": "aws", "region": "eu-west-1"}, wantKey: key + ".users[1]", wantMsg: "twice"},
+		{name: "push without users", secrets: obj{"mode": "push", "store": obj{"name": "vault"}}, storage: obj{"mode": "aws", "region": "eu-west-1"}, wantKey: key + ".users", wantMsg: "nobody could docker login"},
+		{name: "short passwords", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci"}, "passwordLength": 12}, storage: obj{"mode": "aws", "region": "eu-west-1"}, wantKey: key + ".passwordLength", wantMsg: "too short"},
+		{name: "users in store mode", secrets: obj{"store": obj{"name": "vault"}, "users": []any{"ci"}}, wantKey: key + ".users", wantMsg: "store mode"},
+		{name: "push without S3 keys", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci"}}, wantKey: "zot-registry:s3AccessKeyId", wantMsg: "only storage mode aws"},
+		{name: "secret names collide with session", secrets: obj{"store": obj{"name": "vault"}, "sessionSecretName": "zot-oidc"}, wantKey: key + ".sessionSecretName", wantMsg: "also oidcSecretName"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			objs["secrets"] = tc.secrets
+			if tc.storage != nil {
+				objs["storage"] = tc.storage
+			}
+			src := source(t, objs)
+			if tc.mutate != nil {
+				tc.mutate(src)
+			}
+			_, err := config.Parse("dev", src)
+			if tc.wantKey == "" {
+				require.NoError(t, err)
 				return
 			}
 			var errs config.Errors

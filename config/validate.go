@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -33,7 +34,7 @@ func validate(cfg *Config, src Source, errs *Errors) {
 	validateRegistry(&cfg.Registry, collector{errs, FullKey(KeyRegistry)})
 	validateStorage(&cfg.Storage, cfg.Stack, collector{errs, FullKey(KeyStorage)})
 	validateIdentity(&cfg.Identity, src, cfg.Stack, collector{errs, FullKey(KeyIdentity)})
-	validateSecrets(&cfg.Secrets, collector{errs, FullKey(KeySecrets)})
+	validateSecrets(cfg, src, collector{errs, FullKey(KeySecrets)})
 }
 
 func validateRegistry(r *Registry, c collector) {
@@ -480,11 +481,15 @@ func validateAuthentik(id *Identity, src Source, stack string, c collector) {
 	}
 }
 
-func validateSecrets(s *Secrets, c collector) {
+var storeKinds = []string{"ClusterSecretStore", "SecretStore"}
+
+func validateSecrets(cfg *Config, src Source, c collector) {
+	s := &cfg.Secrets
 	names := []struct{ field, v string }{
 		{"oidcSecretName", s.OIDCSecretName},
 		{"htpasswdSecretName", s.HtpasswdSecretName},
 		{"s3SecretName", s.S3SecretName},
+		{"sessionSecretName", s.SessionSecretName},
 	}
 	seen := map[string]string{}
 	for _, n := range names {
@@ -496,6 +501,75 @@ func validateSecrets(s *Secrets, c collector) {
 			c.add(n.field, fmt.Sprintf("%q is also %s; each Secret is mounted on its own folder", n.v, other), "give each Secret its own name")
 		}
 		seen[n.v] = n.field
+	}
+	if !slices.Contains(SecretsModes, s.Mode) {
+		c.add("mode", fmt.Sprintf("%q is not a secrets mode", s.Mode), "use one of: %s", strings.Join(SecretsModes, ", "))
+		return
+	}
+	if strings.TrimSpace(s.Store.Name) == "" {
+		c.add("store.name", "is empty", "name the External Secrets Operator store zot's secrets live in")
+	} else if !dnsSubdomain.MatchString(s.Store.Name) {
+		c.add("store.name", fmt.Sprintf("%q is not a valid store name", s.Store.Name), "use the name shown by kubectl get clustersecretstore")
+	}
+	oneOf(c, "store.kind", s.Store.Kind, storeKinds)
+	if d, err := time.ParseDuration(s.RefreshInterval); err != nil || d < 0 {
+		c.add("refreshInterval", fmt.Sprintf("%q is not a duration", s.RefreshInterval), "use a Go duration such as 1h or 15m (0 reads once)")
+	}
+	remote := []struct{ field, v string }{
+		{"remoteKeys.oidcClientId", s.RemoteKeys.OIDCClientID},
+		{"remoteKeys.oidcClientSecret", s.RemoteKeys.OIDCClientSecret},
+		{"remoteKeys.htpasswd", s.RemoteKeys.Htpasswd},
+		{"remoteKeys.s3AccessKeyId", s.RemoteKeys.S3AccessKeyID},
+		{"remoteKeys.s3SecretAccessKey", s.RemoteKeys.S3SecretAccessKey},
+		{"remoteKeys.sessionHashKey", s.RemoteKeys.SessionHashKey},
+		{"remoteKeys.sessionEncryptKey", s.RemoteKeys.SessionEncryptKey},
+	}
+	seenRemote := map[string]string{}
+	for _, r := range remote {
+		if strings.TrimSpace(r.v) == "" {
+			c.add(r.field, "is empty", "name the key in the secret store, or remove it for the default")
+			continue
+		}
+		if other, dup := seenRemote[r.v]; dup {
+			c.add(r.field, fmt.Sprintf("%q is also %s; one remote key would feed two values", r.v, other), "give each value its own remote key")
+		}
+		seenRemote[r.v] = r.field
+	}
+	seenUser := map[string]bool{}
+	for i, u := range s.Users {
+		field := fmt.Sprintf("users[%d]", i)
+		switch {
+		case strings.TrimSpace(u) == "":
+			c.add(field, "is empty", "name the htpasswd user, e.g. ci-pusher")
+		case strings.ContainsAny(u, ": \t\n"):
+			c.add(field, fmt.Sprintf("%q contains ':' or white space, which breaks the htpasswd line", u), "use letters, digits, '-', '_' or '.'")
+		case seenUser[u]:
+			c.add(field, fmt.Sprintf("%q is listed twice", u), "remove the duplicate")
+		}
+		seenUser[u] = true
+	}
+	if s.Mode != SecretsPush {
+		if len(s.Users) > 0 {
+			c.add("users", "is set, but store mode generates nothing", "remove it (the htpasswd file comes from the store), or use mode push")
+		}
+		return
+	}
+	if len(s.Users) == 0 {
+		c.add("users", "is empty; push mode generates the htpasswd file and nobody could docker login", "list at least one user, e.g. [ci-pusher]")
+	}
+	if s.PasswordLength < 16 {
+		c.add("passwordLength", fmt.Sprintf("%d is too short for a generated password", s.PasswordLength), "use 16 or more (default 32)")
+	}
+	if cfg.needsS3KeyPair() {
+		for _, k := range []string{KeyS3AccessKeyID, KeyS3SecretAccessKey} {
+			full := FullKey(k)
+			switch v, ok := src.Get(full); {
+			case !ok || v == "":
+				*c.errs = append(*c.errs, &FieldError{Key: full, Problem: "is missing; secrets mode push pushes zot's S3 key, which only storage mode aws creates", Fix: "pulumi config set --secret " + k + " <value>"})
+			case !src.IsSecret(full):
+				*c.errs = append(*c.errs, &FieldError{Key: full, Problem: "is stored in plain text", Fix: "set it again with pulumi config set --secret " + k})
+			}
+		}
 	}
 }
 

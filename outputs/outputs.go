@@ -32,7 +32,8 @@ const (
 	S3SecretAccessKey = "s3SecretAccessKey" // secret; aws mode only
 	OIDCIssuer        = "oidcIssuer"
 	OIDCClientID      = "oidcClientId"
-	OIDCRedirectURI   = "oidcRedirectUri" // the one URI registered at the provider
+	OIDCRedirectURI   = "oidcRedirectUri"   // the one URI registered at the provider
+	RegistryPasswords = "registryPasswords" // secret; user -> password, secrets mode push
 )
 
 // Names lists every output, in the README's order.
@@ -40,10 +41,11 @@ var Names = []string{
 	RegistryURL, RegistryHost, Namespace, ReleaseName, ServiceName, ServiceDNS,
 	ChartVersion, ImageTag, Bucket, S3Region, S3Endpoint, S3Secure, S3ForcePathStyle,
 	StoragePolicy, S3AccessKeyID, S3SecretAccessKey, OIDCIssuer, OIDCClientID, OIDCRedirectURI,
+	RegistryPasswords,
 }
 
 // Secret lists the outputs that are always exported as secrets.
-var Secret = map[string]bool{S3AccessKeyID: true, S3SecretAccessKey: true}
+var Secret = map[string]bool{S3AccessKeyID: true, S3SecretAccessKey: true, RegistryPasswords: true}
 
 // Stack is this program's outputs, typed.
 type Stack struct {
@@ -66,6 +68,7 @@ type Stack struct {
 	OIDCIssuer        pulumi.StringOutput
 	OIDCClientID      pulumi.StringOutput
 	OIDCRedirectURI   pulumi.StringOutput
+	RegistryPasswords pulumi.StringMapOutput
 }
 
 // Map is the outputs by name.
@@ -90,6 +93,7 @@ func (s *Stack) Map() map[string]pulumi.Output {
 		OIDCIssuer:        s.OIDCIssuer,
 		OIDCClientID:      s.OIDCClientID,
 		OIDCRedirectURI:   s.OIDCRedirectURI,
+		RegistryPasswords: s.RegistryPasswords,
 	}
 }
 
@@ -138,5 +142,14 @@ func Read(ctx *pulumi.Context, stackName string, opts ...pulumi.ResourceOption) 
 		OIDCIssuer:        str(OIDCIssuer),
 		OIDCClientID:      str(OIDCClientID),
 		OIDCRedirectURI:   str(OIDCRedirectURI),
+		RegistryPasswords: ref.GetOutput(pulumi.String(RegistryPasswords)).ApplyT(func(v any) map[string]string {
+			out := map[string]string{}
+			if m, ok := v.(map[string]any); ok {
+				for k, p := range m {
+					out[k], _ = p.(string)
+				}
+			}
+			return out
+		}).(pulumi.StringMapOutput),
 	}, nil
 }

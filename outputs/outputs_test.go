@@ -57,8 +57,9 @@ func TestReadIsTyped(t *testing.T) {
 		exported[n] = "value-of-" + n
 	}
 	exported[outputs.S3Secure] = true
+	exported[outputs.RegistryPasswords] = map[string]any{"ci": "pw"}
 	exported[outputs.S3ForcePathStyle] = false
-	mock := &stackRefMock{outputs: exported, secret: []string{outputs.S3SecretAccessKey}}
+	mock := &stackRefMock{outputs: exported, secret: []string{outputs.S3SecretAccessKey, outputs.RegistryPasswords}}
 	var (
 		mu       sync.Mutex
 		got      = map[string]any{}
@@ -84,8 +85,13 @@ func TestReadIsTyped(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "acme/zot-registry/prod", mock.name)
 	for _, n := range outputs.Names {
+		if n == outputs.RegistryPasswords {
+			assert.Equal(t, map[string]string{"ci": "pw"}, got[n])
+			continue
+		}
 		assert.Equal(t, exported[n], got[n], n)
 	}
+	assert.True(t, pulumi.IsSecret(read.RegistryPasswords))
 	for name, o := range read.Map() {
 		isSecret[name] = pulumi.IsSecret(o)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/zot-registry/zot-registry/components/identity"
 	"github.com/zot-registry/zot-registry/components/namespace"
 	"github.com/zot-registry/zot-registry/components/registry"
+	"github.com/zot-registry/zot-registry/components/secrets"
 	"github.com/zot-registry/zot-registry/components/storage"
 	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/outputs"
@@ -59,8 +60,27 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 		return nil, err
 	}
 
-	// The Secrets zot mounts are named in config; the secrets component will
-	// make them.
+	// zot's S3 key: made by the storage component in aws mode, else from
+	// config when it must be pushed; in store mode the store already has it.
+	s3ID, s3Secret := pulumi.StringInput(nil), pulumi.StringInput(nil)
+	switch {
+	case cfg.Storage.Mode == config.StorageAWS:
+		s3ID, s3Secret = stor.AccessKeyID, stor.SecretAccessKey
+	case cfg.S3KeyPair != nil:
+		s3ID, s3Secret = cfg.S3KeyPair.AccessKeyID, cfg.S3KeyPair.SecretAccessKey
+	}
+	sec, err := secrets.NewSecrets(ctx, config.Project, &secrets.Args{
+		Namespace:         ns.Name,
+		Settings:          cfg.Secrets,
+		OIDCClientID:      ident.ClientID,
+		OIDCClientSecret:  ident.ClientSecret,
+		S3AccessKeyID:     s3ID,
+		S3SecretAccessKey: s3Secret,
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	reg, err := registry.NewRegistry(ctx, r.ReleaseName, &registry.Args{
 		Namespace: ns.Name,
 		Settings:  r,
@@ -78,11 +98,10 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 			Label:  cfg.Identity.Label,
 			Scopes: cfg.Identity.Scopes,
 		},
-		Secrets: registry.SecretNames{
-			OIDC:     cfg.Secrets.OIDCSecretName,
-			Htpasswd: cfg.Secrets.HtpasswdSecretName,
-			S3:       cfg.Secrets.S3SecretName,
-		},
+		Secrets:      sec.Names,
+		RolloutToken: cfg.Secrets.RolloutToken,
+		// zot starts only once ESO has written every Secret it mounts.
+		DependsOn: sec.ExternalSecrets,
 	}, pulumi.DependsOn([]pulumi.Resource{ns}))
 	if err != nil {
 		return nil, err
@@ -108,6 +127,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 		OIDCIssuer:        ident.Issuer,
 		OIDCClientID:      ident.ClientID,
 		OIDCRedirectURI:   ident.RedirectURI,
+		RegistryPasswords: sec.Passwords,
 	}
 	out.Export(ctx)
 	return out, nil

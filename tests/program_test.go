@@ -397,3 +397,48 @@ func TestIdentityModesRender(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretsPushRender: push mode generates passwords and session keys,
+// pushes them, and none of them reaches a rendered file; the release waits
+// for every ExternalSecret.
+func TestSecretsPushRender(t *testing.T) {
+	dir := stackWithConfig(t, map[string]any{
+		"zot-registry:storage": map[string]any{"mode": "aws", "region": "eu-central-1"},
+		"zot-registry:secrets": map[string]any{"mode": "push", "store": map[string]any{"name": "vault-backend"}, "users": []any{"ci-pusher"}},
+	})
+	res, err := render.Evaluate(dir, "test")
+	require.NoError(t, err)
+	assert.Equal(t, render.SecretMarker, res.Outputs[outputs.RegistryPasswords])
+
+	var release mocks.Resource
+	var externalSecrets []string
+	generated := []string{}
+	for _, r := range res.Recorder.Resources() {
+		switch r.Type {
+		case render.ReleaseType:
+			release = r
+		case "kubernetes:external-secrets.io/v1:ExternalSecret":
+			externalSecrets = append(externalSecrets, r.URN)
+		case "random:index/randomPassword:RandomPassword":
+			generated = append(generated, r.State["result"].SecretValue().Element.StringValue())
+		}
+	}
+	require.Len(t, externalSecrets, 4)
+	for _, urn := range externalSecrets {
+		assert.Contains(t, release.DependsOn, urn, "zot starts after its Secrets exist")
+	}
+	require.Len(t, generated, 3, "one password and two session keys")
+	require.Len(t, res.Recorder.ByType("kubernetes:external-secrets.io/v1alpha1:PushSecret"), 1)
+
+	out := t.TempDir()
+	files, err := res.Write(out)
+	require.NoError(t, err)
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(out, f))
+		require.NoError(t, err)
+		for _, g := range generated {
+			assert.NotContains(t, string(b), g, "%s holds a generated secret", f)
+		}
+		assert.NotContains(t, string(b), "$2a$", "%s holds a bcrypt hash", f)
+	}
+}

@@ -1,7 +1,6 @@
 package identity_test
 
 import (
-	"encoding/json"
 	"net/url"
 	"sort"
 	"strconv"
@@ -15,32 +14,17 @@ import (
 	"github.com/zot-registry/zot-registry/components/identity"
 	"github.com/zot-registry/zot-registry/components/identity/authentik"
 	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/internal/configtest"
 	"github.com/zot-registry/zot-registry/internal/mocks"
 )
 
 // parse validates an identity object (and externalUrl) as the program does.
 func parse(t *testing.T, externalURL string, identityObj map[string]any) *config.Config {
 	t.Helper()
-	objs := map[string]any{
+	return configtest.Parse(t, map[string]any{
 		"registry": map[string]any{"externalUrl": externalURL, "accessControl": map[string]any{"adminUsers": []any{"ci"}}},
-		"storage":  map[string]any{"mode": "existing", "bucket": "zot"},
 		"identity": identityObj,
-	}
-	src := config.MapSource{
-		Values: map[string]string{
-			"authentik:url": "https://auth.example.com", "authentik:token": "t",
-			"zot-registry:oidcClientSecret": "external-s3cr3t",
-		},
-		Secrets: map[string]bool{"authentik:token": true, "zot-registry:oidcClientSecret": true},
-	}
-	for k, v := range objs {
-		b, err := json.Marshal(v)
-		require.NoError(t, err)
-		src.Values[config.FullKey(k)] = string(b)
-	}
-	cfg, err := config.Parse("dev", src)
-	require.NoError(t, err)
-	return cfg
+	})
 }
 
 type result struct {

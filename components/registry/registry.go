@@ -44,6 +44,9 @@ type Args struct {
 	Storage   Storage
 	Identity  Identity
 	Secrets   SecretNames
+	// RolloutToken, when set, becomes a pod annotation: change it to restart
+	// zot after its Secrets were rotated.
+	RolloutToken string
 	// DependsOn lists what must exist before zot starts (the Secrets it mounts).
 	DependsOn []pulumi.Resource
 }
@@ -96,7 +99,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	}).(pulumi.StringOutput)
 
 	values := configJSON.ApplyT(func(js string) map[string]any {
-		return BuildValues(s, js, args.Secrets)
+		return BuildValues(s, js, args.Secrets, args.RolloutToken)
 	}).(pulumi.MapOutput)
 
 	chart, repo := chartRef(s.Chart)

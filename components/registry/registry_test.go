@@ -45,7 +45,7 @@ func settings(t *testing.T, mutate func(*config.Registry)) config.Registry {
 	return r
 }
 
-var secretNames = registry.SecretNames{OIDC: "oidc-sec", Htpasswd: "htpasswd-sec", S3: "s3-sec"}
+var secretNames = registry.SecretNames{OIDC: "oidc-sec", Htpasswd: "htpasswd-sec", S3: "s3-sec", Session: "session-sec"}
 
 // deploy runs NewRegistry under mocks and returns the recorded release
 // inputs as plain values, plus the recorder.
@@ -144,13 +144,14 @@ func TestMountPathsMatchConfigPaths(t *testing.T) {
 	}{
 		{dig(c, "http", "auth", "htpasswd", "path").(string), secretNames.Htpasswd, layout.HtpasswdKey},
 		{dig(c, "http", "auth", "openid", "providers", "oidc", "credentialsFile").(string), secretNames.OIDC, layout.OIDCCredentialsKey},
+		{dig(c, "http", "auth", "sessionKeysFile").(string), secretNames.Session, layout.SessionKeysKey},
 	}
 	for _, tc := range cases {
 		dir, file := path.Split(tc.configPath)
 		assert.Equal(t, tc.secret, mounts[path.Clean(dir)], "config path %s is not in the folder %s is mounted on", tc.configPath, tc.secret)
 		assert.Equal(t, tc.key, file, "the file name is the Secret's key")
 	}
-	assert.Len(t, mounts, 2)
+	assert.Len(t, mounts, 3)
 	assert.True(t, strings.HasSuffix(cases[1].configPath, ".json"), "zot picks the credentials format by extension")
 }
 
@@ -277,4 +278,23 @@ func TestRequiresValidatedSettings(t *testing.T) {
 	}, mocks.New("p", "s").Option())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "validated Settings")
+}
+
+func TestRolloutToken(t *testing.T) {
+	in, _ := deploy(t, settings(t, nil), awsStorage())
+	assert.NotContains(t, values(in), "podAnnotations")
+
+	rec := mocks.New("zot-registry", "test")
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := registry.NewRegistry(ctx, "zot", &registry.Args{
+			Namespace: pulumi.String("zot"), Settings: settings(t, nil), Storage: awsStorage(),
+			Identity:     registry.Identity{Issuer: pulumi.String("https://auth.example.com/application/o/zot/"), Label: "SSO", Scopes: []string{"openid"}},
+			Secrets:      secretNames,
+			RolloutToken: "2026-11-26",
+		})
+		return err
+	}, rec.Option())
+	require.NoError(t, err)
+	v := mocks.PlainMap(rec.ByType(releaseType)[0].Inputs)["values"].(map[string]any)
+	assert.Equal(t, map[string]any{registry.RolloutAnnotation: "2026-11-26"}, v["podAnnotations"], "a new token rolls the pod")
 }

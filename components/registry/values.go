@@ -25,6 +25,7 @@ type chartValues struct {
 	Persistence      bool              `json:"persistence"`
 	PVC              *pvcValues        `json:"pvc,omitempty"`
 	Strategy         strategy          `json:"strategy"`
+	PodAnnotations   map[string]string `json:"podAnnotations,omitempty"`
 }
 
 type imageValues struct {
@@ -97,7 +98,12 @@ type SecretNames struct {
 	OIDC     string
 	Htpasswd string
 	S3       string
+	Session  string
 }
+
+// RolloutAnnotation on the pod: changing its value restarts zot, which
+// reads its mounted files only at start-up.
+const RolloutAnnotation = "zot-registry/rollout-token"
 
 // Ingress annotations for ingress-nginx: no body limit (layers are large) and
 // proxy timeouts as long as zot's own.
@@ -114,7 +120,7 @@ const (
 
 // BuildValues returns the chart's values for the registry settings, the
 // rendered config.json and the Secret names. It is pure: no Pulumi types.
-func BuildValues(r config.Registry, configJSON string, secrets SecretNames) map[string]any {
+func BuildValues(r config.Registry, configJSON string, secrets SecretNames, rolloutToken string) map[string]any {
 	v := chartValues{
 		// The Service and Deployment are named after the release, so
 		// serviceName is known without reading the cluster.
@@ -130,6 +136,7 @@ func BuildValues(r config.Registry, configJSON string, secrets SecretNames) map[
 		ExternalSecrets: []secretMount{
 			{SecretName: secrets.Htpasswd, MountPath: layout.HtpasswdMountDir},
 			{SecretName: secrets.OIDC, MountPath: layout.OIDCMountDir},
+			{SecretName: secrets.Session, MountPath: layout.SessionMountDir},
 		},
 		Env: []envVar{
 			secretEnv(layout.EnvAccessKeyID, secrets.S3, layout.S3AccessKeyIDKey),
@@ -137,6 +144,9 @@ func BuildValues(r config.Registry, configJSON string, secrets SecretNames) map[
 		},
 		Persistence: r.Persistence.Enabled,
 		Strategy:    strategy{Type: strategyRollingUpdate},
+	}
+	if rolloutToken != "" {
+		v.PodAnnotations = map[string]string{RolloutAnnotation: rolloutToken}
 	}
 	if r.Persistence.Enabled {
 		var class *string

@@ -12,6 +12,7 @@ import (
 
 	"github.com/zot-registry/zot-registry/components/storage"
 	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/internal/configtest"
 	"github.com/zot-registry/zot-registry/internal/mocks"
 )
 
@@ -32,23 +33,7 @@ const (
 // program does.
 func settings(t *testing.T, storageObj map[string]any) config.Storage {
 	t.Helper()
-	objs := map[string]any{
-		"registry": map[string]any{"externalUrl": "https://r.example.com", "accessControl": map[string]any{"adminUsers": []any{"ci"}}},
-		"storage":  storageObj,
-		"identity": map[string]any{"mode": "external", "issuer": "https://auth.example.com/application/o/zot/", "clientId": "zot"},
-	}
-	src := config.MapSource{
-		Values:  map[string]string{"zot-registry:oidcClientSecret": "s"},
-		Secrets: map[string]bool{"zot-registry:oidcClientSecret": true},
-	}
-	for k, v := range objs {
-		b, err := json.Marshal(v)
-		require.NoError(t, err)
-		src.Values[config.FullKey(k)] = string(b)
-	}
-	cfg, err := config.Parse("dev", src)
-	require.NoError(t, err)
-	return cfg.Storage
+	return configtest.Parse(t, map[string]any{"storage": storageObj}).Storage
 }
 
 type result struct {

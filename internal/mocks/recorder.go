@@ -15,6 +15,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Resource is one registered resource.
@@ -167,6 +168,25 @@ var Generated = map[string]func(name string, inputs, state resource.PropertyMap)
 		h := standIn(name, 2*n)
 		st["hex"] = resource.NewProperty(h)
 		return h
+	},
+	"random:index/randomPassword:RandomPassword": func(name string, in, st resource.PropertyMap) string {
+		n := 16
+		if v, ok := in["length"]; ok && v.IsNumber() {
+			n = int(v.NumberValue())
+		}
+		pw := standIn(name, 64)
+		for len(pw) < n {
+			pw += standIn(pw, 64)
+		}
+		pw = pw[:n]
+		// A real bcrypt hash of the stand-in, so htpasswd lines verify.
+		hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+		if err != nil {
+			panic(err)
+		}
+		st["result"] = resource.MakeSecret(resource.NewProperty(pw))
+		st["bcryptHash"] = resource.MakeSecret(resource.NewProperty(string(hash)))
+		return name
 	},
 	"aws:s3/bucketV2:BucketV2": func(name string, in, st resource.PropertyMap) string {
 		b := name

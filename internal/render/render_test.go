@@ -36,6 +36,9 @@ const minimal = `config:
     mode: authentik
     clientId: zot-test
   authentik:url: https://auth.example.com
+  zot-registry:secrets:
+    store:
+      name: vault
   kubernetes:context: test
 `
 

@@ -33,6 +33,12 @@ const (
 	OIDCMountDir       = "/secrets/oidc"
 	OIDCCredentialsKey = "oidc-credentials.json"
 
+	// SessionMountDir is the folder the session keys Secret is mounted on
+	// and SessionKeysKey its key: {"hashKey": …, "encryptKey": …}, so web
+	// sessions survive restarts and span replicas.
+	SessionMountDir = "/secrets/session"
+	SessionKeysKey  = "session-keys.json"
+
 	// S3AccessKeyIDKey and S3SecretAccessKeyKey are the keys of the S3
 	// credentials Secret; zot's S3 driver reads them from the environment
 	// variables below.
@@ -51,6 +57,9 @@ const (
 
 // HtpasswdPath is the htpasswd file as zot's config names it.
 func HtpasswdPath() string { return path.Join(HtpasswdMountDir, HtpasswdKey) }
+
+// SessionKeysPath is the session keys file as zot's config names it.
+func SessionKeysPath() string { return path.Join(SessionMountDir, SessionKeysKey) }
 
 // OIDCCredentialsPath is the OIDC credentials file as zot's config names it.
 func OIDCCredentialsPath() string { return path.Join(OIDCMountDir, OIDCCredentialsKey) }

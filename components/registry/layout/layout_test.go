@@ -21,4 +21,5 @@ func TestRedirectURI(t *testing.T) {
 func TestPaths(t *testing.T) {
 	assert.Equal(t, "/secrets/htpasswd/htpasswd", layout.HtpasswdPath())
 	assert.Equal(t, "/secrets/oidc/oidc-credentials.json", layout.OIDCCredentialsPath())
+	assert.Equal(t, "/secrets/session/session-keys.json", layout.SessionKeysPath())
 }

@@ -102,8 +102,9 @@ type HTTPConf struct {
 }
 
 type Auth struct {
-	HTPasswd HTPasswd `json:"htpasswd"`
-	OpenID   OpenID   `json:"openid"`
+	HTPasswd        HTPasswd `json:"htpasswd"`
+	OpenID          OpenID   `json:"openid"`
+	SessionKeysFile string   `json:"sessionKeysFile"`
 }
 
 type HTPasswd struct {
@@ -212,7 +213,8 @@ func Build(p Params) Config {
 			WriteTimeout: p.WriteTimeout.String(),
 			Compat:       []string{CompatDocker2S2},
 			Auth: Auth{
-				HTPasswd: HTPasswd{Path: layout.HtpasswdPath()},
+				HTPasswd:        HTPasswd{Path: layout.HtpasswdPath()},
+				SessionKeysFile: layout.SessionKeysPath(),
 				OpenID: OpenID{Providers: map[string]OpenIDProvider{
 					layout.OIDCProviderKey: {
 						Name:            p.OIDC.Label,

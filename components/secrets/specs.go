@@ -1,0 +1,167 @@
+package secrets
+
+import (
+	"github.com/zot-registry/zot-registry/components/registry/layout"
+	"github.com/zot-registry/zot-registry/config"
+)
+
+// External Secrets Operator API versions this program writes.
+const (
+	ESOAPIVersion        = "external-secrets.io/v1"
+	PushSecretAPIVersion = "external-secrets.io/v1alpha1"
+	ExternalSecretKind   = "ExternalSecret"
+	PushSecretKind       = "PushSecret"
+	// WaitAnnotation makes pulumi up wait until ESO has synced the Secret,
+	// and fail with ESO's message when a remote key is missing.
+	WaitAnnotation = "pulumi.com/waitFor"
+	WaitReady      = "condition=Ready"
+)
+
+// The templates build JSON with the template engine's own functions, so a
+// value with quotes, backslashes or newlines still gives valid JSON with
+// the same value (the walk-through pasted values between quotes).
+const (
+	OIDCTemplate    = `{{ dict "clientid" .clientid "clientsecret" .clientsecret | toJson }}`
+	SessionTemplate = `{{ dict "hashKey" .hashKey "encryptKey" .encryptKey | toJson }}`
+)
+
+// ExternalSecretSpec is the spec of an external-secrets.io/v1 ExternalSecret.
+type ExternalSecretSpec struct {
+	RefreshInterval string      `json:"refreshInterval"`
+	SecretStoreRef  StoreRef    `json:"secretStoreRef"`
+	Target          Target      `json:"target"`
+	Data            []DataEntry `json:"data"`
+}
+
+type StoreRef struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
+
+type Target struct {
+	Name           string    `json:"name"`
+	CreationPolicy string    `json:"creationPolicy"`
+	Template       *Template `json:"template,omitempty"`
+}
+
+type Template struct {
+	EngineVersion string            `json:"engineVersion"`
+	Data          map[string]string `json:"data"`
+}
+
+type DataEntry struct {
+	SecretKey string    `json:"secretKey"`
+	RemoteRef RemoteRef `json:"remoteRef"`
+}
+
+type RemoteRef struct {
+	Key string `json:"key"`
+}
+
+// ExternalSecret is one ExternalSecret to declare.
+type ExternalSecret struct {
+	Name string // also the target Secret's name
+	Spec ExternalSecretSpec
+}
+
+// ExternalSecrets returns the four ExternalSecrets zot needs. Target names
+// come from config, target keys from the layout package: the same constants
+// the Helm values mount and zot's config names.
+func ExternalSecrets(s config.Secrets) []ExternalSecret {
+	k := s.RemoteKeys
+	es := func(name string, tmpl map[string]string, data ...DataEntry) ExternalSecret {
+		spec := ExternalSecretSpec{
+			RefreshInterval: s.RefreshInterval,
+			SecretStoreRef:  StoreRef{Name: s.Store.Name, Kind: s.Store.Kind},
+			Target:          Target{Name: name, CreationPolicy: "Owner"},
+			Data:            data,
+		}
+		if tmpl != nil {
+			spec.Target.Template = &Template{EngineVersion: "v2", Data: tmpl}
+		}
+		return ExternalSecret{Name: name, Spec: spec}
+	}
+	entry := func(secretKey, remote string) DataEntry {
+		return DataEntry{SecretKey: secretKey, RemoteRef: RemoteRef{Key: remote}}
+	}
+	return []ExternalSecret{
+		es(s.OIDCSecretName, map[string]string{layout.OIDCCredentialsKey: OIDCTemplate},
+			entry("clientid", k.OIDCClientID), entry("clientsecret", k.OIDCClientSecret)),
+		es(s.HtpasswdSecretName, nil, entry(layout.HtpasswdKey, k.Htpasswd)),
+		es(s.S3SecretName, nil,
+			entry(layout.S3AccessKeyIDKey, k.S3AccessKeyID), entry(layout.S3SecretAccessKeyKey, k.S3SecretAccessKey)),
+		es(s.SessionSecretName, map[string]string{layout.SessionKeysKey: SessionTemplate},
+			entry("hashKey", k.SessionHashKey), entry("encryptKey", k.SessionEncryptKey)),
+	}
+}
+
+// Keys of the push-mode source Secret: Kubernetes-safe names, whatever the
+// remote keys look like.
+const (
+	SourceOIDCClientID      = "oidc-client-id"
+	SourceOIDCClientSecret  = "oidc-client-secret"
+	SourceHtpasswd          = "htpasswd"
+	SourceS3AccessKeyID     = "s3-access-key-id"
+	SourceS3SecretAccessKey = "s3-secret-access-key"
+	SourceSessionHashKey    = "session-hash-key"
+	SourceSessionEncryptKey = "session-encrypt-key"
+)
+
+// PushSecretSpec is the spec of an external-secrets.io/v1alpha1 PushSecret.
+type PushSecretSpec struct {
+	RefreshInterval string     `json:"refreshInterval"`
+	UpdatePolicy    string     `json:"updatePolicy"`
+	DeletionPolicy  string     `json:"deletionPolicy"`
+	SecretStoreRefs []StoreRef `json:"secretStoreRefs"`
+	Selector        Selector   `json:"selector"`
+	Data            []PushData `json:"data"`
+}
+
+type Selector struct {
+	Secret SecretSelector `json:"secret"`
+}
+
+type SecretSelector struct {
+	Name string `json:"name"`
+}
+
+type PushData struct {
+	Match PushMatch `json:"match"`
+}
+
+type PushMatch struct {
+	SecretKey string        `json:"secretKey"`
+	RemoteRef PushRemoteRef `json:"remoteRef"`
+}
+
+type PushRemoteRef struct {
+	RemoteKey string `json:"remoteKey"`
+}
+
+// PushSecret returns the spec that pushes every source key to its remote key.
+func PushSecret(s config.Secrets, sourceSecret string) PushSecretSpec {
+	k := s.RemoteKeys
+	pairs := [][2]string{
+		{SourceOIDCClientID, k.OIDCClientID},
+		{SourceOIDCClientSecret, k.OIDCClientSecret},
+		{SourceHtpasswd, k.Htpasswd},
+		{SourceS3AccessKeyID, k.S3AccessKeyID},
+		{SourceS3SecretAccessKey, k.S3SecretAccessKey},
+		{SourceSessionHashKey, k.SessionHashKey},
+		{SourceSessionEncryptKey, k.SessionEncryptKey},
+	}
+	data := make([]PushData, len(pairs))
+	for i, p := range pairs {
+		data[i] = PushData{Match: PushMatch{SecretKey: p[0], RemoteRef: PushRemoteRef{RemoteKey: p[1]}}}
+	}
+	return PushSecretSpec{
+		RefreshInterval: s.RefreshInterval,
+		// The program owns these values: overwrite, and leave them in the
+		// store when the PushSecret goes (zot may still be reading them).
+		UpdatePolicy:    "Replace",
+		DeletionPolicy:  "None",
+		SecretStoreRefs: []StoreRef{{Name: s.Store.Name, Kind: s.Store.Kind}},
+		Selector:        Selector{Secret: SecretSelector{Name: sourceSecret}},
+		Data:            data,
+	}
+}

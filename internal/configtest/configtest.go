@@ -1,0 +1,56 @@
+// Package configtest gives component tests a validated config built the way
+// the program builds it: from structured objects through config.Parse.
+package configtest
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/zot-registry/zot-registry/config"
+)
+
+// Objects is a minimal valid stack config; tests replace what they test.
+func Objects() map[string]any {
+	return map[string]any{
+		"registry": map[string]any{"externalUrl": "https://registry.example.com", "accessControl": map[string]any{"adminUsers": []any{"ci"}}},
+		"storage":  map[string]any{"mode": "existing", "bucket": "zot"},
+		"identity": map[string]any{"mode": "authentik"},
+		"secrets":  map[string]any{"store": map[string]any{"name": "vault"}},
+	}
+}
+
+// Parse validates Objects with the given top-level objects replaced. The
+// source also holds the provider and secret keys the modes may need, stored
+// as secrets where they must be.
+func Parse(t testing.TB, replace map[string]any) *config.Config {
+	t.Helper()
+	objs := Objects()
+	for k, v := range replace {
+		objs[k] = v
+	}
+	src := config.MapSource{
+		Values: map[string]string{
+			config.AuthentikURLKey:                      "https://auth.example.com",
+			config.AuthentikTokenKey:                    "t0k3n",
+			config.FullKey(config.KeyOIDCClientSecret):  "external-s3cr3t",
+			config.FullKey(config.KeyS3AccessKeyID):     "AKIACONFIG",
+			config.FullKey(config.KeyS3SecretAccessKey): "config-s3cr3t",
+		},
+		Secrets: map[string]bool{
+			config.AuthentikTokenKey:                    true,
+			config.FullKey(config.KeyOIDCClientSecret):  true,
+			config.FullKey(config.KeyS3AccessKeyID):     true,
+			config.FullKey(config.KeyS3SecretAccessKey): true,
+		},
+	}
+	for k, v := range objs {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		src.Values[config.FullKey(k)] = string(b)
+	}
+	cfg, err := config.Parse("dev", src)
+	require.NoError(t, err)
+	return cfg
+}
