@@ -218,14 +218,39 @@ func validateAccess(a AccessControl, c collector) {
 	}
 }
 
-func validateStorage(s *Storage, stack string, c collector) {
-	switch s.Mode {
-	case StorageAWS, StorageS3Compatible, StorageExisting:
-	case "":
-		c.add("mode", "is missing", "set it to one of: %s", strings.Join(StorageModes, ", "))
-		return
+// validMode checks a mode key against its modes and says whether it passed.
+func validMode(c collector, mode string, modes []string, noun string) bool {
+	switch {
+	case mode == "":
+		c.add("mode", "is missing", "set it to one of: %s", strings.Join(modes, ", "))
+	case !slices.Contains(modes, mode):
+		article := "a"
+		if strings.ContainsRune("aeiou", rune(noun[0])) {
+			article = "an"
+		}
+		c.add("mode", fmt.Sprintf("%q is not %s %s mode", mode, article, noun), "use one of: %s", strings.Join(modes, ", "))
 	default:
-		c.add("mode", fmt.Sprintf("%q is not a storage mode", s.Mode), "use one of: %s", strings.Join(StorageModes, ", "))
+		return true
+	}
+	return false
+}
+
+// secretKey checks a top-level secret key: present (when required) and
+// stored as a secret, so it never sits in a stack file in clear text.
+func secretKey(errs *Errors, src Source, key string, required bool, missing string) {
+	setHint := "pulumi config set --secret " + strings.TrimPrefix(key, Project+":")
+	switch v, ok := src.Get(key); {
+	case !ok || v == "":
+		if required {
+			*errs = append(*errs, &FieldError{Key: key, Problem: "is missing; " + missing, Fix: setHint + " <value>"})
+		}
+	case !src.IsSecret(key):
+		*errs = append(*errs, &FieldError{Key: key, Problem: "is stored in plain text", Fix: "set it again with " + setHint})
+	}
+}
+
+func validateStorage(s *Storage, stack string, c collector) {
+	if !validMode(c, s.Mode, StorageModes, "storage") {
 		return
 	}
 	const bucketFix = "use 3-63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
@@ -351,17 +376,13 @@ var (
 )
 
 func validateIdentity(id *Identity, src Source, stack string, c collector) {
-	switch id.Mode {
-	case IdentityAuthentik:
+	if !validMode(c, id.Mode, IdentityModes, "identity") {
+		return
+	}
+	if id.Mode == IdentityAuthentik {
 		validateAuthentik(id, src, stack, c)
-	case IdentityExternal:
+	} else {
 		validateExternal(id, src, c)
-	case "":
-		c.add("mode", "is missing", "set it to one of: %s", strings.Join(IdentityModes, ", "))
-		return
-	default:
-		c.add("mode", fmt.Sprintf("%q is not an identity mode", id.Mode), "use one of: %s", strings.Join(IdentityModes, ", "))
-		return
 	}
 	if strings.TrimSpace(id.ClientID) == "" {
 		c.add("clientId", "is empty", "set the OAuth2 client id (authentik mode defaults to zot-<stack>)")
@@ -402,13 +423,7 @@ func validateExternal(id *Identity, src Source, c collector) {
 	case u.RawQuery != "" || u.Fragment != "":
 		c.add("issuer", fmt.Sprintf("%q has a query or fragment", id.Issuer), fix)
 	}
-	key := FullKey(KeyOIDCClientSecret)
-	switch v, ok := src.Get(key); {
-	case !ok || v == "":
-		*c.errs = append(*c.errs, &FieldError{Key: key, Problem: "is missing; external mode needs the client secret", Fix: "pulumi config set --secret " + KeyOIDCClientSecret + " <secret>"})
-	case !src.IsSecret(key):
-		*c.errs = append(*c.errs, &FieldError{Key: key, Problem: "is stored in plain text", Fix: "set it again with pulumi config set --secret " + KeyOIDCClientSecret})
-	}
+	secretKey(c.errs, src, FullKey(KeyOIDCClientSecret), true, "external mode needs the client secret")
 	a := id.Authentik
 	if len(a.Groups) > 0 || a.AllowHTTP {
 		c.add("authentik", "is set, but external mode creates nothing in Authentik", "remove it, or use mode authentik")
@@ -442,9 +457,7 @@ func validateAuthentik(id *Identity, src Source, stack string, c collector) {
 		u.Path = ""
 		id.AuthentikURL = u
 	}
-	if _, ok := src.Get(AuthentikTokenKey); ok && !src.IsSecret(AuthentikTokenKey) {
-		*c.errs = append(*c.errs, &FieldError{Key: AuthentikTokenKey, Problem: "is stored in plain text", Fix: "set it again with pulumi config set --secret authentik:token <token>"})
-	}
+	secretKey(c.errs, src, AuthentikTokenKey, false, "")
 	if !authentikSlug.MatchString(a.Slug) || len(a.Slug) > 50 {
 		c.add("authentik.slug", fmt.Sprintf("%q is not an Authentik slug", a.Slug), "use letters, digits, '-' and '_' (default %q)", DefaultSlug)
 	}
@@ -502,8 +515,7 @@ func validateSecrets(cfg *Config, src Source, c collector) {
 		}
 		seen[n.v] = n.field
 	}
-	if !slices.Contains(SecretsModes, s.Mode) {
-		c.add("mode", fmt.Sprintf("%q is not a secrets mode", s.Mode), "use one of: %s", strings.Join(SecretsModes, ", "))
+	if !validMode(c, s.Mode, SecretsModes, "secrets") {
 		return
 	}
 	if strings.TrimSpace(s.Store.Name) == "" {
@@ -562,13 +574,7 @@ func validateSecrets(cfg *Config, src Source, c collector) {
 	}
 	if cfg.needsS3KeyPair() {
 		for _, k := range []string{KeyS3AccessKeyID, KeyS3SecretAccessKey} {
-			full := FullKey(k)
-			switch v, ok := src.Get(full); {
-			case !ok || v == "":
-				*c.errs = append(*c.errs, &FieldError{Key: full, Problem: "is missing; secrets mode push pushes zot's S3 key, which only storage mode aws creates", Fix: "pulumi config set --secret " + k + " <value>"})
-			case !src.IsSecret(full):
-				*c.errs = append(*c.errs, &FieldError{Key: full, Problem: "is stored in plain text", Fix: "set it again with pulumi config set --secret " + k})
-			}
+			secretKey(c.errs, src, FullKey(k), true, "secrets mode push pushes zot's S3 key, which only storage mode aws creates")
 		}
 	}
 }
