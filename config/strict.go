@@ -32,7 +32,7 @@ func decodeStrict(c collector, raw string, out any) {
 	if err := json.Unmarshal([]byte(raw), out); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			c.add(fieldPath(te.Field), fmt.Sprintf("must be %s, got %s", goKind(te.Type), te.Value), "fix its type in Pulumi.<stack>.yaml")
+			c.add(te.Field, fmt.Sprintf("must be %s, got %s", goKind(te.Type), te.Value), "fix its type in Pulumi.<stack>.yaml")
 			return
 		}
 		c.add("", err.Error(), "fix the value in Pulumi.<stack>.yaml")
@@ -137,11 +137,6 @@ func join(prefix, k string) string {
 	}
 	return prefix + "." + k
 }
-
-// fieldPath turns the decoder's Go-side path (Registry.persistence.size) into
-// the config path (persistence.size): encoding/json reports JSON names below
-// the top-level struct.
-func fieldPath(f string) string { return f }
 
 func goKind(t reflect.Type) string {
 	switch t.Kind() {

@@ -279,7 +279,7 @@ func validateStorage(s *Storage, stack string, c collector) {
 	if s.AbortIncompleteUploadsDays < 1 {
 		c.add("abortIncompleteUploadsDays", fmt.Sprintf("%d must be at least 1; failed pushes would leave billed parts forever", s.AbortIncompleteUploadsDays), "use a number of days (default %d)", DefaultAbortDays)
 	}
-	if s.Mode == StorageExisting && (s.Protect || !s.RetainOnDelete) {
+	if !s.Creates() && (s.Protect || !s.RetainOnDelete) {
 		c.add("", "protect and retainOnDelete apply to a bucket this program creates; existing mode creates none", "remove them, or use aws or s3-compatible mode")
 	}
 
