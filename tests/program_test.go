@@ -26,24 +26,12 @@ import (
 	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/outputs"
 	"github.com/zot-registry/zot-registry/program"
+	"github.com/zot-registry/zot-registry/tests/stacks"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 const root = ".."
-
-// stacks lists every Pulumi.<stack>.yaml in the repository.
-func stacks(t testing.TB) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(root, "Pulumi.*.yaml"))
-	require.NoError(t, err)
-	var out []string
-	for _, f := range files {
-		out = append(out, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
-	}
-	require.NotEmpty(t, out)
-	return out
-}
 
 func TestPulumiYAMLDeclaresExactlyTheProgramsKeys(t *testing.T) {
 	proj, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
@@ -63,10 +51,18 @@ func TestPulumiYAMLDeclaresExactlyTheProgramsKeys(t *testing.T) {
 	assert.Equal(t, want, declared)
 }
 
+// TestEveryStackRenders: every example stack, and the dev stack in every
+// mode of every component, renders with the documented outputs and a
+// config.json that docker can push to.
 func TestEveryStackRenders(t *testing.T) {
-	for _, stack := range stacks(t) {
-		t.Run(stack, func(t *testing.T) {
-			res, err := render.Evaluate(root, stack)
+	variants, err := stacks.All(root)
+	require.NoError(t, err)
+	require.Greater(t, len(variants), len(stacks.Modes()), "no Pulumi.<stack>.yaml found")
+	for _, v := range variants {
+		t.Run(v.Name, func(t *testing.T) {
+			sc, err := v.Config(root)
+			require.NoError(t, err)
+			res, err := render.EvaluateConfig(sc)
 			require.NoError(t, err)
 
 			// Stack outputs: exactly the documented names, none empty.

@@ -310,16 +310,18 @@ const SecretMarker = "[secret]"
 const UnknownMarker = "[unknown until deployed]"
 
 // Plain turns property values into plain Go values (maps, slices, strings,
-// float64, bools), replacing every secret with SecretMarker.
+// float64, bools), replacing every secret scalar with SecretMarker. A secret
+// object or list keeps its shape (a Secret's stringData shows its keys, not
+// their values), so the render stays a valid manifest.
 func Plain(v resource.PropertyValue) any {
 	switch {
 	case v.IsSecret():
-		return SecretMarker
+		return masked(v.SecretValue().Element)
 	case v.IsComputed() || (v.IsOutput() && !v.OutputValue().Known):
 		return UnknownMarker
 	case v.IsOutput():
 		if v.OutputValue().Secret {
-			return SecretMarker
+			return masked(v.OutputValue().Element)
 		}
 		return Plain(v.OutputValue().Element)
 	case v.IsNull():
@@ -347,6 +349,31 @@ func Plain(v resource.PropertyValue) any {
 		return "[archive]"
 	}
 	return fmt.Sprintf("%v", v)
+}
+
+// masked is a secret value with every scalar inside replaced by SecretMarker.
+func masked(v resource.PropertyValue) any {
+	switch {
+	case v.IsSecret():
+		return masked(v.SecretValue().Element)
+	case v.IsOutput() && v.OutputValue().Known:
+		return masked(v.OutputValue().Element)
+	case v.IsArray():
+		arr := v.ArrayValue()
+		out := make([]any, len(arr))
+		for i, e := range arr {
+			out[i] = masked(e)
+		}
+		return out
+	case v.IsObject():
+		obj := v.ObjectValue()
+		out := make(map[string]any, len(obj))
+		for k, e := range obj {
+			out[string(k)] = masked(e)
+		}
+		return out
+	}
+	return SecretMarker
 }
 
 // PlainMap is Plain for a whole property map.

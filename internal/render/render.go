@@ -25,6 +25,9 @@ import (
 // SecretMarker replaces every secret value in the render.
 const SecretMarker = mocks.SecretMarker
 
+// UnknownMarker stands for a value only known after deployment.
+const UnknownMarker = mocks.UnknownMarker
+
 // ReleaseType is the Helm release resource's type token.
 const ReleaseType = "kubernetes:helm.sh/v3:Release"
 

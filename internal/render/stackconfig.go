@@ -3,6 +3,7 @@ package render
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -162,4 +163,24 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// With returns a copy of the config with some keys replaced: values as they
+// would be written in Pulumi.<stack>.yaml ({secure: …} for a secret), nil to
+// remove a key. Tests use it to render every mode from one example stack.
+func (s *StackConfig) With(replace map[string]any) (*StackConfig, error) {
+	out := &StackConfig{Project: s.Project, Stack: s.Stack, Values: maps.Clone(s.Values), Secrets: maps.Clone(s.Secrets)}
+	for key, raw := range replace {
+		if raw == nil {
+			delete(out.Values, key)
+			delete(out.Secrets, key)
+			continue
+		}
+		value, secret, err := configValue(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+		out.Values[key], out.Secrets[key] = value, secret
+	}
+	return out, nil
 }

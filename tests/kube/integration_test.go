@@ -1,0 +1,414 @@
+//go:build integration
+
+// The integration tier: every Kubernetes object the program declares
+// directly (not the chart's) is server-side applied to a real kube-apiserver
+// with the External Secrets Operator CRDs installed, for every example stack
+// and every mode; broken variants must be rejected with the server's message.
+//
+//	bash tests/kube/run.sh   (builds or reuses the binaries, then go test -tags integration)
+package kube
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/internal/render"
+	"github.com/zot-registry/zot-registry/tests/stacks"
+)
+
+// server is the API server every test in this package shares.
+var server *Server
+
+// helperEnv makes the test binary a child that starts a server and waits to
+// be killed (TestInterruptCleansUp).
+const helperEnv = "ZOT_KUBE_HELPER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) != "" {
+		helperMain()
+		return
+	}
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	begin := time.Now()
+	ctx := context.Background()
+	s, err := Start(ctx, Options{BinDir: os.Getenv(BinEnv), Log: logf})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration tier:", err)
+		return 1
+	}
+	server = s
+	defer s.Stop()
+	// An interrupt (Ctrl-C, CI cancel) stops the server before we exit; a
+	// SIGKILL is covered by the children's parent-death signal.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		logf("%s: stopping the API server", sig)
+		s.Stop()
+		os.Exit(130)
+	}()
+
+	crdStart := time.Now()
+	if err := installESOCRDs(ctx, s); err != nil {
+		fmt.Fprintln(os.Stderr, "integration tier:", err)
+		return 1
+	}
+	logf("ESO %s CRDs installed and established in %s", ESOVersion, time.Since(crdStart).Round(time.Millisecond))
+	code := m.Run()
+	logf("tier total (start, CRDs, tests): %s", time.Since(begin).Round(time.Millisecond))
+	return code
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "[kube] "+format+"\n", args...)
+}
+
+func installESOCRDs(ctx context.Context, s *Server) error {
+	crds, path, err := ESOCRDs()
+	if err != nil {
+		return err
+	}
+	for _, crd := range crds {
+		if _, err := s.Apply(ctx, crd, ApplyOptions{}); err != nil {
+			return fmt.Errorf("CRD from %s: %w", path, err)
+		}
+	}
+	for _, crd := range crds {
+		name := crd["metadata"].(map[string]any)["name"].(string)
+		if err := s.WaitEstablished(ctx, name, 30*time.Second); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renderVariant renders a stack variant into a folder, as cmd/render does,
+// and returns the folder and the variant's validated config.
+func renderVariant(t *testing.T, v stacks.Variant) (string, *config.Config) {
+	t.Helper()
+	root, err := stacks.Root()
+	require.NoError(t, err)
+	sc, err := v.Config(root)
+	require.NoError(t, err)
+	cfg, err := config.Parse(sc.Stack, sc.Source())
+	require.NoError(t, err)
+	res, err := render.EvaluateConfig(sc)
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "render")
+	_, err = res.Write(dir)
+	require.NoError(t, err)
+	return dir, cfg
+}
+
+// TestRenderedObjectsAccepted: every object of every stack and mode is
+// accepted, stored with every field it was sent (nothing pruned), and a
+// second apply of the same render changes nothing (pulumi up is safe to
+// re-run).
+func TestRenderedObjectsAccepted(t *testing.T) {
+	root, err := stacks.Root()
+	require.NoError(t, err)
+	variants, err := stacks.All(root)
+	require.NoError(t, err)
+	ctx := context.Background()
+	for _, v := range variants {
+		t.Run(v.Name, func(t *testing.T) {
+			dir, cfg := renderVariant(t, v)
+			objs, err := RenderedObjects(dir)
+			require.NoError(t, err)
+
+			kinds := map[string]int{}
+			for _, o := range objs {
+				kinds[o.Kind()]++
+			}
+			assert.Equal(t, 1, kinds["v1 Namespace"], "the namespace")
+			assert.Equal(t, 4, kinds["external-secrets.io/v1 ExternalSecret"], "OIDC, htpasswd, S3, session keys")
+			if cfg.Secrets.Mode == config.SecretsPush {
+				assert.Equal(t, 1, kinds["external-secrets.io/v1alpha1 PushSecret"], "push mode pushes its source Secret")
+				assert.Equal(t, 1, kinds["v1 Secret"], "push mode's source Secret")
+			}
+
+			versions := map[string]string{}
+			for _, o := range objs {
+				stored, err := server.Apply(ctx, o.Manifest, ApplyOptions{})
+				if !assert.NoError(t, err, "%s (%s %s) was rejected", o.File, o.Kind(), o.Name()) {
+					continue
+				}
+				assert.NoError(t, contains(asStored(o.Manifest), stored, ""), "%s: the server did not store what was sent", o.File)
+				versions[o.File] = resourceVersion(stored)
+			}
+			for _, o := range objs {
+				again, err := server.Apply(ctx, o.Manifest, ApplyOptions{})
+				if assert.NoError(t, err, o.File) {
+					assert.Equal(t, versions[o.File], resourceVersion(again), "%s: applying the same render again changed it", o.File)
+				}
+			}
+		})
+	}
+}
+
+// TestBrokenObjectsRejected: the server refuses the mistakes a hand-written
+// manifest makes, with a message that says what is wrong. Each starts from
+// the dev stack's rendered object and breaks one thing.
+func TestBrokenObjectsRejected(t *testing.T) {
+	dev, _ := renderVariant(t, stacks.Variant{Name: "dev", Stack: "dev"})
+	objs, err := RenderedObjects(dev)
+	require.NoError(t, err)
+	byFile := map[string]Object{}
+	for _, o := range objs {
+		byFile[o.File] = o
+	}
+	pushVariant, ok := stacks.Mode("secrets-push-aws")
+	require.True(t, ok)
+	push, _ := renderVariant(t, pushVariant)
+	pushObjs, err := RenderedObjects(push)
+	require.NoError(t, err)
+	for _, o := range pushObjs {
+		byFile["push:"+o.File] = o
+	}
+
+	cases := []struct {
+		name, file string
+		breakIt    func(m map[string]any)
+		want       string
+	}{
+		{"wrong store kind", "secrets/externalsecret-zot-oidc.yaml", func(m map[string]any) {
+			at(m, "spec", "secretStoreRef")["kind"] = "VaultStore"
+		}, `spec.secretStoreRef.kind: Unsupported value: "VaultStore"`},
+		{"missing remote key", "secrets/externalsecret-zot-htpasswd.yaml", func(m map[string]any) {
+			delete(item(m, "spec", "data", 0)["remoteRef"].(map[string]any), "key")
+		}, `spec.data[0].remoteRef.key: Required value`},
+		{"missing secret key", "secrets/externalsecret-zot-s3.yaml", func(m map[string]any) {
+			delete(item(m, "spec", "data", 1), "secretKey")
+		}, `spec.data[1].secretKey: Required value`},
+		{"unknown field", "secrets/externalsecret-zot-oidc.yaml", func(m map[string]any) {
+			target := at(m, "spec", "target")
+			target["tempalte"] = target["template"]
+			delete(target, "template")
+		}, `.spec.target.tempalte: field not declared in schema`},
+		{"bad name", "secrets/externalsecret-zot-session.yaml", func(m map[string]any) {
+			at(m, "metadata")["name"] = "Zot_Session"
+		}, `a lowercase RFC 1123 subdomain`},
+		{"wrong creation policy", "secrets/externalsecret-zot-oidc.yaml", func(m map[string]any) {
+			at(m, "spec", "target")["creationPolicy"] = "Always"
+		}, `spec.target.creationPolicy: Unsupported value: "Always"`},
+		{"bad namespace name", "namespace/namespace-zot.yaml", func(m map[string]any) {
+			at(m, "metadata")["name"] = "Zot"
+		}, `a lowercase RFC 1123 label`},
+		{"push: wrong update policy", "push:secrets/pushsecret-zot-registry-push.yaml", func(m map[string]any) {
+			at(m, "spec")["updatePolicy"] = "Overwrite"
+		}, `spec.updatePolicy: Unsupported value: "Overwrite"`},
+		{"push: unknown field", "push:secrets/pushsecret-zot-registry-push.yaml", func(m map[string]any) {
+			at(m, "spec")["refreshIntervall"] = "1h"
+		}, `.spec.refreshIntervall: field not declared in schema`},
+	}
+	ctx := context.Background()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o, ok := byFile[tc.file]
+			require.True(t, ok, "the render has no %s; files: %v", tc.file, keys(byFile))
+			// The unbroken object is accepted: the rejection below is the break's.
+			_, err := server.Apply(ctx, o.Manifest, ApplyOptions{DryRun: true})
+			require.NoError(t, err)
+
+			broken := deepCopy(o.Manifest).(map[string]any)
+			tc.breakIt(broken)
+			_, err = server.Apply(ctx, broken, ApplyOptions{DryRun: true})
+			require.Error(t, err, "the server accepted the broken object")
+			var se *StatusError
+			require.ErrorAs(t, err, &se)
+			// Schema violations are 422 Invalid. Server-side apply reports a
+			// field the schema does not declare while it builds the typed
+			// patch, as a 500 naming the field: the same answer Pulumi's
+			// server-side apply gets.
+			assert.Contains(t, []int{422, 500}, se.Code, se.Error())
+			assert.Contains(t, se.Message, tc.want)
+			t.Logf("server: %s", se.Message)
+		})
+	}
+}
+
+// TestStopCleansUp: Stop leaves no process and no folder behind.
+func TestStopCleansUp(t *testing.T) {
+	s, err := Start(context.Background(), Options{BinDir: os.Getenv(BinEnv), Log: t.Logf})
+	require.NoError(t, err)
+	dir := s.Dir()
+	require.Len(t, s.Alive(), 2)
+	s.Stop()
+	assert.Empty(t, s.Alive(), "processes left running")
+	assert.NoDirExists(t, dir)
+	s.Stop() // twice is fine
+}
+
+// TestInterruptCleansUp: a test run that is interrupted (SIGINT) or killed
+// (SIGKILL, no chance to clean up) leaves no etcd or kube-apiserver running.
+func TestInterruptCleansUp(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), helperEnv+"=1")
+			stdout, err := cmd.StdoutPipe()
+			require.NoError(t, err)
+			cmd.Stderr = os.Stderr
+			require.NoError(t, cmd.Start())
+			var pids []int
+			var dir string
+			_, err = fmt.Fscanf(stdout, "ready %s", &dir)
+			require.NoError(t, err, "the helper did not start a server")
+			var line string
+			for {
+				if _, err := fmt.Fscan(stdout, &line); err != nil || line == "end" {
+					break
+				}
+				pid, err := strconv.Atoi(line)
+				require.NoError(t, err)
+				pids = append(pids, pid)
+			}
+			require.Len(t, pids, 2)
+			require.NoError(t, cmd.Process.Signal(sig))
+			_ = cmd.Wait()
+			deadline := time.Now().Add(15 * time.Second)
+			for _, pid := range pids {
+				for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+					time.Sleep(50 * time.Millisecond)
+				}
+				assert.Error(t, syscall.Kill(pid, 0), "process %d still runs after %s", pid, sig)
+			}
+			if sig == syscall.SIGINT {
+				assert.NoDirExists(t, dir, "the server folder is removed on interrupt")
+			} else {
+				_ = os.RemoveAll(dir) // SIGKILL gives no chance to remove it
+			}
+		})
+	}
+}
+
+// helperMain starts a server, reports its pids and waits for a signal.
+func helperMain() {
+	s, err := Start(context.Background(), Options{BinDir: os.Getenv(BinEnv)})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	fmt.Printf("ready %s\n", s.Dir())
+	for _, pid := range s.Alive() {
+		fmt.Println(pid)
+	}
+	fmt.Println("end")
+	<-sigs
+	s.Stop()
+	os.Exit(130)
+}
+
+// asStored is a manifest the way the server stores it: a Secret's
+// write-only stringData becomes base64 data.
+func asStored(m map[string]any) map[string]any {
+	sd, ok := m["stringData"].(map[string]any)
+	if m["kind"] != "Secret" || !ok {
+		return m
+	}
+	out := deepCopy(m).(map[string]any)
+	data, _ := out["data"].(map[string]any)
+	if data == nil {
+		data = map[string]any{}
+	}
+	for k, v := range sd {
+		data[k] = base64.StdEncoding.EncodeToString([]byte(fmt.Sprint(v)))
+	}
+	out["data"] = data
+	delete(out, "stringData")
+	return out
+}
+
+func resourceVersion(obj map[string]any) string {
+	meta, _ := obj["metadata"].(map[string]any)
+	v, _ := meta["resourceVersion"].(string)
+	return v
+}
+
+// contains checks that every value of want is in got (got may have more:
+// server defaults, metadata).
+func contains(want, got any, path string) error {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: sent an object, stored %T", path, got)
+		}
+		for k, v := range w {
+			if err := contains(v, g[k], path+"."+k); err != nil {
+				return err
+			}
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return fmt.Errorf("%s: sent %d items, stored %v", path, len(w), got)
+		}
+		for i := range w {
+			if err := contains(w[i], g[i], fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	default:
+		if fmt.Sprint(w) != fmt.Sprint(got) {
+			return fmt.Errorf("%s: sent %v, stored %v", path, w, got)
+		}
+	}
+	return nil
+}
+
+func at(m map[string]any, path ...string) map[string]any {
+	for _, p := range path {
+		m = m[p].(map[string]any)
+	}
+	return m
+}
+
+func item(m map[string]any, obj, list string, i int) map[string]any {
+	return at(m, obj)[list].([]any)[i].(map[string]any)
+}
+
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
+}
+
+func keys(m map[string]Object) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

@@ -1,0 +1,173 @@
+package kube
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/zot-registry/zot-registry/internal/render"
+)
+
+// The External Secrets Operator release whose CRDs the tier installs: the
+// first with the external-secrets.io/v1 API the program uses.
+const (
+	ESOModule  = "github.com/external-secrets/external-secrets"
+	ESOVersion = "v0.16.2"
+	ESOBundle  = "deploy/crds/bundle.yaml"
+)
+
+// Object is one Kubernetes object the program declares directly, as the
+// offline render wrote it.
+type Object struct {
+	File     string         // relative to the render folder
+	Type     string         // Pulumi type token
+	Manifest map[string]any // apiVersion, kind, metadata, spec/data…
+}
+
+// Kind is "<apiVersion> <kind>".
+func (o Object) Kind() string {
+	return fmt.Sprint(o.Manifest["apiVersion"], " ", o.Manifest["kind"])
+}
+
+// Name is "<namespace>/<name>" (or just the name of a cluster object).
+func (o Object) Name() string {
+	meta, _ := o.Manifest["metadata"].(map[string]any)
+	if ns, _ := meta["namespace"].(string); ns != "" {
+		return ns + "/" + fmt.Sprint(meta["name"])
+	}
+	return fmt.Sprint(meta["name"])
+}
+
+// RenderedObjects reads the Kubernetes objects from a render folder: every
+// kubernetes:* resource in index.yaml except the Helm release (its objects
+// come from the chart) and providers. Namespaces come first, the order a
+// cluster needs them in.
+func RenderedObjects(dir string) ([]Object, error) {
+	var index struct {
+		Resources []struct {
+			Type string `yaml:"type"`
+			File string `yaml:"file"`
+		} `yaml:"resources"`
+	}
+	if err := readYAML(filepath.Join(dir, render.IndexFile), &index); err != nil {
+		return nil, err
+	}
+	var namespaces, rest []Object
+	for _, r := range index.Resources {
+		if !strings.HasPrefix(r.Type, "kubernetes:") || r.Type == render.ReleaseType || r.File == "" {
+			continue
+		}
+		var doc struct {
+			Inputs map[string]any `yaml:"inputs"`
+		}
+		if err := readYAML(filepath.Join(dir, r.File), &doc); err != nil {
+			return nil, err
+		}
+		if err := known(doc.Inputs, ""); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.File, err)
+		}
+		o := Object{File: r.File, Type: r.Type, Manifest: doc.Inputs}
+		if o.Manifest["kind"] == "Namespace" {
+			namespaces = append(namespaces, o)
+		} else {
+			rest = append(rest, o)
+		}
+	}
+	return append(namespaces, rest...), nil
+}
+
+// known refuses a value the render could only mark as unknown: applying the
+// marker text would test something Pulumi never sends.
+func known(v any, path string) error {
+	switch t := v.(type) {
+	case string:
+		if t == render.UnknownMarker {
+			return fmt.Errorf("%s is unknown until deployed; the tier cannot apply it", path)
+		}
+	case map[string]any:
+		for k, e := range t {
+			if err := known(e, path+"."+k); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range t {
+			if err := known(e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ESOCRDs are the CustomResourceDefinitions of ESOVersion, read from the
+// module zip the Go module proxy serves (downloaded once into the module
+// cache; nothing is copied into this repository).
+func ESOCRDs() ([]map[string]any, string, error) {
+	cmd := exec.Command("go", "mod", "download", "-json", ESOModule+"@"+ESOVersion)
+	cmd.Dir = os.TempDir() // outside any module: the project's go.mod stays as it is
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GO111MODULE=on")
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			err = fmt.Errorf("%w: %s", err, ee.Stderr)
+		}
+		return nil, "", fmt.Errorf("go mod download %s@%s: %w (%s)", ESOModule, ESOVersion, err, out)
+	}
+	var mod struct {
+		Dir   string
+		Error string
+	}
+	if err := json.Unmarshal(out, &mod); err != nil {
+		return nil, "", err
+	}
+	if mod.Error != "" {
+		return nil, "", fmt.Errorf("go mod download %s@%s: %s", ESOModule, ESOVersion, mod.Error)
+	}
+	path := filepath.Join(mod.Dir, filepath.FromSlash(ESOBundle))
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	var crds []map[string]any
+	for {
+		var doc map[string]any
+		if err := dec.Decode(&doc); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", path, err)
+		}
+		if doc == nil {
+			continue
+		}
+		if doc["kind"] != "CustomResourceDefinition" {
+			return nil, "", fmt.Errorf("%s: unexpected %v in the CRD bundle", path, doc["kind"])
+		}
+		crds = append(crds, doc)
+	}
+	if len(crds) == 0 {
+		return nil, "", fmt.Errorf("%s holds no CRDs", path)
+	}
+	return crds, path, nil
+}
+
+func readYAML(path string, out any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := yaml.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

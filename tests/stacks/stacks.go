@@ -1,0 +1,117 @@
+// Package stacks lists the stacks the whole-program and integration tests
+// render: every example Pulumi.<stack>.yaml, and the dev stack with keys
+// replaced so that every mode of every component is rendered at least once.
+package stacks
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/zot-registry/zot-registry/internal/render"
+)
+
+// Variant is a stack to render: an example stack, optionally with keys
+// replaced (as written in Pulumi.<stack>.yaml; nil removes a key).
+type Variant struct {
+	Name    string
+	Stack   string
+	Replace map[string]any
+}
+
+// Config loads the variant's config from the project in root.
+func (v Variant) Config(root string) (*render.StackConfig, error) {
+	sc, err := render.LoadStackConfig(root, v.Stack)
+	if err != nil || v.Replace == nil {
+		return sc, err
+	}
+	return sc.With(v.Replace)
+}
+
+// Examples are the stacks with a Pulumi.<stack>.yaml in root.
+func Examples(root string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(root, "Pulumi.*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Modes are the dev stack with one component switched to each of its other
+// modes (dev itself is s3-compatible storage, authentik identity, store
+// secrets from a ClusterSecretStore).
+func Modes() []Variant {
+	secure := func(s string) map[string]any { return map[string]any{"secure": s} }
+	store := map[string]any{"name": "vault-backend"}
+	return []Variant{
+		{Name: "storage-aws", Stack: "dev", Replace: map[string]any{
+			"zot-registry:storage": map[string]any{"mode": "aws", "region": "eu-central-1"},
+		}},
+		{Name: "storage-existing", Stack: "dev", Replace: map[string]any{
+			"zot-registry:storage": map[string]any{"mode": "existing", "bucket": "shared-zot", "region": "eu-west-1"},
+		}},
+		{Name: "identity-external", Stack: "dev", Replace: map[string]any{
+			"zot-registry:identity":         map[string]any{"mode": "external", "issuer": "https://kc.example.com/realms/platform", "clientId": "zot", "label": "Keycloak"},
+			"zot-registry:oidcClientSecret": secure("v1:ZXh0ZXJuYWw="),
+			"authentik:url":                 nil,
+		}},
+		{Name: "secrets-namespaced-store", Stack: "dev", Replace: map[string]any{
+			"zot-registry:secrets": map[string]any{"store": map[string]any{"name": "zot-vault", "kind": "SecretStore"}, "refreshInterval": "15m"},
+		}},
+		{Name: "secrets-push-aws", Stack: "dev", Replace: map[string]any{
+			"zot-registry:storage": map[string]any{"mode": "aws", "region": "eu-central-1"},
+			"zot-registry:secrets": map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "renovate"}},
+		}},
+		{Name: "secrets-push-s3-compatible", Stack: "dev", Replace: map[string]any{
+			"zot-registry:secrets":           map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher"}},
+			"zot-registry:s3AccessKeyId":     secure("v1:YWNjZXNz"),
+			"zot-registry:s3SecretAccessKey": secure("v1:c2VjcmV0"),
+		}},
+	}
+}
+
+// All is every example stack followed by every mode variant.
+func All(root string) ([]Variant, error) {
+	names, err := Examples(root)
+	if err != nil {
+		return nil, err
+	}
+	var all []Variant
+	for _, n := range names {
+		all = append(all, Variant{Name: n, Stack: n})
+	}
+	return append(all, Modes()...), nil
+}
+
+// Root is the project folder, found from the working directory of a test
+// (go test runs in the package's folder).
+func Root() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "Pulumi.yaml")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", os.ErrNotExist
+		}
+	}
+}
+
+// Mode finds a mode variant by name.
+func Mode(name string) (Variant, bool) {
+	for _, v := range Modes() {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return Variant{}, false
+}
