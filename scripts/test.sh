@@ -19,8 +19,8 @@ go vet -tags integration ./tests/kube/
 echo "== go test"
 go test -count=1 ./...
 
-echo "== offline render of every stack"
+echo "== offline render and policy check of every stack"
 for f in Pulumi.*.yaml; do
   stack=${f#Pulumi.}; stack=${stack%.yaml}
-  go run ./cmd/render -stack "$stack" -out "out/$stack"
+  go run ./cmd/render -stack "$stack" -out "out/$stack" -check
 done

@@ -1,10 +1,12 @@
 // Command render evaluates the program for one stack offline, under Pulumi
 // mocks, and writes what `pulumi up` would deploy:
 //
-//	go run ./cmd/render -stack dev -out out/dev
+//	go run ./cmd/render -stack dev -out out/dev [-check]
 //
 // It reads the same Pulumi.yaml and Pulumi.<stack>.yaml and runs the same
-// code path as `pulumi up`; bad config exits 1 with the same error.
+// code path as `pulumi up`; bad config exits 1 with the same error. With
+// -check it also runs the policy rules (internal/policy) over the render and
+// exits 3 when one is violated.
 package main
 
 import (
@@ -12,24 +14,52 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/zot-registry/zot-registry/internal/policy"
 	"github.com/zot-registry/zot-registry/internal/render"
+)
+
+// Exit codes.
+const (
+	exitError     = 1 // bad config, or the render could not be written
+	exitViolation = 3 // -check found a policy violation
 )
 
 func main() {
 	stack := flag.String("stack", "dev", "stack name: reads Pulumi.<stack>.yaml")
-	out := flag.String("out", "out/dev", "folder to write the render into (replaced if it holds an earlier render)")
+	out := flag.String("out", "", "folder to write the render into (replaced if it holds an earlier render); default out/<stack>")
 	dir := flag.String("project", ".", "folder holding Pulumi.yaml and the stack config files")
+	check := flag.Bool("check", false, "run the policy rules over the render; exit 3 on a violation")
 	flag.Parse()
+	if *out == "" {
+		*out = "out/" + *stack
+	}
 
 	res, err := render.Evaluate(*dir, *stack)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "render: stack %s: %v\n", *stack, err)
-		os.Exit(1)
+		os.Exit(exitError)
 	}
 	files, err := res.Write(*out)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		os.Exit(exitError)
 	}
 	fmt.Println(res.Summary(*out, files))
+	if !*check {
+		return
+	}
+	content, err := res.Files()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(exitError)
+	}
+	violations := policy.Check(policy.FromRender(res, content))
+	for _, v := range violations {
+		fmt.Fprintf(os.Stderr, "policy %s\n", v)
+	}
+	if len(violations) > 0 {
+		fmt.Fprintf(os.Stderr, "render: stack %s: %d policy violation(s)\n", *stack, len(violations))
+		os.Exit(exitViolation)
+	}
+	fmt.Printf("policy: %d rules passed for stack %s\n", len(policy.Rules), *stack)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/zot-registry/zot-registry/components/registry"
 	"github.com/zot-registry/zot-registry/components/registry/layout"
+	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/mocks"
 	"github.com/zot-registry/zot-registry/outputs"
 	"github.com/zot-registry/zot-registry/program"
@@ -38,6 +39,7 @@ type Result struct {
 	Outputs    map[string]any // secrets as SecretMarker
 	ConfigJSON string         // exactly what zot reads
 	Values     map[string]any // the Helm values
+	Config     *config.Config // the validated config the program ran with
 }
 
 // Evaluate runs the program for stack, with the config files in dir.
@@ -85,6 +87,10 @@ func EvaluateConfig(sc *StackConfig) (*Result, error) {
 	if err := res.extractRelease(); err != nil {
 		return nil, err
 	}
+	// The program accepted this config, so it parses; the policy rules read it.
+	if res.Config, err = config.Parse(sc.Stack, sc.Source()); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -130,9 +136,30 @@ const (
 // Write writes the render into dir and returns the files, relative to dir.
 // dir must be empty, missing, or an earlier render (it is replaced).
 func (r *Result) Write(dir string) ([]string, error) {
+	files, err := r.Files()
+	if err != nil {
+		return nil, err
+	}
 	if err := prepare(dir); err != nil {
 		return nil, err
 	}
+	names := make([]string, 0, len(files))
+	for name, body := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, body, 0o644); err != nil {
+			return nil, err
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Files is the render's content: file name (relative, with /) to bytes.
+func (r *Result) Files() (map[string][]byte, error) {
 	files := map[string][]byte{
 		ConfigFile: []byte(r.ConfigJSON),
 	}
@@ -181,19 +208,7 @@ func (r *Result) Write(dir string) ([]string, error) {
 	if files[IndexFile], err = marshalYAML(map[string]any{"stack": r.Stack, "resources": index}); err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(files))
-	for name, body := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(path, body, 0o644); err != nil {
-			return nil, err
-		}
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names, nil
+	return files, nil
 }
 
 // resourceFile is <component module>/<kind>-<name>.yaml: the resources a

@@ -1,0 +1,403 @@
+// Package policy holds the rules every render must satisfy before a pull
+// request merges or a stack deploys: the walk-through's failure modes and our
+// security baseline, checked over what the program would send. The rules
+// state the requirements independently of the code that builds the
+// resources (their own action list, their own callback path), so a change in
+// a component cannot quietly change what is checked.
+package policy
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/internal/mocks"
+	"github.com/zot-registry/zot-registry/internal/render"
+)
+
+// Input is what the rules look at: one stack's render.
+type Input struct {
+	Stack      string
+	Config     *config.Config
+	Resources  []mocks.Resource
+	Outputs    map[string]any // secrets as render.SecretMarker
+	ConfigJSON string         // zot's config.json
+	Values     map[string]any // the Helm values
+	Files      map[string][]byte
+	Secrets    []string // every secret value the program handled, in clear
+}
+
+// Violation is one rule broken by one resource (or file, or output).
+type Violation struct {
+	Rule     string
+	Resource string
+	Message  string
+}
+
+func (v Violation) String() string {
+	return fmt.Sprintf("%s: %s: %s", v.Rule, v.Resource, v.Message)
+}
+
+// Rule is one check.
+type Rule struct {
+	Name  string
+	Doc   string
+	Check func(*Input) []Violation
+}
+
+// Rules are all the checks, in the order they are reported.
+var Rules = []Rule{
+	{"no-clear-secrets", "no secret value appears in clear text in any rendered file; Kubernetes Secret data is marked secret", noClearSecrets},
+	{"strict-redirect-uri", "every OAuth2 provider allows exactly one redirect URI, strict, equal to <externalUrl>/zot/auth/callback/oidc", strictRedirectURI},
+	{"external-url", "externalUrl is https, equals the registryUrl output and the ingress host", externalURL},
+	{"pinned-versions", "the chart version is exact and the image tag is set and not latest", pinnedVersions},
+	{"docker2s2", "zot's http.compat contains docker2s2", docker2s2},
+	{"bucket-retained", "every bucket the program creates is retained on delete", bucketRetained},
+	{"exact-s3-policy", "zot's S3 policy allows exactly the eight actions, on the bucket and its objects", exactS3Policy},
+	{"service-exposure", "the Service is ClusterIP unless registry.serviceType asks for NodePort or LoadBalancer", serviceExposure},
+}
+
+// Check runs every rule and returns the violations, sorted.
+func Check(in *Input) []Violation {
+	var out []Violation
+	for _, r := range Rules {
+		for _, v := range r.Check(in) {
+			v.Rule = r.Name
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// FromRender builds the input from an evaluated stack and the files its
+// render wrote (relative paths and contents).
+func FromRender(res *render.Result, files map[string][]byte) *Input {
+	in := &Input{
+		Stack:      res.Stack,
+		Config:     res.Config,
+		Resources:  res.Recorder.Resources(),
+		Outputs:    res.Outputs,
+		ConfigJSON: res.ConfigJSON,
+		Values:     res.Values,
+		Files:      files,
+	}
+	seen := map[string]bool{}
+	for _, r := range in.Resources {
+		for _, m := range []resource.PropertyMap{r.Inputs, r.State} {
+			collectSecrets(resource.NewObjectProperty(m), false, seen)
+		}
+	}
+	for s := range seen {
+		in.Secrets = append(in.Secrets, s)
+	}
+	sort.Strings(in.Secrets)
+	return in
+}
+
+// collectSecrets gathers every string under a secret wrapper. Short values
+// (a boolean, a port) would match by accident, so they are left out.
+func collectSecrets(v resource.PropertyValue, secret bool, into map[string]bool) {
+	switch {
+	case v.IsSecret():
+		collectSecrets(v.SecretValue().Element, true, into)
+	case v.IsOutput():
+		collectSecrets(v.OutputValue().Element, secret || v.OutputValue().Secret, into)
+	case v.IsArray():
+		for _, e := range v.ArrayValue() {
+			collectSecrets(e, secret, into)
+		}
+	case v.IsObject():
+		for _, e := range v.ObjectValue() {
+			collectSecrets(e, secret, into)
+		}
+	case v.IsString() && secret:
+		if s := v.StringValue(); len(s) >= 8 && s != render.SecretMarker {
+			into[s] = true
+		}
+	}
+}
+
+func noClearSecrets(in *Input) []Violation {
+	var out []Violation
+	names := make([]string, 0, len(in.Files))
+	for name := range in.Files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, s := range in.Secrets {
+			if strings.Contains(string(in.Files[name]), s) {
+				out = append(out, Violation{Resource: name, Message: fmt.Sprintf("holds a secret value in clear text (%d characters, starting %q)", len(s), s[:3])})
+			}
+		}
+	}
+	for _, r := range in.Resources {
+		if r.Type != "kubernetes:core/v1:Secret" {
+			continue
+		}
+		for _, field := range []resource.PropertyKey{"data", "stringData"} {
+			v, ok := r.Inputs[field]
+			if !ok || v.IsNull() {
+				continue
+			}
+			if !allSecret(v) {
+				out = append(out, Violation{Resource: r.URN, Message: fmt.Sprintf("%s is not marked secret: it would be stored in clear in the Pulumi state; wrap it in pulumi.ToSecret", field)})
+			}
+		}
+	}
+	return out
+}
+
+// allSecret reports whether every value inside v is secret.
+func allSecret(v resource.PropertyValue) bool {
+	switch {
+	case v.IsSecret():
+		return true
+	case v.IsOutput():
+		return v.OutputValue().Secret || allSecret(v.OutputValue().Element)
+	case v.IsObject():
+		for _, e := range v.ObjectValue() {
+			if !allSecret(e) {
+				return false
+			}
+		}
+		return true
+	case v.IsArray():
+		for _, e := range v.ArrayValue() {
+			if !allSecret(e) {
+				return false
+			}
+		}
+		return true
+	case v.IsNull():
+		return true
+	}
+	return false
+}
+
+// zotHTTP is the part of config.json the rules read.
+type zotHTTP struct {
+	HTTP struct {
+		ExternalURL string   `json:"externalUrl"`
+		Compat      []string `json:"compat"`
+	} `json:"http"`
+}
+
+func (in *Input) zot() (zotHTTP, error) {
+	var z zotHTTP
+	err := json.Unmarshal([]byte(in.ConfigJSON), &z)
+	return z, err
+}
+
+// callbackPath is zot's OpenID callback for the provider key "oidc".
+const callbackPath = "/zot/auth/callback/oidc"
+
+func strictRedirectURI(in *Input) []Violation {
+	z, err := in.zot()
+	if err != nil {
+		return []Violation{{Resource: render.ConfigFile, Message: "does not parse: " + err.Error()}}
+	}
+	want := strings.TrimSuffix(z.HTTP.ExternalURL, "/") + callbackPath
+	var out []Violation
+	for _, r := range in.Resources {
+		if r.Type != "authentik:index/providerOauth2:ProviderOauth2" {
+			continue
+		}
+		uris, _ := mocks.Plain(r.Inputs["allowedRedirectUris"]).([]any)
+		if len(uris) != 1 {
+			out = append(out, Violation{Resource: r.URN, Message: fmt.Sprintf("allows %d redirect URIs, want exactly one: %s (strict)", len(uris), want)})
+			continue
+		}
+		u, _ := uris[0].(map[string]any)
+		if u["matching_mode"] != "strict" {
+			out = append(out, Violation{Resource: r.URN, Message: fmt.Sprintf("redirect URI matching mode is %v, want strict (regex matching is how CVE-2024-52289 is exploited)", u["matching_mode"])})
+		}
+		if u["url"] != want {
+			out = append(out, Violation{Resource: r.URN, Message: fmt.Sprintf("redirect URI is %v, want %s", u["url"], want)})
+		}
+	}
+	if got, ok := in.Outputs["oidcRedirectUri"]; ok && got != want {
+		out = append(out, Violation{Resource: "output oidcRedirectUri", Message: fmt.Sprintf("is %v, want %s", got, want)})
+	}
+	return out
+}
+
+func externalURL(in *Input) []Violation {
+	z, err := in.zot()
+	if err != nil {
+		return []Violation{{Resource: render.ConfigFile, Message: "does not parse: " + err.Error()}}
+	}
+	var out []Violation
+	u, err := url.Parse(z.HTTP.ExternalURL)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		out = append(out, Violation{Resource: render.ConfigFile, Message: fmt.Sprintf("http.externalUrl %q is not an https URL: docker refuses plain-http registries and OIDC cookies need TLS", z.HTTP.ExternalURL)})
+		return out
+	}
+	if got := in.Outputs["registryUrl"]; got != z.HTTP.ExternalURL {
+		out = append(out, Violation{Resource: "output registryUrl", Message: fmt.Sprintf("is %v, but zot's externalUrl is %s: consumers would push to another URL than zot knows", got, z.HTTP.ExternalURL)})
+	}
+	ingress, _ := in.Values["ingress"].(map[string]any)
+	if enabled, _ := ingress["enabled"].(bool); enabled {
+		hosts, _ := ingress["hosts"].([]any)
+		if len(hosts) == 0 {
+			out = append(out, Violation{Resource: render.ValuesFile, Message: "the ingress is enabled without hosts"})
+		}
+		for _, h := range hosts {
+			host, _ := h.(map[string]any)["host"].(string)
+			if host != u.Hostname() {
+				out = append(out, Violation{Resource: render.ValuesFile, Message: fmt.Sprintf("ingress host %q differs from externalUrl's host %q: docker login would use a URL zot does not know", host, u.Hostname())})
+			}
+		}
+		if tls, _ := ingress["tls"].([]any); len(tls) == 0 {
+			out = append(out, Violation{Resource: render.ValuesFile, Message: "the ingress has no tls section, but externalUrl is https"})
+		}
+	}
+	return out
+}
+
+var exactVersion = regexp.MustCompile(`^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
+
+func pinnedVersions(in *Input) []Violation {
+	var out []Violation
+	for _, r := range in.Resources {
+		if r.Type != render.ReleaseType {
+			continue
+		}
+		if v, _ := mocks.Plain(r.Inputs["version"]).(string); !exactVersion.MatchString(v) {
+			out = append(out, Violation{Resource: r.URN, Message: fmt.Sprintf("chart version %q is not an exact version: a re-run could install another chart", v)})
+		}
+	}
+	image, _ := in.Values["image"].(map[string]any)
+	tag, _ := image["tag"].(string)
+	if tag == "" || tag == "latest" {
+		out = append(out, Violation{Resource: render.ValuesFile, Message: fmt.Sprintf("image.tag is %q: pin a zot release (e.g. v2.1.18)", tag)})
+	}
+	return out
+}
+
+func docker2s2(in *Input) []Violation {
+	z, err := in.zot()
+	if err != nil {
+		return []Violation{{Resource: render.ConfigFile, Message: "does not parse: " + err.Error()}}
+	}
+	if !slices.Contains(z.HTTP.Compat, "docker2s2") {
+		return []Violation{{Resource: render.ConfigFile, Message: fmt.Sprintf("http.compat is %v: without docker2s2, docker's manifest push fails with 415", z.HTTP.Compat)}}
+	}
+	return nil
+}
+
+func bucketRetained(in *Input) []Violation {
+	var out []Violation
+	for _, r := range in.Resources {
+		if strings.HasPrefix(r.Type, "aws:s3/bucket") && strings.HasSuffix(r.Type, ":BucketV2") && !r.RetainOnDelete {
+			out = append(out, Violation{Resource: r.URN, Message: "is not retained on delete: pulumi destroy would delete every image; set storage.retainOnDelete: true"})
+		}
+	}
+	return out
+}
+
+// The actions zot's key needs, stated here on their own: multipart is how
+// docker pushes layers.
+var (
+	bucketActions = []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"}
+	objectActions = []string{"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"}
+)
+
+type policyDoc struct {
+	Statement []struct {
+		Effect   string
+		Action   stringList
+		Resource stringList
+	}
+}
+
+// stringList takes IAM's "a string or a list of strings".
+type stringList []string
+
+func (s *stringList) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		*s = []string{one}
+		return nil
+	}
+	var many []string
+	err := json.Unmarshal(b, &many)
+	*s = many
+	return err
+}
+
+func exactS3Policy(in *Input) []Violation {
+	const where = "output storagePolicy"
+	raw, _ := in.Outputs["storagePolicy"].(string)
+	var doc policyDoc
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		return []Violation{{Resource: where, Message: "does not parse as an IAM policy: " + err.Error()}}
+	}
+	bucket, object := map[string]bool{}, map[string]bool{}
+	var out []Violation
+	for i, st := range doc.Statement {
+		if st.Effect != "Allow" {
+			out = append(out, Violation{Resource: where, Message: fmt.Sprintf("statement %d has effect %q, want Allow", i, st.Effect)})
+		}
+		for _, res := range st.Resource {
+			onObjects := strings.HasSuffix(res, "*")
+			if !strings.HasPrefix(res, "arn:aws:s3:::") || res == "arn:aws:s3:::*" {
+				out = append(out, Violation{Resource: where, Message: fmt.Sprintf("statement %d names resource %q, want the bucket's ARN", i, res)})
+			}
+			for _, a := range st.Action {
+				if onObjects {
+					object[a] = true
+				} else {
+					bucket[a] = true
+				}
+			}
+		}
+	}
+	check := func(scope string, got map[string]bool, want []string) {
+		keys := make([]string, 0, len(got))
+		for k := range got {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		if !slices.Equal(keys, want) {
+			out = append(out, Violation{Resource: where, Message: fmt.Sprintf("allows %v on the %s, want exactly %v", keys, scope, want)})
+		}
+	}
+	check("bucket", bucket, bucketActions)
+	check("objects", object, objectActions)
+	// The IAM user's policy (aws mode) must be the same document.
+	for _, r := range in.Resources {
+		if r.Type == "aws:iam/userPolicy:UserPolicy" {
+			if p, _ := mocks.Plain(r.Inputs["policy"]).(string); p != raw {
+				out = append(out, Violation{Resource: r.URN, Message: "differs from the storagePolicy output that was checked"})
+			}
+		}
+	}
+	return out
+}
+
+func serviceExposure(in *Input) []Violation {
+	svc, _ := in.Values["service"].(map[string]any)
+	typ, _ := svc["type"].(string)
+	if typ == "" {
+		return []Violation{{Resource: render.ValuesFile, Message: "service.type is not set: the chart's default is NodePort, which opens the registry on every node"}}
+	}
+	if typ == "ClusterIP" {
+		return nil
+	}
+	configured := ""
+	if in.Config != nil {
+		configured = in.Config.Registry.ServiceType
+	}
+	if typ != configured {
+		return []Violation{{Resource: render.ValuesFile, Message: fmt.Sprintf("service.type is %s but registry.serviceType is %q: exposing the registry must be asked for", typ, configured)}}
+	}
+	return nil
+}

@@ -1,0 +1,174 @@
+package policy_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zot-registry/zot-registry/internal/policy"
+	"github.com/zot-registry/zot-registry/internal/render"
+	"github.com/zot-registry/zot-registry/tests/stacks"
+)
+
+const root = "../.."
+
+// input renders a stack variant (an example stack name or a mode variant).
+func input(t *testing.T, name string) *policy.Input {
+	t.Helper()
+	v, ok := stacks.Mode(name)
+	if !ok {
+		v = stacks.Variant{Name: name, Stack: name}
+	}
+	sc, err := v.Config(root)
+	require.NoError(t, err)
+	res, err := render.EvaluateConfig(sc)
+	require.NoError(t, err)
+	files, err := res.Files()
+	require.NoError(t, err)
+	return policy.FromRender(res, files)
+}
+
+// TestEveryStackPasses: the example stacks and every mode satisfy every rule.
+func TestEveryStackPasses(t *testing.T) {
+	variants, err := stacks.All(root)
+	require.NoError(t, err)
+	for _, v := range variants {
+		t.Run(v.Name, func(t *testing.T) {
+			in := input(t, v.Name)
+			assert.Empty(t, policy.Check(in))
+		})
+	}
+}
+
+// resourceOf returns the first resource of a type, for mutation.
+func resourceOf(t *testing.T, in *policy.Input, typ string) int {
+	t.Helper()
+	for i, r := range in.Resources {
+		if r.Type == typ {
+			in.Resources[i].Inputs = in.Resources[i].Inputs.Copy()
+			return i
+		}
+	}
+	t.Fatalf("no %s in the render", typ)
+	return -1
+}
+
+func editConfigJSON(t *testing.T, in *policy.Input, edit func(http map[string]any)) {
+	t.Helper()
+	var zc map[string]any
+	require.NoError(t, json.Unmarshal([]byte(in.ConfigJSON), &zc))
+	edit(zc["http"].(map[string]any))
+	b, err := json.Marshal(zc)
+	require.NoError(t, err)
+	in.ConfigJSON = string(b)
+}
+
+func values(in *policy.Input, key string) map[string]any {
+	return in.Values[key].(map[string]any)
+}
+
+// TestEachRuleFires: every rule reports the mistake it exists for, naming
+// the resource and saying what is wrong.
+func TestEachRuleFires(t *testing.T) {
+	const provider = "authentik:index/providerOauth2:ProviderOauth2"
+	cases := []struct {
+		rule, stack string
+		breakIt     func(t *testing.T, in *policy.Input)
+		resource    string // part of the violation's resource
+		message     string // part of its message
+	}{
+		{"no-clear-secrets", "secrets-push-aws", func(t *testing.T, in *policy.Input) {
+			require.NotEmpty(t, in.Secrets, "the push render handles generated secrets")
+			in.Files["secrets/leak.yaml"] = []byte("password: " + in.Secrets[0])
+		}, "secrets/leak.yaml", "holds a secret value in clear text"},
+		{"no-clear-secrets", "secrets-push-aws", func(t *testing.T, in *policy.Input) {
+			i := resourceOf(t, in, "kubernetes:core/v1:Secret")
+			in.Resources[i].Inputs["stringData"] = resource.NewObjectProperty(resource.PropertyMap{"htpasswd": resource.NewStringProperty("ci:$2a$10$x")})
+		}, "zot-registry-push-source", "stringData is not marked secret"},
+		{"strict-redirect-uri", "dev", func(t *testing.T, in *policy.Input) {
+			i := resourceOf(t, in, provider)
+			in.Resources[i].Inputs["allowedRedirectUris"] = resource.NewArrayProperty([]resource.PropertyValue{
+				resource.NewObjectProperty(resource.PropertyMap{"matching_mode": resource.NewStringProperty("regex"), "url": resource.NewStringProperty("https://registry.dev.example.com/.*")}),
+			})
+		}, "ProviderOauth2", "matching mode is regex, want strict"},
+		{"strict-redirect-uri", "dev", func(t *testing.T, in *policy.Input) {
+			i := resourceOf(t, in, provider)
+			in.Resources[i].Inputs["allowedRedirectUris"] = resource.NewArrayProperty([]resource.PropertyValue{
+				resource.NewObjectProperty(resource.PropertyMap{"matching_mode": resource.NewStringProperty("strict"), "url": resource.NewStringProperty("https://registry.dev.example.com/auth/callback/oidc")}),
+			})
+		}, "ProviderOauth2", "want https://registry.dev.example.com/zot/auth/callback/oidc"},
+		{"strict-redirect-uri", "dev", func(t *testing.T, in *policy.Input) {
+			in.Outputs["oidcRedirectUri"] = "https://other.example.com/zot/auth/callback/oidc"
+		}, "output oidcRedirectUri", "want https://registry.dev.example.com/zot/auth/callback/oidc"},
+		{"external-url", "dev", func(t *testing.T, in *policy.Input) {
+			editConfigJSON(t, in, func(h map[string]any) { h["externalUrl"] = "http://registry.dev.example.com" })
+		}, render.ConfigFile, "is not an https URL"},
+		{"external-url", "dev", func(t *testing.T, in *policy.Input) {
+			values(in, "ingress")["hosts"] = []any{map[string]any{"host": "zot.dev.example.com"}}
+		}, render.ValuesFile, `ingress host "zot.dev.example.com" differs`},
+		{"external-url", "dev", func(t *testing.T, in *policy.Input) {
+			in.Outputs["registryUrl"] = "https://zot.dev.example.com"
+		}, "output registryUrl", "consumers would push to another URL"},
+		{"pinned-versions", "dev", func(t *testing.T, in *policy.Input) {
+			values(in, "image")["tag"] = "latest"
+		}, render.ValuesFile, `image.tag is "latest"`},
+		{"pinned-versions", "dev", func(t *testing.T, in *policy.Input) {
+			i := resourceOf(t, in, render.ReleaseType)
+			in.Resources[i].Inputs["version"] = resource.NewStringProperty("~0.1")
+		}, "Release::zot", `chart version "~0.1" is not an exact version`},
+		{"docker2s2", "dev", func(t *testing.T, in *policy.Input) {
+			editConfigJSON(t, in, func(h map[string]any) { delete(h, "compat") })
+		}, render.ConfigFile, "fails with 415"},
+		{"bucket-retained", "storage-aws", func(t *testing.T, in *policy.Input) {
+			i := resourceOf(t, in, "aws:s3/bucketV2:BucketV2")
+			in.Resources[i].RetainOnDelete = false
+		}, "BucketV2", "not retained on delete"},
+		{"exact-s3-policy", "dev", func(t *testing.T, in *policy.Input) {
+			in.Outputs["storagePolicy"] = strings.Replace(in.Outputs["storagePolicy"].(string), `"s3:ListBucketMultipartUploads"`, `"s3:ListAllMyBuckets"`, 1)
+		}, "output storagePolicy", "want exactly [s3:GetBucketLocation s3:ListBucket s3:ListBucketMultipartUploads]"},
+		{"exact-s3-policy", "dev", func(t *testing.T, in *policy.Input) {
+			in.Outputs["storagePolicy"] = strings.Replace(in.Outputs["storagePolicy"].(string), `"s3:AbortMultipartUpload"`, `"s3:*"`, 1)
+		}, "output storagePolicy", "on the objects, want exactly"},
+		{"exact-s3-policy", "storage-aws", func(t *testing.T, in *policy.Input) {
+			i := resourceOf(t, in, "aws:iam/userPolicy:UserPolicy")
+			in.Resources[i].Inputs["policy"] = resource.NewStringProperty(`{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)
+		}, "UserPolicy", "differs from the storagePolicy output"},
+		{"service-exposure", "dev", func(t *testing.T, in *policy.Input) {
+			values(in, "service")["type"] = "LoadBalancer"
+		}, render.ValuesFile, `service.type is LoadBalancer but registry.serviceType is "ClusterIP"`},
+		{"service-exposure", "dev", func(t *testing.T, in *policy.Input) {
+			delete(values(in, "service"), "type")
+		}, render.ValuesFile, "the chart's default is NodePort"},
+	}
+	fired := map[string]bool{}
+	for _, tc := range cases {
+		t.Run(tc.rule+"/"+tc.message, func(t *testing.T) {
+			in := input(t, tc.stack)
+			require.Empty(t, policy.Check(in), "the unbroken render passes")
+			tc.breakIt(t, in)
+			violations := policy.Check(in)
+			found := false
+			for _, v := range violations {
+				found = found || (v.Rule == tc.rule && strings.Contains(v.Resource, tc.resource) && strings.Contains(v.Message, tc.message))
+			}
+			assert.True(t, found, "want %s on %s: %q; got %v", tc.rule, tc.resource, tc.message, violations)
+			fired[tc.rule] = fired[tc.rule] || found
+		})
+	}
+	for _, r := range policy.Rules {
+		assert.True(t, fired[r.Name], "rule %s has no test that makes it fire", r.Name)
+	}
+}
+
+// TestServiceExposureWhenConfigured: NodePort or LoadBalancer is fine when
+// registry.serviceType asks for it.
+func TestServiceExposureWhenConfigured(t *testing.T) {
+	in := input(t, "dev")
+	in.Config.Registry.ServiceType = "LoadBalancer"
+	values(in, "service")["type"] = "LoadBalancer"
+	assert.Empty(t, policy.Check(in))
+}
