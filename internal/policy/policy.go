@@ -94,6 +94,13 @@ func FromRender(res *render.Result, files map[string][]byte) *Input {
 			collectSecrets(resource.NewObjectProperty(m), false, seen)
 		}
 	}
+	// A value the stack publishes as a plain output is public by design: the
+	// OIDC client id travels inside the pushed Secret, and is an output.
+	for _, v := range in.Outputs {
+		if s, ok := v.(string); ok {
+			delete(seen, s)
+		}
+	}
 	for s := range seen {
 		in.Secrets = append(in.Secrets, s)
 	}
