@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -171,4 +172,13 @@ func TestServiceExposureWhenConfigured(t *testing.T) {
 	in.Config.Registry.ServiceType = "LoadBalancer"
 	values(in, "service")["type"] = "LoadBalancer"
 	assert.Empty(t, policy.Check(in))
+}
+
+// TestREADMEListsEveryRule: the README's rule table names every rule.
+func TestREADMEListsEveryRule(t *testing.T) {
+	readme, err := os.ReadFile(root + "/README.md")
+	require.NoError(t, err)
+	for _, r := range policy.Rules {
+		assert.True(t, strings.Contains(string(readme), "| `"+r.Name+"` |"), "README's policy table lacks %s", r.Name)
+	}
 }
