@@ -55,7 +55,7 @@ func (s *StackConfig) SecretKeys() []string {
 // Secure values cannot be decrypted offline: they become SecretMarker.
 func LoadStackConfig(dir, stack string) (*StackConfig, error) {
 	var proj project
-	if err := readYAML(filepath.Join(dir, "Pulumi.yaml"), &proj); err != nil {
+	if err := ReadYAML(filepath.Join(dir, "Pulumi.yaml"), &proj); err != nil {
 		return nil, err
 	}
 	if proj.Name != config.Project {
@@ -65,7 +65,7 @@ func LoadStackConfig(dir, stack string) (*StackConfig, error) {
 	var st struct {
 		Config map[string]any `yaml:"config"`
 	}
-	if err := readYAML(stackFile, &st); err != nil {
+	if err := ReadYAML(stackFile, &st); err != nil {
 		if os.IsNotExist(err) {
 			return nil, fmt.Errorf("stack %q has no config file %s; create it (see the README's configuration table)", stack, stackFile)
 		}
@@ -145,7 +145,8 @@ func unsecure(v any) (any, bool) {
 	return v, false
 }
 
-func readYAML(path string, out any) error {
+// ReadYAML decodes a YAML file; errors name the file.
+func ReadYAML(path string, out any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err

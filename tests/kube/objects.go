@@ -57,7 +57,7 @@ func RenderedObjects(dir string) ([]Object, error) {
 			File string `yaml:"file"`
 		} `yaml:"resources"`
 	}
-	if err := readYAML(filepath.Join(dir, render.IndexFile), &index); err != nil {
+	if err := render.ReadYAML(filepath.Join(dir, render.IndexFile), &index); err != nil {
 		return nil, err
 	}
 	var namespaces, rest []Object
@@ -68,7 +68,7 @@ func RenderedObjects(dir string) ([]Object, error) {
 		var doc struct {
 			Inputs map[string]any `yaml:"inputs"`
 		}
-		if err := readYAML(filepath.Join(dir, r.File), &doc); err != nil {
+		if err := render.ReadYAML(filepath.Join(dir, r.File), &doc); err != nil {
 			return nil, err
 		}
 		if err := known(doc.Inputs, ""); err != nil {
@@ -159,15 +159,4 @@ func ESOCRDs() ([]map[string]any, string, error) {
 		return nil, "", fmt.Errorf("%s holds no CRDs", path)
 	}
 	return crds, path, nil
-}
-
-func readYAML(path string, out any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := yaml.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
 }
