@@ -16,7 +16,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
 
 	"github.com/zot-registry/zot-registry/components/identity"
 	"github.com/zot-registry/zot-registry/components/registry"
@@ -60,9 +59,7 @@ func TestEveryStackRenders(t *testing.T) {
 	require.Greater(t, len(variants), len(stacks.Modes()), "no Pulumi.<stack>.yaml found")
 	for _, v := range variants {
 		t.Run(v.Name, func(t *testing.T) {
-			sc, err := v.Config(root)
-			require.NoError(t, err)
-			res, err := render.EvaluateConfig(sc)
+			res, err := v.Evaluate(root)
 			require.NoError(t, err)
 
 			// Stack outputs: exactly the documented names, none empty.
@@ -204,35 +201,16 @@ func BenchmarkDevStack(b *testing.B) {
 	}
 }
 
-// stackWith writes a project whose stack "test" is the dev stack with the
-// storage object replaced.
-func stackWith(t *testing.T, storageObj map[string]any) string {
-	return stackWithConfig(t, map[string]any{"zot-registry:storage": storageObj})
-}
-
-// stackWithConfig writes a project whose stack "test" is the dev stack with
-// some config keys replaced (a nil value removes the key).
-func stackWithConfig(t *testing.T, replace map[string]any) string {
+// evaluateWith evaluates the dev stack, named "test", with some config keys
+// replaced as they would be written in a stack file (nil removes a key).
+func evaluateWith(t *testing.T, replace map[string]any) *render.Result {
 	t.Helper()
-	dir := t.TempDir()
-	py, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	sc, err := stacks.Variant{Name: "test", Stack: "dev", Replace: replace}.Config(root)
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), py, 0o644))
-	raw, err := os.ReadFile(filepath.Join(root, "Pulumi.dev.yaml"))
+	sc.Stack = "test"
+	res, err := render.EvaluateConfig(sc)
 	require.NoError(t, err)
-	var doc map[string]map[string]any
-	require.NoError(t, yaml.Unmarshal(raw, &doc))
-	for k, v := range replace {
-		if v == nil {
-			delete(doc["config"], k)
-			continue
-		}
-		doc["config"][k] = v
-	}
-	out, err := yaml.Marshal(doc)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.test.yaml"), out, 0o644))
-	return dir
+	return res
 }
 
 // TestStorageModesRender: in every mode zot's config takes bucket and
@@ -260,8 +238,7 @@ func TestStorageModesRender(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.mode, func(t *testing.T) {
-			res, err := render.Evaluate(stackWith(t, tc.storage), "test")
-			require.NoError(t, err)
+			res := evaluateWith(t, map[string]any{"zot-registry:storage": tc.storage})
 			bucket := res.Outputs[outputs.Bucket].(string)
 			assert.Regexp(t, tc.bucket, bucket)
 
@@ -351,13 +328,7 @@ func TestIdentityModesRender(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := root
-			stack := "dev"
-			if tc.replace != nil {
-				dir, stack = stackWithConfig(t, tc.replace), "test"
-			}
-			res, err := render.Evaluate(dir, stack)
-			require.NoError(t, err)
+			res := evaluateWith(t, tc.replace)
 			assert.Equal(t, tc.issuer, res.Outputs[outputs.OIDCIssuer])
 			assert.Equal(t, tc.clientID, res.Outputs[outputs.OIDCClientID])
 			assert.Equal(t, "https://registry.dev.example.com/zot/auth/callback/oidc", res.Outputs[outputs.OIDCRedirectURI])
@@ -398,12 +369,10 @@ func TestIdentityModesRender(t *testing.T) {
 // pushes them, and none of them reaches a rendered file; the release waits
 // for every ExternalSecret.
 func TestSecretsPushRender(t *testing.T) {
-	dir := stackWithConfig(t, map[string]any{
+	res := evaluateWith(t, map[string]any{
 		"zot-registry:storage": map[string]any{"mode": "aws", "region": "eu-central-1"},
 		"zot-registry:secrets": map[string]any{"mode": "push", "store": map[string]any{"name": "vault-backend"}, "users": []any{"ci-pusher"}},
 	})
-	res, err := render.Evaluate(dir, "test")
-	require.NoError(t, err)
 	assert.Equal(t, render.SecretMarker, res.Outputs[outputs.RegistryPasswords])
 
 	var release mocks.Resource

@@ -20,13 +20,7 @@ const root = "../.."
 // input renders a stack variant (an example stack name or a mode variant).
 func input(t *testing.T, name string) *policy.Input {
 	t.Helper()
-	v, ok := stacks.Mode(name)
-	if !ok {
-		v = stacks.Variant{Name: name, Stack: name}
-	}
-	sc, err := v.Config(root)
-	require.NoError(t, err)
-	res, err := render.EvaluateConfig(sc)
+	res, err := stacks.Named(name).Evaluate(root)
 	require.NoError(t, err)
 	files, err := res.Files()
 	require.NoError(t, err)

@@ -25,7 +25,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zot-registry/zot-registry/config"
-	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/tests/stacks"
 )
 
@@ -105,16 +104,12 @@ func renderVariant(t *testing.T, v stacks.Variant) (string, *config.Config) {
 	t.Helper()
 	root, err := stacks.Root()
 	require.NoError(t, err)
-	sc, err := v.Config(root)
-	require.NoError(t, err)
-	cfg, err := config.Parse(sc.Stack, sc.Source())
-	require.NoError(t, err)
-	res, err := render.EvaluateConfig(sc)
+	res, err := v.Evaluate(root)
 	require.NoError(t, err)
 	dir := filepath.Join(t.TempDir(), "render")
 	_, err = res.Write(dir)
 	require.NoError(t, err)
-	return dir, cfg
+	return dir, res.Config
 }
 
 // TestRenderedObjectsAccepted: every object of every stack and mode is
@@ -167,16 +162,14 @@ func TestRenderedObjectsAccepted(t *testing.T) {
 // manifest makes, with a message that says what is wrong. Each starts from
 // the dev stack's rendered object and breaks one thing.
 func TestBrokenObjectsRejected(t *testing.T) {
-	dev, _ := renderVariant(t, stacks.Variant{Name: "dev", Stack: "dev"})
+	dev, _ := renderVariant(t, stacks.Named("dev"))
 	objs, err := RenderedObjects(dev)
 	require.NoError(t, err)
 	byFile := map[string]Object{}
 	for _, o := range objs {
 		byFile[o.File] = o
 	}
-	pushVariant, ok := stacks.Mode("secrets-push-aws")
-	require.True(t, ok)
-	push, _ := renderVariant(t, pushVariant)
+	push, _ := renderVariant(t, stacks.Named("secrets-push-aws"))
 	pushObjs, err := RenderedObjects(push)
 	require.NoError(t, err)
 	for _, o := range pushObjs {

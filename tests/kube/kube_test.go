@@ -90,13 +90,7 @@ func TestRenderedObjects(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.variant, func(t *testing.T) {
-			v, ok := stacks.Mode(tc.variant)
-			if !ok {
-				v = stacks.Variant{Name: tc.variant, Stack: tc.variant}
-			}
-			sc, err := v.Config(root)
-			require.NoError(t, err)
-			res, err := render.EvaluateConfig(sc)
+			res, err := stacks.Named(tc.variant).Evaluate(root)
 			require.NoError(t, err)
 			dir := t.TempDir()
 			_, err = res.Write(dir)

@@ -29,6 +29,23 @@ func (v Variant) Config(root string) (*render.StackConfig, error) {
 	return sc.With(v.Replace)
 }
 
+// Evaluate runs the program for the variant under mocks, as cmd/render does.
+func (v Variant) Evaluate(root string) (*render.Result, error) {
+	sc, err := v.Config(root)
+	if err != nil {
+		return nil, err
+	}
+	return render.EvaluateConfig(sc)
+}
+
+// Named is the mode variant of that name, or else the example stack.
+func Named(name string) Variant {
+	if v, ok := Mode(name); ok {
+		return v
+	}
+	return Variant{Name: name, Stack: name}
+}
+
 // Examples are the stacks with a Pulumi.<stack>.yaml in root.
 func Examples(root string) ([]string, error) {
 	files, err := filepath.Glob(filepath.Join(root, "Pulumi.*.yaml"))
