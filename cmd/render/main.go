@@ -39,7 +39,12 @@ func main() {
 		fmt.Fprintf(os.Stderr, "render: stack %s: %v\n", *stack, err)
 		os.Exit(exitError)
 	}
-	files, err := res.Write(*out)
+	content, err := res.Files()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(exitError)
+	}
+	files, err := render.WriteFiles(*out, content)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(exitError)
@@ -47,11 +52,6 @@ func main() {
 	fmt.Println(res.Summary(*out, files))
 	if !*check {
 		return
-	}
-	content, err := res.Files()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(exitError)
 	}
 	violations := policy.Check(policy.FromRender(res, content))
 	for _, v := range violations {

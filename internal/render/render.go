@@ -140,6 +140,12 @@ func (r *Result) Write(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return WriteFiles(dir, files)
+}
+
+// WriteFiles writes a render's Files into dir (empty, missing, or an
+// earlier render, which is replaced) and returns their names, sorted.
+func WriteFiles(dir string, files map[string][]byte) ([]string, error) {
 	if err := prepare(dir); err != nil {
 		return nil, err
 	}
