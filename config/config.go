@@ -8,6 +8,7 @@
 package config
 
 import (
+	"encoding/json"
 	"net/url"
 	"time"
 
@@ -224,21 +225,31 @@ type Authentik struct {
 // Secrets is zot-registry:secrets: the Kubernetes Secrets zot mounts. Their
 // keys are fixed by the layout package.
 type Secrets struct {
-	Mode               string     `json:"mode"`
-	Store              StoreRef   `json:"store"`
-	RefreshInterval    string     `json:"refreshInterval"`
-	WaitForReady       bool       `json:"waitForReady"`
-	RemoteKeys         RemoteKeys `json:"remoteKeys"`
-	OIDCSecretName     string     `json:"oidcSecretName"`
-	HtpasswdSecretName string     `json:"htpasswdSecretName"`
-	S3SecretName       string     `json:"s3SecretName"`
-	SessionSecretName  string     `json:"sessionSecretName"`
+	Mode            string   `json:"mode"`
+	Store           StoreRef `json:"store"`
+	RefreshInterval string   `json:"refreshInterval"`
+	WaitForReady    bool     `json:"waitForReady"`
+	// WaitTimeout bounds how long pulumi up waits for each ExternalSecret
+	// and PushSecret to become Ready before it fails with ESO's message.
+	WaitTimeout string     `json:"waitTimeout"`
+	RemoteKeys  RemoteKeys `json:"remoteKeys"`
+	// RemoteProperty is the field inside each remote key, for every remote
+	// key that names none (Vault: the field of `vault kv put KEY value=…`).
+	RemoteProperty     string `json:"remoteProperty"`
+	OIDCSecretName     string `json:"oidcSecretName"`
+	HtpasswdSecretName string `json:"htpasswdSecretName"`
+	S3SecretName       string `json:"s3SecretName"`
+	SessionSecretName  string `json:"sessionSecretName"`
 	// Push mode: htpasswd users, each with a generated password.
 	Users          []string `json:"users"`
 	PasswordLength int      `json:"passwordLength"`
 	// RolloutToken goes into a pod annotation: change it to restart zot
-	// after a rotated Secret (zot reads its files at start-up).
+	// after a rotated OIDC client or session keys (zot reads those files
+	// only at start-up; it reloads htpasswd by itself).
 	RolloutToken string `json:"rolloutToken"`
+
+	// Derived by validation; not a config key.
+	WaitDuration time.Duration `json:"-"`
 }
 
 // Secret delivery modes.
@@ -258,13 +269,68 @@ type StoreRef struct {
 
 // RemoteKeys are the keys in the secret store's backend.
 type RemoteKeys struct {
-	OIDCClientID      string `json:"oidcClientId"`
-	OIDCClientSecret  string `json:"oidcClientSecret"`
-	Htpasswd          string `json:"htpasswd"`
-	S3AccessKeyID     string `json:"s3AccessKeyId"`
-	S3SecretAccessKey string `json:"s3SecretAccessKey"`
-	SessionHashKey    string `json:"sessionHashKey"`
-	SessionEncryptKey string `json:"sessionEncryptKey"`
+	OIDCClientID      RemoteKey `json:"oidcClientId"`
+	OIDCClientSecret  RemoteKey `json:"oidcClientSecret"`
+	Htpasswd          RemoteKey `json:"htpasswd"`
+	S3AccessKeyID     RemoteKey `json:"s3AccessKeyId"`
+	S3SecretAccessKey RemoteKey `json:"s3SecretAccessKey"`
+	SessionHashKey    RemoteKey `json:"sessionHashKey"`
+	SessionEncryptKey RemoteKey `json:"sessionEncryptKey"`
+}
+
+// NamedRemoteKey is one remote key with its config field name.
+type NamedRemoteKey struct {
+	Field string // e.g. htpasswd
+	*RemoteKey
+}
+
+// All lists the remote keys in a fixed order, by config field name; the
+// entries point into k.
+func (k *RemoteKeys) All() []NamedRemoteKey {
+	return []NamedRemoteKey{
+		{"oidcClientId", &k.OIDCClientID},
+		{"oidcClientSecret", &k.OIDCClientSecret},
+		{"htpasswd", &k.Htpasswd},
+		{"s3AccessKeyId", &k.S3AccessKeyID},
+		{"s3SecretAccessKey", &k.S3SecretAccessKey},
+		{"sessionHashKey", &k.SessionHashKey},
+		{"sessionEncryptKey", &k.SessionEncryptKey},
+	}
+}
+
+// RemoteKey is where one value lives in the secret store: the key and,
+// for stores that keep several fields under one key (Vault, the
+// kubernetes provider, JSON secrets in AWS Secrets Manager), the field.
+// Without a property ESO hands over the whole key as JSON.
+//
+// In config it is either a string (the key) or {key, property}.
+type RemoteKey struct {
+	Key      string `json:"key"`
+	Property string `json:"property,omitempty"`
+}
+
+// UnmarshalJSON accepts "key" as well as {"key": …, "property": …}.
+func (r *RemoteKey) UnmarshalJSON(b []byte) error {
+	var key string
+	if err := json.Unmarshal(b, &key); err == nil {
+		*r = RemoteKey{Key: key}
+		return nil
+	}
+	type plain RemoteKey // no UnmarshalJSON: no recursion
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*r = RemoteKey(p)
+	return nil
+}
+
+// String is key or key#property, for messages.
+func (r RemoteKey) String() string {
+	if r.Property == "" {
+		return r.Key
+	}
+	return r.Key + "#" + r.Property
 }
 
 // Defaults. The README's configuration table lists the same values.
@@ -301,9 +367,13 @@ const (
 	DefaultOIDCSecretName  = "zot-oidc"
 	DefaultHtpasswdSecret  = "zot-htpasswd"
 	DefaultS3SecretName    = "zot-s3"
-	MinTimeout             = time.Minute
-	MinChunkSize           = 5 << 20 // S3's smallest multipart part
-	MaxChunkSize           = 5 << 30 // S3's largest multipart part
+	// Long enough for ESO's first sync and a store's retries; short enough
+	// that a missing remote key fails pulumi up within minutes.
+	DefaultWaitTimeout = "5m"
+	MinWaitTimeout     = 30 * time.Second
+	MinTimeout         = time.Minute
+	MinChunkSize       = 5 << 20 // S3's smallest multipart part
+	MaxChunkSize       = 5 << 30 // S3's largest multipart part
 )
 
 // DefaultScopes are the scopes zot asks the OpenID provider for.
@@ -344,14 +414,15 @@ func defaults(stack string) Config {
 			Store:           StoreRef{Kind: "ClusterSecretStore"},
 			RefreshInterval: "1h",
 			WaitForReady:    true,
+			WaitTimeout:     DefaultWaitTimeout,
 			RemoteKeys: RemoteKeys{
-				OIDCClientID:      "zot-oidc-client-id",
-				OIDCClientSecret:  "zot-oidc-client-secret",
-				Htpasswd:          "zot-htpasswd",
-				S3AccessKeyID:     "zot-rustfs-access",
-				S3SecretAccessKey: "zot-rustfs-secret",
-				SessionHashKey:    "zot-session-hash-key",
-				SessionEncryptKey: "zot-session-encrypt-key",
+				OIDCClientID:      RemoteKey{Key: "zot-oidc-client-id"},
+				OIDCClientSecret:  RemoteKey{Key: "zot-oidc-client-secret"},
+				Htpasswd:          RemoteKey{Key: "zot-htpasswd"},
+				S3AccessKeyID:     RemoteKey{Key: "zot-rustfs-access"},
+				S3SecretAccessKey: RemoteKey{Key: "zot-rustfs-secret"},
+				SessionHashKey:    RemoteKey{Key: "zot-session-hash-key"},
+				SessionEncryptKey: RemoteKey{Key: "zot-session-encrypt-key"},
 			},
 			OIDCSecretName:     DefaultOIDCSecretName,
 			HtpasswdSecretName: DefaultHtpasswdSecret,

@@ -114,12 +114,39 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, "1h", sec.RefreshInterval)
 	assert.True(t, sec.WaitForReady)
 	assert.Equal(t, config.RemoteKeys{
-		OIDCClientID: "zot-oidc-client-id", OIDCClientSecret: "zot-oidc-client-secret", Htpasswd: "zot-htpasswd",
-		S3AccessKeyID: "zot-rustfs-access", S3SecretAccessKey: "zot-rustfs-secret",
-		SessionHashKey: "zot-session-hash-key", SessionEncryptKey: "zot-session-encrypt-key",
-	}, sec.RemoteKeys, "the walk-through's names")
+		OIDCClientID: key("zot-oidc-client-id"), OIDCClientSecret: key("zot-oidc-client-secret"), Htpasswd: key("zot-htpasswd"),
+		S3AccessKeyID: key("zot-rustfs-access"), S3SecretAccessKey: key("zot-rustfs-secret"),
+		SessionHashKey: key("zot-session-hash-key"), SessionEncryptKey: key("zot-session-encrypt-key"),
+	}, sec.RemoteKeys, "the walk-through's names, no property")
+	assert.Equal(t, "5m", sec.WaitTimeout)
+	assert.Equal(t, 5*time.Minute, sec.WaitDuration)
 	assert.Equal(t, []string{"zot-oidc", "zot-htpasswd", "zot-s3", "zot-session"}, []string{sec.OIDCSecretName, sec.HtpasswdSecretName, sec.S3SecretName, sec.SessionSecretName})
 	assert.Equal(t, 32, sec.PasswordLength)
+}
+
+func key(k string) config.RemoteKey { return config.RemoteKey{Key: k} }
+
+func TestRemoteKeysTakeAPropertyEach(t *testing.T) {
+	objs := valid()
+	objs["secrets"] = obj{
+		"store":          obj{"name": "vault"},
+		"remoteProperty": "value",
+		"remoteKeys": obj{
+			"htpasswd":         obj{"key": "zot/auth", "property": "htpasswd"},
+			"oidcClientSecret": obj{"key": "zot/oidc"},
+			"sessionHashKey":   "zot/session",
+		},
+	}
+	cfg, err := config.Parse("dev", source(t, objs))
+	require.NoError(t, err)
+	k := cfg.Secrets.RemoteKeys
+	assert.Equal(t, config.RemoteKey{Key: "zot/auth", Property: "htpasswd"}, k.Htpasswd, "a key's own property wins")
+	assert.Equal(t, config.RemoteKey{Key: "zot/oidc", Property: "value"}, k.OIDCClientSecret, "the default fills in")
+	assert.Equal(t, config.RemoteKey{Key: "zot/session", Property: "value"}, k.SessionHashKey, "a plain string is the key")
+	assert.Equal(t, config.RemoteKey{Key: "zot-htpasswd", Property: "value"}.String(), "zot-htpasswd#value")
+	for _, r := range k.All() {
+		assert.NotEmpty(t, r.Property, r.Field)
+	}
 }
 
 func TestEndpointIsTheSingleSourceOfSecureAndPathStyle(t *testing.T) {
@@ -230,7 +257,8 @@ func TestBadInput(t *testing.T) {
 		{"issuer http", "identity.issuer", "http://auth.example.com/application/o/zot/", "zot-registry:identity.issuer", "must use https"},
 		{"client id empty", "identity.clientId", " ", "zot-registry:identity.clientId", "is empty"},
 		{"scopes without openid", "identity.scopes", []any{"profile"}, "zot-registry:identity.scopes", "openid"},
-		{"secret name", "secrets.oidcSecretName", "Zot OIDC", "zot-registry:secrets.oidcSecretName", "not a valid Secret name"},
+		{"secret name", "secrets.oidcSecretName", "Zot OIDC", "zot-registry:secrets.oidcSecretName", "not a valid volume name"},
+		{"S3 secret name", "secrets.s3SecretName", "Zot S3", "zot-registry:secrets.s3SecretName", "not a valid Secret name"},
 		{"secret names collide", "secrets.s3SecretName", "zot-htpasswd", "zot-registry:secrets.s3SecretName", "also htpasswdSecretName"},
 	}
 	for _, tc := range cases {
@@ -488,6 +516,28 @@ func TestSecretsModes(t *testing.T) {
 		{name: "short passwords", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci"}, "passwordLength": 12}, storage: obj{"mode": "aws", "region": "eu-west-1"}, wantKey: key + ".passwordLength", wantMsg: "too short"},
 		{name: "users in store mode", secrets: obj{"store": obj{"name": "vault"}, "users": []any{"ci"}}, wantKey: key + ".users", wantMsg: "store mode"},
 		{name: "push without S3 keys", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci"}}, wantKey: "zot-registry:s3AccessKeyId", wantMsg: "only storage mode aws"},
+		{name: "one key, several properties", secrets: obj{"store": obj{"name": "vault"}, "remoteKeys": obj{
+			"s3AccessKeyId": obj{"key": "zot/s3", "property": "id"}, "s3SecretAccessKey": obj{"key": "zot/s3", "property": "secret"}}}},
+		{name: "remote key and property duplicated", secrets: obj{"store": obj{"name": "vault"}, "remoteProperty": "v", "remoteKeys": obj{
+			"s3AccessKeyId": obj{"key": "zot/s3"}, "s3SecretAccessKey": obj{"key": "zot/s3", "property": "v"}}},
+			wantKey: key + ".remoteKeys.s3SecretAccessKey", wantMsg: `"zot/s3#v" is also remoteKeys.s3AccessKeyId`},
+		{name: "remote key unknown field", secrets: obj{"store": obj{"name": "vault"}, "remoteKeys": obj{"htpasswd": obj{"key": "k", "proprety": "value"}}},
+			wantKey: key + ".remoteKeys.htpasswd.proprety", wantMsg: `did you mean "property"`},
+		{name: "remote key wrong type", secrets: obj{"store": obj{"name": "vault"}, "remoteKeys": obj{"htpasswd": 3}},
+			wantKey: key + ".remoteKeys.htpasswd", wantMsg: "must be"},
+		{name: "property with space", secrets: obj{"store": obj{"name": "vault"}, "remoteKeys": obj{"htpasswd": obj{"key": "k", "property": "value "}}},
+			wantKey: key + ".remoteKeys.htpasswd.property", wantMsg: "white space"},
+		{name: "wait timeout", secrets: obj{"store": obj{"name": "vault"}, "waitTimeout": "5"}, wantKey: key + ".waitTimeout", wantMsg: "at least 30s"},
+		{name: "wait timeout too short", secrets: obj{"store": obj{"name": "vault"}, "waitTimeout": "10s"}, wantKey: key + ".waitTimeout", wantMsg: "at least 30s"},
+		{name: "mounted Secret name with a dot", secrets: obj{"store": obj{"name": "vault"}, "htpasswdSecretName": "zot.htpasswd"},
+			wantKey: key + ".htpasswdSecretName", wantMsg: "not a valid volume name"},
+		{name: "mounted Secret name too long", secrets: obj{"store": obj{"name": "vault"}, "oidcSecretName": strings.Repeat("a", 64)},
+			wantKey: key + ".oidcSecretName", wantMsg: "at most 63"},
+		{name: "mounted Secret name is a chart volume", secrets: obj{"store": obj{"name": "vault"}, "sessionSecretName": "zot-config"},
+			wantKey: key + ".sessionSecretName", wantMsg: "the chart's own pod volumes"},
+		{name: "mounted Secret name is the PVC volume", secrets: obj{"store": obj{"name": "vault"}, "htpasswdSecretName": "zot-pvc"},
+			wantKey: key + ".htpasswdSecretName", wantMsg: "the chart's own pod volumes"},
+		{name: "S3 Secret name may have a dot (read through env)", secrets: obj{"store": obj{"name": "vault"}, "s3SecretName": "zot.s3"}},
 		{name: "secret names collide with session", secrets: obj{"store": obj{"name": "vault"}, "sessionSecretName": "zot-oidc"}, wantKey: key + ".sessionSecretName", wantMsg: "also oidcSecretName"},
 	}
 	for _, tc := range cases {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/zot-registry/zot-registry/components/registry/layout"
 )
 
 var (
@@ -498,16 +500,31 @@ var storeKinds = []string{"ClusterSecretStore", "SecretStore"}
 
 func validateSecrets(cfg *Config, src Source, c collector) {
 	s := &cfg.Secrets
-	names := []struct{ field, v string }{
-		{"oidcSecretName", s.OIDCSecretName},
-		{"htpasswdSecretName", s.HtpasswdSecretName},
-		{"s3SecretName", s.S3SecretName},
-		{"sessionSecretName", s.SessionSecretName},
+	// The chart mounts the OIDC, htpasswd and session Secrets as volumes
+	// named after them (a DNS-1123 label); zot reads the S3 one through env.
+	names := []struct {
+		field, v string
+		mounted  bool
+	}{
+		{"oidcSecretName", s.OIDCSecretName, true},
+		{"htpasswdSecretName", s.HtpasswdSecretName, true},
+		{"s3SecretName", s.S3SecretName, false},
+		{"sessionSecretName", s.SessionSecretName, true},
 	}
+	chartVolumes := layout.ChartVolumes(cfg.Registry.ReleaseName)
 	seen := map[string]string{}
 	for _, n := range names {
-		if len(n.v) > 253 || !dnsSubdomain.MatchString(n.v) {
+		switch {
+		case n.mounted && (len(n.v) > 63 || !dnsLabel.MatchString(n.v)):
+			c.add(n.field, fmt.Sprintf("%q is not a valid volume name; the chart mounts this Secret as a pod volume named after it", n.v),
+				"use lowercase letters, digits and '-' (no dots), at most 63 characters")
+			continue
+		case !n.mounted && (len(n.v) > 253 || !dnsSubdomain.MatchString(n.v)):
 			c.add(n.field, fmt.Sprintf("%q is not a valid Secret name", n.v), "use lowercase letters, digits, '-' and '.'")
+			continue
+		case n.mounted && slices.Contains(chartVolumes, n.v):
+			c.add(n.field, fmt.Sprintf("%q is the name of one of the chart's own pod volumes (%s) for release %q", n.v, strings.Join(chartVolumes, ", "), cfg.Registry.ReleaseName),
+				"choose another name, e.g. zot-htpasswd")
 			continue
 		}
 		if other, dup := seen[n.v]; dup {
@@ -527,25 +544,31 @@ func validateSecrets(cfg *Config, src Source, c collector) {
 	if d, err := time.ParseDuration(s.RefreshInterval); err != nil || d < 0 {
 		c.add("refreshInterval", fmt.Sprintf("%q is not a duration", s.RefreshInterval), "use a Go duration such as 1h or 15m (0 reads once)")
 	}
-	remote := []struct{ field, v string }{
-		{"remoteKeys.oidcClientId", s.RemoteKeys.OIDCClientID},
-		{"remoteKeys.oidcClientSecret", s.RemoteKeys.OIDCClientSecret},
-		{"remoteKeys.htpasswd", s.RemoteKeys.Htpasswd},
-		{"remoteKeys.s3AccessKeyId", s.RemoteKeys.S3AccessKeyID},
-		{"remoteKeys.s3SecretAccessKey", s.RemoteKeys.S3SecretAccessKey},
-		{"remoteKeys.sessionHashKey", s.RemoteKeys.SessionHashKey},
-		{"remoteKeys.sessionEncryptKey", s.RemoteKeys.SessionEncryptKey},
+	if d, err := time.ParseDuration(s.WaitTimeout); err != nil || d < MinWaitTimeout {
+		c.add("waitTimeout", fmt.Sprintf("%q is not a duration of at least %s", s.WaitTimeout, MinWaitTimeout), "use a Go duration such as 5m (default %s)", DefaultWaitTimeout)
+	} else {
+		s.WaitDuration = d
 	}
-	seenRemote := map[string]string{}
-	for _, r := range remote {
-		if strings.TrimSpace(r.v) == "" {
-			c.add(r.field, "is empty", "name the key in the secret store, or remove it for the default")
+	if strings.TrimSpace(s.RemoteProperty) != s.RemoteProperty {
+		c.add("remoteProperty", fmt.Sprintf("%q has leading or trailing white space", s.RemoteProperty), "name the field inside each remote key, e.g. value")
+	}
+	seenRemote := map[RemoteKey]string{}
+	for _, r := range s.RemoteKeys.All() {
+		field := "remoteKeys." + r.Field
+		if strings.TrimSpace(r.Key) == "" {
+			c.add(field, "is empty", "name the key in the secret store, or remove it for the default")
 			continue
 		}
-		if other, dup := seenRemote[r.v]; dup {
-			c.add(r.field, fmt.Sprintf("%q is also %s; one remote key would feed two values", r.v, other), "give each value its own remote key")
+		if strings.TrimSpace(r.Property) != r.Property {
+			c.add(field+".property", fmt.Sprintf("%q has leading or trailing white space", r.Property), "name the field inside the remote key, e.g. value")
 		}
-		seenRemote[r.v] = r.field
+		if r.Property == "" {
+			r.Property = s.RemoteProperty
+		}
+		if other, dup := seenRemote[*r.RemoteKey]; dup {
+			c.add(field, fmt.Sprintf("%q is also %s; one remote key would feed two values", r.String(), other), "give each value its own remote key or property")
+		}
+		seenRemote[*r.RemoteKey] = field
 	}
 	seenUser := map[string]bool{}
 	for i, u := range s.Users {

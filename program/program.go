@@ -61,7 +61,8 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 	}
 
 	// zot's S3 key: made by the storage component in aws mode, else from
-	// config when it must be pushed; in store mode the store already has it.
+	// config in push mode; otherwise the store holds it. Whatever the
+	// program has is pushed to the store, in every secrets mode.
 	s3ID, s3Secret := pulumi.StringInput(nil), pulumi.StringInput(nil)
 	switch {
 	case cfg.Storage.Mode == config.StorageAWS:

@@ -319,7 +319,7 @@ func TestIdentityModesRender(t *testing.T) {
 		authentik  bool
 		secretText string
 	}{
-		{"authentik", nil, "https://auth.example.com/application/o/zot/", "zot-dev", true, "mock-secret-"},
+		{"authentik", nil, "https://auth.example.com/application/o/zot/", "zot-dev", true, ""},
 		{"external", map[string]any{
 			"zot-registry:identity":         map[string]any{"mode": "external", "issuer": "https://kc.example.com/realms/platform", "clientId": "zot", "label": "Keycloak"},
 			"zot-registry:oidcClientSecret": map[string]any{"secure": "v1:c2VjcmV0LWZyb20tY29uZmln"},
@@ -353,13 +353,21 @@ func TestIdentityModesRender(t *testing.T) {
 			}
 			assert.Equal(t, tc.authentik, authentikResources > 0)
 
+			secretText := tc.secretText
+			if tc.authentik {
+				// The secret the program generated and gave Authentik.
+				pw, ok := res.Recorder.Find("random:index/randomPassword:RandomPassword", "zot-registry-client-secret")
+				require.True(t, ok, "authentik mode generates the client secret")
+				secretText = pw.State["result"].SecretValue().Element.StringValue()
+				require.Len(t, secretText, identity.ClientSecretLength)
+			}
 			out := t.TempDir()
 			files, err := res.Write(out)
 			require.NoError(t, err)
 			for _, f := range files {
 				b, err := os.ReadFile(filepath.Join(out, f))
 				require.NoError(t, err)
-				assert.NotContains(t, string(b), tc.secretText, "%s holds the client secret", f)
+				assert.NotContains(t, string(b), secretText, "%s holds the client secret", f)
 			}
 		})
 	}
@@ -392,7 +400,7 @@ func TestSecretsPushRender(t *testing.T) {
 	for _, urn := range externalSecrets {
 		assert.Contains(t, release.DependsOn, urn, "zot starts after its Secrets exist")
 	}
-	require.Len(t, generated, 3, "one password and two session keys")
+	require.Len(t, generated, 4, "one password, two session keys and the OIDC client secret")
 	require.Len(t, res.Recorder.ByType("kubernetes:external-secrets.io/v1alpha1:PushSecret"), 1)
 
 	out := t.TempDir()

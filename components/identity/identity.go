@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/zot-registry/zot-registry/components/identity/authentik"
@@ -90,12 +91,29 @@ func NewIdentity(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	return c, nil
 }
 
+// ClientSecretLength is the length of the generated OAuth2 client secret.
+const ClientSecretLength = 64
+
 func (c *Identity) inAuthentik(ctx *pulumi.Context, name string, s config.Identity, externalURL, redirect string) error {
 	a := s.Authentik
 	parent := pulumi.Parent(c)
+	// The program makes the client secret and gives it to Authentik, so the
+	// value zot gets is the one Authentik checks. Left to Authentik, the
+	// secret would exist only in Authentik and the state, and zot would log
+	// in with whatever the store held (invalid_client). Kept in state: it
+	// changes only when this resource is replaced.
+	secret, err := random.NewRandomPassword(ctx, name+"-client-secret", &random.RandomPasswordArgs{
+		Length:  pulumi.Int(ClientSecretLength),
+		Special: pulumi.Bool(false), // safe in JSON, URLs and form bodies
+	}, parent)
+	if err != nil {
+		return err
+	}
+	clientSecret := pulumi.ToSecret(secret.Result).(pulumi.StringOutput)
 	provider, err := authentik.NewOAuth2Provider(ctx, name, authentik.OAuth2ProviderArgs{
 		Name:              a.ApplicationName,
 		ClientID:          s.ClientID,
+		ClientSecret:      clientSecret,
 		RedirectURI:       redirect,
 		AuthorizationFlow: authentik.FlowID(ctx, a.AuthorizationFlow, parent),
 		InvalidationFlow:  authentik.FlowID(ctx, a.InvalidationFlow, parent),
@@ -132,7 +150,7 @@ func (c *Identity) inAuthentik(ctx *pulumi.Context, name string, s config.Identi
 	// application that serves it exists.
 	issuer := Issuer(s.AuthentikURL.String(), a.Slug)
 	c.Issuer = app.ApplyT(func(string) string { return issuer }).(pulumi.StringOutput)
-	c.ClientSecret = provider.ClientSecret
+	c.ClientSecret = clientSecret
 	c.ApplicationSlug = app.ApplyT(func(string) string { return a.Slug }).(pulumi.StringOutput)
 	return nil
 }

@@ -1,8 +1,13 @@
 // Package secrets declares the External Secrets Operator objects that give
 // zot its files and keys: the OIDC client (oidc-credentials.json), the
-// htpasswd file, the S3 key pair and the session keys. In push mode it also
-// generates what it can and pushes it to the store, so nothing is copied by
-// hand.
+// htpasswd file, the S3 key pair and the session keys.
+//
+// Every value the program has (the OIDC client it registered, the IAM key
+// it created, and in push mode the generated htpasswd and session keys) is
+// pushed to its remote key with a PushSecret, in every mode; the store
+// supplies only the values the program does not know. zot always reads
+// through ExternalSecrets, so one path delivers every value and nothing is
+// copied by hand.
 package secrets
 
 import (
@@ -27,13 +32,16 @@ const Type = "zot-registry:secrets:Secrets"
 // SourceSecretName is the Secret push mode keeps the generated values in.
 const SourceSecretName = "zot-registry-push-source"
 
-// Args configures Secrets. The push-mode sources come from the identity and
-// storage components (or config); store mode ignores them.
+// Args configures Secrets. The values come from the identity and storage
+// components (or config); each one given is pushed to its remote key.
 type Args struct {
-	Namespace         pulumi.StringInput
-	Settings          config.Secrets
-	OIDCClientID      pulumi.StringInput
-	OIDCClientSecret  pulumi.StringInput
+	Namespace pulumi.StringInput
+	Settings  config.Secrets
+	// The OIDC client the identity component registered: always known.
+	OIDCClientID     pulumi.StringInput
+	OIDCClientSecret pulumi.StringInput
+	// zot's S3 key pair when the program has it (storage mode aws, or the
+	// secret config keys in push mode); nil when the store holds it.
 	S3AccessKeyID     pulumi.StringInput
 	S3SecretAccessKey pulumi.StringInput
 }
@@ -49,6 +57,9 @@ type Secrets struct {
 	// Passwords are the generated htpasswd passwords by user (secret);
 	// empty in store mode.
 	Passwords pulumi.StringMapOutput
+	// Pushed are the source keys the PushSecret writes to the store, in
+	// SourceKeys order.
+	Pushed []string
 }
 
 // NewSecrets declares the ExternalSecrets, and in push mode the generated
@@ -67,31 +78,25 @@ func NewSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	}
 	c.Passwords = pulumi.ToSecret(pulumi.StringMap{}).(pulumi.StringMapOutput)
 
-	var readAfter []pulumi.Resource
-	if s.Mode == config.SecretsPush {
-		push, err := c.push(ctx, name, args)
-		if err != nil {
-			return nil, err
-		}
-		readAfter = []pulumi.Resource{push}
+	push, err := c.push(ctx, name, args)
+	if err != nil {
+		return nil, err
 	}
+	// Every ExternalSecret waits for the push: some read the keys it writes.
+	readAfter := pulumi.DependsOn([]pulumi.Resource{push})
 
 	for _, es := range ExternalSecrets(s) {
-		annotations := pulumi.StringMap{}
-		if s.WaitForReady {
-			annotations[WaitAnnotation] = pulumi.String(WaitReady)
-		}
 		r, err := apiextensions.NewCustomResource(ctx, es.Name, &apiextensions.CustomResourceArgs{
 			ApiVersion: pulumi.String(ESOAPIVersion),
 			Kind:       pulumi.String(ExternalSecretKind),
 			Metadata: &metav1.ObjectMetaArgs{
 				Name:        pulumi.String(es.Name),
 				Namespace:   args.Namespace,
-				Annotations: annotations,
+				Annotations: waitAnnotations(s),
 				Labels:      pulumi.StringMap{"app.kubernetes.io/part-of": pulumi.String("zot-registry")},
 			},
 			OtherFields: kubernetes.UntypedArgs{"spec": toMap(es.Spec)},
-		}, pulumi.Parent(c), pulumi.DependsOn(readAfter))
+		}, pulumi.Parent(c), readAfter, waitTimeouts(s))
 		if err != nil {
 			return nil, err
 		}
@@ -104,58 +109,64 @@ func NewSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		"s3Secret":       pulumi.String(c.Names.S3),
 		"sessionSecret":  pulumi.String(c.Names.Session),
 		"passwords":      c.Passwords,
+		"pushed":         pulumi.ToStringArray(c.Pushed),
 	}); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// push generates the htpasswd file and the session keys, puts them with the
-// OIDC client and the S3 key into a source Secret, and pushes it to the store.
+// waitAnnotations make pulumi up wait until ESO reports the object Ready.
+func waitAnnotations(s config.Secrets) pulumi.StringMap {
+	annotations := pulumi.StringMap{}
+	if s.WaitForReady {
+		annotations[WaitAnnotation] = pulumi.String(WaitReady)
+	}
+	return annotations
+}
+
+// waitTimeouts bound that wait: a remote key that never arrives fails the
+// update after secrets.waitTimeout with ESO's condition message, instead of
+// Pulumi's default of 10 minutes per object. The Kubernetes provider takes
+// customTimeouts before the pulumi.com/timeoutSeconds annotation
+// (pulumi-kubernetes provider/pkg/await/await.go, metadata.TimeoutDuration).
+func waitTimeouts(s config.Secrets) pulumi.ResourceOption {
+	t := s.WaitDuration.String()
+	return pulumi.Timeouts(&pulumi.CustomTimeouts{Create: t, Update: t})
+}
+
+// push puts every value the program has into a source Secret and pushes it
+// to the store: the OIDC client always, zot's S3 key pair when given, and in
+// push mode the generated htpasswd file and session keys.
 func (c *Secrets) push(ctx *pulumi.Context, name string, args *Args) (pulumi.Resource, error) {
 	s := args.Settings
-	if args.OIDCClientID == nil || args.OIDCClientSecret == nil || args.S3AccessKeyID == nil || args.S3SecretAccessKey == nil {
-		return nil, fmt.Errorf("secrets %s: push mode needs the OIDC client and the S3 key pair", name)
+	if args.OIDCClientID == nil || args.OIDCClientSecret == nil {
+		return nil, fmt.Errorf("secrets %s: the OIDC client id and secret are required", name)
+	}
+	if (args.S3AccessKeyID == nil) != (args.S3SecretAccessKey == nil) {
+		return nil, fmt.Errorf("secrets %s: give both halves of the S3 key pair, or neither", name)
 	}
 	child := pulumi.Parent(c)
-
-	// One random password per user. bcryptHash is computed once and kept in
-	// state, so the htpasswd file (and the next preview) does not change.
-	passwords := pulumi.StringMap{}
-	var hashes []any
-	for _, user := range s.Users {
-		pw, err := random.NewRandomPassword(ctx, name+"-"+user, &random.RandomPasswordArgs{
-			Length:  pulumi.Int(s.PasswordLength),
-			Special: pulumi.Bool(false),
-		}, child)
-		if err != nil {
+	values := pulumi.StringMap{
+		SourceOIDCClientID:     args.OIDCClientID,
+		SourceOIDCClientSecret: args.OIDCClientSecret,
+	}
+	if args.S3AccessKeyID != nil {
+		values[SourceS3AccessKeyID] = args.S3AccessKeyID
+		values[SourceS3SecretAccessKey] = args.S3SecretAccessKey
+	}
+	if s.Mode == config.SecretsPush {
+		if args.S3AccessKeyID == nil {
+			return nil, fmt.Errorf("secrets %s: push mode needs the S3 key pair", name)
+		}
+		if err := c.generate(ctx, name, s, values, child); err != nil {
 			return nil, err
 		}
-		passwords[user] = pw.Result
-		hashes = append(hashes, pw.BcryptHash)
 	}
-	users := append([]string(nil), s.Users...)
-	htpasswd := pulumi.All(hashes...).ApplyT(func(hs []any) string {
-		lines := make([]string, len(hs))
-		for i, h := range hs {
-			lines[i] = users[i] + ":" + h.(string)
+	for _, k := range SourceKeys {
+		if _, ok := values[k]; ok {
+			c.Pushed = append(c.Pushed, k)
 		}
-		return strings.Join(lines, "\n") + "\n"
-	}).(pulumi.StringOutput)
-	c.Passwords = pulumi.ToSecret(passwords.ToStringMapOutput()).(pulumi.StringMapOutput)
-
-	// Session keys: 64 bytes to sign, 32 to encrypt (gorilla/securecookie).
-	hashKey, err := random.NewRandomPassword(ctx, name+"-session-hash-key", &random.RandomPasswordArgs{
-		Length: pulumi.Int(64), Special: pulumi.Bool(false),
-	}, child)
-	if err != nil {
-		return nil, err
-	}
-	encryptKey, err := random.NewRandomPassword(ctx, name+"-session-encrypt-key", &random.RandomPasswordArgs{
-		Length: pulumi.Int(32), Special: pulumi.Bool(false),
-	}, child)
-	if err != nil {
-		return nil, err
 	}
 
 	source, err := corev1.NewSecret(ctx, name+"-push-source", &corev1.SecretArgs{
@@ -164,23 +175,11 @@ func (c *Secrets) push(ctx *pulumi.Context, name string, args *Args) (pulumi.Res
 			Namespace: args.Namespace,
 			Labels:    pulumi.StringMap{"app.kubernetes.io/part-of": pulumi.String("zot-registry")},
 		},
-		Type: pulumi.String("Opaque"),
-		StringData: pulumi.ToSecret(pulumi.StringMap{
-			SourceOIDCClientID:      args.OIDCClientID,
-			SourceOIDCClientSecret:  args.OIDCClientSecret,
-			SourceHtpasswd:          htpasswd,
-			SourceS3AccessKeyID:     args.S3AccessKeyID,
-			SourceS3SecretAccessKey: args.S3SecretAccessKey,
-			SourceSessionHashKey:    hashKey.Result,
-			SourceSessionEncryptKey: encryptKey.Result,
-		}).(pulumi.StringMapOutput),
+		Type:       pulumi.String("Opaque"),
+		StringData: pulumi.ToSecret(values.ToStringMapOutput()).(pulumi.StringMapOutput),
 	}, child)
 	if err != nil {
 		return nil, err
-	}
-	annotations := pulumi.StringMap{}
-	if s.WaitForReady {
-		annotations[WaitAnnotation] = pulumi.String(WaitReady)
 	}
 	return apiextensions.NewCustomResource(ctx, name+"-push", &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String(PushSecretAPIVersion),
@@ -188,10 +187,56 @@ func (c *Secrets) push(ctx *pulumi.Context, name string, args *Args) (pulumi.Res
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:        pulumi.String(name),
 			Namespace:   args.Namespace,
-			Annotations: annotations,
+			Annotations: waitAnnotations(s),
 		},
-		OtherFields: kubernetes.UntypedArgs{"spec": toMap(PushSecret(s, SourceSecretName))},
-	}, child, pulumi.DependsOn([]pulumi.Resource{source}))
+		OtherFields: kubernetes.UntypedArgs{"spec": toMap(PushSecret(s, SourceSecretName, c.Pushed))},
+	}, child, pulumi.DependsOn([]pulumi.Resource{source}), waitTimeouts(s))
+}
+
+// generate makes push mode's values: one random password per htpasswd user
+// and the session keys, added to values.
+func (c *Secrets) generate(ctx *pulumi.Context, name string, s config.Secrets, values pulumi.StringMap, child pulumi.ResourceOption) error {
+	// bcryptHash is computed once and kept in state, so the htpasswd file
+	// (and the next preview) does not change.
+	passwords := pulumi.StringMap{}
+	var hashes []any
+	for _, user := range s.Users {
+		pw, err := random.NewRandomPassword(ctx, name+"-"+user, &random.RandomPasswordArgs{
+			Length:  pulumi.Int(s.PasswordLength),
+			Special: pulumi.Bool(false),
+		}, child)
+		if err != nil {
+			return err
+		}
+		passwords[user] = pw.Result
+		hashes = append(hashes, pw.BcryptHash)
+	}
+	users := append([]string(nil), s.Users...)
+	values[SourceHtpasswd] = pulumi.All(hashes...).ApplyT(func(hs []any) string {
+		lines := make([]string, len(hs))
+		for i, h := range hs {
+			lines[i] = users[i] + ":" + h.(string)
+		}
+		return strings.Join(lines, "\n") + "\n"
+	}).(pulumi.StringOutput)
+	c.Passwords = pulumi.ToSecret(passwords.ToStringMapOutput()).(pulumi.StringMapOutput)
+
+	// Session keys: 64 bytes to sign, 32 to encrypt (gorilla/securecookie;
+	// zot refuses an encryptKey that is not 16, 24 or 32 bytes).
+	for _, k := range []struct {
+		source string
+		length int
+	}{{SourceSessionHashKey, 64}, {SourceSessionEncryptKey, 32}} {
+		// Resource names as before: name-session-hash-key, name-session-encrypt-key.
+		pw, err := random.NewRandomPassword(ctx, name+"-"+k.source, &random.RandomPasswordArgs{
+			Length: pulumi.Int(k.length), Special: pulumi.Bool(false),
+		}, child)
+		if err != nil {
+			return err
+		}
+		values[k.source] = pw.Result
+	}
+	return nil
 }
 
 func toMap(v any) map[string]any {

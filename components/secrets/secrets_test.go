@@ -36,19 +36,25 @@ func settings(t *testing.T, secretsObj map[string]any) config.Secrets {
 	}).Secrets
 }
 
-func run(t *testing.T, s config.Secrets) (*mocks.Recorder, map[string]any, map[string]bool) {
+// run declares the component with the OIDC client the identity component
+// would give it, and zot's S3 key pair when withS3 (the program has one in
+// storage mode aws or from config in push mode).
+func run(t *testing.T, s config.Secrets, withS3 bool) (*mocks.Recorder, map[string]any, map[string]bool) {
 	t.Helper()
 	rec := mocks.New("zot-registry", "dev")
 	var collected *mocks.Collected
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		c, err := secrets.NewSecrets(ctx, "zot-registry", &secrets.Args{
-			Namespace:         pulumi.String("zot"),
-			Settings:          s,
-			OIDCClientID:      pulumi.String("zot-dev"),
-			OIDCClientSecret:  pulumi.ToSecret(pulumi.String("client-s3cr3t")).(pulumi.StringOutput),
-			S3AccessKeyID:     pulumi.ToSecret(pulumi.String("AKIAEXAMPLE")).(pulumi.StringOutput),
-			S3SecretAccessKey: pulumi.ToSecret(pulumi.String("s3-s3cr3t")).(pulumi.StringOutput),
-		})
+		args := &secrets.Args{
+			Namespace:        pulumi.String("zot"),
+			Settings:         s,
+			OIDCClientID:     pulumi.String("zot-dev"),
+			OIDCClientSecret: pulumi.ToSecret(pulumi.String("client-s3cr3t")).(pulumi.StringOutput),
+		}
+		if withS3 {
+			args.S3AccessKeyID = pulumi.ToSecret(pulumi.String("AKIAEXAMPLE")).(pulumi.StringOutput)
+			args.S3SecretAccessKey = pulumi.ToSecret(pulumi.String("s3-s3cr3t")).(pulumi.StringOutput)
+		}
+		c, err := secrets.NewSecrets(ctx, "zot-registry", args)
 		if err != nil {
 			return err
 		}
@@ -71,7 +77,7 @@ func byName(rec *mocks.Recorder, typ string) map[string]mocks.Resource {
 }
 
 func TestStoreModeExternalSecrets(t *testing.T) {
-	rec, values, secret := run(t, settings(t, map[string]any{"store": map[string]any{"name": "vault", "kind": "SecretStore"}, "refreshInterval": "15m"}))
+	rec, values, secret := run(t, settings(t, map[string]any{"store": map[string]any{"name": "vault", "kind": "SecretStore"}, "refreshInterval": "15m"}), false)
 	es := byName(rec, tES)
 	require.Len(t, es, 4)
 	want := map[string]struct {
@@ -116,17 +122,92 @@ func TestStoreModeExternalSecrets(t *testing.T) {
 			assert.Equal(t, "v2", tmpl["engineVersion"])
 			assert.Equal(t, w.template, tmpl["data"])
 		}
-		assert.Empty(t, r.DependsOn, "store mode reads what is already there")
+		assert.Equal(t, map[string]string{"create": "5m0s", "update": "5m0s"}, r.CustomTimeouts, "pulumi up waits for Ready, but not for ever")
 	}
-	assert.Empty(t, rec.ByType(tPush))
-	assert.Empty(t, rec.ByType(tSecret))
-	assert.Empty(t, rec.ByType(tPW))
+	// Store mode still pushes what the program has: the OIDC client it
+	// registered in Authentik (or was given), and nothing else.
+	push := rec.ByType(tPush)
+	require.Len(t, push, 1)
+	assert.Equal(t, map[string]string{
+		secrets.SourceOIDCClientID:     "zot-oidc-client-id",
+		secrets.SourceOIDCClientSecret: "zot-oidc-client-secret",
+	}, pushedKeys(t, push[0]))
+	src := rec.ByType(tSecret)
+	require.Len(t, src, 1)
+	sd := src[0].Inputs["stringData"].SecretValue().Element.ObjectValue()
+	assert.Len(t, sd, 2)
+	assert.Equal(t, "client-s3cr3t", sd[secrets.SourceOIDCClientSecret].StringValue())
+	for _, r := range rec.ByType(tES) {
+		assert.Contains(t, r.DependsOn, push[0].URN, "%s reads after the push", r.Name)
+	}
+	assert.Empty(t, rec.ByType(tPW), "store mode generates no password")
 	assert.Empty(t, values["passwords"])
 	assert.True(t, secret["passwords"])
 }
 
+// pushedKeys maps each pushed source key to its remote key (key#property
+// when a property is set).
+func pushedKeys(t *testing.T, push mocks.Resource) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, d := range mocks.PlainMap(push.Inputs)["spec"].(map[string]any)["data"].([]any) {
+		m := d.(map[string]any)["match"].(map[string]any)
+		ref := m["remoteRef"].(map[string]any)
+		key := ref["remoteKey"].(string)
+		if p, ok := ref["property"]; ok {
+			key += "#" + p.(string)
+		}
+		out[m["secretKey"].(string)] = key
+	}
+	return out
+}
+
+func TestStoreModeWithProgramS3Key(t *testing.T) {
+	// Storage mode aws: the IAM key the program made is pushed too.
+	rec, _, _ := run(t, settings(t, map[string]any{"store": map[string]any{"name": "vault"}}), true)
+	push := rec.ByType(tPush)
+	require.Len(t, push, 1)
+	assert.Equal(t, map[string]string{
+		secrets.SourceOIDCClientID:      "zot-oidc-client-id",
+		secrets.SourceOIDCClientSecret:  "zot-oidc-client-secret",
+		secrets.SourceS3AccessKeyID:     "zot-rustfs-access",
+		secrets.SourceS3SecretAccessKey: "zot-rustfs-secret",
+	}, pushedKeys(t, push[0]))
+}
+
+func TestRemotePropertiesReachESO(t *testing.T) {
+	s := settings(t, map[string]any{
+		"store":          map[string]any{"name": "vault"},
+		"remoteProperty": "value",
+		"waitTimeout":    "90s",
+		"remoteKeys": map[string]any{
+			"htpasswd":         map[string]any{"key": "zot/auth", "property": "htpasswd"},
+			"oidcClientSecret": map[string]any{"key": "zot/oidc"},
+		},
+	})
+	rec, _, _ := run(t, s, false)
+	refs := map[string]map[string]any{} // secretKey -> remoteRef
+	for _, r := range rec.ByType(tES) {
+		assert.Equal(t, map[string]string{"create": "1m30s", "update": "1m30s"}, r.CustomTimeouts)
+		for _, d := range mocks.PlainMap(r.Inputs)["spec"].(map[string]any)["data"].([]any) {
+			dm := d.(map[string]any)
+			refs[dm["secretKey"].(string)] = dm["remoteRef"].(map[string]any)
+		}
+	}
+	assert.Equal(t, map[string]any{"key": "zot/auth", "property": "htpasswd"}, refs[layout.HtpasswdKey], "a key's own property wins")
+	assert.Equal(t, map[string]any{"key": "zot/oidc", "property": "value"}, refs["clientsecret"], "the store-wide default fills in")
+	assert.Equal(t, map[string]any{"key": "zot-session-hash-key", "property": "value"}, refs["hashKey"])
+	push := rec.ByType(tPush)
+	require.Len(t, push, 1)
+	assert.Equal(t, map[string]string{
+		secrets.SourceOIDCClientID:     "zot-oidc-client-id#value",
+		secrets.SourceOIDCClientSecret: "zot/oidc#value",
+	}, pushedKeys(t, push[0]), "pushed to the same key and field it is read from")
+	assert.Equal(t, map[string]string{"create": "1m30s", "update": "1m30s"}, push[0].CustomTimeouts)
+}
+
 func TestWaitCanBeTurnedOff(t *testing.T) {
-	rec, _, _ := run(t, settings(t, map[string]any{"store": map[string]any{"name": "vault"}, "waitForReady": false}))
+	rec, _, _ := run(t, settings(t, map[string]any{"store": map[string]any{"name": "vault"}, "waitForReady": false}), false)
 	for _, r := range rec.ByType(tES) {
 		meta := mocks.PlainMap(r.Inputs)["metadata"].(map[string]any)
 		assert.Empty(t, meta["annotations"])
@@ -178,7 +259,7 @@ func secretString(t *testing.T, v resource.PropertyValue) string {
 
 func TestPushMode(t *testing.T) {
 	s := settings(t, map[string]any{"mode": "push", "store": map[string]any{"name": "vault"}, "users": []any{"ci-pusher", "robot"}, "passwordLength": 24})
-	rec, values, secret := run(t, s)
+	rec, values, secret := run(t, s, true)
 
 	pws := byName(rec, tPW)
 	require.Contains(t, pws, "zot-registry-ci-pusher")
@@ -221,17 +302,13 @@ func TestPushMode(t *testing.T) {
 	assert.Equal(t, []any{map[string]any{"name": "vault", "kind": "ClusterSecretStore"}}, spec["secretStoreRefs"])
 	assert.Equal(t, map[string]any{"secret": map[string]any{"name": secrets.SourceSecretName}}, spec["selector"])
 	assert.Equal(t, secrets.SourceSecretName, mocks.PlainMap(src[0].Inputs)["metadata"].(map[string]any)["name"])
-	pushed := map[string]string{}
-	for _, d := range spec["data"].([]any) {
-		m := d.(map[string]any)["match"].(map[string]any)
-		pushed[m["secretKey"].(string)] = m["remoteRef"].(map[string]any)["remoteKey"].(string)
-	}
+	pushed := pushedKeys(t, push[0])
 	k := s.RemoteKeys
 	assert.Equal(t, map[string]string{
-		secrets.SourceOIDCClientID: k.OIDCClientID, secrets.SourceOIDCClientSecret: k.OIDCClientSecret,
-		secrets.SourceHtpasswd: k.Htpasswd, secrets.SourceS3AccessKeyID: k.S3AccessKeyID,
-		secrets.SourceS3SecretAccessKey: k.S3SecretAccessKey, secrets.SourceSessionHashKey: k.SessionHashKey,
-		secrets.SourceSessionEncryptKey: k.SessionEncryptKey,
+		secrets.SourceOIDCClientID: k.OIDCClientID.Key, secrets.SourceOIDCClientSecret: k.OIDCClientSecret.Key,
+		secrets.SourceHtpasswd: k.Htpasswd.Key, secrets.SourceS3AccessKeyID: k.S3AccessKeyID.Key,
+		secrets.SourceS3SecretAccessKey: k.S3SecretAccessKey.Key, secrets.SourceSessionHashKey: k.SessionHashKey.Key,
+		secrets.SourceSessionEncryptKey: k.SessionEncryptKey.Key,
 	}, pushed, "every value the ExternalSecrets read is pushed")
 	for source := range pushed {
 		assert.Contains(t, sd, resource.PropertyKey(source))

@@ -1,6 +1,8 @@
 package secrets
 
 import (
+	"slices"
+
 	"github.com/zot-registry/zot-registry/components/registry/layout"
 	"github.com/zot-registry/zot-registry/config"
 )
@@ -56,6 +58,9 @@ type DataEntry struct {
 
 type RemoteRef struct {
 	Key string `json:"key"`
+	// Property is the field inside the remote key; without it ESO returns
+	// the whole key as JSON (Vault, kubernetes provider), which zot cannot read.
+	Property string `json:"property,omitempty"`
 }
 
 // ExternalSecret is one ExternalSecret to declare.
@@ -81,8 +86,8 @@ func ExternalSecrets(s config.Secrets) []ExternalSecret {
 		}
 		return ExternalSecret{Name: name, Spec: spec}
 	}
-	entry := func(secretKey, remote string) DataEntry {
-		return DataEntry{SecretKey: secretKey, RemoteRef: RemoteRef{Key: remote}}
+	entry := func(secretKey string, remote config.RemoteKey) DataEntry {
+		return DataEntry{SecretKey: secretKey, RemoteRef: RemoteRef{Key: remote.Key, Property: remote.Property}}
 	}
 	return []ExternalSecret{
 		es(s.OIDCSecretName, map[string]string{layout.OIDCCredentialsKey: OIDCTemplate},
@@ -136,23 +141,38 @@ type PushMatch struct {
 
 type PushRemoteRef struct {
 	RemoteKey string `json:"remoteKey"`
+	Property  string `json:"property,omitempty"`
 }
 
-// PushSecret returns the spec that pushes every source key to its remote key.
-func PushSecret(s config.Secrets, sourceSecret string) PushSecretSpec {
-	k := s.RemoteKeys
-	pairs := [][2]string{
-		{SourceOIDCClientID, k.OIDCClientID},
-		{SourceOIDCClientSecret, k.OIDCClientSecret},
-		{SourceHtpasswd, k.Htpasswd},
-		{SourceS3AccessKeyID, k.S3AccessKeyID},
-		{SourceS3SecretAccessKey, k.S3SecretAccessKey},
-		{SourceSessionHashKey, k.SessionHashKey},
-		{SourceSessionEncryptKey, k.SessionEncryptKey},
-	}
-	data := make([]PushData, len(pairs))
-	for i, p := range pairs {
-		data[i] = PushData{Match: PushMatch{SecretKey: p[0], RemoteRef: PushRemoteRef{RemoteKey: p[1]}}}
+// SourceKeys lists the source Secret's keys in a fixed order.
+var SourceKeys = []string{
+	SourceOIDCClientID, SourceOIDCClientSecret, SourceHtpasswd, SourceS3AccessKeyID,
+	SourceS3SecretAccessKey, SourceSessionHashKey, SourceSessionEncryptKey,
+}
+
+// RemoteFor is the remote key a source key is pushed to.
+func RemoteFor(k config.RemoteKeys, sourceKey string) config.RemoteKey {
+	return map[string]config.RemoteKey{
+		SourceOIDCClientID:      k.OIDCClientID,
+		SourceOIDCClientSecret:  k.OIDCClientSecret,
+		SourceHtpasswd:          k.Htpasswd,
+		SourceS3AccessKeyID:     k.S3AccessKeyID,
+		SourceS3SecretAccessKey: k.S3SecretAccessKey,
+		SourceSessionHashKey:    k.SessionHashKey,
+		SourceSessionEncryptKey: k.SessionEncryptKey,
+	}[sourceKey]
+}
+
+// PushSecret returns the spec that pushes the given source keys (in
+// SourceKeys order) to their remote keys.
+func PushSecret(s config.Secrets, sourceSecret string, pushed []string) PushSecretSpec {
+	var data []PushData
+	for _, src := range SourceKeys {
+		if !slices.Contains(pushed, src) {
+			continue
+		}
+		r := RemoteFor(s.RemoteKeys, src)
+		data = append(data, PushData{Match: PushMatch{SecretKey: src, RemoteRef: PushRemoteRef{RemoteKey: r.Key, Property: r.Property}}})
 	}
 	return PushSecretSpec{
 		RefreshInterval: s.RefreshInterval,

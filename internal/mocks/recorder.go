@@ -33,6 +33,8 @@ type Resource struct {
 
 	Protect        bool
 	RetainOnDelete bool
+	// CustomTimeouts are the create/update/delete timeouts set, by name.
+	CustomTimeouts map[string]string
 }
 
 // CallFunc answers an invoke (a data-source lookup) with its result.
@@ -138,6 +140,14 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		rec.DependsOn = rpc.GetDependencies()
 		rec.Protect = rpc.GetProtect()
 		rec.RetainOnDelete = rpc.GetRetainOnDelete()
+		if t := rpc.GetCustomTimeouts(); t != nil {
+			rec.CustomTimeouts = map[string]string{}
+			for k, v := range map[string]string{"create": t.GetCreate(), "update": t.GetUpdate(), "delete": t.GetDelete()} {
+				if v != "" {
+					rec.CustomTimeouts[k] = v
+				}
+			}
+		}
 	}
 	rec.URN = r.urn(rec.Parent, rec.Type, rec.Name)
 	id := ""
@@ -313,17 +323,30 @@ const UnknownMarker = "[unknown until deployed]"
 // float64, bools), replacing every secret scalar with SecretMarker. A secret
 // object or list keeps its shape (a Secret's stringData shows its keys, not
 // their values), so the render stays a valid manifest.
-func Plain(v resource.PropertyValue) any {
+func Plain(v resource.PropertyValue) any { return plain(v, false) }
+
+// Revealed is Plain with every secret's value in clear: what the Pulumi
+// engine sends to a provider. Only tests that deliver those values to a
+// real server use it; the render never does.
+func Revealed(v resource.PropertyValue) any { return plain(v, true) }
+
+// RevealedMap is Revealed for a whole property map.
+func RevealedMap(m resource.PropertyMap) map[string]any { return plainMap(m, true) }
+
+func plain(v resource.PropertyValue, reveal bool) any {
 	switch {
 	case v.IsSecret():
+		if reveal {
+			return plain(v.SecretValue().Element, reveal)
+		}
 		return masked(v.SecretValue().Element)
 	case v.IsComputed() || (v.IsOutput() && !v.OutputValue().Known):
 		return UnknownMarker
 	case v.IsOutput():
-		if v.OutputValue().Secret {
+		if v.OutputValue().Secret && !reveal {
 			return masked(v.OutputValue().Element)
 		}
-		return Plain(v.OutputValue().Element)
+		return plain(v.OutputValue().Element, reveal)
 	case v.IsNull():
 		return nil
 	case v.IsString():
@@ -336,11 +359,11 @@ func Plain(v resource.PropertyValue) any {
 		arr := v.ArrayValue()
 		out := make([]any, len(arr))
 		for i, e := range arr {
-			out[i] = Plain(e)
+			out[i] = plain(e, reveal)
 		}
 		return out
 	case v.IsObject():
-		return PlainMap(v.ObjectValue())
+		return plainMap(v.ObjectValue(), reveal)
 	case v.IsResourceReference():
 		return string(v.ResourceReferenceValue().URN)
 	case v.IsAsset():
@@ -377,10 +400,12 @@ func masked(v resource.PropertyValue) any {
 }
 
 // PlainMap is Plain for a whole property map.
-func PlainMap(m resource.PropertyMap) map[string]any {
+func PlainMap(m resource.PropertyMap) map[string]any { return plainMap(m, false) }
+
+func plainMap(m resource.PropertyMap, reveal bool) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
-		out[string(k)] = Plain(v)
+		out[string(k)] = plain(v, reveal)
 	}
 	return out
 }

@@ -248,6 +248,9 @@ func resourceDoc(res mocks.Resource) map[string]any {
 	if res.RetainOnDelete {
 		opts["retainOnDelete"] = true
 	}
+	if len(res.CustomTimeouts) > 0 {
+		opts["customTimeouts"] = res.CustomTimeouts
+	}
 	if res.Provider != "" {
 		// A provider reference is <urn>::<id>; the URN names the instance.
 		ref := res.Provider

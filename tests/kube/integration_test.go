@@ -4,6 +4,7 @@
 // directly (not the chart's) is server-side applied to a real kube-apiserver
 // with the External Secrets Operator CRDs installed, for every example stack
 // and every mode; broken variants must be rejected with the server's message.
+// ESO's controller runs against it too (secrets_integration_test.go).
 //
 //	bash tests/kube/run.sh   (builds or reuses the binaries, then go test -tags integration)
 package kube
@@ -70,6 +71,10 @@ func run(m *testing.M) int {
 		return 1
 	}
 	logf("ESO %s CRDs installed and established in %s", ESOVersion, time.Since(crdStart).Round(time.Millisecond))
+	if err := s.StartESO(ctx, os.Getenv(ESOBinEnv), 60*time.Second); err != nil {
+		fmt.Fprintln(os.Stderr, "integration tier:", err)
+		return 1
+	}
 	code := m.Run()
 	logf("tier total (start, CRDs, tests): %s", time.Since(begin).Round(time.Millisecond))
 	return code
@@ -124,7 +129,7 @@ func TestRenderedObjectsAccepted(t *testing.T) {
 	ctx := context.Background()
 	for _, v := range variants {
 		t.Run(v.Name, func(t *testing.T) {
-			dir, cfg := renderVariant(t, v)
+			dir, _ := renderVariant(t, v)
 			objs, err := RenderedObjects(dir)
 			require.NoError(t, err)
 
@@ -134,10 +139,9 @@ func TestRenderedObjectsAccepted(t *testing.T) {
 			}
 			assert.Equal(t, 1, kinds["v1 Namespace"], "the namespace")
 			assert.Equal(t, 4, kinds["external-secrets.io/v1 ExternalSecret"], "OIDC, htpasswd, S3, session keys")
-			if cfg.Secrets.Mode == config.SecretsPush {
-				assert.Equal(t, 1, kinds["external-secrets.io/v1alpha1 PushSecret"], "push mode pushes its source Secret")
-				assert.Equal(t, 1, kinds["v1 Secret"], "push mode's source Secret")
-			}
+			// Every mode pushes what the program has (at least the OIDC client).
+			assert.Equal(t, 1, kinds["external-secrets.io/v1alpha1 PushSecret"], "the program pushes its source Secret")
+			assert.Equal(t, 1, kinds["v1 Secret"], "the push source Secret")
 
 			versions := map[string]string{}
 			for _, o := range objs {
@@ -367,13 +371,6 @@ func contains(want, got any, path string) error {
 		}
 	}
 	return nil
-}
-
-func at(m map[string]any, path ...string) map[string]any {
-	for _, p := range path {
-		m = m[p].(map[string]any)
-	}
-	return m
 }
 
 func item(m map[string]any, obj, list string, i int) map[string]any {

@@ -6,15 +6,21 @@ package kube
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
+	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/internal/mocks"
 	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/tests/stacks"
 )
@@ -71,12 +77,14 @@ func TestRenderedObjects(t *testing.T) {
 		variant string
 		files   []string
 	}{
-		{"dev", []string{
+		{"dev", []string{ // store mode still pushes the OIDC client the program made
 			"namespace/namespace-zot.yaml",
 			"secrets/externalsecret-zot-htpasswd.yaml",
 			"secrets/externalsecret-zot-oidc.yaml",
 			"secrets/externalsecret-zot-s3.yaml",
 			"secrets/externalsecret-zot-session.yaml",
+			"secrets/pushsecret-zot-registry-push.yaml",
+			"secrets/secret-zot-registry-push-source.yaml",
 		}},
 		{"secrets-push-aws", []string{
 			"namespace/namespace-zot.yaml",
@@ -123,4 +131,108 @@ func TestRenderedObjectsRefuseUnknownValues(t *testing.T) {
 	_, err := RenderedObjects(dir)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), ".stringData.key is unknown until deployed")
+}
+
+func TestZotFileChecks(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("pw-ci"), bcrypt.MinCost)
+	require.NoError(t, err)
+	line := "ci:" + string(hash)
+	wrapped, _ := json.Marshal(map[string]string{"value": line + "\n"})
+	cases := []struct {
+		name    string
+		err     error
+		wantErr string // empty: must pass
+	}{
+		{"oidc ok", CheckOIDCCredentials(`{"clientid":"zot","clientsecret":"s"}`, "zot", "s"), ""},
+		{"oidc wrapped", CheckOIDCCredentials(`{"clientid":"{\"value\":\"zot\"}","clientsecret":"s"}`, "zot", "s"), `clientid is "{\"value\":\"zot\"}"`},
+		{"oidc extra key", CheckOIDCCredentials(`{"clientid":"zot","clientsecret":"s","x":1}`, "zot", "s"), "exactly clientid and clientsecret"},
+		{"oidc wrong secret", CheckOIDCCredentials(`{"clientid":"zot","clientsecret":"old"}`, "zot", "s"), "not the secret the provider holds"},
+		{"oidc not json", CheckOIDCCredentials(`clientid=zot`, "zot", "s"), "not a JSON object"},
+		{"htpasswd ok", CheckHtpasswd(line+"\n", map[string]string{"ci": "pw-ci"}), ""},
+		{"htpasswd wrapped in the store's JSON", CheckHtpasswd(string(wrapped), map[string]string{"ci": "pw-ci"}), `{\"value\":`},
+		{"htpasswd wrong password", CheckHtpasswd(line, map[string]string{"ci": "other"}), "does not verify"},
+		{"htpasswd missing user", CheckHtpasswd(line, map[string]string{"ci": "pw-ci", "robot": "x"}), "no line for robot"},
+		{"htpasswd unknown user", CheckHtpasswd(line, map[string]string{"robot": "x"}), `user "ci" nobody expects`},
+		{"htpasswd plain text", CheckHtpasswd("ci:pw-ci", map[string]string{"ci": "pw-ci"}), "not user:bcrypt-hash"},
+		{"session ok", CheckSessionKeys(`{"hashKey":"`+strings.Repeat("h", 64)+`","encryptKey":"`+strings.Repeat("e", 32)+`"}`, strings.Repeat("h", 64), strings.Repeat("e", 32)), ""},
+		{"session short encrypt key", CheckSessionKeys(`{"hashKey":"`+strings.Repeat("h", 64)+`","encryptKey":"eee"}`, strings.Repeat("h", 64), "eee"), "encryptKey has 3 characters"},
+		{"session extra key", CheckSessionKeys(`{"hashKey":"h","encryptKey":"e","x":"y"}`, "h", "e"), "not {hashKey, encryptKey}"},
+		{"bare ok", CheckBare("S3 key", "AKIA", "AKIA"), ""},
+		{"bare wrapped", CheckBare("S3 key", `{"value":"AKIA"}`, "AKIA"), "want the bare value"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.wantErr == "" {
+				assert.NoError(t, tc.err)
+				return
+			}
+			require.Error(t, tc.err)
+			assert.Contains(t, tc.err.Error(), tc.wantErr)
+		})
+	}
+}
+
+func TestKubernetesStore(t *testing.T) {
+	cluster := KubernetesStore(config.StoreRef{Name: "vault-backend", Kind: "ClusterSecretStore"}, "zot", "store-dev", "https://127.0.0.1:1", []byte("CA"), "tok")
+	require.Len(t, cluster, 3)
+	assert.Equal(t, "store-dev", at(cluster[1], "metadata")["namespace"], "the token lives with the backend")
+	store := cluster[2]
+	assert.Equal(t, "ClusterSecretStore", store["kind"])
+	assert.NotContains(t, at(store, "metadata"), "namespace")
+	k := at(store, "spec", "provider", "kubernetes")
+	assert.Equal(t, "store-dev", k["remoteNamespace"])
+	assert.Equal(t, map[string]any{"name": StoreTokenSecret, "key": "token", "namespace": "store-dev"}, at(k, "auth", "token", "bearerToken"))
+
+	ns := KubernetesStore(config.StoreRef{Name: "zot-vault", Kind: "SecretStore"}, "zot", "store-dev", "https://127.0.0.1:1", []byte("CA"), "tok")
+	assert.Equal(t, "zot", at(ns[1], "metadata")["namespace"], "a SecretStore reads its token from its own namespace")
+	assert.Equal(t, "zot", at(ns[2], "metadata")["namespace"])
+	assert.Equal(t, map[string]any{"name": StoreTokenSecret, "key": "token"}, at(ns[2], "spec", "provider", "kubernetes", "auth", "token", "bearerToken"))
+}
+
+// TestDeployedObjectsOrder: the tier applies objects as the engine would:
+// namespace, then the push source, the PushSecret, and only then the
+// ExternalSecrets that read what it pushed; secret values in clear, every
+// wait bounded.
+func TestDeployedObjectsOrder(t *testing.T) {
+	root, err := stacks.Root()
+	require.NoError(t, err)
+	res, err := stacks.Named("dev").Evaluate(root)
+	require.NoError(t, err)
+	objs, err := DeployedObjects(res)
+	require.NoError(t, err)
+	pos := map[string]int{}
+	var kinds []string
+	for i, o := range objs {
+		kinds = append(kinds, fmt.Sprint(o.Manifest["kind"]))
+		pos[fmt.Sprint(o.Manifest["kind"])] = i
+		if k := o.Manifest["kind"]; k == "ExternalSecret" || k == "PushSecret" {
+			assert.True(t, o.WaitsForReady(), o.URN)
+			assert.Equal(t, 5*time.Minute, o.Timeout, o.URN)
+		}
+	}
+	assert.Equal(t, "Namespace", kinds[0])
+	assert.Less(t, pos["Secret"], pos["PushSecret"])
+	for i, k := range kinds {
+		if k == "ExternalSecret" {
+			assert.Greater(t, i, pos["PushSecret"], "an ExternalSecret reads only after the push")
+		}
+	}
+	// The source Secret carries the generated client secret in clear, the
+	// one the Authentik provider was given.
+	provider := res.Recorder.ByType("authentik:index/providerOauth2:ProviderOauth2")
+	require.Len(t, provider, 1)
+	want := mocks.Revealed(provider[0].Inputs["clientSecret"])
+	for _, o := range objs {
+		if o.Manifest["kind"] == "Secret" {
+			assert.Equal(t, want, at(o.Manifest, "stringData")["oidc-client-secret"])
+		}
+	}
+}
+
+// at walks nested objects of a manifest.
+func at(m map[string]any, path ...string) map[string]any {
+	for _, p := range path {
+		m = m[p].(map[string]any)
+	}
+	return m
 }

@@ -46,6 +46,7 @@ type Options struct {
 type Server struct {
 	URL     string // https://127.0.0.1:<port>
 	Token   string // bearer token of a system:masters user
+	CAPEM   []byte // the CA that signed the serving certificate
 	Started time.Duration
 	dir     string
 	procs   []*proc
@@ -98,6 +99,7 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 	peerURL := "http://127.0.0.1:" + strconv.Itoa(ports[1])
 	s.URL = "https://127.0.0.1:" + strconv.Itoa(ports[2])
 	s.Token = creds.token
+	s.CAPEM = creds.caPEM
 
 	deadline, cancel := context.WithTimeout(ctx, opts.ReadyTimeout)
 	defer cancel()
@@ -170,11 +172,19 @@ func (p *proc) exited() bool {
 
 // spawn starts a binary in its own process group, logging to <dir>/<name>.log.
 func (s *Server) spawn(name, bin string, args ...string) error {
+	return s.spawnEnv(name, bin, nil, args...)
+}
+
+// spawnEnv is spawn with extra environment variables (KEY=value).
+func (s *Server) spawnEnv(name, bin string, env []string, args ...string) error {
 	logFile, err := os.Create(filepath.Join(s.dir, name+".log"))
 	if err != nil {
 		return err
 	}
 	cmd := exec.Command(bin, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Own process group (an interrupt of the test run reaches us, and we stop
 	// them in order); SIGKILL if this process dies without Stop.
@@ -226,7 +236,7 @@ func (s *Server) logTail(name string) string {
 // removes the folder with the credentials and etcd's data. Safe to call twice.
 func (s *Server) Stop() {
 	s.stop.Do(func() {
-		for i := len(s.procs) - 1; i >= 0; i-- { // apiserver before etcd
+		for i := len(s.procs) - 1; i >= 0; i-- { // ESO, then apiserver, then etcd
 			p := s.procs[i]
 			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 			select {

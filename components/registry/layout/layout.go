@@ -72,3 +72,13 @@ func RedirectURI(externalURL string) string {
 	}
 	return externalURL + OIDCCallbackPath
 }
+
+// ChartVolumes are the pod volume names the zot chart (0.1.122) uses for
+// its own volumes (templates/statefulset.yaml and deployment.yaml): the
+// config map, the chart's Secret, the PVC (pvc.name, default
+// <release>-pvc) and the Deployment's emptyDir. Each Secret mounted through
+// the chart's externalSecrets becomes a volume named after the Secret, so
+// its name must be none of these.
+func ChartVolumes(release string) []string {
+	return []string{release + "-config", release + "-secret", release + "-pvc", "data"}
+}
