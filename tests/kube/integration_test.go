@@ -150,12 +150,12 @@ func TestRenderedObjectsAccepted(t *testing.T) {
 					continue
 				}
 				assert.NoError(t, contains(asStored(o.Manifest), stored, ""), "%s: the server did not store what was sent", o.File)
-				versions[o.File] = resourceVersion(stored)
+				versions[o.File] = version(stored)
 			}
 			for _, o := range objs {
 				again, err := server.Apply(ctx, o.Manifest, ApplyOptions{})
 				if assert.NoError(t, err, o.File) {
-					assert.Equal(t, versions[o.File], resourceVersion(again), "%s: applying the same render again changed it", o.File)
+					assert.Equal(t, versions[o.File], version(again), "%s: applying the same render again changed it", o.File)
 				}
 			}
 		})
@@ -335,8 +335,15 @@ func asStored(m map[string]any) map[string]any {
 	return out
 }
 
-func resourceVersion(obj map[string]any) string {
+// version says whether an object's desired state changed: its generation
+// where the server keeps one (ESO's controller writes the status of its
+// objects, which changes resourceVersion but not generation), else its
+// resourceVersion.
+func version(obj map[string]any) string {
 	meta, _ := obj["metadata"].(map[string]any)
+	if g, ok := meta["generation"]; ok {
+		return fmt.Sprint("generation ", g)
+	}
 	v, _ := meta["resourceVersion"].(string)
 	return v
 }

@@ -78,15 +78,16 @@ func Modes() []Variant {
 			"zot-registry:oidcClientSecret": secure("v1:ZXh0ZXJuYWw="),
 			"authentik:url":                 nil,
 		}},
+		// The store is Vault-like (fields under a key), as in the examples.
 		{Name: "secrets-namespaced-store", Stack: "dev", Replace: map[string]any{
-			"zot-registry:secrets": map[string]any{"store": map[string]any{"name": "zot-vault", "kind": "SecretStore"}, "refreshInterval": "15m"},
+			"zot-registry:secrets": map[string]any{"store": map[string]any{"name": "zot-vault", "kind": "SecretStore"}, "refreshInterval": "15m", "remoteProperty": "value"},
 		}},
 		{Name: "secrets-push-aws", Stack: "dev", Replace: map[string]any{
 			"zot-registry:storage": map[string]any{"mode": "aws", "region": "eu-central-1"},
-			"zot-registry:secrets": map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "renovate"}},
+			"zot-registry:secrets": map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "renovate"}, "remoteProperty": "value"},
 		}},
 		{Name: "secrets-push-s3-compatible", Stack: "dev", Replace: map[string]any{
-			"zot-registry:secrets":           map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher"}},
+			"zot-registry:secrets":           map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher"}, "remoteProperty": "value"},
 			"zot-registry:s3AccessKeyId":     secure("v1:YWNjZXNz"),
 			"zot-registry:s3SecretAccessKey": secure("v1:c2VjcmV0"),
 		}},
