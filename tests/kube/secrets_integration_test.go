@@ -348,7 +348,7 @@ func TestSecretsFailWithESOMessage(t *testing.T) {
 	t.Run("remote key missing", func(t *testing.T) {
 		ts := prepare(t, stacks.Variant{Name: "broken-missing", Stack: "dev"}, nil)
 		e := ts.expect(t)
-		ts.store(t, e, "htpasswd") // nobody put the htpasswd file in the store
+		ts.store(t, e, "htpasswd")              // nobody put the htpasswd file in the store
 		_, errs := ts.deploy(t, 10*time.Second) // pulumi up would wait secrets.waitTimeout
 		require.NotEmpty(t, errs, "pulumi up must not pass with a missing remote key")
 		cond, events, err := server.WaitNotReady(ctx, ESOAPIVersion, "ExternalSecret", ts.cfg.Registry.Namespace, ts.cfg.Secrets.HtpasswdSecretName, readyTimeout)
