@@ -3,6 +3,7 @@ package tests
 import (
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,12 +21,15 @@ import (
 
 // workflow is the part of a GitHub Actions workflow the tests read.
 type workflow struct {
-	Name string                 `yaml:"name"`
-	Jobs map[string]workflowJob `yaml:"jobs"`
+	Name        string                 `yaml:"name"`
+	On          map[string]any         `yaml:"on"`
+	Permissions map[string]string      `yaml:"permissions"`
+	Jobs        map[string]workflowJob `yaml:"jobs"`
 }
 
 type workflowJob struct {
-	Environment any `yaml:"environment"`
+	Environment any               `yaml:"environment"`
+	Permissions map[string]string `yaml:"permissions"`
 	Concurrency struct {
 		Group            string `yaml:"group"`
 		CancelInProgress bool   `yaml:"cancel-in-progress"`
@@ -37,7 +41,9 @@ type workflowJob struct {
 		Uses string            `yaml:"uses"`
 		Run  string            `yaml:"run"`
 		With map[string]string `yaml:"with"`
+		Env  map[string]string `yaml:"env"`
 	} `yaml:"steps"`
+	Env map[string]string `yaml:"env"`
 }
 
 func workflowFiles(t *testing.T) map[string]workflow {
@@ -70,20 +76,147 @@ func TestWorkflowsLint(t *testing.T) {
 	}
 }
 
-var pinned = regexp.MustCompile(`@(v\d+\.\d+\.\d+|[0-9a-f]{40})$`)
+// pinnedLine is a `uses:` pinned to a full commit SHA, with the release it
+// is in a comment (for people and for Dependabot).
+var pinnedLine = regexp.MustCompile(`^\s*(?:- )?uses: ([\w.-]+/[\w.-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$`)
 
-// TestWorkflowsPinActions: every action is pinned to an exact release or a
-// commit, so a moved tag cannot change what runs with our secrets.
+// TestWorkflowsPinActions: every action is pinned by a 40-hex commit SHA, so
+// a moved tag cannot change what runs with our secrets; one action is
+// pinned to one commit everywhere.
 func TestWorkflowsPinActions(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.yml"))
+	require.NoError(t, err)
+	pins := map[string]string{}
+	uses := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for i, line := range strings.Split(string(b), "\n") {
+			if !strings.Contains(line, "uses:") || strings.HasPrefix(strings.TrimSpace(line), "#") {
+				continue
+			}
+			uses++
+			m := pinnedLine.FindStringSubmatch(line)
+			if !assert.NotNil(t, m, "%s:%d: %q is not pinned as `uses: owner/repo@<40-hex sha> # vX.Y.Z`", filepath.Base(f), i+1, strings.TrimSpace(line)) {
+				continue
+			}
+			pin := m[2] + " " + m[3]
+			if prev, ok := pins[m[1]]; ok {
+				assert.Equal(t, prev, pin, "%s:%d: %s is pinned to two commits", filepath.Base(f), i+1, m[1])
+			}
+			pins[m[1]] = pin
+		}
+	}
+	assert.Greater(t, uses, 10)
+}
+
+// TestWorkflowsLeastPrivilege: no workflow grants anything by default; each
+// job names its permissions, and only these jobs may write.
+func TestWorkflowsLeastPrivilege(t *testing.T) {
+	writes := map[string]map[string]string{ // file/job -> the write scopes it may have
+		"pr.yml/preview":             {"pull-requests": "write", "id-token": "write"},
+		"render-comment.yml/comment": {"pull-requests": "write"},
+		"deploy.yml/up-dev":          {"id-token": "write"},
+		"deploy.yml/up-prod":         {"id-token": "write"},
+		"drift.yml/drift":            {"id-token": "write"},
+	}
+	secretsAllowed := map[string]bool{"pr.yml/preview": true, "render-comment.yml/comment": true,
+		"deploy.yml/up-dev": true, "deploy.yml/up-prod": true, "drift.yml/drift": true}
 	for file, w := range workflowFiles(t) {
+		assert.NotNil(t, w.Permissions, "%s: set top-level permissions: {}", file)
+		assert.Empty(t, w.Permissions, "%s: nothing is granted to every job", file)
 		for id, job := range w.Jobs {
-			for _, s := range job.Steps {
-				if s.Uses != "" {
-					assert.Regexp(t, pinned, s.Uses, "%s job %s", file, id)
+			name := file + "/" + id
+			require.NotNil(t, job.Permissions, "%s names no permissions", name)
+			got := map[string]string{}
+			for scope, level := range job.Permissions {
+				if level == "write" {
+					got[scope] = level
 				}
+			}
+			want := writes[name]
+			if want == nil {
+				want = map[string]string{}
+			}
+			assert.Equal(t, want, got, "%s: write scopes", name)
+			raw, err := yaml.Marshal(job)
+			require.NoError(t, err)
+			if !secretsAllowed[name] {
+				assert.NotContains(t, string(raw), "secrets.", "%s reads secrets it does not need", name)
 			}
 		}
 	}
+}
+
+// TestDriftCheckCoversEveryStack: a scheduled preview with
+// expect-no-changes runs for every example stack, in its environment.
+func TestDriftCheckCoversEveryStack(t *testing.T) {
+	examples, err := stacks.Examples(root)
+	require.NoError(t, err)
+	w := workflowFiles(t)["drift.yml"]
+	require.Contains(t, w.On, "schedule")
+	job, ok := w.Jobs["drift"]
+	require.True(t, ok)
+	assert.ElementsMatch(t, examples, job.Strategy.Matrix["stack"])
+	assert.Equal(t, "${{ matrix.stack }}", job.Environment)
+	var preview bool
+	for _, s := range job.Steps {
+		if strings.HasPrefix(s.Uses, "pulumi/actions@") {
+			preview = true
+			assert.Equal(t, "preview", s.With["command"])
+			assert.Equal(t, "true", s.With["expect-no-changes"], "a drift fails the job")
+			assert.Equal(t, "${{ vars.PULUMI_ORG }}/${{ matrix.stack }}", s.With["stack-name"])
+		}
+	}
+	assert.True(t, preview)
+}
+
+// TestDependabot: actions and Go modules are kept fresh, Pulumi's SDKs in
+// one group.
+func TestDependabot(t *testing.T) {
+	var d struct {
+		Version int `yaml:"version"`
+		Updates []struct {
+			Ecosystem string `yaml:"package-ecosystem"`
+			Directory string `yaml:"directory"`
+			Groups    map[string]struct {
+				Patterns []string `yaml:"patterns"`
+			} `yaml:"groups"`
+		} `yaml:"updates"`
+	}
+	b, err := os.ReadFile(filepath.Join(root, ".github", "dependabot.yml"))
+	require.NoError(t, err)
+	require.NoError(t, yaml.Unmarshal(b, &d))
+	assert.Equal(t, 2, d.Version)
+	eco := map[string][]string{}
+	for _, u := range d.Updates {
+		assert.Equal(t, "/", u.Directory)
+		for _, g := range u.Groups {
+			eco[u.Ecosystem] = append(eco[u.Ecosystem], g.Patterns...)
+		}
+	}
+	require.Contains(t, eco, "github-actions")
+	require.Contains(t, eco, "gomod")
+	for _, mod := range []string{"github.com/pulumi/pulumi/sdk/v3", "github.com/pulumi/pulumi-kubernetes/sdk/v4", "github.com/pulumi/pulumi-aws/sdk/v6", "github.com/pulumi/pulumi-random/sdk/v4", "github.com/OSMIT-GmbH/pulumi-authentik/sdk/v2024"} {
+		matched := false
+		for _, p := range eco["gomod"] { // Dependabot's * matches across slashes
+			matched = matched || p == mod || strings.HasSuffix(p, "*") && strings.HasPrefix(mod, strings.TrimSuffix(p, "*"))
+		}
+		assert.True(t, matched, "%s is in a Dependabot group", mod)
+	}
+}
+
+// TestRenderCommentScript runs the comment workflow's script tests under
+// Node (.github/scripts/render-comment.test.js): a forged pull-request
+// number in the artifact is ignored, untrusted text pings nobody.
+func TestRenderCommentScript(t *testing.T) {
+	node, err := exec.LookPath("node")
+	require.NoError(t, err, "Node.js runs the comment script's tests; .ci/run installs it (apt-get install nodejs)")
+	cmd := exec.Command(node, "--test", filepath.Join(root, ".github", "scripts"))
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "node --test .github/scripts/:\n%s", out)
+	assert.Contains(t, string(out), "# fail 0")
+	assert.Regexp(t, `# pass [1-9]`, string(out))
 }
 
 // upJobs are the jobs that run pulumi up, by stack.
