@@ -27,9 +27,10 @@ const (
 	S3Endpoint        = "s3Endpoint" // empty for AWS S3
 	S3Secure          = "s3Secure"
 	S3ForcePathStyle  = "s3ForcePathStyle"
-	StoragePolicy     = "storagePolicy"     // the exact policy JSON zot's key needs
-	S3AccessKeyID     = "s3AccessKeyId"     // secret; aws mode only
-	S3SecretAccessKey = "s3SecretAccessKey" // secret; aws mode only
+	StoragePolicy     = "storagePolicy"       // the exact policy JSON zot's key needs
+	AbortUploads      = "abortUploadsCommand" // sets the abort-incomplete-uploads rule where the program does not
+	S3AccessKeyID     = "s3AccessKeyId"       // secret; aws mode only
+	S3SecretAccessKey = "s3SecretAccessKey"   // secret; aws mode only
 	OIDCIssuer        = "oidcIssuer"
 	OIDCClientID      = "oidcClientId"
 	OIDCRedirectURI   = "oidcRedirectUri"   // the one URI registered at the provider
@@ -40,7 +41,7 @@ const (
 var Names = []string{
 	RegistryURL, RegistryHost, Namespace, ReleaseName, ServiceName, ServiceDNS,
 	ChartVersion, ImageTag, Bucket, S3Region, S3Endpoint, S3Secure, S3ForcePathStyle,
-	StoragePolicy, S3AccessKeyID, S3SecretAccessKey, OIDCIssuer, OIDCClientID, OIDCRedirectURI,
+	StoragePolicy, AbortUploads, S3AccessKeyID, S3SecretAccessKey, OIDCIssuer, OIDCClientID, OIDCRedirectURI,
 	RegistryPasswords,
 }
 
@@ -63,6 +64,7 @@ type Stack struct {
 	S3Secure          pulumi.BoolOutput
 	S3ForcePathStyle  pulumi.BoolOutput
 	StoragePolicy     pulumi.StringOutput
+	AbortUploads      pulumi.StringOutput
 	S3AccessKeyID     pulumi.StringOutput
 	S3SecretAccessKey pulumi.StringOutput
 	OIDCIssuer        pulumi.StringOutput
@@ -88,6 +90,7 @@ func (s *Stack) Map() map[string]pulumi.Output {
 		S3Secure:          s.S3Secure,
 		S3ForcePathStyle:  s.S3ForcePathStyle,
 		StoragePolicy:     s.StoragePolicy,
+		AbortUploads:      s.AbortUploads,
 		S3AccessKeyID:     s.S3AccessKeyID,
 		S3SecretAccessKey: s.S3SecretAccessKey,
 		OIDCIssuer:        s.OIDCIssuer,
@@ -137,6 +140,7 @@ func Read(ctx *pulumi.Context, stackName string, opts ...pulumi.ResourceOption) 
 		S3Secure:          boolean(S3Secure),
 		S3ForcePathStyle:  boolean(S3ForcePathStyle),
 		StoragePolicy:     str(StoragePolicy),
+		AbortUploads:      str(AbortUploads),
 		S3AccessKeyID:     str(S3AccessKeyID),
 		S3SecretAccessKey: str(S3SecretAccessKey),
 		OIDCIssuer:        str(OIDCIssuer),

@@ -123,6 +123,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 		S3Secure:          stor.Secure,
 		S3ForcePathStyle:  stor.ForcePathStyle,
 		StoragePolicy:     stor.PolicyJSON,
+		AbortUploads:      stor.AbortUploadsCommand,
 		S3AccessKeyID:     stor.AccessKeyID,
 		S3SecretAccessKey: stor.SecretAccessKey,
 		OIDCIssuer:        ident.Issuer,

@@ -43,6 +43,10 @@ type Storage struct {
 	AccessKeyID     pulumi.StringOutput
 	SecretAccessKey pulumi.StringOutput
 
+	// AbortUploadsCommand sets the abort-incomplete-uploads rule where the
+	// program does not (s3-compatible and existing modes); empty in aws mode.
+	AbortUploadsCommand pulumi.StringOutput
+
 	Bucket   *s3.BucketV2  // nil in existing mode
 	Provider *aws.Provider // the provider the bucket is made with; nil in existing mode
 }
@@ -68,6 +72,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	c.KeyPrefix = pulumi.String(s.KeyPrefix).ToStringOutput()
 	c.AccessKeyID = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
 	c.SecretAccessKey = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+	c.AbortUploadsCommand = pulumi.String("").ToStringOutput()
 
 	var err error
 	switch s.Mode {
@@ -86,6 +91,11 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	c.PolicyJSON = c.BucketName.ApplyT(func(b string) (string, error) {
 		return Policy(b, s.KeyPrefix).JSON()
 	}).(pulumi.StringOutput)
+	if s.Mode != config.StorageAWS {
+		c.AbortUploadsCommand = c.BucketName.ApplyT(func(b string) string {
+			return AbortUploadsCommand(s.RegionEndpoint, b, s.AbortIncompleteUploadsDays)
+		}).(pulumi.StringOutput)
+	}
 
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"bucket":         c.BucketName,
@@ -95,6 +105,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		"forcePathStyle": c.ForcePathStyle,
 		"policy":         c.PolicyJSON,
 		"accessKeyId":    c.AccessKeyID,
+		"abortUploads":   c.AbortUploadsCommand,
 	}); err != nil {
 		return nil, err
 	}
@@ -244,7 +255,15 @@ func (c *Storage) createOnStore(ctx *pulumi.Context, name string, args *Args) er
 	}
 	c.Bucket = bucket
 	c.BucketName = bucket.Bucket
-	return lifecycle(ctx, name, bucket, s, pulumi.Parent(c), pulumi.Provider(provider))
+	// No lifecycle resource here: pulumi-aws v6 bridges Terraform's AWS
+	// provider 5.x, whose aws_s3_bucket_lifecycle_configuration waits for
+	// the AWS-only x-amz-transition-default-minimum-object-size header
+	// after the PUT, so on MinIO and Ceph RGW (and stores built on them)
+	// every pulumi up fails after 3 minutes although the rule was set
+	// (hashicorp/terraform-provider-aws issues 49019 and 46021, fixed only
+	// behind pulumi-aws v7). The abortUploadsCommand output sets the same
+	// rule with the plain S3 call.
+	return nil
 }
 
 // lifecycle aborts multipart uploads left behind by failed pushes.
