@@ -92,6 +92,8 @@ type Registry struct {
 	Ingress         Ingress       `json:"ingress"`
 	Upload          Upload        `json:"upload"`
 	AccessControl   AccessControl `json:"accessControl"`
+	Resources       Resources     `json:"resources"`
+	Security        Security      `json:"security"`
 
 	// Derived by validation; not config keys.
 	URL           *url.URL      `json:"-"`
@@ -146,6 +148,30 @@ type AccessControl struct {
 	AnonymousRead bool     `json:"anonymousRead"`
 }
 
+// Resources are zot's container requests and limits (Kubernetes
+// quantities; empty leaves one unset).
+type Resources struct {
+	Requests ResourceAmounts `json:"requests"`
+	Limits   ResourceAmounts `json:"limits"`
+}
+
+// ResourceAmounts is a CPU and a memory quantity.
+type ResourceAmounts struct {
+	CPU    string `json:"cpu"`
+	Memory string `json:"memory"`
+}
+
+// Security is the pod's and container's security context. Privilege
+// escalation is never allowed and every capability is dropped: zot needs
+// none (it listens on 5000).
+type Security struct {
+	RunAsUser              int64  `json:"runAsUser"`
+	RunAsGroup             int64  `json:"runAsGroup"`
+	FSGroup                int64  `json:"fsGroup"`
+	ReadOnlyRootFilesystem bool   `json:"readOnlyRootFilesystem"`
+	SeccompProfile         string `json:"seccompProfile"`
+}
+
 // Storage modes.
 const (
 	StorageAWS          = "aws"           // a bucket, an IAM user and key on AWS S3
@@ -194,12 +220,15 @@ var IdentityModes = []string{IdentityAuthentik, IdentityExternal}
 
 // Identity is zot-registry:identity: the OpenID provider for the web UI.
 type Identity struct {
-	Mode      string    `json:"mode"`
-	Issuer    string    `json:"issuer"` // external mode
-	ClientID  string    `json:"clientId"`
-	Label     string    `json:"label"`
-	Scopes    []string  `json:"scopes"`
-	Authentik Authentik `json:"authentik"`
+	Mode     string   `json:"mode"`
+	Issuer   string   `json:"issuer"` // external mode
+	ClientID string   `json:"clientId"`
+	Label    string   `json:"label"`
+	Scopes   []string `json:"scopes"`
+	// UsernameClaim is the ID token claim zot names an SSO user by, and so
+	// the form of SSO entries in registry.accessControl.*Users.
+	UsernameClaim string    `json:"usernameClaim"`
+	Authentik     Authentik `json:"authentik"`
 
 	// Derived by validation; not config keys.
 	AuthentikURL *url.URL `json:"-"` // from authentik:url
@@ -347,13 +376,24 @@ const (
 	DefaultLogLevel        = "info"
 	// One hour: the timeouts cover a whole blob upload, and a multi-GB layer
 	// on a slow link takes far longer than the walk-through's 60 s.
-	DefaultTimeout         = "1h"
-	DefaultVolumeSize      = "10Gi"
-	DefaultIngressClass    = "nginx"
-	DefaultChunkSize       = 64 << 20    // 64 MiB parts: a sixth of the S3 requests per layer of zot's 10 MiB default
-	DefaultRegion          = "us-east-1" // for S3-compatible stores
-	DefaultAbortDays       = 7
-	DefaultOIDCLabel       = "SSO"
+	DefaultTimeout       = "1h"
+	DefaultVolumeSize    = "10Gi"
+	DefaultIngressClass  = "nginx"
+	DefaultChunkSize     = 64 << 20    // 64 MiB parts: a sixth of the S3 requests per layer of zot's 10 MiB default
+	DefaultRegion        = "us-east-1" // for S3-compatible stores
+	DefaultAbortDays     = 7
+	DefaultOIDCLabel     = "SSO"
+	DefaultUsernameClaim = "email" // zot's own default
+	// Requests sized for one replica serving a team; the memory limit keeps
+	// a runaway zot from starving its node. No CPU limit by default: it
+	// throttles uploads without protecting anything a request does not.
+	DefaultCPURequest    = "250m"
+	DefaultMemoryRequest = "512Mi"
+	DefaultMemoryLimit   = "2Gi"
+	// DefaultNonRootID is distroless's nonroot user and group: the zot image
+	// has no USER, so without it zot runs as root.
+	DefaultNonRootID       = 65532
+	SeccompRuntimeDefault  = "RuntimeDefault"
 	DefaultAuthentikLabel  = "Authentik"
 	DefaultSlug            = "zot"
 	DefaultAppName         = "Zot registry"
@@ -396,9 +436,17 @@ func defaults(stack string) Config {
 			Persistence:     Persistence{Enabled: true, Size: DefaultVolumeSize},
 			Ingress:         Ingress{ClassName: DefaultIngressClass},
 			Upload:          Upload{ChunkSize: DefaultChunkSize},
+			Resources: Resources{
+				Requests: ResourceAmounts{CPU: DefaultCPURequest, Memory: DefaultMemoryRequest},
+				Limits:   ResourceAmounts{Memory: DefaultMemoryLimit},
+			},
+			Security: Security{
+				RunAsUser: DefaultNonRootID, RunAsGroup: DefaultNonRootID, FSGroup: DefaultNonRootID,
+				ReadOnlyRootFilesystem: true, SeccompProfile: SeccompRuntimeDefault,
+			},
 		},
 		Storage: Storage{AbortIncompleteUploadsDays: DefaultAbortDays, RetainOnDelete: true},
-		Identity: Identity{Authentik: Authentik{
+		Identity: Identity{UsernameClaim: DefaultUsernameClaim, Authentik: Authentik{
 			Slug:                 DefaultSlug,
 			ApplicationName:      DefaultAppName,
 			AuthorizationFlow:    DefaultAuthzFlow,

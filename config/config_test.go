@@ -257,6 +257,12 @@ func TestBadInput(t *testing.T) {
 		{"issuer http", "identity.issuer", "http://auth.example.com/application/o/zot/", "zot-registry:identity.issuer", "must use https"},
 		{"client id empty", "identity.clientId", " ", "zot-registry:identity.clientId", "is empty"},
 		{"scopes without openid", "identity.scopes", []any{"profile"}, "zot-registry:identity.scopes", "openid"},
+		{"root user", "registry.security", map[string]any{"runAsUser": 0}, "zot-registry:registry.security.runAsUser", "would run zot as root"},
+		{"cpu quantity", "registry.resources", map[string]any{"requests": map[string]any{"cpu": "two"}}, "zot-registry:registry.resources.requests.cpu", "not a CPU quantity"},
+		{"memory quantity", "registry.resources", map[string]any{"limits": map[string]any{"memory": "2GB"}}, "zot-registry:registry.resources.limits.memory", "not a memory quantity"},
+		{"seccomp profile", "registry.security", map[string]any{"runAsUser": 1000, "seccompProfile": "Localhost"}, "zot-registry:registry.security.seccompProfile", "not allowed"},
+		{"username claim empty", "identity.usernameClaim", " ", "zot-registry:identity.usernameClaim", "not a claim name"},
+		{"email claim without the email scope", "identity.scopes", []any{"openid", "profile"}, "zot-registry:identity.usernameClaim", `scopes lack "email"`},
 		{"secret name", "secrets.oidcSecretName", "Zot OIDC", "zot-registry:secrets.oidcSecretName", "not a valid volume name"},
 		{"S3 secret name", "secrets.s3SecretName", "Zot S3", "zot-registry:secrets.s3SecretName", "not a valid Secret name"},
 		{"secret names collide", "secrets.s3SecretName", "zot-htpasswd", "zot-registry:secrets.s3SecretName", "also htpasswdSecretName"},
@@ -496,7 +502,7 @@ func TestSecretsModes(t *testing.T) {
 		wantMsg string
 	}{
 		{name: "store", secrets: obj{"store": obj{"name": "vault", "kind": "SecretStore"}, "refreshInterval": "15m"}},
-		{name: "push with aws storage", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci-pusher", "robot.ci"}},
+		{name: "push with aws storage", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci", "robot.ci"}},
 			storage: obj{"mode": "aws", "region": "eu-west-1"}},
 		{name: "push with s3-compatible storage and keys", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci"}},
 			storage: obj{"mode": "s3-compatible", "endpoint": "http://rustfs:9000"}, mutate: func(s config.MapSource) {
@@ -514,6 +520,8 @@ func TestSecretsModes(t *testing.T) {
 		{name: "user twice", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci", "ci"}}, storage: obj{"mode": "aws", "region": "eu-west-1"}, wantKey: key + ".users[1]", wantMsg: "twice"},
 		{name: "push without users", secrets: obj{"mode": "push", "store": obj{"name": "vault"}}, storage: obj{"mode": "aws", "region": "eu-west-1"}, wantKey: key + ".users", wantMsg: "nobody could docker login"},
 		{name: "short passwords", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci"}, "passwordLength": 12}, storage: obj{"mode": "aws", "region": "eu-west-1"}, wantKey: key + ".passwordLength", wantMsg: "too short"},
+		{name: "admin neither htpasswd user nor email", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci-pusher"}}, storage: obj{"mode": "aws", "region": "eu-west-1"},
+			wantKey: "zot-registry:registry.accessControl.adminUsers[0]", wantMsg: `"ci" is neither an htpasswd user (secrets.users) nor an email address`},
 		{name: "users in store mode", secrets: obj{"store": obj{"name": "vault"}, "users": []any{"ci"}}, wantKey: key + ".users", wantMsg: "store mode"},
 		{name: "push without S3 keys", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci"}}, wantKey: "zot-registry:s3AccessKeyId", wantMsg: "only storage mode aws"},
 		{name: "one key, several properties", secrets: obj{"store": obj{"name": "vault"}, "remoteKeys": obj{

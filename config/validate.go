@@ -37,6 +37,7 @@ func validate(cfg *Config, src Source, errs *Errors) {
 	validateStorage(&cfg.Storage, cfg.Stack, collector{errs, FullKey(KeyStorage)})
 	validateIdentity(&cfg.Identity, src, cfg.Stack, collector{errs, FullKey(KeyIdentity)})
 	validateSecrets(cfg, src, collector{errs, FullKey(KeySecrets)})
+	validateUserNames(cfg, collector{errs, FullKey(KeyRegistry)})
 }
 
 func validateRegistry(r *Registry, c collector) {
@@ -96,6 +97,7 @@ func validateRegistry(r *Registry, c collector) {
 	}
 	validateUpload(r.Upload, c)
 	validateAccess(r.AccessControl, c)
+	validatePod(r, c)
 }
 
 // validateExternalURL checks the URL docker login and the OpenID redirect use:
@@ -188,6 +190,33 @@ func validateUpload(u Upload, c collector) {
 	if v := u.MultipartCopyThresholdSize; v < 0 || v > MaxChunkSize {
 		c.add("upload.multipartCopyThresholdSize", fmt.Sprintf("%d bytes is out of range", v), "use 0 (zot's default) to %d bytes", MaxChunkSize)
 	}
+}
+
+// A Kubernetes CPU quantity: cores or millicores.
+var cpuQuantity = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`)
+
+var seccompProfiles = []string{SeccompRuntimeDefault, "Unconfined"}
+
+func validatePod(r *Registry, c collector) {
+	for _, q := range []struct{ field, cpu, memory string }{
+		{"resources.requests", r.Resources.Requests.CPU, r.Resources.Requests.Memory},
+		{"resources.limits", r.Resources.Limits.CPU, r.Resources.Limits.Memory},
+	} {
+		if q.cpu != "" && !cpuQuantity.MatchString(q.cpu) {
+			c.add(q.field+".cpu", fmt.Sprintf("%q is not a CPU quantity", q.cpu), "use cores or millicores, e.g. 500m or 2")
+		}
+		if q.memory != "" && !validQuantity(q.memory) {
+			c.add(q.field+".memory", fmt.Sprintf("%q is not a memory quantity", q.memory), "use a Kubernetes quantity such as 512Mi or 2Gi")
+		}
+	}
+	sec := r.Security
+	if sec.RunAsUser <= 0 {
+		c.add("security.runAsUser", fmt.Sprintf("%d would run zot as root", sec.RunAsUser), "use a non-root id (default %d, distroless's nonroot)", DefaultNonRootID)
+	}
+	if sec.RunAsGroup < 0 || sec.FSGroup < 0 {
+		c.add("security", "runAsGroup and fsGroup must not be negative", "use a group id such as %d", DefaultNonRootID)
+	}
+	oneOf(c, "security.seccompProfile", sec.SeccompProfile, seccompProfiles)
 }
 
 func validateAccess(a AccessControl, c collector) {
@@ -410,6 +439,39 @@ func validateIdentity(id *Identity, src Source, stack string, c collector) {
 	}
 	if !hasOpenID {
 		c.add("scopes", `does not include "openid", so the provider returns no ID token`, "add openid (default: %s)", strings.Join(DefaultScopes, " "))
+	}
+	switch claim := id.UsernameClaim; {
+	case strings.TrimSpace(claim) == "" || strings.ContainsAny(claim, " \t"):
+		c.add("usernameClaim", fmt.Sprintf("%q is not a claim name", claim), "use email (default), preferred_username, sub or another claim of the ID token")
+	case claimScope[claim] != "" && !slices.Contains(id.Scopes, claimScope[claim]):
+		c.add("usernameClaim", fmt.Sprintf("is %s, but scopes lack %q, so the ID token has no %s claim", claim, claimScope[claim], claim), "add %s to identity.scopes", claimScope[claim])
+	}
+}
+
+// claimScope is the standard scope that brings a standard claim (OpenID
+// Connect Core 5.4).
+var claimScope = map[string]string{"email": "email", "preferred_username": "profile", "name": "profile"}
+
+// validateUserNames: zot names an SSO user by identity.usernameClaim, so
+// with the default (email) an accessControl user entry is either an htpasswd
+// user or an email address. Push mode knows every htpasswd user, so an
+// entry that is neither can never match.
+func validateUserNames(cfg *Config, c collector) {
+	if cfg.Identity.UsernameClaim != "email" || cfg.Secrets.Mode != SecretsPush {
+		return
+	}
+	ac := cfg.Registry.AccessControl
+	for _, list := range []struct {
+		field string
+		users []string
+	}{{"accessControl.adminUsers", ac.AdminUsers}, {"accessControl.readerUsers", ac.ReaderUsers}} {
+		for i, u := range list.users {
+			if !strings.Contains(u, "@") && !slices.Contains(cfg.Secrets.Users, u) {
+				c.add(fmt.Sprintf("%s[%d]", list.field, i),
+					fmt.Sprintf("%q is neither an htpasswd user (secrets.users) nor an email address, and zot names SSO users by their email (identity.usernameClaim)", u),
+					"add it to secrets.users, write the user's email address, or set identity.usernameClaim to the claim your entries use (e.g. preferred_username)")
+			}
+		}
 	}
 }
 

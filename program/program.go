@@ -95,9 +95,10 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 			KeyPrefix:      stor.KeyPrefix,
 		},
 		Identity: registry.Identity{
-			Issuer: ident.Issuer,
-			Label:  cfg.Identity.Label,
-			Scopes: cfg.Identity.Scopes,
+			Issuer:        ident.Issuer,
+			Label:         cfg.Identity.Label,
+			Scopes:        cfg.Identity.Scopes,
+			UsernameClaim: cfg.Identity.UsernameClaim,
 		},
 		Secrets:      sec.Names,
 		RolloutToken: cfg.Secrets.RolloutToken,

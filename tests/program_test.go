@@ -118,7 +118,7 @@ func TestDevConfigGolden(t *testing.T) {
 	built, err := zotconfig.Marshal(zotconfig.Build(registry.Params(cfg.Registry, zotconfig.Storage{
 		Bucket: st.Bucket, Region: st.Region, RegionEndpoint: st.RegionEndpoint, Secure: st.Secure,
 		ForcePathStyle: *st.ForcePathStyle, SkipVerify: st.SkipVerify, KeyPrefix: st.KeyPrefix,
-	}, zotconfig.OIDC{Issuer: issuer, Label: cfg.Identity.Label, Scopes: cfg.Identity.Scopes})))
+	}, zotconfig.OIDC{Issuer: issuer, Label: cfg.Identity.Label, Scopes: cfg.Identity.Scopes, UsernameClaim: cfg.Identity.UsernameClaim})))
 	require.NoError(t, err)
 
 	golden := filepath.Join("testdata", "dev-config.golden.json")

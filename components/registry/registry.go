@@ -30,9 +30,10 @@ type Storage struct {
 
 // Identity is the OpenID provider zot's web UI logs in with.
 type Identity struct {
-	Issuer pulumi.StringInput
-	Label  string
-	Scopes []string
+	Issuer        pulumi.StringInput
+	Label         string
+	Scopes        []string
+	UsernameClaim string // the claim that names SSO users in accessControl
 }
 
 // Args configures a Registry.
@@ -95,7 +96,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 			ForcePathStyle: in[4].(bool),
 			SkipVerify:     in[5].(bool),
 			KeyPrefix:      in[6].(string),
-		}, zotconfig.OIDC{Issuer: in[7].(string), Label: args.Identity.Label, Scopes: args.Identity.Scopes})))
+		}, zotconfig.OIDC{Issuer: in[7].(string), Label: args.Identity.Label, Scopes: args.Identity.Scopes, UsernameClaim: args.Identity.UsernameClaim})))
 	}).(pulumi.StringOutput)
 
 	values := configJSON.ApplyT(func(js string) map[string]any {

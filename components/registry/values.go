@@ -26,6 +26,57 @@ type chartValues struct {
 	PVC              *pvcValues        `json:"pvc,omitempty"`
 	Strategy         strategy          `json:"strategy"`
 	PodAnnotations   map[string]string `json:"podAnnotations,omitempty"`
+
+	Resources          resources          `json:"resources"`
+	PodSecurityContext podSecurityContext `json:"podSecurityContext"`
+	SecurityContext    securityContext    `json:"securityContext"`
+	ExtraVolumes       []volume           `json:"extraVolumes"`
+	ExtraVolumeMounts  []volumeMount      `json:"extraVolumeMounts"`
+}
+
+type resources struct {
+	Requests map[string]string `json:"requests,omitempty"`
+	Limits   map[string]string `json:"limits,omitempty"`
+}
+
+type seccompProfile struct {
+	Type string `json:"type"`
+}
+
+type podSecurityContext struct {
+	RunAsNonRoot   bool           `json:"runAsNonRoot"`
+	RunAsUser      int64          `json:"runAsUser"`
+	RunAsGroup     int64          `json:"runAsGroup"`
+	FSGroup        int64          `json:"fsGroup"` // the volume is writable by zot
+	SeccompProfile seccompProfile `json:"seccompProfile"`
+}
+
+type capabilities struct {
+	Drop []string `json:"drop"`
+}
+
+type securityContext struct {
+	RunAsNonRoot             bool           `json:"runAsNonRoot"`
+	RunAsUser                int64          `json:"runAsUser"`
+	RunAsGroup               int64          `json:"runAsGroup"`
+	AllowPrivilegeEscalation bool           `json:"allowPrivilegeEscalation"`
+	Capabilities             capabilities   `json:"capabilities"`
+	ReadOnlyRootFilesystem   bool           `json:"readOnlyRootFilesystem"`
+	SeccompProfile           seccompProfile `json:"seccompProfile"`
+}
+
+type volume struct {
+	Name     string    `json:"name"`
+	EmptyDir *emptyDir `json:"emptyDir"`
+}
+
+type emptyDir struct {
+	SizeLimit string `json:"sizeLimit,omitempty"`
+}
+
+type volumeMount struct {
+	Name      string `json:"name"`
+	MountPath string `json:"mountPath"`
 }
 
 type imageValues struct {
@@ -145,6 +196,7 @@ func BuildValues(r config.Registry, configJSON string, secrets SecretNames, roll
 		Persistence: r.Persistence.Enabled,
 		Strategy:    strategy{Type: strategyRollingUpdate},
 	}
+	hardenPod(&v, r)
 	if rolloutToken != "" {
 		v.PodAnnotations = map[string]string{RolloutAnnotation: rolloutToken}
 	}
@@ -159,6 +211,45 @@ func BuildValues(r config.Registry, configJSON string, secrets SecretNames, roll
 		v.Strategy = strategy{Type: strategyRecreate}
 	}
 	return toMap(v)
+}
+
+// hardenPod: zot runs as a non-root user with no privileges, no
+// capabilities and the runtime's default seccomp profile. With a read-only
+// root filesystem its writable paths are volumes: rootDirectory (the PVC,
+// or the chart's emptyDir) and /tmp (ours; zot v2.1 writes temporary files
+// only for trivy CVE scans, which this config does not enable, but Go and
+// its libraries may use os.TempDir).
+func hardenPod(v *chartValues, r config.Registry) {
+	sec := r.Security
+	profile := seccompProfile{Type: sec.SeccompProfile}
+	v.Resources = resources{Requests: amounts(r.Resources.Requests), Limits: amounts(r.Resources.Limits)}
+	v.PodSecurityContext = podSecurityContext{
+		RunAsNonRoot: true, RunAsUser: sec.RunAsUser, RunAsGroup: sec.RunAsGroup, FSGroup: sec.FSGroup,
+		SeccompProfile: profile,
+	}
+	v.SecurityContext = securityContext{
+		RunAsNonRoot: true, RunAsUser: sec.RunAsUser, RunAsGroup: sec.RunAsGroup,
+		AllowPrivilegeEscalation: false,
+		Capabilities:             capabilities{Drop: []string{"ALL"}},
+		ReadOnlyRootFilesystem:   sec.ReadOnlyRootFilesystem,
+		SeccompProfile:           profile,
+	}
+	v.ExtraVolumes = []volume{{Name: layout.TmpVolume, EmptyDir: &emptyDir{SizeLimit: tmpSizeLimit}}}
+	v.ExtraVolumeMounts = []volumeMount{{Name: layout.TmpVolume, MountPath: layout.TmpDir}}
+}
+
+// tmpSizeLimit bounds /tmp: a pod that fills it is evicted, not its node.
+const tmpSizeLimit = "1Gi"
+
+func amounts(a config.ResourceAmounts) map[string]string {
+	m := map[string]string{}
+	if a.CPU != "" {
+		m["cpu"] = a.CPU
+	}
+	if a.Memory != "" {
+		m["memory"] = a.Memory
+	}
+	return m
 }
 
 func ingress(r config.Registry) ingressValues {

@@ -258,11 +258,11 @@ func secretString(t *testing.T, v resource.PropertyValue) string {
 }
 
 func TestPushMode(t *testing.T) {
-	s := settings(t, map[string]any{"mode": "push", "store": map[string]any{"name": "vault"}, "users": []any{"ci-pusher", "robot"}, "passwordLength": 24})
+	s := settings(t, map[string]any{"mode": "push", "store": map[string]any{"name": "vault"}, "users": []any{"ci", "robot"}, "passwordLength": 24})
 	rec, values, secret := run(t, s, true)
 
 	pws := byName(rec, tPW)
-	require.Contains(t, pws, "zot-registry-ci-pusher")
+	require.Contains(t, pws, "zot-registry-ci")
 	require.Contains(t, pws, "zot-registry-robot")
 	assert.Equal(t, float64(24), mocks.PlainMap(pws["zot-registry-robot"].Inputs)["length"])
 	assert.Equal(t, float64(64), mocks.PlainMap(pws["zot-registry-session-hash-key"].Inputs)["length"])

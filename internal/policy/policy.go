@@ -62,6 +62,10 @@ var Rules = []Rule{
 	{"bucket-retained", "every bucket the program creates is retained on delete", bucketRetained},
 	{"exact-s3-policy", "zot's S3 policy allows exactly the eight actions, on the bucket and its objects", exactS3Policy},
 	{"service-exposure", "the Service is ClusterIP unless registry.serviceType asks for NodePort or LoadBalancer", serviceExposure},
+	{"pod-hardening", "zot runs as non-root with no privilege escalation, no capabilities, a seccomp profile, a read-only root filesystem (unless turned off) and CPU/memory requests and a memory limit", podHardening},
+	{"secure-session", "zot's session cookie is Secure whenever externalUrl is https", secureSession},
+	{"username-claim", "zot names SSO users by identity.usernameClaim (claimMapping.username)", usernameClaim},
+	{"converges-on-store", "nothing is created on an S3-compatible store that waits for an AWS-only answer (the lifecycle resource)", convergesOnStore},
 }
 
 // Check runs every rule and returns the violations, sorted.
@@ -407,4 +411,120 @@ func serviceExposure(in *Input) []Violation {
 		return []Violation{{Resource: render.ValuesFile, Message: fmt.Sprintf("service.type is %s but registry.serviceType is %q: exposing the registry must be asked for", typ, configured)}}
 	}
 	return nil
+}
+
+func podHardening(in *Input) []Violation {
+	var out []Violation
+	bad := func(format string, args ...any) {
+		out = append(out, Violation{Resource: render.ValuesFile, Message: fmt.Sprintf(format, args...)})
+	}
+	pod, _ := in.Values["podSecurityContext"].(map[string]any)
+	ctr, _ := in.Values["securityContext"].(map[string]any)
+	for name, sc := range map[string]map[string]any{"podSecurityContext": pod, "securityContext": ctr} {
+		if sc["runAsNonRoot"] != true {
+			bad("%s.runAsNonRoot is not true: the zot image has no USER and would run as root", name)
+		}
+		if uid, _ := sc["runAsUser"].(float64); uid <= 0 {
+			bad("%s.runAsUser is %v: set a non-root id", name, sc["runAsUser"])
+		}
+		profile, _ := sc["seccompProfile"].(map[string]any)
+		want := config.SeccompRuntimeDefault
+		if in.Config != nil {
+			want = in.Config.Registry.Security.SeccompProfile
+		}
+		if profile["type"] != want {
+			bad("%s.seccompProfile.type is %v, want %s", name, profile["type"], want)
+		}
+	}
+	if ctr["allowPrivilegeEscalation"] != false {
+		bad("securityContext.allowPrivilegeEscalation is not false")
+	}
+	caps, _ := ctr["capabilities"].(map[string]any)
+	if drop, _ := caps["drop"].([]any); !slices.Contains(drop, any("ALL")) {
+		bad("securityContext.capabilities.drop does not drop ALL")
+	}
+	wantRO := in.Config == nil || in.Config.Registry.Security.ReadOnlyRootFilesystem
+	if wantRO && ctr["readOnlyRootFilesystem"] != true {
+		bad("securityContext.readOnlyRootFilesystem is not true (registry.security.readOnlyRootFilesystem is)")
+	}
+	res, _ := in.Values["resources"].(map[string]any)
+	req, _ := res["requests"].(map[string]any)
+	lim, _ := res["limits"].(map[string]any)
+	if req["cpu"] == nil || req["memory"] == nil {
+		bad("resources.requests lacks cpu or memory: the scheduler cannot place zot sensibly")
+	}
+	if lim["memory"] == nil {
+		bad("resources.limits.memory is not set: a runaway zot can starve its node")
+	}
+	return out
+}
+
+// zotAuth is http.auth of zot's config.
+func zotAuth(in *Input) (map[string]any, error) {
+	var z struct {
+		HTTP struct {
+			ExternalURL string         `json:"externalUrl"`
+			Auth        map[string]any `json:"auth"`
+		} `json:"http"`
+	}
+	if err := json.Unmarshal([]byte(in.ConfigJSON), &z); err != nil {
+		return nil, err
+	}
+	z.HTTP.Auth["externalUrl"] = z.HTTP.ExternalURL
+	return z.HTTP.Auth, nil
+}
+
+func secureSession(in *Input) []Violation {
+	auth, err := zotAuth(in)
+	if err != nil {
+		return []Violation{{Resource: render.ConfigFile, Message: err.Error()}}
+	}
+	if strings.HasPrefix(fmt.Sprint(auth["externalUrl"]), "https://") && auth["secureSession"] != true {
+		return []Violation{{Resource: render.ConfigFile, Message: "http.auth.secureSession is not true although externalUrl is https: behind a TLS ingress zot's session cookie would go out without the Secure flag"}}
+	}
+	return nil
+}
+
+func usernameClaim(in *Input) []Violation {
+	auth, err := zotAuth(in)
+	if err != nil {
+		return []Violation{{Resource: render.ConfigFile, Message: err.Error()}}
+	}
+	openid, _ := auth["openid"].(map[string]any)
+	providers, _ := openid["providers"].(map[string]any)
+	oidc, _ := providers["oidc"].(map[string]any)
+	mapping, _ := oidc["claimMapping"].(map[string]any)
+	want := config.DefaultUsernameClaim
+	if in.Config != nil {
+		want = in.Config.Identity.UsernameClaim
+	}
+	if mapping["username"] != want {
+		return []Violation{{Resource: render.ConfigFile, Message: fmt.Sprintf("openid claimMapping.username is %v, want %q (identity.usernameClaim): accessControl's SSO entries would never match", mapping["username"], want)}}
+	}
+	return nil
+}
+
+func convergesOnStore(in *Input) []Violation {
+	storeProviders := map[string]bool{}
+	for _, r := range in.Resources {
+		if r.Type == "pulumi:providers:aws" {
+			if e, ok := r.Inputs["endpoints"]; ok && !e.IsNull() {
+				storeProviders[r.URN] = true
+			}
+		}
+	}
+	var out []Violation
+	for _, r := range in.Resources {
+		if r.Type != "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2" {
+			continue
+		}
+		ref := r.Provider
+		if i := strings.LastIndex(ref, "::"); i > 0 {
+			ref = ref[:i]
+		}
+		if storeProviders[ref] {
+			out = append(out, Violation{Resource: r.URN, Message: "a lifecycle configuration on an S3-compatible store: pulumi-aws v6 waits for an AWS-only header and fails every pulumi up (terraform-provider-aws issues 49019, 46021); use the abortUploadsCommand output instead"})
+		}
+	}
+	return out
 }

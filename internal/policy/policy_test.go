@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zot-registry/zot-registry/internal/mocks"
 	"github.com/zot-registry/zot-registry/internal/policy"
 	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/tests/stacks"
@@ -138,6 +139,35 @@ func TestEachRuleFires(t *testing.T) {
 		{"service-exposure", "dev", func(t *testing.T, in *policy.Input) {
 			delete(values(in, "service"), "type")
 		}, render.ValuesFile, "the chart's default is NodePort"},
+		{"pod-hardening", "dev", func(t *testing.T, in *policy.Input) {
+			values(in, "securityContext")["readOnlyRootFilesystem"] = false
+		}, render.ValuesFile, "readOnlyRootFilesystem is not true"},
+		{"pod-hardening", "dev", func(t *testing.T, in *policy.Input) {
+			delete(values(in, "podSecurityContext"), "runAsNonRoot")
+		}, render.ValuesFile, "podSecurityContext.runAsNonRoot is not true"},
+		{"pod-hardening", "prod", func(t *testing.T, in *policy.Input) {
+			values(in, "securityContext")["capabilities"] = map[string]any{"drop": []any{"NET_RAW"}}
+		}, render.ValuesFile, "does not drop ALL"},
+		{"pod-hardening", "dev", func(t *testing.T, in *policy.Input) {
+			delete(values(in, "resources")["limits"].(map[string]any), "memory")
+		}, render.ValuesFile, "resources.limits.memory is not set"},
+		{"pod-hardening", "dev", func(t *testing.T, in *policy.Input) {
+			values(in, "securityContext")["seccompProfile"] = map[string]any{"type": "Unconfined"}
+		}, render.ValuesFile, "seccompProfile.type is Unconfined, want RuntimeDefault"},
+		{"secure-session", "dev", func(t *testing.T, in *policy.Input) {
+			in.ConfigJSON = strings.Replace(in.ConfigJSON, `"secureSession": true`, `"secureSession": false`, 1)
+		}, render.ConfigFile, "without the Secure flag"},
+		{"username-claim", "dev", func(t *testing.T, in *policy.Input) {
+			in.ConfigJSON = strings.Replace(in.ConfigJSON, `"username": "email"`, `"username": ""`, 1)
+		}, render.ConfigFile, `want "email"`},
+		{"converges-on-store", "dev", func(t *testing.T, in *policy.Input) {
+			store := in.Resources[resourceOf(t, in, "pulumi:providers:aws")]
+			in.Resources = append(in.Resources, mocks.Resource{
+				URN:  "urn:pulumi:dev::zot-registry::aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2::zot-registry",
+				Type: "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", Custom: true,
+				Provider: store.URN + "::" + store.ID,
+			})
+		}, "BucketLifecycleConfigurationV2", "waits for an AWS-only header"},
 	}
 	fired := map[string]bool{}
 	for _, tc := range cases {

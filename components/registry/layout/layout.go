@@ -80,5 +80,12 @@ func RedirectURI(externalURL string) string {
 // the chart's externalSecrets becomes a volume named after the Secret, so
 // its name must be none of these.
 func ChartVolumes(release string) []string {
-	return []string{release + "-config", release + "-secret", release + "-pvc", "data"}
+	return []string{release + "-config", release + "-secret", release + "-pvc", "data", TmpVolume}
 }
+
+// TmpVolume is the emptyDir this program mounts at TmpDir, so zot's root
+// filesystem can be read-only.
+const (
+	TmpVolume = "zot-tmp"
+	TmpDir    = "/tmp"
+)

@@ -6,6 +6,7 @@ package zotconfig
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/zot-registry/zot-registry/components/registry/layout"
@@ -45,10 +46,16 @@ type OIDC struct {
 	Issuer string
 	Label  string // the login button's text
 	Scopes []string
+	// UsernameClaim names SSO users in accessControl (zot's default, and
+	// ours, is email).
+	UsernameClaim string
 }
 
-// Access says who may do what. Users are htpasswd users or OpenID subjects;
-// groups come from the ID token's groups claim.
+// GroupsClaim is the claim zot reads group membership from.
+const GroupsClaim = "groups"
+
+// Access says who may do what. Users are htpasswd users or OpenID users
+// (named by the username claim); groups come from the groups claim.
 type Access struct {
 	AdminUsers    []string
 	AdminGroups   []string
@@ -105,6 +112,9 @@ type Auth struct {
 	HTPasswd        HTPasswd `json:"htpasswd"`
 	OpenID          OpenID   `json:"openid"`
 	SessionKeysFile string   `json:"sessionKeysFile"`
+	// SecureSession marks the session cookie Secure. zot sets the flag by
+	// itself only when it serves TLS; behind a TLS ingress it must be told.
+	SecureSession bool `json:"secureSession"`
 }
 
 type HTPasswd struct {
@@ -116,10 +126,18 @@ type OpenID struct {
 }
 
 type OpenIDProvider struct {
-	Name            string   `json:"name"`
-	CredentialsFile string   `json:"credentialsFile"`
-	Issuer          string   `json:"issuer"`
-	Scopes          []string `json:"scopes"`
+	Name            string       `json:"name"`
+	CredentialsFile string       `json:"credentialsFile"`
+	Issuer          string       `json:"issuer"`
+	Scopes          []string     `json:"scopes"`
+	ClaimMapping    ClaimMapping `json:"claimMapping"`
+}
+
+// ClaimMapping says which claims name a user and carry the groups (zot
+// v2.1.18 pkg/api/config ClaimMapping; without it the user is the email).
+type ClaimMapping struct {
+	Username string `json:"username"`
+	Groups   string `json:"groups"`
 }
 
 type AccessControl struct {
@@ -215,12 +233,14 @@ func Build(p Params) Config {
 			Auth: Auth{
 				HTPasswd:        HTPasswd{Path: layout.HtpasswdPath()},
 				SessionKeysFile: layout.SessionKeysPath(),
+				SecureSession:   strings.HasPrefix(p.ExternalURL, "https://"),
 				OpenID: OpenID{Providers: map[string]OpenIDProvider{
 					layout.OIDCProviderKey: {
 						Name:            p.OIDC.Label,
 						CredentialsFile: layout.OIDCCredentialsPath(),
 						Issuer:          p.OIDC.Issuer,
 						Scopes:          nonNil(p.OIDC.Scopes),
+						ClaimMapping:    ClaimMapping{Username: p.OIDC.UsernameClaim, Groups: GroupsClaim},
 					},
 				}},
 			},

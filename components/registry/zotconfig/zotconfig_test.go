@@ -120,3 +120,22 @@ func TestBuildIsDeterministic(t *testing.T) {
 		require.Equal(t, a, b)
 	}
 }
+
+// TestSessionCookieAndUserNames: behind a TLS ingress zot does not know it
+// is served over https, so secureSession must say so (zot v2.1.18
+// UseSecureSession: the Secure flag only with TLS in zot or secureSession);
+// and SSO users are named by the configured claim.
+func TestSessionCookieAndUserNames(t *testing.T) {
+	auth := func(m map[string]any) map[string]any {
+		return m["http"].(map[string]any)["auth"].(map[string]any)
+	}
+	p := params()
+	p.OIDC.UsernameClaim = "preferred_username"
+	m := generic(t, p)
+	assert.Equal(t, true, auth(m)["secureSession"], "https externalUrl: Secure session cookie")
+	oidc := auth(m)["openid"].(map[string]any)["providers"].(map[string]any)["oidc"].(map[string]any)
+	assert.Equal(t, map[string]any{"username": "preferred_username", "groups": "groups"}, oidc["claimMapping"])
+
+	p.ExternalURL = "http://registry.lab.local:5000"
+	assert.Equal(t, false, auth(generic(t, p))["secureSession"], "a lab over plain http: a Secure cookie would never be sent back")
+}
