@@ -10,6 +10,8 @@
 # The root command is the controller alone: the webhook and the cert
 # controller are separate subcommands and do not start.
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 ESO_VERSION=${ESO_VERSION:-v0.16.2}
 ESO_MODULE=github.com/external-secrets/external-secrets
@@ -29,9 +31,7 @@ work="$CACHE/wrapper-eso-$ESO_VERSION"
 mkdir -p "$work" "$BIN"
 
 log "locating $ESO_MODULE@$ESO_VERSION"
-eso_dir=$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "$ESO_MODULE@$ESO_VERSION" \
-  | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-[ -f "$eso_dir/go.mod" ] || { log "$ESO_MODULE@$ESO_VERSION has no go.mod at '$eso_dir'"; exit 1; }
+eso_dir=$(module_dir "$ESO_MODULE@$ESO_VERSION" "$work")
 
 # ESO's replaces, read from its own go.mod rather than listed here.
 replaces=$(sed -n 's#^replace \(.* => .*\)$#\1#p' "$eso_dir/go.mod")

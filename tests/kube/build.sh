@@ -10,6 +10,8 @@
 # the proxy. Kubernetes already pins etcd's server module, so etcd builds from
 # the same module graph (one download, one shared build cache).
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 KUBE_VERSION=${KUBE_VERSION:-v1.34.2}
 # The staging modules are tagged v0.<minor>.<patch> for Kubernetes v1.<minor>.<patch>.
@@ -32,9 +34,7 @@ work="$CACHE/wrapper-$KUBE_VERSION"
 mkdir -p "$work/etcd" "$BIN"
 
 log "locating k8s.io/kubernetes@$KUBE_VERSION"
-kube_dir=$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" \
-  | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-[ -f "$kube_dir/go.mod" ] || { log "k8s.io/kubernetes@$KUBE_VERSION has no go.mod at '$kube_dir'"; exit 1; }
+kube_dir=$(module_dir "k8s.io/kubernetes@$KUBE_VERSION" "$work")
 
 # The staging modules, read from Kubernetes' own go.mod rather than listed here.
 staging=$(sed -n 's#^[[:space:]]*\(k8s\.io/[A-Za-z0-9._-]*\) => \./staging/src/.*#\1#p' "$kube_dir/go.mod")
