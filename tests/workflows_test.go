@@ -165,6 +165,7 @@ func TestDriftCheckCoversEveryStack(t *testing.T) {
 			preview = true
 			assert.Equal(t, "preview", s.With["command"])
 			assert.Equal(t, "true", s.With["expect-no-changes"], "a drift fails the job")
+			assert.Equal(t, "true", s.With["refresh"], "the live resources are read, so changes made by hand show")
 			assert.Equal(t, "${{ vars.PULUMI_ORG }}/${{ matrix.stack }}", s.With["stack-name"])
 		}
 	}
