@@ -29,7 +29,7 @@ import (
 // Type is the component's Pulumi type token.
 const Type = "zot-registry:secrets:Secrets"
 
-// SourceSecretName is the Secret push mode keeps the generated values in.
+// SourceSecretName is the Secret that holds the values the program pushes.
 const SourceSecretName = "zot-registry-push-source"
 
 // Args configures Secrets. The values come from the identity and storage
@@ -62,8 +62,9 @@ type Secrets struct {
 	Pushed []string
 }
 
-// NewSecrets declares the ExternalSecrets, and in push mode the generated
-// values, their source Secret and the PushSecret.
+// NewSecrets declares the source Secret and PushSecret of the values the
+// program has (in push mode with the generated ones), then the
+// ExternalSecrets that read every value back.
 func NewSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Secrets, error) {
 	if args == nil || args.Namespace == nil || args.Settings.Store.Name == "" {
 		return nil, fmt.Errorf("secrets %s: Namespace and validated Settings are required (use config.Load)", name)
