@@ -196,8 +196,9 @@ func allSecret(v resource.PropertyValue) bool {
 // zotHTTP is the part of config.json the rules read.
 type zotHTTP struct {
 	HTTP struct {
-		ExternalURL string   `json:"externalUrl"`
-		Compat      []string `json:"compat"`
+		ExternalURL string         `json:"externalUrl"`
+		Compat      []string       `json:"compat"`
+		Auth        map[string]any `json:"auth"`
 	} `json:"http"`
 }
 
@@ -459,38 +460,23 @@ func podHardening(in *Input) []Violation {
 	return out
 }
 
-// zotAuth is http.auth of zot's config.
-func zotAuth(in *Input) (map[string]any, error) {
-	var z struct {
-		HTTP struct {
-			ExternalURL string         `json:"externalUrl"`
-			Auth        map[string]any `json:"auth"`
-		} `json:"http"`
-	}
-	if err := json.Unmarshal([]byte(in.ConfigJSON), &z); err != nil {
-		return nil, err
-	}
-	z.HTTP.Auth["externalUrl"] = z.HTTP.ExternalURL
-	return z.HTTP.Auth, nil
-}
-
 func secureSession(in *Input) []Violation {
-	auth, err := zotAuth(in)
+	z, err := in.zot()
 	if err != nil {
 		return []Violation{{Resource: render.ConfigFile, Message: err.Error()}}
 	}
-	if strings.HasPrefix(fmt.Sprint(auth["externalUrl"]), "https://") && auth["secureSession"] != true {
+	if strings.HasPrefix(z.HTTP.ExternalURL, "https://") && z.HTTP.Auth["secureSession"] != true {
 		return []Violation{{Resource: render.ConfigFile, Message: "http.auth.secureSession is not true although externalUrl is https: behind a TLS ingress zot's session cookie would go out without the Secure flag"}}
 	}
 	return nil
 }
 
 func usernameClaim(in *Input) []Violation {
-	auth, err := zotAuth(in)
+	z, err := in.zot()
 	if err != nil {
 		return []Violation{{Resource: render.ConfigFile, Message: err.Error()}}
 	}
-	openid, _ := auth["openid"].(map[string]any)
+	openid, _ := z.HTTP.Auth["openid"].(map[string]any)
 	providers, _ := openid["providers"].(map[string]any)
 	oidc, _ := providers["oidc"].(map[string]any)
 	mapping, _ := oidc["claimMapping"].(map[string]any)
