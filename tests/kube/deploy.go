@@ -3,7 +3,6 @@ package kube
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/zot-registry/zot-registry/internal/mocks"
@@ -34,7 +33,7 @@ func DeployedObjects(res *render.Result) ([]Deployed, error) {
 	var objs []Deployed
 	inSet := map[string]bool{}
 	for _, r := range res.Recorder.Resources() {
-		if !r.Custom || !strings.HasPrefix(r.Type, "kubernetes:") || r.Type == render.ReleaseType {
+		if !r.Custom || !declared(r.Type) {
 			continue
 		}
 		m := mocks.RevealedMap(r.Inputs)

@@ -62,7 +62,7 @@ func RenderedObjects(dir string) ([]Object, error) {
 	}
 	var namespaces, rest []Object
 	for _, r := range index.Resources {
-		if !strings.HasPrefix(r.Type, "kubernetes:") || r.Type == render.ReleaseType || r.File == "" {
+		if !declared(r.Type) || r.File == "" {
 			continue
 		}
 		var doc struct {
@@ -82,6 +82,13 @@ func RenderedObjects(dir string) ([]Object, error) {
 		}
 	}
 	return append(namespaces, rest...), nil
+}
+
+// declared reports whether a resource type is a Kubernetes object the
+// program declares itself: any kubernetes:* type but the Helm release,
+// whose objects come from the chart.
+func declared(typ string) bool {
+	return strings.HasPrefix(typ, "kubernetes:") && typ != render.ReleaseType
 }
 
 // known refuses a value the render could only mark as unknown: applying the
