@@ -102,8 +102,9 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 		},
 		Secrets:      sec.Names,
 		RolloutToken: cfg.Secrets.RolloutToken,
-		// zot starts only once ESO has written every Secret it mounts.
-		DependsOn: sec.ExternalSecrets,
+		// zot starts only once ESO has written every Secret it mounts and
+		// the OpenID application it logs in with exists.
+		DependsOn: append(append([]pulumi.Resource{}, sec.ExternalSecrets...), ident.Serving...),
 	}, pulumi.DependsOn([]pulumi.Resource{ns}))
 	if err != nil {
 		return nil, err

@@ -352,6 +352,17 @@ func TestIdentityModesRender(t *testing.T) {
 				}
 			}
 			assert.Equal(t, tc.authentik, authentikResources > 0)
+			if tc.authentik {
+				// The issuer is known from config, so the release waits for
+				// the application (and its bindings) explicitly.
+				release, ok := res.Recorder.Find("kubernetes:helm.sh/v3:Release", "zot")
+				require.True(t, ok)
+				for _, typ := range []string{"authentik:index/application:Application", "authentik:index/policyBinding:PolicyBinding"} {
+					for _, r := range res.Recorder.ByType(typ) {
+						assert.Contains(t, release.DependsOn, r.URN, "zot starts before %s exists", r.Name)
+					}
+				}
+			}
 
 			secretText := tc.secretText
 			if tc.authentik {

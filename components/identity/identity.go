@@ -38,6 +38,12 @@ type Identity struct {
 	ClientSecret    pulumi.StringOutput // secret
 	ApplicationSlug pulumi.StringOutput // empty in external mode
 	RedirectURI     pulumi.StringOutput
+
+	// Serving lists what must exist before zot logs users in: in authentik
+	// mode the application (it serves the issuer) and its group bindings.
+	// Issuer is known from config alone, so zot's config.json is known at
+	// the first preview; the release depends on these instead.
+	Serving []pulumi.Resource
 }
 
 // Issuer is Authentik's per-provider issuer for an application slug.
@@ -140,17 +146,20 @@ func (c *Identity) inAuthentik(ctx *pulumi.Context, name string, s config.Identi
 	}
 	// Without bindings every Authentik user may log in; zot's accessControl
 	// still decides what they may do.
+	c.Serving = []pulumi.Resource{app}
 	for i, group := range a.Groups {
-		if err := authentik.NewGroupBinding(ctx, fmt.Sprintf("%s-%s", name, group), app,
-			authentik.GroupID(ctx, group, parent), (i+1)*10, parent); err != nil {
+		binding, err := authentik.NewGroupBinding(ctx, fmt.Sprintf("%s-%s", name, group), app.Uuid,
+			authentik.GroupID(ctx, group, parent), (i+1)*10, parent)
+		if err != nil {
 			return err
 		}
+		c.Serving = append(c.Serving, binding)
 	}
-	// The issuer is known from config; it becomes available once the
-	// application that serves it exists.
-	issuer := Issuer(s.AuthentikURL.String(), a.Slug)
-	c.Issuer = app.ApplyT(func(string) string { return issuer }).(pulumi.StringOutput)
+	// Authentik serves the issuer at a path made of the slug, so it is known
+	// from config: derived from the application's UUID it was unknown at a
+	// new stack's preview, and with it all of config.json.
+	c.Issuer = pulumi.String(Issuer(s.AuthentikURL.String(), a.Slug)).ToStringOutput()
 	c.ClientSecret = clientSecret
-	c.ApplicationSlug = app.ApplyT(func(string) string { return a.Slug }).(pulumi.StringOutput)
+	c.ApplicationSlug = pulumi.String(a.Slug).ToStringOutput()
 	return nil
 }

@@ -119,9 +119,10 @@ type ApplicationArgs struct {
 	LaunchURL  string
 }
 
-// NewApplication creates the application users see in Authentik; it returns
-// the application's UUID, which policy bindings target.
-func NewApplication(ctx *pulumi.Context, name string, args ApplicationArgs, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
+// NewApplication creates the application users see in Authentik. Policy
+// bindings target its UUID; whatever needs the application to serve its
+// issuer depends on the resource.
+func NewApplication(ctx *pulumi.Context, name string, args ApplicationArgs, opts ...pulumi.ResourceOption) (*ak.Application, error) {
 	app, err := ak.NewApplication(ctx, name, &ak.ApplicationArgs{
 		Name:             pulumi.String(args.Name),
 		Slug:             pulumi.String(args.Slug),
@@ -131,17 +132,16 @@ func NewApplication(ctx *pulumi.Context, name string, args ApplicationArgs, opts
 		PolicyEngineMode: pulumi.String("any"),
 	}, opts...)
 	if err != nil {
-		return pulumi.StringOutput{}, err
+		return nil, err
 	}
-	return app.Uuid, nil
+	return app, nil
 }
 
 // NewGroupBinding lets members of a group use the application.
-func NewGroupBinding(ctx *pulumi.Context, name string, application, group pulumi.StringInput, order int, opts ...pulumi.ResourceOption) error {
-	_, err := ak.NewPolicyBinding(ctx, name, &ak.PolicyBindingArgs{
+func NewGroupBinding(ctx *pulumi.Context, name string, application, group pulumi.StringInput, order int, opts ...pulumi.ResourceOption) (*ak.PolicyBinding, error) {
+	return ak.NewPolicyBinding(ctx, name, &ak.PolicyBindingArgs{
 		Target: application,
 		Group:  group,
 		Order:  pulumi.Int(order),
 	}, opts...)
-	return err
 }

@@ -1,0 +1,323 @@
+// Package engine runs the program under the real Pulumi deployment engine,
+// in-process (pkg/v3's engine and deploytest; no CLI, no plugins), against
+// fake providers that keep state and decide replacement the way the real
+// providers document it. It answers the engine questions mocks cannot: a
+// second preview with no changes, which edits replace what, what destroy
+// deletes, what the checkpoint holds, and what a first preview knows.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/blang/semver"
+	"github.com/pulumi/pulumi/pkg/v3/resource/deploy/deploytest"
+	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"golang.org/x/mod/modfile"
+
+	"github.com/zot-registry/zot-registry/internal/mocks"
+)
+
+// Packages are the provider packages the program uses, by the Go module of
+// their SDK. The SDKs ask the engine for a provider by the module's major
+// version or by the SDK's own version (the kubernetes SDK sends 4.32.0 with
+// most resources, nothing with a CustomResource); the plugin host matches
+// versions exactly, so each package is served under both.
+var Packages = map[string]string{
+	"aws":        "github.com/pulumi/pulumi-aws/sdk/v6",
+	"random":     "github.com/pulumi/pulumi-random/sdk/v4",
+	"kubernetes": "github.com/pulumi/pulumi-kubernetes/sdk/v4",
+	"authentik":  "github.com/OSMIT-GmbH/pulumi-authentik/sdk/v2024",
+}
+
+// sdkVersions are the versions of the SDK modules in go.mod (go test runs
+// in the package folder): what the Go language host reports to the engine
+// as the program's plugins, so a request without a version gets that one.
+func sdkVersions() (map[string]semver.Version, error) {
+	b, err := os.ReadFile("go.mod")
+	if err != nil {
+		return nil, err
+	}
+	mod, err := modfile.Parse("go.mod", b, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]semver.Version{}
+	for pkg, module := range Packages {
+		for _, r := range mod.Require {
+			if r.Mod.Path == module {
+				if out[pkg], err = semver.ParseTolerant(r.Mod.Version); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if _, ok := out[pkg]; !ok {
+			return nil, fmt.Errorf("go.mod does not require %s: the fake %s provider serves its version", module, pkg)
+		}
+	}
+	return out, nil
+}
+
+// CreateOnly lists, per resource type, the input properties whose change
+// replaces the resource, as each provider documents them (a dotted path
+// names a nested property). A type not listed updates in place.
+var CreateOnly = map[string][]string{
+	// terraform-provider-aws: ForceNew arguments (website/docs/r/*.html.markdown).
+	"aws:s3/bucketV2:BucketV2":                                                                   {"bucket", "bucketPrefix", "objectLockEnabled"},
+	"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":                                     {"bucket"},
+	"aws:s3/bucketOwnershipControls:BucketOwnershipControls":                                     {"bucket"},
+	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": {"bucket", "expectedBucketOwner"},
+	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":                       {"bucket", "expectedBucketOwner"},
+	"aws:iam/userPolicy:UserPolicy":                                                              {"user", "name", "namePrefix"},
+	"aws:iam/accessKey:AccessKey":                                                                {"user", "pgpKey"},
+	// terraform-provider-random: every argument is ForceNew.
+	"random:index/randomPassword:RandomPassword": {"length", "special", "upper", "lower", "numeric", "number",
+		"minLower", "minUpper", "minNumeric", "minSpecial", "overrideSpecial", "keepers"},
+	"random:index/randomId:RandomId": {"byteLength", "keepers", "prefix"},
+	// terraform-provider-authentik: client_type is ForceNew.
+	"authentik:index/providerOauth2:ProviderOauth2": {"clientType"},
+	// pulumi-kubernetes: a named object is replaced when its name or
+	// namespace changes; a Secret's type is immutable in the API.
+	"kubernetes:core/v1:Namespace":                       {"metadata.name"},
+	"kubernetes:core/v1:Secret":                          {"metadata.name", "metadata.namespace", "type"},
+	"kubernetes:external-secrets.io/v1:ExternalSecret":   {"metadata.name", "metadata.namespace"},
+	"kubernetes:external-secrets.io/v1alpha1:PushSecret": {"metadata.name", "metadata.namespace"},
+	// provider/pkg/provider/helm_release.go: forceNewFields ".name", ".namespace".
+	"kubernetes:helm.sh/v3:Release": {"name", "namespace"},
+}
+
+// Op is one operation a provider carried out (previews are not recorded).
+type Op struct {
+	Kind string // create, update, delete
+	URN  resource.URN
+	Type string
+}
+
+// Cloud is the world the fake providers manage: what exists, what each
+// call did, and every value a provider generated as a secret. It outlives
+// provider instances, as a real cloud outlives plugin processes.
+type Cloud struct {
+	mu      sync.Mutex
+	live    map[resource.URN]resource.PropertyMap
+	ops     []Op
+	secrets map[string]bool
+}
+
+// NewCloud is an empty cloud.
+func NewCloud() *Cloud {
+	return &Cloud{live: map[resource.URN]resource.PropertyMap{}, secrets: map[string]bool{}}
+}
+
+// Ops returns what the providers did, in order.
+func (c *Cloud) Ops() []Op {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Op(nil), c.ops...)
+}
+
+// Exists says whether the resource with this URN exists at its provider.
+func (c *Cloud) Exists(urn resource.URN) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.live[urn]
+	return ok
+}
+
+// GeneratedSecrets are the secret values the providers made (passwords,
+// their bcrypt hashes, access keys), sorted.
+func (c *Cloud) GeneratedSecrets() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for s := range c.secrets {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (c *Cloud) record(op Op, state resource.PropertyMap) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ops = append(c.ops, op)
+	if op.Kind == "delete" {
+		delete(c.live, op.URN)
+		return
+	}
+	c.live[op.URN] = state
+}
+
+// generated notes the secret values a provider computed (inputs it was
+// given are the program's, and checked where the program makes them).
+func (c *Cloud) generated(in, state resource.PropertyMap) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, v := range state {
+		if _, given := in[k]; !given {
+			collectSecrets(v, false, c.secrets)
+		}
+	}
+}
+
+func collectSecrets(v resource.PropertyValue, secret bool, into map[string]bool) {
+	switch {
+	case v.IsSecret():
+		collectSecrets(v.SecretValue().Element, true, into)
+	case v.IsString() && secret && v.StringValue() != "":
+		into[v.StringValue()] = true
+	case v.IsArray():
+		for _, e := range v.ArrayValue() {
+			collectSecrets(e, secret, into)
+		}
+	case v.IsObject():
+		for _, e := range v.ObjectValue() {
+			collectSecrets(e, secret, into)
+		}
+	}
+}
+
+// Plugins are the loaders for the plugin host, one per package and version
+// (each load is a new provider instance over this cloud: the engine
+// configures an instance once), and the packages the program requires.
+func (c *Cloud) Plugins() ([]*deploytest.ProviderLoader, []workspace.PackageDescriptor, error) {
+	versions, err := sdkVersions()
+	if err != nil {
+		return nil, nil, err
+	}
+	var loaders []*deploytest.ProviderLoader
+	var required []workspace.PackageDescriptor
+	for pkg, v := range versions {
+		pkg, v := pkg, v
+		load := func() (plugin.Provider, error) { return c.provider(pkg), nil }
+		major := semver.Version{Major: v.Major}
+		loaders = append(loaders,
+			deploytest.NewProviderLoader(tokens.Package(pkg), v, load),
+			deploytest.NewProviderLoader(tokens.Package(pkg), major, load))
+		required = append(required, workspace.PackageDescriptor{PluginDescriptor: workspace.PluginDescriptor{
+			Name: pkg, Kind: apitype.ResourcePlugin, Version: &v,
+		}})
+	}
+	return loaders, required, nil
+}
+
+func (c *Cloud) provider(pkg string) *deploytest.Provider {
+	return &deploytest.Provider{
+		DiffF: func(_ context.Context, req plugin.DiffRequest) (plugin.DiffResult, error) {
+			return diff(string(req.Type), resource.ToResourcePropertyMap(req.OldInputs), resource.ToResourcePropertyMap(req.NewInputs)), nil
+		},
+		CreateF: func(_ context.Context, req plugin.CreateRequest) (plugin.CreateResponse, error) {
+			in := resource.ToResourcePropertyMap(req.Properties)
+			id, state := generate(string(req.Type), req.Name, in, req.Preview)
+			if !req.Preview {
+				c.record(Op{Kind: "create", URN: req.URN, Type: string(req.Type)}, state)
+				c.generated(in, state)
+			}
+			return plugin.CreateResponse{ID: resource.ID(id), Properties: resource.FromResourcePropertyMap(state), Status: resource.StatusOK}, nil
+		},
+		UpdateF: func(_ context.Context, req plugin.UpdateRequest) (plugin.UpdateResponse, error) {
+			state := resource.ToResourcePropertyMap(req.NewInputs)
+			// What the provider computed at create (a key, an ARN) stays.
+			for k, v := range resource.ToResourcePropertyMap(req.OldOutputs) {
+				if _, set := state[k]; !set {
+					state[k] = v
+				}
+			}
+			if !req.Preview {
+				c.record(Op{Kind: "update", URN: req.URN, Type: string(req.Type)}, state)
+			}
+			return plugin.UpdateResponse{Properties: resource.FromResourcePropertyMap(state), Status: resource.StatusOK}, nil
+		},
+		DeleteF: func(_ context.Context, req plugin.DeleteRequest) (plugin.DeleteResponse, error) {
+			c.record(Op{Kind: "delete", URN: req.URN, Type: string(req.Type)}, nil)
+			return plugin.DeleteResponse{Status: resource.StatusOK}, nil
+		},
+		InvokeF: func(_ context.Context, req plugin.InvokeRequest) (plugin.InvokeResponse, error) {
+			// The lookups the program makes, answered as the render answers
+			// them; any other invoke is a lookup nobody planned for.
+			f, ok := mocks.DefaultCalls[string(req.Tok)]
+			if !ok {
+				return plugin.InvokeResponse{}, fmt.Errorf("fake %s provider: unexpected invoke %s", pkg, req.Tok)
+			}
+			res, err := f(pulumi.MockCallArgs{Token: string(req.Tok), Args: resource.ToResourcePropertyMap(req.Args)})
+			if err != nil {
+				return plugin.InvokeResponse{}, err
+			}
+			return plugin.InvokeResponse{Properties: resource.FromResourcePropertyMap(res)}, nil
+		},
+	}
+}
+
+// generate is the state a create returns: the inputs plus what the
+// provider computes, with the same stand-ins the render uses. A preview
+// cannot know computed values, so they are unknown there, as with a real
+// provider; inputs stay as given.
+func generate(typ, name string, in resource.PropertyMap, preview bool) (string, resource.PropertyMap) {
+	state := in.Copy()
+	id := name + "-id"
+	if gen, ok := mocks.Generated[typ]; ok {
+		id = gen(name, in, state)
+	}
+	// A provider computes what it was not given; what it was given stays
+	// (the render's stand-ins fill in a client secret, the program gives one).
+	for k, v := range in {
+		state[k] = v
+	}
+	if preview {
+		for k, v := range state {
+			if old, given := in[k]; !given || !old.DeepEquals(v) {
+				state[k] = resource.MakeComputed(resource.NewProperty(""))
+			}
+		}
+		id = ""
+	}
+	return id, state
+}
+
+// diff compares the inputs of the last deployment with the program's new
+// ones: no difference is no change; a difference at a create-only path
+// (or an unknown value there) replaces.
+func diff(typ string, olds, news resource.PropertyMap) plugin.DiffResult {
+	d := olds.Diff(news)
+	if d == nil || !d.AnyChanges() {
+		return plugin.DiffResult{Changes: plugin.DiffNone}
+	}
+	var changed, replace []resource.PropertyKey
+	for _, k := range d.ChangedKeys() {
+		changed = append(changed, k)
+	}
+	for _, path := range CreateOnly[typ] {
+		o, n := at(olds, path), at(news, path)
+		if n.IsComputed() || !o.DeepEquals(n) {
+			replace = append(replace, resource.PropertyKey(strings.SplitN(path, ".", 2)[0]))
+		}
+	}
+	return plugin.DiffResult{Changes: plugin.DiffSome, ChangedKeys: changed, ReplaceKeys: replace}
+}
+
+// at is the value at a dotted path, null where there is none.
+func at(m resource.PropertyMap, path string) resource.PropertyValue {
+	v := resource.NewObjectProperty(m)
+	for _, k := range strings.Split(path, ".") {
+		for v.IsSecret() {
+			v = v.SecretValue().Element
+		}
+		if !v.IsObject() {
+			return resource.NewNullProperty()
+		}
+		next, ok := v.ObjectValue()[resource.PropertyKey(k)]
+		if !ok {
+			return resource.NewNullProperty()
+		}
+		v = next
+	}
+	return v
+}

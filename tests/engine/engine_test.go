@@ -1,0 +1,391 @@
+package engine
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	pkgresource "github.com/pulumi/pulumi/pkg/v3/resource"
+	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zot-registry/zot-registry/components/registry/layout"
+	"github.com/zot-registry/zot-registry/internal/render"
+	"github.com/zot-registry/zot-registry/tests/stacks"
+)
+
+func root(t testing.TB) string {
+	t.Helper()
+	r, err := stacks.Root()
+	require.NoError(t, err)
+	return r
+}
+
+func config(t testing.TB, v stacks.Variant) *render.StackConfig {
+	t.Helper()
+	sc, err := v.Config(root(t))
+	require.NoError(t, err)
+	return sc
+}
+
+// variants are every example stack and every mode variant.
+func variants(t *testing.T) []stacks.Variant {
+	t.Helper()
+	all, err := stacks.All(root(t))
+	require.NoError(t, err)
+	require.NotEmpty(t, all)
+	return all
+}
+
+func up(t testing.TB, s *Stack) Result {
+	t.Helper()
+	res := s.Up()
+	require.NoError(t, res.Err, "pulumi up of %s:\n%s", s.Name, res.Diagnostics)
+	return res
+}
+
+// TestLifecycle runs, per stack, what a platform team does with it:
+// `pulumi up`, a preview and an up with nothing changed, then `pulumi
+// destroy`; and checks what the engine and the providers did.
+func TestLifecycle(t *testing.T) {
+	for _, v := range variants(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			s := NewStack(t, config(t, v))
+			first := up(t, s)
+			require.NotEmpty(t, first.Changes())
+			for _, st := range first.Changes() {
+				assert.Equal(t, deploy.OpCreate, st.Op, "a new stack only creates: %s", st.URN)
+			}
+			created := s.Cloud.Ops()
+
+			t.Run("second preview and up change nothing", func(t *testing.T) {
+				pre := s.Preview()
+				require.NoError(t, pre.Err, pre.Diagnostics)
+				assert.Empty(t, pre.Summary())
+				again := up(t, s)
+				assert.Empty(t, again.Summary())
+				assert.Len(t, s.Cloud.Ops(), len(created), "the second up called a provider")
+			})
+
+			t.Run("checkpoint holds secrets only as ciphertext", func(t *testing.T) {
+				checkSecretsEncrypted(t, s)
+			})
+
+			t.Run("engine orders secrets before zot", func(t *testing.T) {
+				checkOrder(t, created)
+			})
+
+			t.Run("destroy keeps what is retained or protected", func(t *testing.T) {
+				checkDestroy(t, s)
+			})
+		})
+	}
+}
+
+// checkSecretsEncrypted looks for every generated secret (passwords, their
+// bcrypt hashes, the client secret, the IAM secret key, session keys) and
+// every secure config value in the state file: each may appear only as
+// ciphertext. The revealed export shows the test looks where they are.
+func checkSecretsEncrypted(t *testing.T, s *Stack) {
+	state, err := s.Checkpoint()
+	require.NoError(t, err)
+	revealed, err := s.RevealedCheckpoint()
+	require.NoError(t, err)
+	checked := 0
+	for _, secret := range s.Cloud.GeneratedSecrets() {
+		assert.Contains(t, string(revealed), jsonText(secret), "a generated secret is not in the state at all")
+		assert.NotContains(t, string(state), jsonText(secret), "a generated secret is in the state in clear")
+		checked++
+	}
+	for _, secret := range s.ConfigSecrets {
+		assert.NotContains(t, string(state), secret, "a secure config value is in the state in clear")
+		if strings.Contains(string(revealed), secret) {
+			checked++
+		}
+	}
+	// Every stack keeps at least the OIDC client secret (generated, or
+	// from config in external mode) in its state.
+	require.Positive(t, checked, "no secret was found in the revealed state: the test looks in the wrong place")
+	assert.Contains(t, string(state), `"ciphertext"`)
+}
+
+// jsonText is s as it appears inside a JSON string.
+func jsonText(s string) string {
+	b, _ := json.Marshal(s)
+	return strings.Trim(string(b), `"`)
+}
+
+// checkOrder checks the order in which the providers created things: a
+// create returns only once the object exists, and the engine starts a
+// resource only after what it depends on, so this is the order a cluster
+// sees. The PushSecret writes what ExternalSecrets read; zot's release
+// starts after every Secret it mounts and the OpenID application exist.
+func checkOrder(t *testing.T, ops []Op) {
+	index := func(match func(Op) bool) []int {
+		var out []int
+		for i, op := range ops {
+			if op.Kind == "create" && match(op) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	byType := func(typ string) []int { return index(func(op Op) bool { return op.Type == typ }) }
+	push := byType("kubernetes:external-secrets.io/v1alpha1:PushSecret")
+	external := byType("kubernetes:external-secrets.io/v1:ExternalSecret")
+	release := byType("kubernetes:helm.sh/v3:Release")
+	apps := byType("authentik:index/application:Application")
+	require.Len(t, push, 1)
+	require.NotEmpty(t, external)
+	require.Len(t, release, 1)
+	for _, es := range external {
+		assert.Less(t, push[0], es, "ExternalSecret %s was created before the PushSecret", ops[es].URN.Name())
+		assert.Less(t, es, release[0], "the release was created before ExternalSecret %s", ops[es].URN.Name())
+	}
+	for _, app := range apps {
+		assert.Less(t, app, release[0], "the release was created before the Authentik application that serves its issuer")
+	}
+}
+
+// checkDestroy runs `pulumi destroy`: a protected resource stops it with
+// the engine's error and stays; a retained one is removed from the state
+// but never deleted at its provider; everything else is deleted, each
+// resource before whatever it depends on.
+func checkDestroy(t *testing.T, s *Stack) {
+	before := s.Snap
+	require.NotNil(t, before)
+	var protected, retained []resource.URN
+	deps := map[resource.URN][]resource.URN{}
+	for _, r := range before.Resources {
+		if !r.Custom || strings.HasPrefix(string(r.Type), "pulumi:providers:") {
+			continue
+		}
+		if r.Protect {
+			protected = append(protected, r.URN)
+		}
+		if r.RetainOnDelete {
+			retained = append(retained, r.URN)
+		}
+		deps[r.URN] = r.Dependencies
+	}
+	mark := len(s.Cloud.Ops())
+	res := s.Destroy()
+	deleted := map[resource.URN]int{}
+	for i, op := range s.Cloud.Ops()[mark:] {
+		require.Equal(t, "delete", op.Kind, "destroy may only delete: %s %s", op.Kind, op.URN)
+		deleted[op.URN] = i
+	}
+
+	for _, urn := range protected {
+		assert.True(t, s.Cloud.Exists(urn), "protected %s was deleted", urn.Name())
+		require.Error(t, res.Err, "destroy of a stack with a protected resource must fail")
+		assert.Contains(t, res.Diagnostics+res.Err.Error(), "protected", "the engine's error names the protection")
+	}
+	for _, urn := range retained {
+		_, gone := deleted[urn]
+		assert.False(t, gone, "retained %s was deleted at its provider", urn.Name())
+		assert.True(t, s.Cloud.Exists(urn))
+	}
+	if len(protected) > 0 {
+		return
+	}
+	require.NoError(t, res.Err, res.Diagnostics)
+	for urn := range deps {
+		if slices.Contains(retained, urn) {
+			continue
+		}
+		_, gone := deleted[urn]
+		assert.True(t, gone, "%s was not deleted", urn)
+	}
+	for urn, on := range deps {
+		for _, dep := range on {
+			i, a := deleted[urn]
+			j, b := deleted[dep]
+			if a && b {
+				assert.Less(t, i, j, "%s was deleted after %s, which it depends on", urn.Name(), dep.Name())
+			}
+		}
+	}
+	assert.Empty(t, s.Snap.Resources, "the state still holds resources after destroy")
+}
+
+// TestFirstPreviewKnowsZotConfig: on a new stack the PR preview shows the
+// whole config.json and the Helm values, not [unknown]; they are exactly
+// what the offline render shows. One case cannot be known: in aws mode
+// without storage.bucket the name ends in a random suffix that exists only
+// once the first up made it (README: "Storage modes"); naming the bucket
+// makes that stack's first preview complete too.
+func TestFirstPreviewKnowsZotConfig(t *testing.T) {
+	for _, v := range variants(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			sc := config(t, v)
+			if generatedBucket(t, sc) {
+				values := firstPreviewValues(t, sc)
+				assert.True(t, values.ContainsUnknowns(), "a random bucket suffix cannot be known before the first up")
+				var err error
+				sc, err = Apply(sc, Edit{Key: "zot-registry:storage", Path: "bucket", Value: "zot-named-bucket"})
+				require.NoError(t, err)
+			}
+			values := firstPreviewValues(t, sc)
+			require.True(t, values.IsObject(), "the release's values are %v at the first preview", values)
+			assert.False(t, values.ContainsUnknowns(), "the Helm values hold unknowns at the first preview")
+			js := values.ObjectValue()["configFiles"].ObjectValue()[resource.PropertyKey(layout.ConfigFile)]
+			require.True(t, js.IsString(), "config.json is %v at the first preview", js)
+
+			rendered, err := render.EvaluateConfig(sc)
+			require.NoError(t, err)
+			assert.JSONEq(t, rendered.ConfigJSON, js.StringValue(), "the preview's config.json differs from the render's")
+		})
+	}
+}
+
+// firstPreviewValues previews a new stack and returns the zot release's values.
+func firstPreviewValues(t *testing.T, sc *render.StackConfig) resource.PropertyValue {
+	t.Helper()
+	pre := NewStack(t, sc).Preview()
+	require.NoError(t, pre.Err, pre.Diagnostics)
+	for _, st := range pre.Steps {
+		if st.Type == "kubernetes:helm.sh/v3:Release" {
+			return st.Inputs["values"]
+		}
+	}
+	require.FailNow(t, "the preview has no Helm release")
+	return resource.PropertyValue{}
+}
+
+// generatedBucket says whether the stack lets the program name the bucket
+// with a random suffix (aws mode, no storage.bucket).
+func generatedBucket(t *testing.T, sc *render.StackConfig) bool {
+	t.Helper()
+	var st struct{ Mode, Bucket string }
+	require.NoError(t, json.Unmarshal([]byte(sc.Values["zot-registry:storage"]), &st))
+	return st.Mode == "aws" && st.Bucket == ""
+}
+
+// edit is one change a user makes to a running stack, and the resources
+// (by type) it must update in place; everything else stays the same and
+// nothing is replaced.
+type edit struct {
+	name    string
+	edits   func(sc *render.StackConfig) []Edit
+	updates []string // resource types updated: all of the stack's resources of each
+	creates []string // resource names created
+}
+
+const (
+	releaseType        = "kubernetes:helm.sh/v3:Release"
+	externalSecretType = "kubernetes:external-secrets.io/v1:ExternalSecret"
+	pushSecretType     = "kubernetes:external-secrets.io/v1alpha1:PushSecret"
+	secretType         = "kubernetes:core/v1:Secret"
+	passwordType       = "random:index/randomPassword:RandomPassword"
+	oauth2Type         = "authentik:index/providerOauth2:ProviderOauth2"
+	applicationType    = "authentik:index/application:Application"
+)
+
+func set(key, path string, value any) func(*render.StackConfig) []Edit {
+	return func(*render.StackConfig) []Edit { return []Edit{{Key: key, Path: path, Value: value}} }
+}
+
+const (
+	registryKey = "zot-registry:registry"
+	secretsKey  = "zot-registry:secrets"
+)
+
+var edits = []edit{
+	{name: "chunk size", edits: set(registryKey, "upload.chunkSize", 33554432), updates: []string{releaseType}},
+	{name: "read and write timeouts", edits: func(*render.StackConfig) []Edit {
+		return []Edit{{Key: registryKey, Path: "readTimeout", Value: "2h"}, {Key: registryKey, Path: "writeTimeout", Value: "2h"}}
+	}, updates: []string{releaseType}},
+	{name: "log level", edits: set(registryKey, "logLevel", "debug"), updates: []string{releaseType}},
+	{name: "reader groups", edits: set(registryKey, "accessControl.readerGroups", []any{"developers", "qa"}), updates: []string{releaseType}},
+	{name: "ingress annotations", edits: set(registryKey, "ingress.annotations", map[string]any{
+		"cert-manager.io/cluster-issuer":                     "letsencrypt",
+		"nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8",
+	}), updates: []string{releaseType}},
+	// The redirect URI and launch URL follow the URL: Authentik's provider
+	// and application update in place, keeping the client and its secret.
+	{name: "external URL", edits: set(registryKey, "externalUrl", "https://zot.example.org"),
+		updates: []string{releaseType, oauth2Type, applicationType}},
+	{name: "refresh interval", edits: set(secretsKey, "refreshInterval", "45m"),
+		updates: []string{externalSecretType, pushSecretType}},
+	// Custom timeouts are options of the next operation, not properties:
+	// the engine shows no change and uses them from the next create or update.
+	{name: "wait timeout", edits: set(secretsKey, "waitTimeout", "10m")},
+	// A new push user gets a password of their own, and the source Secret
+	// (which the PushSecret reads, with the htpasswd file) changes; no other
+	// password, hash or session key is made again, and zot is not restarted
+	// (it reloads htpasswd by itself).
+	{name: "push user added", edits: func(sc *render.StackConfig) []Edit {
+		var s struct {
+			Mode  string
+			Users []any
+		}
+		if json.Unmarshal([]byte(sc.Values[secretsKey]), &s) != nil || s.Mode != "push" {
+			return nil
+		}
+		return []Edit{{Key: secretsKey, Path: "users", Value: append(s.Users, "release-bot")}}
+	}, updates: []string{secretType}, creates: []string{"zot-registry-release-bot"}},
+}
+
+// TestConfigEditsUpdateInPlace changes one setting at a time on a running
+// stack of every kind and checks the exact steps the engine takes.
+func TestConfigEditsUpdateInPlace(t *testing.T) {
+	for _, v := range variants(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			base := config(t, v)
+			for _, e := range edits {
+				changes := e.edits(base)
+				if changes == nil {
+					continue
+				}
+				t.Run(e.name, func(t *testing.T) {
+					s := NewStack(t, base)
+					up(t, s)
+					before := stateByURN(s.Snap)
+					var want []string
+					for _, r := range s.Snap.Resources {
+						if slices.Contains(e.updates, string(r.Type)) {
+							want = append(want, "update "+string(r.Type)+" "+r.URN.Name())
+						}
+					}
+					for _, name := range e.creates {
+						want = append(want, "create "+passwordType+" "+name)
+					}
+					slices.Sort(want)
+
+					edited, err := Apply(base, changes...)
+					require.NoError(t, err)
+					s.SetConfig(edited)
+					pre := s.Preview()
+					require.NoError(t, pre.Err, pre.Diagnostics)
+					assert.Equal(t, want, pre.Summary(), "preview")
+					res := up(t, s)
+					assert.Equal(t, want, res.Summary(), "up")
+
+					// What was generated before is still what it was.
+					for urn, old := range before {
+						if old.Type == passwordType {
+							now, ok := stateByURN(s.Snap)[urn]
+							require.True(t, ok, "%s is gone", urn.Name())
+							assert.True(t, old.Outputs.DeepEquals(now.Outputs), "%s was generated again", urn.Name())
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+func stateByURN(snap *deploy.Snapshot) map[resource.URN]*pkgresource.State {
+	out := map[resource.URN]*pkgresource.State{}
+	for _, r := range snap.Resources {
+		out[r.URN] = r
+	}
+	return out
+}
