@@ -374,6 +374,29 @@ func plain(v resource.PropertyValue, reveal bool) any {
 	return fmt.Sprintf("%v", v)
 }
 
+// SecretStrings adds to into every string under a secret wrapper (a secret
+// value, or a secret output) anywhere in v.
+func SecretStrings(v resource.PropertyValue, into map[string]bool) { secretStrings(v, false, into) }
+
+func secretStrings(v resource.PropertyValue, secret bool, into map[string]bool) {
+	switch {
+	case v.IsSecret():
+		secretStrings(v.SecretValue().Element, true, into)
+	case v.IsOutput():
+		secretStrings(v.OutputValue().Element, secret || v.OutputValue().Secret, into)
+	case v.IsArray():
+		for _, e := range v.ArrayValue() {
+			secretStrings(e, secret, into)
+		}
+	case v.IsObject():
+		for _, e := range v.ObjectValue() {
+			secretStrings(e, secret, into)
+		}
+	case v.IsString() && secret:
+		into[v.StringValue()] = true
+	}
+}
+
 // masked is a secret value with every scalar inside replaced by SecretMarker.
 func masked(v resource.PropertyValue) any {
 	switch {

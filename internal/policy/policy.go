@@ -95,7 +95,14 @@ func FromRender(res *render.Result, files map[string][]byte) *Input {
 	seen := map[string]bool{}
 	for _, r := range in.Resources {
 		for _, m := range []resource.PropertyMap{r.Inputs, r.State} {
-			collectSecrets(resource.NewObjectProperty(m), false, seen)
+			mocks.SecretStrings(resource.NewObjectProperty(m), seen)
+		}
+	}
+	// Short values (a boolean, a port) would match by accident; the
+	// render's own marker is not a secret.
+	for s := range seen {
+		if len(s) < 8 || s == render.SecretMarker {
+			delete(seen, s)
 		}
 	}
 	// A value the stack publishes as a plain output is public by design: the
@@ -110,29 +117,6 @@ func FromRender(res *render.Result, files map[string][]byte) *Input {
 	}
 	sort.Strings(in.Secrets)
 	return in
-}
-
-// collectSecrets gathers every string under a secret wrapper. Short values
-// (a boolean, a port) would match by accident, so they are left out.
-func collectSecrets(v resource.PropertyValue, secret bool, into map[string]bool) {
-	switch {
-	case v.IsSecret():
-		collectSecrets(v.SecretValue().Element, true, into)
-	case v.IsOutput():
-		collectSecrets(v.OutputValue().Element, secret || v.OutputValue().Secret, into)
-	case v.IsArray():
-		for _, e := range v.ArrayValue() {
-			collectSecrets(e, secret, into)
-		}
-	case v.IsObject():
-		for _, e := range v.ObjectValue() {
-			collectSecrets(e, secret, into)
-		}
-	case v.IsString() && secret:
-		if s := v.StringValue(); len(s) >= 8 && s != render.SecretMarker {
-			into[s] = true
-		}
-	}
 }
 
 func noClearSecrets(in *Input) []Violation {

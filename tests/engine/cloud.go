@@ -163,26 +163,10 @@ func (c *Cloud) generated(in, state resource.PropertyMap) {
 	defer c.mu.Unlock()
 	for k, v := range state {
 		if _, given := in[k]; !given {
-			collectSecrets(v, false, c.secrets)
+			mocks.SecretStrings(v, c.secrets)
 		}
 	}
-}
-
-func collectSecrets(v resource.PropertyValue, secret bool, into map[string]bool) {
-	switch {
-	case v.IsSecret():
-		collectSecrets(v.SecretValue().Element, true, into)
-	case v.IsString() && secret && v.StringValue() != "":
-		into[v.StringValue()] = true
-	case v.IsArray():
-		for _, e := range v.ArrayValue() {
-			collectSecrets(e, secret, into)
-		}
-	case v.IsObject():
-		for _, e := range v.ObjectValue() {
-			collectSecrets(e, secret, into)
-		}
-	}
+	delete(c.secrets, "") // nothing to find
 }
 
 // Plugins are the loaders for the plugin host, one per package and version
