@@ -90,6 +90,8 @@ type Registry struct {
 	WriteTimeout    string        `json:"writeTimeout"`
 	Persistence     Persistence   `json:"persistence"`
 	Ingress         Ingress       `json:"ingress"`
+	Route           Route         `json:"route"`
+	ExternalProxy   bool          `json:"externalProxy"`
 	Upload          Upload        `json:"upload"`
 	AccessControl   AccessControl `json:"accessControl"`
 	Resources       Resources     `json:"resources"`
@@ -127,6 +129,28 @@ type Ingress struct {
 	ClassName     string            `json:"className"`
 	TLSSecretName string            `json:"tlsSecretName"`
 	Annotations   map[string]string `json:"annotations"`
+}
+
+// Route exposes zot at externalUrl's host through a Gateway API HTTPRoute
+// attached to Gateways someone else runs (TLS ends at their listeners).
+type Route struct {
+	Enabled    bool        `json:"enabled"`
+	ParentRefs []ParentRef `json:"parentRefs"`
+	// Timeout bounds one request through the Gateway (timeouts.request and
+	// timeouts.backendRequest); default: the longer of zot's read and write
+	// timeouts, so a large blob upload is not cut off.
+	Timeout     string            `json:"timeout"`
+	Annotations map[string]string `json:"annotations"`
+
+	// Derived by validation; not a config key.
+	TimeoutDuration time.Duration `json:"-"`
+}
+
+// ParentRef names a Gateway (and optionally one of its listeners).
+type ParentRef struct {
+	Name        string `json:"name"`
+	Namespace   string `json:"namespace"`
+	SectionName string `json:"sectionName"`
 }
 
 // Upload tunes the S3 driver's multipart uploads and copies, in bytes.

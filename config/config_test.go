@@ -20,6 +20,7 @@ func valid() map[string]obj {
 	return map[string]obj{
 		"registry": {
 			"externalUrl":   "https://registry.dev.example.com",
+			"externalProxy": true,
 			"accessControl": obj{"adminUsers": []any{"ci"}},
 		},
 		"storage":  {"mode": "existing", "bucket": "zot-dev"},
@@ -287,6 +288,52 @@ func TestBadInput(t *testing.T) {
 					assert.Contains(t, e.Error(), tc.wantKey)
 				}
 			}
+		})
+	}
+}
+
+// TestRouteRules: zot is served one way, and a route names real Gateways.
+func TestRouteRules(t *testing.T) {
+	const reg = "zot-registry:registry"
+	route := func(parents ...any) obj { return obj{"enabled": true, "parentRefs": parents} }
+	gw := obj{"name": "public", "namespace": "gateway-system", "sectionName": "https"}
+	cases := []struct {
+		name    string
+		changes map[string]any
+		wantKey string
+		wantMsg string
+	}{
+		{"route", map[string]any{"registry.externalProxy": nil, "registry.route": route(gw)}, "", ""},
+		{"both", map[string]any{"registry.route": route(gw), "registry.ingress": obj{"enabled": true}}, reg + ".route.enabled", "both true"},
+		{"neither", map[string]any{"registry.externalProxy": nil}, reg + ".route.enabled", "nothing serves externalUrl https://registry.dev.example.com"},
+		{"neither but a load balancer", map[string]any{"registry.externalProxy": nil, "registry.serviceType": "LoadBalancer"}, "", ""},
+		{"no parentRefs", map[string]any{"registry.route": route()}, reg + ".route.parentRefs", "attaches to no Gateway"},
+		{"bad gateway name", map[string]any{"registry.route": route(obj{"name": "Public GW"})}, reg + ".route.parentRefs[0].name", "not a Gateway name"},
+		{"bad namespace", map[string]any{"registry.route": route(obj{"name": "public", "namespace": "gateway.system"})}, reg + ".route.parentRefs[0].namespace", "not a namespace"},
+		{"bad listener", map[string]any{"registry.route": route(obj{"name": "public", "sectionName": "HTTPS"})}, reg + ".route.parentRefs[0].sectionName", "not a listener name"},
+		{"port in externalUrl", map[string]any{"registry.route": route(gw), "registry.externalUrl": "https://registry.example.com:8443"}, reg + ".externalUrl", "cannot hold a port"},
+		{"bad timeout", map[string]any{"registry.route": obj{"enabled": true, "parentRefs": []any{gw}, "timeout": "an hour"}}, reg + ".route.timeout", "not a duration"},
+		{"unknown route key", map[string]any{"registry.route": obj{"enabled": true, "parentRefs": []any{gw}, "hostnames": []any{"x"}}}, reg + ".route.hostnames", "known settings here"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			for path, v := range tc.changes {
+				set(objs, path, v)
+			}
+			cfg, err := parse(t, objs)
+			if tc.wantKey == "" {
+				require.NoError(t, err)
+				if cfg.Registry.Route.Enabled {
+					assert.Equal(t, time.Hour, cfg.Registry.Route.TimeoutDuration, "the default is zot's longest timeout")
+				}
+				return
+			}
+			require.Error(t, err)
+			var errs config.Errors
+			require.True(t, errors.As(err, &errs), "want config.Errors, got %T", err)
+			require.Contains(t, errs.Keys(), tc.wantKey, err.Error())
+			assert.Contains(t, err.Error(), tc.wantMsg)
 		})
 	}
 }

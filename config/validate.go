@@ -95,6 +95,7 @@ func validateRegistry(r *Registry, c collector) {
 			}
 		}
 	}
+	validateRoute(r, c)
 	validateUpload(r.Upload, c)
 	validateAccess(r.AccessControl, c)
 	validatePod(r, c)
@@ -665,3 +666,60 @@ func validateSecrets(cfg *Config, src Source, c collector) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// validateRoute: zot is exposed one way, and a route names the Gateways it
+// attaches to. An externalUrl that nothing serves is an error: docker login
+// and the OIDC callback would go nowhere.
+func validateRoute(r *Registry, c collector) {
+	rt := &r.Route
+	switch {
+	case rt.Enabled && r.Ingress.Enabled:
+		c.add("route.enabled", "and registry.ingress.enabled are both true: zot would be served twice, with two sets of proxy settings",
+			"keep one: route (Gateway API) or ingress")
+	case !rt.Enabled && !r.Ingress.Enabled && r.ServiceType == DefaultServiceType && !r.ExternalProxy:
+		c.add("route.enabled", fmt.Sprintf("and registry.ingress.enabled are both false and serviceType is %s: nothing serves externalUrl %s", r.ServiceType, r.ExternalURL),
+			"enable registry.route (Gateway API) or registry.ingress, set serviceType LoadBalancer, or set registry.externalProxy: true if a proxy you run forwards externalUrl to zot's Service")
+	}
+	if !rt.Enabled {
+		return
+	}
+	if len(rt.ParentRefs) == 0 {
+		c.add("route.parentRefs", "is empty: a route attaches to no Gateway and serves nothing", "name the Gateway: parentRefs: [{name: public, namespace: gateway-system}]")
+	}
+	if len(rt.ParentRefs) > 32 {
+		c.add("route.parentRefs", fmt.Sprintf("has %d entries; Gateway API allows 32", len(rt.ParentRefs)), "attach to fewer Gateways")
+	}
+	for i, p := range rt.ParentRefs {
+		key := fmt.Sprintf("route.parentRefs[%d]", i)
+		if len(p.Name) > 253 || !dnsSubdomain.MatchString(p.Name) {
+			c.add(key+".name", fmt.Sprintf("%q is not a Gateway name", p.Name), "use the name shown by kubectl get gateways -A")
+		}
+		if p.Namespace != "" && (len(p.Namespace) > 63 || !dnsLabel.MatchString(p.Namespace)) {
+			c.add(key+".namespace", fmt.Sprintf("%q is not a namespace name", p.Namespace), "use the Gateway's namespace, or leave it empty for zot's own")
+		}
+		if p.SectionName != "" && (len(p.SectionName) > 253 || !dnsSubdomain.MatchString(p.SectionName)) {
+			c.add(key+".sectionName", fmt.Sprintf("%q is not a listener name", p.SectionName), "use the name of the Gateway's https listener, or leave it empty for all its listeners")
+		}
+	}
+	if r.URL != nil && r.URL.Port() != "" {
+		c.add("externalUrl", fmt.Sprintf("names port %s, but a route's hostname cannot hold a port", r.URL.Port()),
+			"drop the port: the Gateway's listener decides it")
+	}
+	rt.TimeoutDuration = max(r.ReadDuration, r.WriteDuration)
+	if rt.Timeout != "" {
+		d, err := time.ParseDuration(rt.Timeout)
+		switch {
+		case err != nil || d <= 0:
+			c.add("route.timeout", fmt.Sprintf("%q is not a duration", rt.Timeout), "use a Go duration such as 1h or 90m, or leave it empty for zot's longest timeout")
+		case d%time.Second != 0:
+			c.add("route.timeout", fmt.Sprintf("%q is not whole seconds", rt.Timeout), "use whole seconds, minutes or hours, such as 90s or 1h")
+		default:
+			rt.TimeoutDuration = d
+		}
+	}
+	for k := range rt.Annotations {
+		if k == "" {
+			c.add("route.annotations", "has an empty annotation name", "remove it")
+		}
+	}
+}

@@ -22,7 +22,7 @@ import (
 func parse(t *testing.T, externalURL string, identityObj map[string]any) *config.Config {
 	t.Helper()
 	return configtest.Parse(t, map[string]any{
-		"registry": map[string]any{"externalUrl": externalURL, "accessControl": map[string]any{"adminUsers": []any{"ci"}}},
+		"registry": map[string]any{"externalUrl": externalURL, "externalProxy": true, "accessControl": map[string]any{"adminUsers": []any{"ci"}}},
 		"identity": identityObj,
 	})
 }

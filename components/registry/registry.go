@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
@@ -57,6 +60,8 @@ type Registry struct {
 	pulumi.ResourceState
 
 	Release *helmv3.Release
+	// Route is the HTTPRoute (registry.route), nil when zot is exposed otherwise.
+	Route *apiextensions.CustomResource
 
 	// ConfigJSON is the config.json zot reads; Values the chart's values.
 	ConfigJSON pulumi.StringOutput
@@ -123,6 +128,28 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	}, pulumi.Parent(c), pulumi.DependsOn(args.DependsOn))
 	if err != nil {
 		return nil, err
+	}
+
+	if s.Route.Enabled {
+		// After the release: the Gateway sends traffic only once zot is up.
+		meta := &metav1.ObjectMetaArgs{
+			Name:      pulumi.String(s.ReleaseName),
+			Namespace: args.Namespace,
+			Labels:    pulumi.StringMap{"app.kubernetes.io/part-of": pulumi.String("zot-registry")},
+		}
+		if len(s.Route.Annotations) > 0 {
+			meta.Annotations = pulumi.ToStringMap(s.Route.Annotations)
+		}
+		route, err := apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
+			ApiVersion: pulumi.String(GatewayAPIVersion),
+			Kind:       pulumi.String(HTTPRouteKind),
+			Metadata:   meta,
+			OtherFields: kubernetes.UntypedArgs{"spec": toMap(Route(s))},
+		}, pulumi.Parent(c), pulumi.DependsOn([]pulumi.Resource{release}))
+		if err != nil {
+			return nil, err
+		}
+		c.Route = route
 	}
 
 	// Names that exist once the release does: derived from its ID so that a

@@ -14,7 +14,7 @@ import (
 // Objects is a minimal valid stack config; tests replace what they test.
 func Objects() map[string]any {
 	return map[string]any{
-		"registry": map[string]any{"externalUrl": "https://registry.example.com", "accessControl": map[string]any{"adminUsers": []any{"ci"}}},
+		"registry": map[string]any{"externalUrl": "https://registry.example.com", "externalProxy": true, "accessControl": map[string]any{"adminUsers": []any{"ci"}}},
 		"storage":  map[string]any{"mode": "existing", "bucket": "zot"},
 		"identity": map[string]any{"mode": "authentik"},
 		"secrets":  map[string]any{"store": map[string]any{"name": "vault"}},

@@ -56,12 +56,12 @@ type Rule struct {
 var Rules = []Rule{
 	{"no-clear-secrets", "no secret value appears in clear text in any rendered file; Kubernetes Secret data is marked secret", noClearSecrets},
 	{"strict-redirect-uri", "every OAuth2 provider allows exactly one redirect URI, strict, equal to <externalUrl>/zot/auth/callback/oidc", strictRedirectURI},
-	{"external-url", "externalUrl is https, equals the registryUrl output and the ingress host", externalURL},
+	{"external-url", "externalUrl is https, equals the registryUrl output, and is the one host of the ingress or the HTTPRoute (exactly one of them, attached to a Gateway)", externalURL},
 	{"pinned-versions", "the chart version is exact and the image tag is set and not latest", pinnedVersions},
 	{"docker2s2", "zot's http.compat contains docker2s2", docker2s2},
 	{"bucket-retained", "every bucket the program creates is retained on delete", bucketRetained},
 	{"exact-s3-policy", "zot's S3 policy allows exactly the eight actions, on the bucket and its objects", exactS3Policy},
-	{"service-exposure", "the Service is ClusterIP unless registry.serviceType asks for NodePort or LoadBalancer", serviceExposure},
+	{"service-exposure", "the Service is ClusterIP unless registry.serviceType asks for NodePort or LoadBalancer, and an HTTPRoute's backend is that Service on its port", serviceExposure},
 	{"pod-hardening", "zot runs as non-root with no privilege escalation, no capabilities, a seccomp profile, a read-only root filesystem (unless turned off) and CPU/memory requests and a memory limit", podHardening},
 	{"secure-session", "zot's session cookie is Secure whenever externalUrl is https", secureSession},
 	{"username-claim", "zot names SSO users by identity.usernameClaim (claimMapping.username)", usernameClaim},
@@ -255,6 +255,37 @@ func externalURL(in *Input) []Violation {
 			out = append(out, Violation{Resource: render.ValuesFile, Message: "the ingress has no tls section, but externalUrl is https"})
 		}
 	}
+	routes := in.routes()
+	if enabled, _ := ingress["enabled"].(bool); enabled && len(routes) > 0 {
+		out = append(out, Violation{Resource: render.ValuesFile, Message: "zot is exposed by both an ingress and an HTTPRoute: two proxies with different limits serve one URL"})
+	}
+	for _, rt := range routes {
+		hosts, _ := rt.spec["hostnames"].([]any)
+		if len(hosts) != 1 || hosts[0] != u.Hostname() {
+			out = append(out, Violation{Resource: rt.file, Message: fmt.Sprintf("hostnames are %v, want exactly externalUrl's host %q: docker login would use a URL zot does not know", hosts, u.Hostname())})
+		}
+		if parents, _ := rt.spec["parentRefs"].([]any); len(parents) == 0 {
+			out = append(out, Violation{Resource: rt.file, Message: "has no parentRefs: attached to no Gateway, it serves nothing"})
+		}
+	}
+	return out
+}
+
+// route is an HTTPRoute the program declares, as rendered.
+type route struct {
+	file string
+	spec map[string]any
+}
+
+func (in *Input) routes() []route {
+	var out []route
+	for _, r := range in.Resources {
+		if r.Type != render.HTTPRouteType {
+			continue
+		}
+		spec, _ := mocks.Plain(r.Inputs["spec"]).(map[string]any)
+		out = append(out, route{file: "HTTPRoute " + r.Name, spec: spec})
+	}
 	return out
 }
 
@@ -385,17 +416,36 @@ func serviceExposure(in *Input) []Violation {
 	if typ == "" {
 		return []Violation{{Resource: render.ValuesFile, Message: "service.type is not set: the chart's default is NodePort, which opens the registry on every node"}}
 	}
+	// The chart names the Service after fullnameOverride, on service.port.
+	service, _ := in.Values["fullnameOverride"].(string)
+	port, _ := svc["port"].(float64)
+	var out []Violation
+	for _, rt := range in.routes() {
+		rules, _ := rt.spec["rules"].([]any)
+		for _, rule := range rules {
+			refs, _ := rule.(map[string]any)["backendRefs"].([]any)
+			if len(refs) == 0 {
+				out = append(out, Violation{Resource: rt.file, Message: "a rule has no backendRefs: the Gateway answers 500"})
+			}
+			for _, ref := range refs {
+				b, _ := ref.(map[string]any)
+				if kind, _ := b["kind"].(string); (kind != "" && kind != "Service") || b["name"] != service || b["port"] != port {
+					out = append(out, Violation{Resource: rt.file, Message: fmt.Sprintf("backend is %v %v port %v, want zot's Service %s port %v", b["kind"], b["name"], b["port"], service, port)})
+				}
+			}
+		}
+	}
 	if typ == "ClusterIP" {
-		return nil
+		return out
 	}
 	configured := ""
 	if in.Config != nil {
 		configured = in.Config.Registry.ServiceType
 	}
 	if typ != configured {
-		return []Violation{{Resource: render.ValuesFile, Message: fmt.Sprintf("service.type is %s but registry.serviceType is %q: exposing the registry must be asked for", typ, configured)}}
+		out = append(out, Violation{Resource: render.ValuesFile, Message: fmt.Sprintf("service.type is %s but registry.serviceType is %q: exposing the registry must be asked for", typ, configured)})
 	}
-	return nil
+	return out
 }
 
 func podHardening(in *Input) []Violation {

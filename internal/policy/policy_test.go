@@ -109,6 +109,15 @@ func TestEachRuleFires(t *testing.T) {
 		{"external-url", "dev", func(t *testing.T, in *policy.Input) {
 			in.Outputs["registryUrl"] = "https://zot.dev.example.com"
 		}, "output registryUrl", "consumers would push to another URL"},
+		{"external-url", "prod", func(t *testing.T, in *policy.Input) {
+			routeSpec(t, in)["hostnames"] = resource.NewArrayProperty([]resource.PropertyValue{resource.NewStringProperty("zot.example.com")})
+		}, "HTTPRoute zot", `want exactly externalUrl's host "registry.example.com"`},
+		{"external-url", "prod", func(t *testing.T, in *policy.Input) {
+			delete(routeSpec(t, in), "parentRefs")
+		}, "HTTPRoute zot", "attached to no Gateway"},
+		{"external-url", "prod", func(t *testing.T, in *policy.Input) {
+			values(in, "ingress")["enabled"] = true
+		}, render.ValuesFile, "both an ingress and an HTTPRoute"},
 		{"pinned-versions", "dev", func(t *testing.T, in *policy.Input) {
 			values(in, "image")["tag"] = "latest"
 		}, render.ValuesFile, `image.tag is "latest"`},
@@ -136,6 +145,12 @@ func TestEachRuleFires(t *testing.T) {
 		{"service-exposure", "dev", func(t *testing.T, in *policy.Input) {
 			values(in, "service")["type"] = "LoadBalancer"
 		}, render.ValuesFile, `service.type is LoadBalancer but registry.serviceType is "ClusterIP"`},
+		{"service-exposure", "prod", func(t *testing.T, in *policy.Input) {
+			rule := routeSpec(t, in)["rules"].ArrayValue()[0].ObjectValue()
+			rule["backendRefs"] = resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
+				"kind": resource.NewStringProperty("Service"), "name": resource.NewStringProperty("zot"), "port": resource.NewNumberProperty(8080),
+			})})
+		}, "HTTPRoute zot", "want zot's Service zot port 5000"},
 		{"service-exposure", "dev", func(t *testing.T, in *policy.Input) {
 			delete(values(in, "service"), "type")
 		}, render.ValuesFile, "the chart's default is NodePort"},
@@ -187,6 +202,13 @@ func TestEachRuleFires(t *testing.T) {
 	for _, r := range policy.Rules {
 		assert.True(t, fired[r.Name], "rule %s has no test that makes it fire", r.Name)
 	}
+}
+
+// routeSpec is the spec of the one HTTPRoute in the render, to break.
+func routeSpec(t *testing.T, in *policy.Input) resource.PropertyMap {
+	t.Helper()
+	i := resourceOf(t, in, render.HTTPRouteType)
+	return in.Resources[i].Inputs["spec"].ObjectValue()
 }
 
 // TestServiceExposureWhenConfigured: NodePort or LoadBalancer is fine when

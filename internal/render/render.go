@@ -32,6 +32,9 @@ const UnknownMarker = mocks.UnknownMarker
 // ReleaseType is the Helm release resource's type token.
 const ReleaseType = "kubernetes:helm.sh/v3:Release"
 
+// HTTPRouteType is the Gateway API route's type token (registry.route).
+const HTTPRouteType = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
+
 // Result is one evaluated stack.
 type Result struct {
 	Stack      string

@@ -27,6 +27,7 @@ func project(t *testing.T, stack, body string) string {
 const minimal = `config:
   zot-registry:registry:
     externalUrl: https://registry.test.example.com
+    externalProxy: true
     accessControl:
       adminUsers: [ci]
   storage:

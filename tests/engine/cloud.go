@@ -91,6 +91,7 @@ var CreateOnly = map[string][]string{
 	"kubernetes:core/v1:Secret":                          {"metadata.name", "metadata.namespace", "type"},
 	"kubernetes:external-secrets.io/v1:ExternalSecret":   {"metadata.name", "metadata.namespace"},
 	"kubernetes:external-secrets.io/v1alpha1:PushSecret": {"metadata.name", "metadata.namespace"},
+	"kubernetes:gateway.networking.k8s.io/v1:HTTPRoute":  {"metadata.name", "metadata.namespace"},
 	// provider/pkg/provider/helm_release.go: forceNewFields ".name", ".namespace".
 	"kubernetes:helm.sh/v3:Release": {"name", "namespace"},
 }

@@ -285,10 +285,29 @@ const (
 	passwordType       = "random:index/randomPassword:RandomPassword"
 	oauth2Type         = "authentik:index/providerOauth2:ProviderOauth2"
 	applicationType    = "authentik:index/application:Application"
+	routeType          = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
 )
 
 func set(key, path string, value any) func(*render.StackConfig) []Edit {
 	return func(*render.StackConfig) []Edit { return []Edit{{Key: key, Path: path, Value: value}} }
+}
+
+// when applies edits only to stacks where the boolean at key.path is true.
+func when(key, path string, edits func(*render.StackConfig) []Edit) func(*render.StackConfig) []Edit {
+	return func(sc *render.StackConfig) []Edit {
+		var v any
+		if json.Unmarshal([]byte(sc.Values[key]), &v) != nil {
+			return nil
+		}
+		for _, k := range strings.Split(path, ".") {
+			m, _ := v.(map[string]any)
+			v = m[k]
+		}
+		if v != true {
+			return nil
+		}
+		return edits(sc)
+	}
 }
 
 const (
@@ -300,17 +319,23 @@ var edits = []edit{
 	{name: "chunk size", edits: set(registryKey, "upload.chunkSize", 33554432), updates: []string{releaseType}},
 	{name: "read and write timeouts", edits: func(*render.StackConfig) []Edit {
 		return []Edit{{Key: registryKey, Path: "readTimeout", Value: "2h"}, {Key: registryKey, Path: "writeTimeout", Value: "2h"}}
-	}, updates: []string{releaseType}},
+	}, updates: []string{releaseType, routeType}}, // a route's default timeout is zot's longest
 	{name: "log level", edits: set(registryKey, "logLevel", "debug"), updates: []string{releaseType}},
 	{name: "reader groups", edits: set(registryKey, "accessControl.readerGroups", []any{"developers", "qa"}), updates: []string{releaseType}},
-	{name: "ingress annotations", edits: set(registryKey, "ingress.annotations", map[string]any{
+	{name: "ingress annotations", edits: when(registryKey, "ingress.enabled", set(registryKey, "ingress.annotations", map[string]any{
 		"cert-manager.io/cluster-issuer":                     "letsencrypt",
 		"nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8",
-	}), updates: []string{releaseType}},
+	})), updates: []string{releaseType}},
+	// The route is the program's own object: its timeout is not zot's.
+	{name: "route timeout", edits: when(registryKey, "route.enabled", set(registryKey, "route.timeout", "2h")),
+		updates: []string{routeType}},
+	{name: "route gateway", edits: when(registryKey, "route.enabled", set(registryKey, "route.parentRefs", []any{
+		map[string]any{"name": "internal", "namespace": "gateway-system", "sectionName": "https"},
+	})), updates: []string{routeType}},
 	// The redirect URI and launch URL follow the URL: Authentik's provider
 	// and application update in place, keeping the client and its secret.
 	{name: "external URL", edits: set(registryKey, "externalUrl", "https://zot.example.org"),
-		updates: []string{releaseType, oauth2Type, applicationType}},
+		updates: []string{releaseType, oauth2Type, applicationType, routeType}},
 	{name: "refresh interval", edits: set(secretsKey, "refreshInterval", "45m"),
 		updates: []string{externalSecretType, pushSecretType}},
 	// Custom timeouts are options of the next operation, not properties:

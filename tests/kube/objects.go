@@ -115,11 +115,30 @@ func known(v any, path string) error {
 	return nil
 }
 
-// ESOCRDs are the CustomResourceDefinitions of ESOVersion, read from the
-// module zip the Go module proxy serves (downloaded once into the module
-// cache; nothing is copied into this repository).
+// The Gateway API release whose standard-channel CRDs the tier installs,
+// for the HTTPRoute the program declares with registry.route.
+const (
+	GatewayAPIModule  = "sigs.k8s.io/gateway-api"
+	GatewayAPIVersion = "v1.6.3"
+	GatewayAPICRDs    = "config/crd/standard/*.yaml"
+)
+
+// ESOCRDs are the CustomResourceDefinitions of ESOVersion.
 func ESOCRDs() ([]map[string]any, string, error) {
-	cmd := exec.Command("go", "mod", "download", "-json", ESOModule+"@"+ESOVersion)
+	return ModuleCRDs(ESOModule, ESOVersion, ESOBundle)
+}
+
+// GatewayCRDs are the standard-channel CRDs of GatewayAPIVersion.
+func GatewayCRDs() ([]map[string]any, string, error) {
+	return ModuleCRDs(GatewayAPIModule, GatewayAPIVersion, GatewayAPICRDs)
+}
+
+// ModuleCRDs reads the CustomResourceDefinitions in the files matching
+// pattern inside a module zip the Go module proxy serves (downloaded once
+// into the module cache; nothing is copied into this repository). Other
+// documents in those files (a ValidatingAdmissionPolicy) are skipped.
+func ModuleCRDs(module, version, pattern string) ([]map[string]any, string, error) {
+	cmd := exec.Command("go", "mod", "download", "-json", module+"@"+version)
 	cmd.Dir = os.TempDir() // outside any module: the project's go.mod stays as it is
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GO111MODULE=on")
 	out, err := cmd.Output()
@@ -128,7 +147,7 @@ func ESOCRDs() ([]map[string]any, string, error) {
 		if errors.As(err, &ee) {
 			err = fmt.Errorf("%w: %s", err, ee.Stderr)
 		}
-		return nil, "", fmt.Errorf("go mod download %s@%s: %w (%s)", ESOModule, ESOVersion, err, out)
+		return nil, "", fmt.Errorf("go mod download %s@%s: %w (%s)", module, version, err, out)
 	}
 	var mod struct {
 		Dir   string
@@ -138,32 +157,34 @@ func ESOCRDs() ([]map[string]any, string, error) {
 		return nil, "", err
 	}
 	if mod.Error != "" {
-		return nil, "", fmt.Errorf("go mod download %s@%s: %s", ESOModule, ESOVersion, mod.Error)
+		return nil, "", fmt.Errorf("go mod download %s@%s: %s", module, version, mod.Error)
 	}
-	path := filepath.Join(mod.Dir, filepath.FromSlash(ESOBundle))
-	raw, err := os.ReadFile(path)
+	where := filepath.Join(mod.Dir, filepath.FromSlash(pattern))
+	files, err := filepath.Glob(where)
 	if err != nil {
 		return nil, "", err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	var crds []map[string]any
-	for {
-		var doc map[string]any
-		if err := dec.Decode(&doc); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, "", fmt.Errorf("%s: %w", path, err)
+	for _, path := range files {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return nil, "", err
 		}
-		if doc == nil {
-			continue
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		for {
+			var doc map[string]any
+			if err := dec.Decode(&doc); err == io.EOF {
+				break
+			} else if err != nil {
+				return nil, "", fmt.Errorf("%s: %w", path, err)
+			}
+			if doc != nil && doc["kind"] == "CustomResourceDefinition" {
+				crds = append(crds, doc)
+			}
 		}
-		if doc["kind"] != "CustomResourceDefinition" {
-			return nil, "", fmt.Errorf("%s: unexpected %v in the CRD bundle", path, doc["kind"])
-		}
-		crds = append(crds, doc)
 	}
 	if len(crds) == 0 {
-		return nil, "", fmt.Errorf("%s holds no CRDs", path)
+		return nil, "", fmt.Errorf("%s holds no CRDs", where)
 	}
-	return crds, path, nil
+	return crds, where, nil
 }
