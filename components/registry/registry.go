@@ -141,9 +141,9 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 			meta.Annotations = pulumi.ToStringMap(s.Route.Annotations)
 		}
 		route, err := apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
-			ApiVersion: pulumi.String(GatewayAPIVersion),
-			Kind:       pulumi.String(HTTPRouteKind),
-			Metadata:   meta,
+			ApiVersion:  pulumi.String(GatewayAPIVersion),
+			Kind:        pulumi.String(HTTPRouteKind),
+			Metadata:    meta,
 			OtherFields: kubernetes.UntypedArgs{"spec": toMap(Route(s))},
 		}, pulumi.Parent(c), pulumi.DependsOn([]pulumi.Resource{release}))
 		if err != nil {
