@@ -10,6 +10,8 @@ package config
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -569,6 +571,10 @@ func Parse(stack string, src Source) (*Config, error) {
 		KeyIdentity: "set at least identity.mode (authentik or external)",
 		KeySecrets:  "set at least secrets.store.name (the External Secrets Operator store)",
 	}
+	// Every problem in one run: a section that cannot be read at all is
+	// reported once (its settings are not checked again), a typo is
+	// reported with the setting it was meant to be (not also as missing).
+	var unread, meant []string
 	for _, k := range Keys {
 		full := FullKey(k)
 		c := collector{errs: &errs, key: full}
@@ -576,6 +582,7 @@ func Parse(stack string, src Source) (*Config, error) {
 		if !ok {
 			if hint, isRequired := required[k]; isRequired {
 				c.add("", "is missing", "%s in Pulumi.%s.yaml (see the README's configuration table)", hint, stack)
+				unread = append(unread, full)
 			}
 			continue
 		}
@@ -583,14 +590,24 @@ func Parse(stack string, src Source) (*Config, error) {
 			// A secret object would be decoded into plain values and could end
 			// up in Helm values or outputs in clear text.
 			c.add("", "is stored as a secret", "keep structured settings plain; secrets go in their own keys (pulumi config set --secret)")
+			unread = append(unread, full)
 			continue
 		}
-		decodeStrict(c, raw, targets[k])
-	}
-	if len(errs) > 0 {
-		return nil, errs // type errors make further checks meaningless
+		read, typos := decodeStrict(c, raw, targets[k])
+		if !read {
+			unread = append(unread, full)
+		}
+		meant = append(meant, typos...)
 	}
 	validate(&cfg, src, &errs)
+	errs = slices.DeleteFunc(errs, func(e *FieldError) bool {
+		for _, u := range unread {
+			if strings.HasPrefix(e.Key, u+".") {
+				return true
+			}
+		}
+		return e.Problem == "is missing" && slices.Contains(meant, e.Key)
+	})
 	if len(errs) > 0 {
 		return nil, errs
 	}

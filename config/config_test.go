@@ -618,3 +618,35 @@ func TestSecretsModes(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryProblemInOneRun: a typo does not hide the other problems; each is
+// reported once, with its full key, and the typo is not also "missing".
+func TestEveryProblemInOneRun(t *testing.T) {
+	objs := valid()
+	url := objs["registry"]["externalUrl"]
+	delete(objs["registry"], "externalUrl")
+	set(objs, "registry.externalURL", url)
+	set(objs, "storage.bucket", "Zot_Dev")
+	set(objs, "registry.upload", obj{"chunkSize": 1024})
+	set(objs, "registry.port", "5000")
+	_, err := parse(t, objs)
+	require.Error(t, err)
+	var errs config.Errors
+	require.True(t, errors.As(err, &errs))
+	assert.ElementsMatch(t, []string{
+		"zot-registry:registry.externalURL",
+		"zot-registry:registry.port",
+		"zot-registry:registry.upload.chunkSize",
+		"zot-registry:storage.bucket",
+	}, errs.Keys(), err.Error())
+	assert.Contains(t, err.Error(), `did you mean "externalUrl"`)
+	assert.NotContains(t, err.Error(), "registry.externalUrl: is missing")
+
+	// A section that cannot be read is one problem, not one per setting.
+	objs = valid()
+	src := source(t, objs)
+	src.Values["zot-registry:registry"] = `"https://registry.example.com"`
+	_, err = config.Parse("dev", src)
+	require.True(t, errors.As(err, &errs))
+	assert.Equal(t, []string{"zot-registry:registry"}, errs.Keys(), err.Error())
+}

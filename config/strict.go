@@ -11,35 +11,114 @@ import (
 
 // decodeStrict decodes one structured config object into out (which holds the
 // defaults already) and reports unknown fields and wrong types by their full
-// key, so a typo such as externalURL never passes silently.
-func decodeStrict(c collector, raw string, out any) {
+// key, so a typo such as externalURL never passes silently. It reports every
+// problem it finds and decodes everything else, so validation can go on and
+// the user sees all problems in one run. It returns false when the value is
+// not an object at all, and the full keys the unknown fields were probably
+// meant to be ("did you mean").
+func decodeStrict(c collector, raw string, out any) (bool, []string) {
 	var generic any
 	if err := json.Unmarshal([]byte(raw), &generic); err != nil {
 		c.add("", "is not a structured object ("+err.Error()+")", "write it as a YAML mapping under config: in Pulumi.<stack>.yaml")
-		return
+		return false, nil
 	}
-	if _, ok := generic.(map[string]any); !ok {
+	m, ok := generic.(map[string]any)
+	if !ok {
 		c.add("", fmt.Sprintf("must be an object, got %s", jsonKind(generic)), "write it as a YAML mapping under config: in Pulumi.<stack>.yaml")
-		return
+		return false, nil
 	}
-	unknown := unknownFields("", generic, reflect.TypeOf(out).Elem())
-	for _, u := range unknown {
+	t := reflect.TypeOf(out).Elem()
+	var meant []string
+	for _, u := range unknownFields("", generic, t) {
 		c.add(u.path, "is not a known setting", "%s", u.hint)
+		if u.meant != "" {
+			meant = append(meant, c.key+"."+u.meant)
+		}
 	}
-	if len(unknown) > 0 {
-		return
+	prune(generic, t)
+	// Field by field: a wrong type in one setting leaves that one at its
+	// default and is reported; the others still decode.
+	fields := jsonFieldIndex(t)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	if err := json.Unmarshal([]byte(raw), out); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			c.add(te.Field, fmt.Sprintf("must be %s, got %s", goKind(te.Type), te.Value), "fix its type in Pulumi.<stack>.yaml")
+	sort.Strings(keys)
+	for _, k := range keys {
+		b, err := json.Marshal(m[k])
+		if err != nil {
+			c.add(k, err.Error(), "fix the value in Pulumi.<stack>.yaml")
+			continue
+		}
+		field := reflect.ValueOf(out).Elem().FieldByIndex(fields[k]).Addr().Interface()
+		if err := json.Unmarshal(b, field); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				key := k
+				if te.Field != "" {
+					key = join(k, te.Field)
+				}
+				c.add(key, fmt.Sprintf("must be %s, got %s", goKind(te.Type), te.Value), "fix its type in Pulumi.<stack>.yaml")
+				continue
+			}
+			c.add(k, err.Error(), "fix the value in Pulumi.<stack>.yaml")
+		}
+	}
+	return true, meant
+}
+
+// prune removes the fields unknownFields reports, in place.
+func prune(v any, t reflect.Type) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
 			return
 		}
-		c.add("", err.Error(), "fix the value in Pulumi.<stack>.yaml")
+		fields := jsonFields(t)
+		for k, e := range m {
+			ft, known := fields[k]
+			if !known {
+				delete(m, k)
+				continue
+			}
+			prune(e, ft)
+		}
+	case reflect.Slice:
+		if s, ok := v.([]any); ok {
+			for _, e := range s {
+				prune(e, t.Elem())
+			}
+		}
+	case reflect.Map:
+		if m, ok := v.(map[string]any); ok {
+			for _, e := range m {
+				prune(e, t.Elem())
+			}
+		}
 	}
 }
 
-type unknownField struct{ path, hint string }
+// jsonFieldIndex maps a struct's JSON names to their field index.
+func jsonFieldIndex(t reflect.Type) map[string][]int {
+	out := map[string][]int{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		out[name] = f.Index
+	}
+	return out
+}
+
+// unknownField is a key no setting has; meant is the setting it probably
+// is a typo of (relative to the object), if any.
+type unknownField struct{ path, hint, meant string }
 
 func unknownFields(prefix string, v any, t reflect.Type) []unknownField {
 	for t.Kind() == reflect.Pointer {
@@ -62,7 +141,11 @@ func unknownFields(prefix string, v any, t reflect.Type) []unknownField {
 			ft, known := fields[k]
 			p := join(prefix, k)
 			if !known {
-				out = append(out, unknownField{p, suggest(k, fields)})
+				hint, meant := suggest(k, fields)
+				if meant != "" {
+					meant = join(prefix, meant)
+				}
+				out = append(out, unknownField{p, hint, meant})
 				continue
 			}
 			out = append(out, unknownFields(p, m[k], ft)...)
@@ -96,8 +179,9 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 	return fields
 }
 
-// suggest names the known key closest to a typo (case or one edit away).
-func suggest(k string, fields map[string]reflect.Type) string {
+// suggest names the known key closest to a typo (case or two edits away),
+// and returns it.
+func suggest(k string, fields map[string]reflect.Type) (string, string) {
 	names := make([]string, 0, len(fields))
 	for n := range fields {
 		names = append(names, n)
@@ -105,10 +189,10 @@ func suggest(k string, fields map[string]reflect.Type) string {
 	sort.Strings(names)
 	for _, n := range names {
 		if strings.EqualFold(n, k) || editDistance(strings.ToLower(n), strings.ToLower(k)) <= 2 {
-			return fmt.Sprintf("did you mean %q? (known: %s)", n, strings.Join(names, ", "))
+			return fmt.Sprintf("did you mean %q? (known: %s)", n, strings.Join(names, ", ")), n
 		}
 	}
-	return "remove it; known settings here: " + strings.Join(names, ", ")
+	return "remove it; known settings here: " + strings.Join(names, ", "), ""
 }
 
 func editDistance(a, b string) int {

@@ -4,6 +4,8 @@
 package program
 
 import (
+	"errors"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/zot-registry/zot-registry/components/identity"
@@ -19,6 +21,38 @@ import (
 func Run(ctx *pulumi.Context) error {
 	_, err := Apply(ctx)
 	return err
+}
+
+// ErrReported is what Main returns once it has logged the program's error.
+var ErrReported = errors.New("zot-registry: the error above stopped the program")
+
+// Main is Run as `pulumi up` runs it (main.go): the error is logged once, as
+// the plain text Message makes of it. pulumi.Run would log it inside "an
+// unhandled error occurred: program failed: 1 error occurred: * …"; a list
+// of config problems reads better as the list itself.
+func Main(ctx *pulumi.Context) error {
+	err := Run(ctx)
+	if err == nil {
+		return nil
+	}
+	if logErr := ctx.Log.Error(Message(err), nil); logErr != nil {
+		return errors.Join(err, logErr)
+	}
+	return ErrReported
+}
+
+// Message is the text a user sees for a program error: the list of config
+// problems as it is (the render prints the same), any other error as is.
+func Message(err error) string {
+	var errs config.Errors
+	if errors.As(err, &errs) {
+		return errs.Error()
+	}
+	var fe *config.FieldError
+	if errors.As(err, &fe) {
+		return fe.Error()
+	}
+	return err.Error()
 }
 
 // Apply runs the program and returns its typed outputs (already exported).

@@ -10,12 +10,15 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 
+	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/policy"
 	"github.com/zot-registry/zot-registry/internal/render"
+	"github.com/zot-registry/zot-registry/program"
 )
 
 // Exit codes.
@@ -36,7 +39,14 @@ func main() {
 
 	res, err := render.Evaluate(*dir, *stack)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "render: stack %s: %v\n", *stack, err)
+		// Config problems print exactly as pulumi up logs them.
+		var errs config.Errors
+		var fe *config.FieldError
+		if errors.As(err, &errs) || errors.As(err, &fe) {
+			fmt.Fprintln(os.Stderr, program.Message(err))
+		} else {
+			fmt.Fprintf(os.Stderr, "render: stack %s: %v\n", *stack, err)
+		}
 		os.Exit(exitError)
 	}
 	content, err := res.Files()

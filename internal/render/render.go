@@ -73,6 +73,11 @@ func EvaluateConfig(sc *StackConfig) (*Result, error) {
 		info.ConfigSecretKeys = sc.SecretKeys()
 	})
 	if err != nil {
+		// The config problems as they are, not inside the SDK's wrapper.
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			return nil, errs
+		}
 		return nil, err
 	}
 	values, secret, err := collected.Wait()

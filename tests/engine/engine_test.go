@@ -14,6 +14,7 @@ import (
 
 	"github.com/zot-registry/zot-registry/components/registry/layout"
 	"github.com/zot-registry/zot-registry/internal/render"
+	"github.com/zot-registry/zot-registry/program"
 	"github.com/zot-registry/zot-registry/tests/stacks"
 )
 
@@ -413,4 +414,36 @@ func stateByURN(snap *deploy.Snapshot) map[resource.URN]*pkgresource.State {
 		out[r.URN] = r
 	}
 	return out
+}
+
+// TestConfigProblemsAllAtOnce: `pulumi up` with a misspelled key, a bad
+// bucket name and a bad chunk size logs all three in one plain list, the
+// same text the render prints, and registers nothing but the stack. Under
+// the CLI, main.go then exits 32, which the Go language host answers with
+// Bail (pulumi/pulumi sdk/go/pulumi-language-go/main.go): no second message.
+// The deploytest runtime here has no exit status, so the engine adds its
+// own line for the returned program.ErrReported; that line is not checked.
+func TestConfigProblemsAllAtOnce(t *testing.T) {
+	sc, err := Apply(config(t, stacks.Named("dev")),
+		Edit{Key: registryKey, Path: "externalUrl"},
+		Edit{Key: registryKey, Path: "externalURL", Value: "https://registry.dev.example.com"},
+		Edit{Key: "zot-registry:storage", Path: "bucket", Value: "Zot_Dev"},
+		Edit{Key: registryKey, Path: "upload.chunkSize", Value: 1024},
+	)
+	require.NoError(t, err)
+	s := NewStack(t, sc)
+	res := s.Up()
+	require.Error(t, res.Err)
+	for _, key := range []string{"registry.externalURL", "storage.bucket", "registry.upload.chunkSize"} {
+		assert.Contains(t, res.Diagnostics, "  config zot-registry:"+key+": ", "one line per problem")
+	}
+	assert.Contains(t, res.Diagnostics, "error: 3 config problems:\n", "the list is logged as it is")
+	assert.NotContains(t, res.Diagnostics, "error occurred:\n\t* 3 config problems", "not inside the SDK's error wrapper")
+	for _, st := range res.Steps {
+		assert.Equal(t, "pulumi:pulumi:Stack", st.Type, "%s was registered despite bad config", st.URN)
+	}
+
+	_, renderErr := render.EvaluateConfig(sc)
+	require.Error(t, renderErr)
+	assert.Contains(t, res.Diagnostics, program.Message(renderErr), "the render prints the same list")
 }

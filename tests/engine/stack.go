@@ -152,7 +152,7 @@ func (s *Stack) run(op lt.TestOp, dryRun bool) Result {
 			if err != nil {
 				return err
 			}
-			return pulumi.RunWithContext(ctx, program.Run)
+			return pulumi.RunWithContext(ctx, program.Main) // as main.go runs it
 		}, required...)
 		host = deploytest.NewPluginHost(sink, sink, runtime, loaders...)
 		return host
