@@ -205,7 +205,7 @@ const (
 	StorageExisting     = "existing"      // a bucket managed elsewhere: nothing created
 )
 
-// StorageModes lists the modes in the order the README gives them.
+// StorageModes lists the modes in the order docs/storage.md gives them.
 var StorageModes = []string{StorageAWS, StorageS3Compatible, StorageExisting}
 
 // Storage is zot-registry:storage: the bucket zot keeps blobs in.
@@ -388,7 +388,7 @@ func (r RemoteKey) String() string {
 	return r.Key + "#" + r.Property
 }
 
-// Defaults. The README's configuration table lists the same values.
+// Defaults. docs/configuration.md lists the same values.
 const (
 	DefaultNamespace       = "zot"
 	DefaultReleaseName     = "zot"
@@ -581,7 +581,7 @@ func Parse(stack string, src Source) (*Config, error) {
 		raw, ok := src.Get(full)
 		if !ok {
 			if hint, isRequired := required[k]; isRequired {
-				c.add("", "is missing", "%s in Pulumi.%s.yaml (see the README's configuration table)", hint, stack)
+				c.add("", "is missing", "%s in Pulumi.%s.yaml (see docs/configuration.md)", hint, stack)
 				unread = append(unread, full)
 			}
 			continue

@@ -37,7 +37,7 @@ const (
 	RegistryPasswords = "registryPasswords" // secret; user -> password, secrets mode push
 )
 
-// Names lists every output, in the README's order.
+// Names lists every output, in docs/outputs.md's order.
 var Names = []string{
 	RegistryURL, RegistryHost, Namespace, ReleaseName, ServiceName, ServiceDNS,
 	ChartVersion, ImageTag, Bucket, S3Region, S3Endpoint, S3Secure, S3ForcePathStyle,

@@ -267,10 +267,18 @@ func TestDeployWorkflowCoversEveryStack(t *testing.T) {
 	assert.ElementsMatch(t, examples, preview.Strategy.Matrix["stack"], "every stack is previewed on a PR")
 }
 
-// TestWorkflowsRunTheREADMECommands: CI and PRs run what the README says.
+// TestWorkflowsRunTheREADMECommands: CI and PRs run what the README and
+// the docs say: the test command in the README's quick start, the tiers
+// and the render diff where docs/development.md and docs/ci.md describe them.
 func TestWorkflowsRunTheREADMECommands(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	require.NoError(t, err)
+	assert.Contains(t, string(readme), "bash scripts/test.sh", "the README's quick start runs the tests")
+	for _, page := range []string{"development.md", "ci.md"} {
+		b, err := os.ReadFile(filepath.Join(root, "docs", page))
+		require.NoError(t, err)
+		readme = append(readme, b...)
+	}
 	ci, err := os.ReadFile(filepath.Join(root, ".ci", "run"))
 	require.NoError(t, err)
 	runs := func(w workflow, cmd string) bool {
@@ -285,7 +293,7 @@ func TestWorkflowsRunTheREADMECommands(t *testing.T) {
 	}
 	wfs := workflowFiles(t)
 	for _, cmd := range []string{"bash scripts/test.sh", "bash tests/kube/run.sh", "bash scripts/render-diff.sh"} {
-		assert.True(t, strings.Contains(string(readme), cmd), "the README documents %s", cmd)
+		assert.True(t, strings.Contains(string(readme), cmd), "the README or docs document %s", cmd)
 		assert.True(t, runs(wfs["pr.yml"], cmd), "pr.yml runs %s", cmd)
 	}
 	for _, cmd := range []string{"bash scripts/test.sh", "bash tests/kube/run.sh"} {
@@ -293,18 +301,12 @@ func TestWorkflowsRunTheREADMECommands(t *testing.T) {
 	}
 }
 
-// TestREADMEDescribesTheWorkflows: the README's pull-request section names
-// every workflow file and job, and nothing that does not exist.
+// TestREADMEDescribesTheWorkflows: docs/ci.md's workflow table names every
+// workflow file and job, and nothing that does not exist.
 func TestREADMEDescribesTheWorkflows(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	page, err := os.ReadFile(filepath.Join(root, "docs", "ci.md"))
 	require.NoError(t, err)
-	section := string(readme)
-	start := strings.Index(section, "## Pull requests and deployment")
-	require.GreaterOrEqual(t, start, 0, "README has no 'Pull requests and deployment' section")
-	section = section[start:]
-	if end := strings.Index(section[3:], "\n## "); end >= 0 {
-		section = section[:end+3]
-	}
+	section := string(page)
 	var want []string
 	for file, w := range workflowFiles(t) {
 		for id := range w.Jobs {
@@ -314,5 +316,5 @@ func TestREADMEDescribesTheWorkflows(t *testing.T) {
 	documented := regexp.MustCompile("`([a-z-]+\\.yml)` \\| `([a-z-]+)`").FindAllString(section, -1)
 	sort.Strings(want)
 	sort.Strings(documented)
-	assert.Equal(t, want, slices.Compact(documented), "README table rows `file` | `job` must match the workflows")
+	assert.Equal(t, want, slices.Compact(documented), "docs/ci.md table rows `file` | `job` must match the workflows")
 }

@@ -67,7 +67,7 @@ func LoadStackConfig(dir, stack string) (*StackConfig, error) {
 	}
 	if err := ReadYAML(stackFile, &st); err != nil {
 		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("stack %q has no config file %s; create it (see the README's configuration table)", stack, stackFile)
+			return nil, fmt.Errorf("stack %q has no config file %s; create it (see docs/configuration.md)", stack, stackFile)
 		}
 		return nil, err
 	}

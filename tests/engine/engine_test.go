@@ -218,7 +218,7 @@ func checkDestroy(t *testing.T, s *Stack) {
 // whole config.json and the Helm values, not [unknown]; they are exactly
 // what the offline render shows. One case cannot be known: in aws mode
 // without storage.bucket the name ends in a random suffix that exists only
-// once the first up made it (README: "Storage modes"); naming the bucket
+// once the first up made it (docs/storage.md); naming the bucket
 // makes that stack's first preview complete too.
 func TestFirstPreviewKnowsZotConfig(t *testing.T) {
 	for _, v := range variants(t) {

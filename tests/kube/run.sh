@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The integration tier (README: "Integration tier"): builds or reuses
+# The integration tier (docs/development.md: "Integration tier"): builds or reuses
 # kube-apiserver, etcd and the External Secrets Operator controller, then
 # runs the Go integration tests against them.
 # Nothing but 127.0.0.1 is used; the tests start and stop the server.
