@@ -29,16 +29,16 @@ func decodeStrict(c collector, raw string, out any) (bool, []string) {
 	}
 	t := reflect.TypeOf(out).Elem()
 	var meant []string
+	// Reported and removed, so that the rest decodes.
 	for _, u := range unknownFields("", generic, t) {
 		c.add(u.path, "is not a known setting", "%s", u.hint)
 		if u.meant != "" {
 			meant = append(meant, c.key+"."+u.meant)
 		}
 	}
-	prune(generic, t)
 	// Field by field: a wrong type in one setting leaves that one at its
 	// default and is reported; the others still decode.
-	fields := jsonFieldIndex(t)
+	fields := jsonFields(t)
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -50,7 +50,7 @@ func decodeStrict(c collector, raw string, out any) (bool, []string) {
 			c.add(k, err.Error(), "fix the value in Pulumi.<stack>.yaml")
 			continue
 		}
-		field := reflect.ValueOf(out).Elem().FieldByIndex(fields[k]).Addr().Interface()
+		field := reflect.ValueOf(out).Elem().FieldByIndex(fields[k].Index).Addr().Interface()
 		if err := json.Unmarshal(b, field); err != nil {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
@@ -67,59 +67,12 @@ func decodeStrict(c collector, raw string, out any) (bool, []string) {
 	return true, meant
 }
 
-// prune removes the fields unknownFields reports, in place.
-func prune(v any, t reflect.Type) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return
-		}
-		fields := jsonFields(t)
-		for k, e := range m {
-			ft, known := fields[k]
-			if !known {
-				delete(m, k)
-				continue
-			}
-			prune(e, ft)
-		}
-	case reflect.Slice:
-		if s, ok := v.([]any); ok {
-			for _, e := range s {
-				prune(e, t.Elem())
-			}
-		}
-	case reflect.Map:
-		if m, ok := v.(map[string]any); ok {
-			for _, e := range m {
-				prune(e, t.Elem())
-			}
-		}
-	}
-}
-
-// jsonFieldIndex maps a struct's JSON names to their field index.
-func jsonFieldIndex(t reflect.Type) map[string][]int {
-	out := map[string][]int{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		out[name] = f.Index
-	}
-	return out
-}
-
 // unknownField is a key no setting has; meant is the setting it probably
 // is a typo of (relative to the object), if any.
 type unknownField struct{ path, hint, meant string }
 
+// unknownFields reports the keys no setting has, anywhere in v, and removes
+// them from v.
 func unknownFields(prefix string, v any, t reflect.Type) []unknownField {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -138,7 +91,7 @@ func unknownFields(prefix string, v any, t reflect.Type) []unknownField {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			ft, known := fields[k]
+			f, known := fields[k]
 			p := join(prefix, k)
 			if !known {
 				hint, meant := suggest(k, fields)
@@ -146,9 +99,10 @@ func unknownFields(prefix string, v any, t reflect.Type) []unknownField {
 					meant = join(prefix, meant)
 				}
 				out = append(out, unknownField{p, hint, meant})
+				delete(m, k)
 				continue
 			}
-			out = append(out, unknownFields(p, m[k], ft)...)
+			out = append(out, unknownFields(p, m[k], f.Type)...)
 		}
 	case reflect.Slice:
 		if s, ok := v.([]any); ok {
@@ -166,22 +120,23 @@ func unknownFields(prefix string, v any, t reflect.Type) []unknownField {
 	return out
 }
 
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	fields := map[string]reflect.Type{}
+// jsonFields maps a struct's JSON names to its fields.
+func jsonFields(t reflect.Type) map[string]reflect.StructField {
+	fields := map[string]reflect.StructField{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "" || name == "-" {
 			continue
 		}
-		fields[name] = f.Type
+		fields[name] = f
 	}
 	return fields
 }
 
 // suggest names the known key closest to a typo (case or two edits away),
 // and returns it.
-func suggest(k string, fields map[string]reflect.Type) (string, string) {
+func suggest(k string, fields map[string]reflect.StructField) (string, string) {
 	names := make([]string, 0, len(fields))
 	for n := range fields {
 		names = append(names, n)
