@@ -59,6 +59,16 @@ func (s *Server) Apply(ctx context.Context, obj map[string]any, opts ApplyOption
 	return out, err
 }
 
+// Delete deletes one object (a namespace is left alone: without the
+// namespace controller it would never finish terminating).
+func (s *Server) Delete(ctx context.Context, obj map[string]any) error {
+	path, err := s.objectPath(ctx, obj)
+	if err != nil {
+		return err
+	}
+	return s.do(ctx, http.MethodDelete, path, "", nil, nil)
+}
+
 // Get reads an object by apiVersion, kind, namespace and name.
 func (s *Server) Get(ctx context.Context, apiVersion, kind, namespace, name string) (map[string]any, error) {
 	path, err := s.objectPath(ctx, map[string]any{

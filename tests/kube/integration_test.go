@@ -153,6 +153,16 @@ func TestRenderedObjectsAccepted(t *testing.T) {
 			}
 			assert.Equal(t, routes, kinds["gateway.networking.k8s.io/v1 HTTPRoute"], "an HTTPRoute exactly when registry.route is on")
 
+			// The render's secret values are "[secret]" markers. Left behind,
+			// its PushSecret would push them into the store the secret tests
+			// create later under the same name, racing their own PushSecret.
+			t.Cleanup(func() {
+				for _, o := range objs {
+					if o.Manifest["kind"] != "Namespace" {
+						_ = server.Delete(ctx, o.Manifest)
+					}
+				}
+			})
 			versions := map[string]string{}
 			for _, o := range objs {
 				stored, err := server.Apply(ctx, o.Manifest, ApplyOptions{})
