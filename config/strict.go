@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -39,12 +41,7 @@ func decodeStrict(c collector, raw string, out any) (bool, []string) {
 	// Field by field: a wrong type in one setting leaves that one at its
 	// default and is reported; the others still decode.
 	fields := jsonFields(t)
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		b, err := json.Marshal(m[k])
 		if err != nil {
 			c.add(k, err.Error(), "fix the value in Pulumi.<stack>.yaml")
@@ -85,12 +82,8 @@ func unknownFields(prefix string, v any, t reflect.Type) []unknownField {
 			return nil // a type error, reported by the decoder
 		}
 		fields := jsonFields(t)
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		// Sorted, and a copy: unknown keys are deleted from m on the way.
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			f, known := fields[k]
 			p := join(prefix, k)
 			if !known {
