@@ -44,7 +44,7 @@ const (
 )
 
 // SecretKeys lists the project's secret keys.
-var SecretKeys = []string{KeyOIDCClientSecret, KeyS3AccessKeyID, KeyS3SecretAccessKey}
+var SecretKeys = []string{KeyOIDCClientSecret, KeyS3AccessKeyID, KeyS3SecretAccessKey, KeyRedisPassword}
 
 // The Authentik provider's own config keys.
 const (
@@ -69,6 +69,9 @@ type Config struct {
 	// S3KeyPair is zot's S3 key pair from the s3AccessKeyId/s3SecretAccessKey
 	// secret keys (secrets mode push, storage mode not aws); nil otherwise.
 	S3KeyPair *KeyPair
+	// RedisPassword is zot-registry:redisPassword with the redis cache
+	// driver, a secret output; nil when not set.
+	RedisPassword pulumi.StringOutput
 }
 
 // KeyPair is an S3 access key pair; both are secret outputs.
@@ -98,6 +101,14 @@ type Registry struct {
 	AccessControl   AccessControl `json:"accessControl"`
 	Resources       Resources     `json:"resources"`
 	Security        Security      `json:"security"`
+	// Day-2 settings (operate.go).
+	Replicas     int          `json:"replicas"`
+	Cache        Cache        `json:"cache"`
+	Availability Availability `json:"availability"`
+	Metrics      Metrics      `json:"metrics"`
+	GC           GC           `json:"gc"`
+	Retention    Retention    `json:"retention"`
+	Scrub        Scrub        `json:"scrub"`
 
 	// Derived by validation; not config keys.
 	URL           *url.URL      `json:"-"`
@@ -395,11 +406,14 @@ const (
 	DefaultChartRepository = "https://zotregistry.dev/helm-charts"
 	DefaultChartVersion    = "0.1.122"
 	DefaultImageRepository = "ghcr.io/project-zot/zot"
-	DefaultImageTag        = "v2.1.18" // chart 0.1.122's appVersion
-	DefaultPullPolicy      = "IfNotPresent"
-	DefaultPort            = 5000
-	DefaultServiceType     = "ClusterIP"
-	DefaultLogLevel        = "info"
+	// DefaultImageTag is newer than chart 0.1.122's appVersion (v2.1.18):
+	// the release the generated config was run with (../shared/FACTS.md),
+	// and the first with gcTimeWindow and keepUntagged.
+	DefaultImageTag    = "v2.1.20"
+	DefaultPullPolicy  = "IfNotPresent"
+	DefaultPort        = 5000
+	DefaultServiceType = "ClusterIP"
+	DefaultLogLevel    = "info"
 	// One hour: the timeouts cover a whole blob upload, and a multi-GB layer
 	// on a slow link takes far longer than the walk-through's 60 s.
 	DefaultTimeout       = "1h"
@@ -470,6 +484,14 @@ func defaults(stack string) Config {
 				RunAsUser: DefaultNonRootID, RunAsGroup: DefaultNonRootID, FSGroup: DefaultNonRootID,
 				ReadOnlyRootFilesystem: true, SeccompProfile: SeccompRuntimeDefault,
 			},
+			Replicas: DefaultReplicas,
+			Cache:    Cache{Driver: CacheLocal, Redis: RedisCache{KeyPrefix: DefaultRedisKeyPrefix}},
+			Availability: Availability{
+				PodDisruptionBudget: true, MaxUnavailable: DefaultMaxUnavailable,
+				TopologyKey: DefaultTopologyKey, WhenUnsatisfiable: DefaultWhenUnsatisfiable,
+			},
+			Metrics: Metrics{Path: DefaultMetricsPath, ServiceMonitor: ServiceMonitor{Interval: DefaultScrapeInterval}},
+			GC:      GC{Enabled: true},
 		},
 		Storage: Storage{AbortIncompleteUploadsDays: DefaultAbortDays, RetainOnDelete: true},
 		Identity: Identity{UsernameClaim: DefaultUsernameClaim, Authentik: Authentik{
@@ -535,6 +557,11 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 		cfg.S3KeyPair = &KeyPair{
 			AccessKeyID:     pconfig.RequireSecret(ctx, FullKey(KeyS3AccessKeyID)),
 			SecretAccessKey: pconfig.RequireSecret(ctx, FullKey(KeyS3SecretAccessKey)),
+		}
+	}
+	if cfg.Registry.Cache.Driver == CacheRedis {
+		if _, ok := ctx.GetConfig(FullKey(KeyRedisPassword)); ok {
+			cfg.RedisPassword = pconfig.RequireSecret(ctx, FullKey(KeyRedisPassword))
 		}
 	}
 	return cfg, nil

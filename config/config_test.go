@@ -88,7 +88,7 @@ func TestDefaults(t *testing.T) {
 	assert.True(t, r.CreateNamespace)
 	assert.Equal(t, "zot", r.ReleaseName)
 	assert.Equal(t, config.Chart{Repository: "https://zotregistry.dev/helm-charts", Version: "0.1.122"}, r.Chart)
-	assert.Equal(t, config.Image{Repository: "ghcr.io/project-zot/zot", Tag: "v2.1.18", PullPolicy: "IfNotPresent"}, r.Image)
+	assert.Equal(t, config.Image{Repository: "ghcr.io/project-zot/zot", Tag: "v2.1.20", PullPolicy: "IfNotPresent"}, r.Image)
 	assert.Equal(t, 5000, r.Port)
 	assert.Equal(t, "ClusterIP", r.ServiceType)
 	assert.Equal(t, "info", r.LogLevel)
@@ -239,7 +239,7 @@ func TestBadInput(t *testing.T) {
 		{"no admin", "registry.accessControl.adminUsers", []any{}, reg + ".accessControl", "nobody could push"},
 		{"unknown registry key", "registry.externalURL", "https://x.example.com", reg + ".externalURL", `did you mean "externalUrl"`},
 		{"unknown nested key", "registry.persistence.sise", "10Gi", reg + ".persistence.sise", `did you mean "size"`},
-		{"unknown unrelated key", "registry.replicas", 3, reg + ".replicas", "known settings here"},
+		{"unknown unrelated key", "registry.shards", 3, reg + ".shards", "known settings here"},
 		{"wrong object type", "registry.persistence", "yes", reg + ".persistence", "must be an object"},
 		{"ingress port mismatch", "registry.externalUrl", "https://registry.example.com:8443", "", ""},
 		{"bucket missing", "storage.bucket", nil, "zot-registry:storage.bucket", "is missing"},
@@ -272,23 +272,30 @@ func TestBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			objs := valid()
 			set(objs, tc.path, tc.value)
-			_, err := parse(t, objs)
-			if tc.wantKey == "" {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			var errs config.Errors
-			require.True(t, errors.As(err, &errs), "want config.Errors, got %T", err)
-			require.Contains(t, errs.Keys(), tc.wantKey, err.Error())
-			for _, e := range errs {
-				if e.Key == tc.wantKey {
-					assert.Contains(t, e.Problem+"; "+e.Fix, tc.wantMsg)
-					assert.NotEmpty(t, e.Fix, "every error says what to do")
-					assert.Contains(t, e.Error(), tc.wantKey)
-				}
-			}
+			checkProblem(t, objs, tc.wantKey, tc.wantMsg)
 		})
+	}
+}
+
+// checkProblem parses objs and checks the one problem wanted at wantKey
+// (none when wantKey is empty): its text, and that it says what to do.
+func checkProblem(t *testing.T, objs map[string]obj, wantKey, wantMsg string) {
+	t.Helper()
+	_, err := parse(t, objs)
+	if wantKey == "" {
+		require.NoError(t, err)
+		return
+	}
+	require.Error(t, err)
+	var errs config.Errors
+	require.True(t, errors.As(err, &errs), "want config.Errors, got %T", err)
+	require.Contains(t, errs.Keys(), wantKey, err.Error())
+	for _, e := range errs {
+		if e.Key == wantKey {
+			assert.Contains(t, e.Problem+"; "+e.Fix, wantMsg)
+			assert.NotEmpty(t, e.Fix, "every error says what to do")
+			assert.Contains(t, e.Error(), wantKey)
+		}
 	}
 }
 
@@ -649,4 +656,101 @@ func TestEveryProblemInOneRun(t *testing.T) {
 	_, err = config.Parse("dev", src)
 	require.True(t, errors.As(err, &errs))
 	assert.Equal(t, []string{"zot-registry:registry"}, errs.Keys(), err.Error())
+}
+
+// TestOperationsRules: the day-2 settings, each problem at its key, as zot
+// would refuse it (or worse, accept it and fail at start).
+func TestOperationsRules(t *testing.T) {
+	const reg = "zot-registry:registry"
+	redis := obj{"driver": "redis", "redis": obj{"addresses": []any{"redis-master.redis.svc.cluster.local:6379"}}}
+	type edit struct {
+		path  string
+		value any
+	}
+	cases := []struct {
+		name    string
+		edits   []edit
+		wantKey string // empty: valid
+		wantMsg string
+	}{
+		{"defaults: one replica, local metadata, no metrics", nil, "", ""},
+		{"three replicas on redis", []edit{{"registry.replicas", 3}, {"registry.cache", redis}}, "", ""},
+		{"replicas zero", []edit{{"registry.replicas", 0}}, reg + ".replicas", "out of range"},
+		{"replicas 17", []edit{{"registry.replicas", 17}, {"registry.cache", redis}}, reg + ".replicas", "use 1 to 16"},
+		{"replicas on local metadata", []edit{{"registry.replicas", 2}}, reg + ".cache.driver", "need shared metadata"},
+		{"unknown driver", []edit{{"registry.cache.driver", "boltdb"}}, reg + ".cache.driver", "not allowed"},
+		{"redis without addresses", []edit{{"registry.cache.driver", "redis"}}, reg + ".cache.redis.addresses", "is empty"},
+		{"redis address without port", []edit{{"registry.cache", obj{"driver": "redis", "redis": obj{"addresses": []any{"redis"}}}}}, reg + ".cache.redis.addresses[0]", "not host:port"},
+		{"redis cluster with a db", []edit{{"registry.cache", obj{"driver": "redis", "redis": obj{"addresses": []any{"a:6379", "b:6379"}, "db": 2}}}}, reg + ".cache.redis.db", "Redis Cluster"},
+		{"redis settings without redis", []edit{{"registry.cache.redis", obj{"addresses": []any{"a:6379"}}}}, reg + ".cache.redis", "cache.driver is local"},
+		{"dynamodb outside aws", []edit{{"registry.cache.driver", "dynamodb"}}, reg + ".cache.driver", "storage mode existing"},
+		{"dynamodb in aws mode", []edit{{"registry.cache.driver", "dynamodb"}, {"storage", obj{"mode": "aws", "region": "eu-central-1", "bucket": "zot-dev"}}}, "", ""},
+		{"dynamodb table prefix", []edit{{"registry.cache", obj{"driver": "dynamodb", "dynamodb": obj{"tablePrefix": "zot prod"}}}, {"storage", obj{"mode": "aws", "region": "eu-central-1", "bucket": "zot-dev"}}}, reg + ".cache.dynamodb.tablePrefix", "valid DynamoDB table names"},
+		{"budget evicts everything", []edit{{"registry.replicas", 2}, {"registry.cache", redis}, {"registry.availability.maxUnavailable", 2}}, reg + ".availability.maxUnavailable", "every one of the 2 replicas"},
+		{"budget zero", []edit{{"registry.availability.maxUnavailable", 0}}, reg + ".availability.maxUnavailable", "block every node drain"},
+		{"topology key", []edit{{"registry.availability.topologyKey", "a node"}}, reg + ".availability.topologyKey", "not a node label key"},
+		{"when unsatisfiable", []edit{{"registry.availability.whenUnsatisfiable", "Never"}}, reg + ".availability.whenUnsatisfiable", "not allowed"},
+		{"metrics on without a scrape identity", []edit{{"registry.metrics.enabled", true}}, reg + ".metrics.users", "403 even to admins"},
+		{"metrics users", []edit{{"registry.metrics.users", []any{"prometheus"}}}, "", ""},
+		{"metrics path /v2", []edit{{"registry.metrics", obj{"users": []any{"p"}, "path": "/v2"}}}, reg + ".metrics.path", "clean path of its own"},
+		{"metrics path not clean", []edit{{"registry.metrics", obj{"users": []any{"p"}, "path": "/metrics/"}}}, reg + ".metrics.path", "clean path"},
+		{"metrics user not generated in push mode", []edit{{"registry.metrics.users", []any{"prometheus"}}, {"secrets", obj{"store": obj{"name": "vault"}, "mode": "push", "users": []any{"ci"}}}, {"storage", obj{"mode": "aws", "region": "eu-central-1", "bucket": "zot-dev"}}}, reg + ".metrics.users[0]", "add it to secrets.users"},
+		{"service monitor without metrics", []edit{{"registry.metrics.serviceMonitor.enabled", true}}, reg + ".metrics.serviceMonitor.enabled", "metrics.enabled is false"},
+		{"service monitor in store mode without a Secret", []edit{{"registry.metrics", obj{"users": []any{"p"}, "serviceMonitor": obj{"enabled": true}}}}, reg + ".metrics.serviceMonitor.basicAuthSecret", "only the store knows"},
+		{"service monitor anonymous", []edit{{"registry.metrics", obj{"anonymous": true, "serviceMonitor": obj{"enabled": true}}}}, "", ""},
+		{"service monitor interval", []edit{{"registry.metrics", obj{"anonymous": true, "serviceMonitor": obj{"enabled": true, "interval": "1h30"}}}}, reg + ".metrics.serviceMonitor.interval", "Prometheus duration"},
+		{"gc delay", []edit{{"registry.gc.delay", "a week"}}, reg + ".gc.delay", "not a duration zot accepts"},
+		{"gc interval negative", []edit{{"registry.gc.interval", "-1h"}}, reg + ".gc.interval", "not a duration zot accepts"},
+		{"gc window", []edit{{"registry.gc.timeWindow", "01:00-01:00"}}, reg + ".gc.timeWindow", "daily window"},
+		{"gc window format", []edit{{"registry.gc.timeWindow", "1am-5am"}}, reg + ".gc.timeWindow", "HH:MM-HH:MM"},
+		{"gc window on an older zot", []edit{{"registry.gc.timeWindow", "01:00-05:00"}, {"registry.image.tag", "v2.1.18"}}, reg + ".gc.timeWindow", "needs zot v2.1.20"},
+		{"gc settings with gc off", []edit{{"registry.gc", obj{"enabled": false, "delay": "2h"}}}, reg + ".gc.enabled", "zot ignores them"},
+		{"retention with gc off", []edit{{"registry.gc.enabled", false}, {"registry.retention.policies", []any{obj{"repositories": []any{"**"}}}}}, reg + ".retention.policies", "runs as part of GC"},
+		{"retention policy", []edit{{"registry.retention.policies", []any{obj{"repositories": []any{"**"}, "deleteUntagged": true, "keepTags": []any{obj{"mostRecentlyPushedCount": 10}}, "keepUntagged": obj{"pushedWithin": "168h"}}}}}, "", ""},
+		{"retention without repositories", []edit{{"registry.retention.policies", []any{obj{"deleteUntagged": true}}}}, reg + ".retention.policies[0].repositories", "applies to no repository"},
+		{"retention bad glob", []edit{{"registry.retention.policies", []any{obj{"repositories": []any{"infra/["}}}}}, reg + ".retention.policies[0].repositories[0]", "not a repository glob"},
+		{"retention bad tag regexp", []edit{{"registry.retention.policies", []any{obj{"repositories": []any{"**"}, "keepTags": []any{obj{"patterns": []any{"v(1"}}}}}}}, reg + ".retention.policies[0].keepTags[0].patterns[0]", "not a regular expression"},
+		{"retention days", []edit{{"registry.retention.policies", []any{obj{"repositories": []any{"**"}, "keepTags": []any{obj{"pushedWithin": "7d"}}}}}}, reg + ".retention.policies[0].keepTags[0].pushedWithin", "written in hours"},
+		{"retention unknown key", []edit{{"registry.retention.policies", []any{obj{"repositories": []any{"**"}, "keepTags": []any{obj{"pullTimeWindow": "1h"}}}}}}, reg + ".retention.policies[0].keepTags[0].pullTimeWindow", "pulledWithin"},
+		{"keepUntagged on an older zot", []edit{{"registry.image.tag", "v2.1.18"}, {"registry.retention.policies", []any{obj{"repositories": []any{"**"}, "keepUntagged": obj{"pushedWithin": "168h"}}}}}, reg + ".retention.policies[0].keepUntagged", "needs zot v2.1.20"},
+		{"scrub interval", []edit{{"registry.scrub", obj{"enabled": true, "interval": "1h"}}}, reg + ".scrub.interval", "at least 2h"},
+		{"redis password without redis", []edit{{"registry.replicas", 1}}, "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			for _, e := range tc.edits {
+				if section, ok := e.value.(obj); ok && !strings.Contains(e.path, ".") {
+					objs[e.path] = section
+					continue
+				}
+				set(objs, e.path, e.value)
+			}
+			checkProblem(t, objs, tc.wantKey, tc.wantMsg)
+		})
+	}
+}
+
+// TestRedisPasswordIsASecretKey: the Redis password is a secret key of its
+// own, stored as a secret, and only with the redis driver.
+func TestRedisPasswordIsASecretKey(t *testing.T) {
+	redis := obj{"driver": "redis", "redis": obj{"addresses": []any{"redis:6379"}}}
+	objs := valid()
+	set(objs, "registry.cache", redis)
+	src := source(t, objs)
+	src.Values["zot-registry:redisPassword"] = "pw"
+	_, err := config.Parse("dev", src)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "config zot-registry:redisPassword: is stored in plain text")
+
+	src.Secrets["zot-registry:redisPassword"] = true
+	_, err = config.Parse("dev", src)
+	require.NoError(t, err)
+
+	src = source(t, valid())
+	src.Values["zot-registry:redisPassword"] = "pw"
+	src.Secrets["zot-registry:redisPassword"] = true
+	_, err = config.Parse("dev", src)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "registry.cache.driver is not redis")
 }

@@ -38,6 +38,12 @@ func validate(cfg *Config, src Source, errs *Errors) {
 	validateIdentity(&cfg.Identity, src, cfg.Stack, collector{errs, FullKey(KeyIdentity)})
 	validateSecrets(cfg, src, collector{errs, FullKey(KeySecrets)})
 	validateUserNames(cfg, collector{errs, FullKey(KeyRegistry)})
+	validateOperations(cfg, collector{errs, FullKey(KeyRegistry)})
+	if cfg.Registry.Cache.Driver == CacheRedis {
+		secretKey(errs, src, FullKey(KeyRedisPassword), false, "")
+	} else if _, ok := src.Get(FullKey(KeyRedisPassword)); ok {
+		*errs = append(*errs, &FieldError{Key: FullKey(KeyRedisPassword), Problem: "is set, but registry.cache.driver is not redis", Fix: "remove it (pulumi config rm redisPassword), or use the redis cache driver"})
+	}
 }
 
 func validateRegistry(r *Registry, c collector) {

@@ -35,6 +35,9 @@ const (
 	OIDCClientID      = "oidcClientId"
 	OIDCRedirectURI   = "oidcRedirectUri"   // the one URI registered at the provider
 	RegistryPasswords = "registryPasswords" // secret; user -> password, secrets mode push
+	Replicas          = "replicas"
+	HeadlessService   = "headlessServiceName" // the cluster members' Service; empty with one replica
+	MetricsPath       = "metricsPath"         // where each pod serves Prometheus metrics; empty when off
 )
 
 // Names lists every output, in docs/outputs.md's order.
@@ -42,7 +45,7 @@ var Names = []string{
 	RegistryURL, RegistryHost, Namespace, ReleaseName, ServiceName, ServiceDNS,
 	ChartVersion, ImageTag, Bucket, S3Region, S3Endpoint, S3Secure, S3ForcePathStyle,
 	StoragePolicy, AbortUploads, S3AccessKeyID, S3SecretAccessKey, OIDCIssuer, OIDCClientID, OIDCRedirectURI,
-	RegistryPasswords,
+	RegistryPasswords, Replicas, HeadlessService, MetricsPath,
 }
 
 // Secret lists the outputs that are always exported as secrets.
@@ -71,6 +74,9 @@ type Stack struct {
 	OIDCClientID      pulumi.StringOutput
 	OIDCRedirectURI   pulumi.StringOutput
 	RegistryPasswords pulumi.StringMapOutput
+	Replicas          pulumi.IntOutput
+	HeadlessService   pulumi.StringOutput
+	MetricsPath       pulumi.StringOutput
 }
 
 // Map is the outputs by name.
@@ -97,6 +103,9 @@ func (s *Stack) Map() map[string]pulumi.Output {
 		OIDCClientID:      s.OIDCClientID,
 		OIDCRedirectURI:   s.OIDCRedirectURI,
 		RegistryPasswords: s.RegistryPasswords,
+		Replicas:          s.Replicas,
+		HeadlessService:   s.HeadlessService,
+		MetricsPath:       s.MetricsPath,
 	}
 }
 
@@ -155,5 +164,11 @@ func Read(ctx *pulumi.Context, stackName string, opts ...pulumi.ResourceOption) 
 			}
 			return out
 		}).(pulumi.StringMapOutput),
+		Replicas: ref.GetOutput(pulumi.String(Replicas)).ApplyT(func(v any) int {
+			n, _ := v.(float64) // JSON numbers
+			return int(n)
+		}).(pulumi.IntOutput),
+		HeadlessService: str(HeadlessService),
+		MetricsPath:     str(MetricsPath),
 	}, nil
 }

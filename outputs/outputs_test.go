@@ -59,6 +59,7 @@ func TestReadIsTyped(t *testing.T) {
 	exported[outputs.S3Secure] = true
 	exported[outputs.RegistryPasswords] = map[string]any{"ci": "pw"}
 	exported[outputs.S3ForcePathStyle] = false
+	exported[outputs.Replicas] = 3
 	mock := &stackRefMock{outputs: exported, secret: []string{outputs.S3SecretAccessKey, outputs.RegistryPasswords}}
 	var (
 		mu       sync.Mutex
@@ -87,6 +88,10 @@ func TestReadIsTyped(t *testing.T) {
 	for _, n := range outputs.Names {
 		if n == outputs.RegistryPasswords {
 			assert.Equal(t, map[string]string{"ci": "pw"}, got[n])
+			continue
+		}
+		if n == outputs.Replicas {
+			assert.Equal(t, 3, got[n], "a number, typed")
 			continue
 		}
 		assert.Equal(t, exported[n], got[n], n)

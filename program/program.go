@@ -77,9 +77,14 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 		return nil, err
 	}
 
+	tables := ""
+	if r.Cache.Driver == config.CacheDynamoDB {
+		tables = r.Cache.DynamoDB.TablePrefix
+	}
 	stor, err := storage.NewStorage(ctx, config.Project, &storage.Args{
-		Settings: cfg.Storage,
-		Tags:     map[string]string{"project": config.Project, "stack": cfg.Stack},
+		Settings:    cfg.Storage,
+		Tags:        map[string]string{"project": config.Project, "stack": cfg.Stack},
+		TablePrefix: tables,
 	})
 	if err != nil {
 		return nil, err
@@ -116,6 +121,15 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 		return nil, err
 	}
 
+	// The scrape user's password, where the program generated it.
+	var scrape pulumi.StringInput
+	if cfg.Secrets.Mode == config.SecretsPush && len(r.Metrics.Users) > 0 {
+		scrape = sec.Password[r.Metrics.Users[0]]
+	}
+	var redisPassword pulumi.StringInput
+	if cfg.RedisPassword != (pulumi.StringOutput{}) {
+		redisPassword = cfg.RedisPassword
+	}
 	reg, err := registry.NewRegistry(ctx, r.ReleaseName, &registry.Args{
 		Namespace: ns.Name,
 		Settings:  r,
@@ -134,8 +148,10 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 			Scopes:        cfg.Identity.Scopes,
 			UsernameClaim: cfg.Identity.UsernameClaim,
 		},
-		Secrets:      sec.Names,
-		RolloutToken: cfg.Secrets.RolloutToken,
+		Secrets:        sec.Names,
+		RolloutToken:   cfg.Secrets.RolloutToken,
+		RedisPassword:  redisPassword,
+		ScrapePassword: scrape,
 		// zot starts only once ESO has written every Secret it mounts and
 		// the OpenID application it logs in with exists.
 		DependsOn: append(append([]pulumi.Resource{}, sec.ExternalSecrets...), ident.Serving...),
@@ -166,6 +182,9 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 		OIDCClientID:      ident.ClientID,
 		OIDCRedirectURI:   ident.RedirectURI,
 		RegistryPasswords: sec.Passwords,
+		Replicas:          reg.Replicas,
+		HeadlessService:   reg.HeadlessService,
+		MetricsPath:       reg.MetricsPath,
 	}
 	out.Export(ctx)
 	return out, nil

@@ -115,10 +115,12 @@ func TestDevConfigGolden(t *testing.T) {
 	st := cfg.Storage
 	require.Equal(t, "authentik", cfg.Identity.Mode)
 	issuer := identity.Issuer(cfg.Identity.AuthentikURL.String(), cfg.Identity.Authentik.Slug)
-	built, err := zotconfig.Marshal(zotconfig.Build(registry.Params(cfg.Registry, zotconfig.Storage{
+	p := registry.Params(cfg.Registry, zotconfig.Storage{
 		Bucket: st.Bucket, Region: st.Region, RegionEndpoint: st.RegionEndpoint, Secure: st.Secure,
 		ForcePathStyle: *st.ForcePathStyle, SkipVerify: st.SkipVerify, KeyPrefix: st.KeyPrefix,
-	}, zotconfig.OIDC{Issuer: issuer, Label: cfg.Identity.Label, Scopes: cfg.Identity.Scopes, UsernameClaim: cfg.Identity.UsernameClaim})))
+	}, zotconfig.OIDC{Issuer: issuer, Label: cfg.Identity.Label, Scopes: cfg.Identity.Scopes, UsernameClaim: cfg.Identity.UsernameClaim})
+	registry.Operations(&p, cfg.Registry, cfg.Registry.Namespace, "", "") // one replica: no credential
+	built, err := zotconfig.Marshal(zotconfig.Build(p))
 	require.NoError(t, err)
 
 	golden := filepath.Join("testdata", "dev-config.golden.json")
@@ -390,7 +392,7 @@ func TestIdentityModesRender(t *testing.T) {
 func TestSecretsPushRender(t *testing.T) {
 	res := evaluateWith(t, map[string]any{
 		"zot-registry:storage": map[string]any{"mode": "aws", "region": "eu-central-1"},
-		"zot-registry:secrets": map[string]any{"mode": "push", "store": map[string]any{"name": "vault-backend"}, "users": []any{"ci-pusher"}},
+		"zot-registry:secrets": map[string]any{"mode": "push", "store": map[string]any{"name": "vault-backend"}, "users": []any{"ci-pusher", "prometheus"}},
 	})
 	assert.Equal(t, render.SecretMarker, res.Outputs[outputs.RegistryPasswords])
 
@@ -411,7 +413,7 @@ func TestSecretsPushRender(t *testing.T) {
 	for _, urn := range externalSecrets {
 		assert.Contains(t, release.DependsOn, urn, "zot starts after its Secrets exist")
 	}
-	require.Len(t, generated, 4, "one password, two session keys and the OIDC client secret")
+	require.Len(t, generated, 5, "two passwords, two session keys and the OIDC client secret")
 	require.Len(t, res.Recorder.ByType("kubernetes:external-secrets.io/v1alpha1:PushSecret"), 1)
 
 	out := t.TempDir()
@@ -425,4 +427,68 @@ func TestSecretsPushRender(t *testing.T) {
 		}
 		assert.NotContains(t, string(b), "$2a$", "%s holds a bcrypt hash", f)
 	}
+}
+
+// TestScaleOutRender: the three-replica variants and prod render what
+// issue 13 asks for: the member list, shared metadata, metrics; credentials
+// only in the config Secret; retention in prod.
+func TestScaleOutRender(t *testing.T) {
+	cases := []struct {
+		variant  string
+		replicas int
+		driver   string
+		monitor  bool
+	}{
+		{"scale-out-redis", 3, "redis", true},
+		{"scale-out-dynamodb", 3, "dynamodb", true},
+		{"prod", 1, "", true},
+		{"dev", 1, "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.variant, func(t *testing.T) {
+			res, err := stacks.Named(tc.variant).Evaluate(root)
+			require.NoError(t, err)
+			var zc map[string]any
+			require.NoError(t, json.Unmarshal([]byte(res.ConfigJSON), &zc))
+			storage := zc["storage"].(map[string]any)
+			assert.EqualValues(t, tc.replicas, res.Outputs[outputs.Replicas])
+			assert.Equal(t, "/metrics", res.Outputs[outputs.MetricsPath])
+			ext := zc["extensions"].(map[string]any)
+			assert.Equal(t, map[string]any{"enable": true, "prometheus": map[string]any{"path": "/metrics"}}, ext["metrics"])
+			access := zc["http"].(map[string]any)["accessControl"].(map[string]any)
+			assert.Equal(t, []any{"prometheus"}, access["metrics"].(map[string]any)["users"], "the scrape user, and only it")
+			assert.Len(t, res.Recorder.ByType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor"), map[bool]int{true: 1}[tc.monitor])
+
+			if tc.replicas == 1 {
+				assert.NotContains(t, zc, "cluster")
+				assert.NotContains(t, storage, "remoteCache")
+				assert.Equal(t, "", res.Outputs[outputs.HeadlessService])
+				return
+			}
+			cluster := zc["cluster"].(map[string]any)
+			assert.Equal(t, []any{
+				"zot-0.zot-headless.zot.svc.cluster.local:5000",
+				"zot-1.zot-headless.zot.svc.cluster.local:5000",
+				"zot-2.zot-headless.zot.svc.cluster.local:5000",
+			}, cluster["members"])
+			assert.Equal(t, render.SecretMarker, cluster["hashKey"], "shown redacted; the Secret holds it")
+			assert.Equal(t, true, storage["remoteCache"])
+			assert.Equal(t, tc.driver, storage["cacheDriver"].(map[string]any)["name"])
+			assert.Equal(t, "zot-headless", res.Outputs[outputs.HeadlessService])
+			assert.Equal(t, float64(3), res.Values["replicaCount"])
+			assert.NotContains(t, res.Values, "configFiles", "no ConfigMap holds the hash key")
+		})
+	}
+
+	res, err := stacks.Named("prod").Evaluate(root)
+	require.NoError(t, err)
+	var zc map[string]any
+	require.NoError(t, json.Unmarshal([]byte(res.ConfigJSON), &zc))
+	storage := zc["storage"].(map[string]any)
+	assert.Equal(t, "01:00-05:00", storage["gcTimeWindow"])
+	policy := storage["retention"].(map[string]any)["policies"].([]any)[0].(map[string]any)
+	assert.Equal(t, []any{"**"}, policy["repositories"])
+	assert.Equal(t, true, policy["deleteUntagged"])
+	assert.Contains(t, policy["keepTags"], map[string]any{"mostRecentlyPushedCount": float64(10)}, "prod keeps the last 10 tags")
+	assert.Equal(t, map[string]any{"pushedWithin": "168h"}, policy["keepUntagged"], "untagged manifests go after a week")
 }

@@ -3,15 +3,21 @@
 package registry
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/zot-registry/zot-registry/components/registry/layout"
 	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
 	"github.com/zot-registry/zot-registry/config"
 )
@@ -51,6 +57,11 @@ type Args struct {
 	// RolloutToken, when set, becomes a pod annotation: change it to restart
 	// zot after its Secrets were rotated.
 	RolloutToken string
+	// RedisPassword is the Redis password (secret), nil without one.
+	RedisPassword pulumi.StringInput
+	// ScrapePassword is the first metrics user's password (secret) when
+	// the program generated it (secrets mode push), for the ServiceMonitor.
+	ScrapePassword pulumi.StringInput
 	// DependsOn lists what must exist before zot starts (the Secrets it mounts).
 	DependsOn []pulumi.Resource
 }
@@ -62,10 +73,19 @@ type Registry struct {
 	Release *helmv3.Release
 	// Route is the HTTPRoute (registry.route), nil when zot is exposed otherwise.
 	Route *apiextensions.CustomResource
+	// Volume is the claim for one replica's local metadata, nil otherwise.
+	Volume *corev1.PersistentVolumeClaim
+	// ConfigSecret holds config.json when it carries a credential, nil otherwise.
+	ConfigSecret *corev1.Secret
+	// Monitor is the ServiceMonitor (registry.metrics.serviceMonitor), or nil.
+	Monitor *apiextensions.CustomResource
 
-	// ConfigJSON is the config.json zot reads; Values the chart's values.
+	// ConfigJSON is the config.json zot reads (secret when it holds a
+	// credential); Values the chart's values.
 	ConfigJSON pulumi.StringOutput
 	Values     pulumi.MapOutput
+	// ShownConfigJSON is ConfigJSON with credentials as RedactedMarker.
+	ShownConfigJSON pulumi.StringOutput
 
 	RegistryURL  pulumi.StringOutput // externalUrl
 	RegistryHost pulumi.StringOutput // what docker login takes: host[:port]
@@ -75,7 +95,22 @@ type Registry struct {
 	ServiceDNS   pulumi.StringOutput // in-cluster host:port
 	ChartVersion pulumi.StringOutput
 	ImageTag     pulumi.StringOutput
+	Replicas     pulumi.IntOutput
+	// HeadlessService names the cluster members' Service; empty with one replica.
+	HeadlessService pulumi.StringOutput
+	// MetricsPath is where each pod serves metrics; empty when disabled.
+	MetricsPath pulumi.StringOutput
 }
+
+// RedactedMarker stands for a credential in the shown config.
+const RedactedMarker = "[secret]"
+
+// ShownConfigAnnotation on the config Secret carries config.json with its
+// credentials redacted, so a preview and a review show what zot reads.
+const ShownConfigAnnotation = "zot-registry/config-json"
+
+// SkipAwaitAnnotation tells the Kubernetes provider not to wait for readiness.
+const SkipAwaitAnnotation = "pulumi.com/skipAwait"
 
 // NewRegistry deploys zot.
 func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Registry, error) {
@@ -88,12 +123,37 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	}
 	s := args.Settings
 	st := args.Storage
+	child := pulumi.Parent(c)
+	meta := func(name string) *metav1.ObjectMetaArgs {
+		return &metav1.ObjectMetaArgs{
+			Name:      pulumi.String(name),
+			Namespace: args.Namespace,
+			Labels:    pulumi.StringMap{"app.kubernetes.io/part-of": pulumi.String("zot-registry")},
+		}
+	}
 
-	configJSON := pulumi.All(
+	// The credentials config.json may carry: the cluster's hash key
+	// (generated once, kept in state) and the Redis password. The key is
+	// also what the config digest is keyed with.
+	credentialed := s.Replicas > 1 || args.RedisPassword != nil
+	hashKey, redisPassword := pulumi.StringInput(pulumi.String("")), orEmpty(args.RedisPassword)
+	if credentialed {
+		key, err := random.NewRandomPassword(ctx, name+"-cluster-hash-key", &random.RandomPasswordArgs{
+			Length: pulumi.Int(zotconfig.HashKeyLength), Special: pulumi.Bool(false),
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		hashKey = key.Result
+	}
+
+	namespace := args.Namespace.ToStringOutput()
+	inputs := []any{
 		st.Bucket, st.Region, orEmpty(st.RegionEndpoint), st.Secure, st.ForcePathStyle,
-		orFalse(st.SkipVerify), orEmpty(st.KeyPrefix), args.Identity.Issuer,
-	).ApplyT(func(in []any) (string, error) {
-		return zotconfig.Marshal(zotconfig.Build(Params(s, zotconfig.Storage{
+		orFalse(st.SkipVerify), orEmpty(st.KeyPrefix), args.Identity.Issuer, namespace,
+	}
+	build := func(in []any, hashKey, redisPassword string) (string, error) {
+		p := Params(s, zotconfig.Storage{
 			Bucket:         in[0].(string),
 			Region:         in[1].(string),
 			RegionEndpoint: in[2].(string),
@@ -101,12 +161,100 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 			ForcePathStyle: in[4].(bool),
 			SkipVerify:     in[5].(bool),
 			KeyPrefix:      in[6].(string),
-		}, zotconfig.OIDC{Issuer: in[7].(string), Label: args.Identity.Label, Scopes: args.Identity.Scopes, UsernameClaim: args.Identity.UsernameClaim})))
+		}, zotconfig.OIDC{Issuer: in[7].(string), Label: args.Identity.Label, Scopes: args.Identity.Scopes, UsernameClaim: args.Identity.UsernameClaim})
+		Operations(&p, s, in[8].(string), hashKey, redisPassword)
+		return zotconfig.Marshal(zotconfig.Build(p))
+	}
+	configJSON := pulumi.All(append(inputs, hashKey, redisPassword)...).ApplyT(func(in []any) (string, error) {
+		return build(in, in[9].(string), in[10].(string))
+	}).(pulumi.StringOutput)
+	// The same document with every credential replaced by RedactedMarker:
+	// known in the first preview and shown in clear, for reviews.
+	shownHashKey, shownRedis := "", ""
+	if s.Replicas > 1 {
+		shownHashKey = RedactedMarker
+	}
+	if args.RedisPassword != nil {
+		shownRedis = RedactedMarker
+	}
+	shownJSON := pulumi.All(inputs...).ApplyT(func(in []any) (string, error) {
+		return build(in, shownHashKey, shownRedis)
 	}).(pulumi.StringOutput)
 
-	values := configJSON.ApplyT(func(js string) map[string]any {
-		return BuildValues(s, js, args.Secrets, args.RolloutToken)
-	}).(pulumi.MapOutput)
+	// valuesIn is what the release gets: a Map whose one unknown (the
+	// digest) stays an element, where a MapOutput would be unknown whole.
+	var values pulumi.MapOutput
+	var valuesIn pulumi.MapInput
+	deps := append([]pulumi.Resource{}, args.DependsOn...)
+	if credentialed {
+		secretName := ConfigSecretName(s.ReleaseName)
+		m := meta(secretName)
+		m.Annotations = pulumi.StringMap{ShownConfigAnnotation: shownJSON}
+		sec, err := corev1.NewSecret(ctx, name+"-config", &corev1.SecretArgs{
+			Metadata:   m,
+			Type:       pulumi.String("Opaque"),
+			StringData: pulumi.StringMap{layout.ConfigFile: pulumi.ToSecret(configJSON).(pulumi.StringOutput)},
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		c.ConfigSecret = sec
+		deps = append(deps, sec)
+		// The digest is keyed with the generated hash key, so it says
+		// nothing about a weak Redis password; it may be shown in clear.
+		// Only it waits for the key: every other value is known in the
+		// first preview.
+		digest := pulumi.Unsecret(pulumi.All(hashKey, configJSON).ApplyT(func(in []any) string {
+			return ConfigDigest(in[0].(string), in[1].(string))
+		})).(pulumi.StringOutput)
+		base := BuildValues(s, ZotConfig{SecretName: secretName}, args.Secrets, args.RolloutToken)
+		annotations := pulumi.StringMap{ConfigDigestAnnotation: digest}
+		if a, ok := base["podAnnotations"].(map[string]any); ok {
+			for k, v := range a {
+				if k != ConfigDigestAnnotation {
+					annotations[k] = pulumi.String(v.(string))
+				}
+			}
+		}
+		m2 := pulumi.ToMap(base)
+		m2["podAnnotations"] = annotations
+		values, valuesIn = m2.ToMapOutput(), m2
+	} else {
+		values = configJSON.ApplyT(func(js string) map[string]any {
+			return BuildValues(s, ZotConfig{JSON: js}, args.Secrets, args.RolloutToken)
+		}).(pulumi.MapOutput)
+		valuesIn = values
+	}
+
+	if s.Replicas == 1 && s.Persistence.Enabled {
+		// One replica's metadata on a claim this program owns: its size is
+		// an update (where the storage class allows expansion), not a
+		// volumeClaimTemplates change the API server refuses.
+		spec := &corev1.PersistentVolumeClaimSpecArgs{
+			AccessModes: pulumi.ToStringArray([]string{accessModeReadWriteOne}),
+			Resources: &corev1.VolumeResourceRequirementsArgs{
+				Requests: pulumi.StringMap{"storage": pulumi.String(s.Persistence.Size)},
+			},
+		}
+		if s.Persistence.StorageClass != "" {
+			spec.StorageClassName = pulumi.String(s.Persistence.StorageClass)
+		}
+		m := meta(PVCName(s.ReleaseName, s.Persistence.StorageClass))
+		// A WaitForFirstConsumer class binds the claim only once zot's pod
+		// mounts it, and the pod comes with the release, after the claim:
+		// the provider must not wait for Bound (pulumi-kubernetes issues
+		// 895 and 4179, fixed by PRs 3130 and 4181; older providers still wait).
+		m.Annotations = pulumi.StringMap{SkipAwaitAnnotation: pulumi.String("true")}
+		pvc, err := corev1.NewPersistentVolumeClaim(ctx, name+"-data", &corev1.PersistentVolumeClaimArgs{
+			Metadata: m,
+			Spec:     spec,
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		c.Volume = pvc
+		deps = append(deps, pvc)
+	}
 
 	chart, repo := chartRef(s.Chart)
 	release, err := helmv3.NewRelease(ctx, name, &helmv3.ReleaseArgs{
@@ -115,7 +263,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		Chart:          pulumi.String(chart),
 		Version:        pulumi.String(s.Chart.Version),
 		RepositoryOpts: repo,
-		Values:         values,
+		Values:         valuesIn,
 		// The namespace is a resource of its own: the Secrets live there
 		// before zot does.
 		CreateNamespace: pulumi.Bool(false),
@@ -125,31 +273,40 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		CleanupOnFail: pulumi.Bool(true),
 		Timeout:       pulumi.Int(600),
 		MaxHistory:    pulumi.Int(10),
-	}, pulumi.Parent(c), pulumi.DependsOn(args.DependsOn))
+	}, child, pulumi.DependsOn(deps),
+		// A new member list or volume layout replaces the release, deleting
+		// it first: two member lists never serve at once (zot answers 500 and
+		// a repository gets two writers), and no StatefulSet update touches
+		// its volumeClaimTemplates. The Helm Release provider reports a
+		// detailed diff per value path (pulumi-kubernetes
+		// provider/pkg/provider/helm_release.go, Diff), which these match.
+		pulumi.ReplaceOnChanges(ReleaseReplaceOn), pulumi.DeleteBeforeReplace(true))
 	if err != nil {
 		return nil, err
 	}
 
 	if s.Route.Enabled {
 		// After the release: the Gateway sends traffic only once zot is up.
-		meta := &metav1.ObjectMetaArgs{
-			Name:      pulumi.String(s.ReleaseName),
-			Namespace: args.Namespace,
-			Labels:    pulumi.StringMap{"app.kubernetes.io/part-of": pulumi.String("zot-registry")},
-		}
+		m := meta(s.ReleaseName)
 		if len(s.Route.Annotations) > 0 {
-			meta.Annotations = pulumi.ToStringMap(s.Route.Annotations)
+			m.Annotations = pulumi.ToStringMap(s.Route.Annotations)
 		}
 		route, err := apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
 			ApiVersion:  pulumi.String(GatewayAPIVersion),
 			Kind:        pulumi.String(HTTPRouteKind),
-			Metadata:    meta,
+			Metadata:    m,
 			OtherFields: kubernetes.UntypedArgs{"spec": toMap(Route(s))},
-		}, pulumi.Parent(c), pulumi.DependsOn([]pulumi.Resource{release}))
+		}, child, pulumi.DependsOn([]pulumi.Resource{release}))
 		if err != nil {
 			return nil, err
 		}
 		c.Route = route
+	}
+
+	if s.Metrics.On() && s.Metrics.ServiceMonitor.Enabled {
+		if c.Monitor, err = c.monitor(ctx, name, args, meta, release); err != nil {
+			return nil, err
+		}
 	}
 
 	// Names that exist once the release does: derived from its ID so that a
@@ -157,33 +314,96 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	afterRelease := func(v string) pulumi.StringOutput {
 		return release.ID().ApplyT(func(pulumi.ID) string { return v }).(pulumi.StringOutput)
 	}
+	headless, metricsPath := "", ""
+	if s.Replicas > 1 {
+		headless = layout.HeadlessService(s.ReleaseName)
+	}
+	if s.Metrics.On() {
+		metricsPath = s.Metrics.Path
+	}
 	c.Release = release
 	c.ConfigJSON = configJSON
+	c.ShownConfigJSON = shownJSON
 	c.Values = values
 	c.RegistryURL = pulumi.String(s.ExternalURL).ToStringOutput()
 	c.RegistryHost = pulumi.String(s.URL.Host).ToStringOutput()
-	c.Namespace = args.Namespace.ToStringOutput()
+	c.Namespace = namespace
 	c.ReleaseName = afterRelease(s.ReleaseName)
 	c.ServiceName = afterRelease(s.ReleaseName) // fullnameOverride
-	c.ServiceDNS = args.Namespace.ToStringOutput().ApplyT(func(ns string) string {
+	c.ServiceDNS = namespace.ApplyT(func(ns string) string {
 		return fmt.Sprintf("%s.%s.svc.cluster.local:%d", s.ReleaseName, ns, s.Port)
 	}).(pulumi.StringOutput)
 	c.ChartVersion = pulumi.String(s.Chart.Version).ToStringOutput()
 	c.ImageTag = pulumi.String(s.Image.Tag).ToStringOutput()
+	c.Replicas = pulumi.Int(s.Replicas).ToIntOutput()
+	c.HeadlessService = afterRelease(headless)
+	c.MetricsPath = pulumi.String(metricsPath).ToStringOutput()
 
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"registryUrl":  c.RegistryURL,
-		"registryHost": c.RegistryHost,
-		"namespace":    c.Namespace,
-		"releaseName":  c.ReleaseName,
-		"serviceName":  c.ServiceName,
-		"serviceDns":   c.ServiceDNS,
-		"chartVersion": c.ChartVersion,
-		"imageTag":     c.ImageTag,
+		"registryUrl":     c.RegistryURL,
+		"registryHost":    c.RegistryHost,
+		"namespace":       c.Namespace,
+		"releaseName":     c.ReleaseName,
+		"serviceName":     c.ServiceName,
+		"serviceDns":      c.ServiceDNS,
+		"chartVersion":    c.ChartVersion,
+		"imageTag":        c.ImageTag,
+		"replicas":        c.Replicas,
+		"headlessService": c.HeadlessService,
+		"metricsPath":     c.MetricsPath,
 	}); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// monitor declares the ServiceMonitor, and in push mode the Secret with the
+// scrape user's generated password it reads.
+func (c *Registry) monitor(ctx *pulumi.Context, name string, args *Args, meta func(string) *metav1.ObjectMetaArgs, release pulumi.Resource) (*apiextensions.CustomResource, error) {
+	s := args.Settings
+	m := s.Metrics
+	authSecret := m.ServiceMonitor.BasicAuthSecret
+	deps := []pulumi.Resource{release}
+	if authSecret == "" && len(m.Users) > 0 && args.ScrapePassword != nil {
+		authSecret = MetricsAuthSecretName(s.ReleaseName)
+		sec, err := corev1.NewSecret(ctx, name+"-metrics-auth", &corev1.SecretArgs{
+			Metadata: meta(authSecret),
+			Type:     pulumi.String("Opaque"),
+			// The user name is no secret (config.json lists it); the
+			// password is.
+			StringData: pulumi.StringMap{
+				BasicAuthUsernameKey: pulumi.String(m.Users[0]),
+				BasicAuthPasswordKey: pulumi.ToSecret(args.ScrapePassword).(pulumi.StringOutput),
+			},
+		}, pulumi.Parent(c))
+		if err != nil {
+			return nil, err
+		}
+		deps = append(deps, sec)
+	}
+	md := meta(s.ReleaseName)
+	if len(m.ServiceMonitor.Labels) > 0 {
+		md.Labels = pulumi.ToStringMap(m.ServiceMonitor.Labels)
+		md.Labels.(pulumi.StringMap)["app.kubernetes.io/part-of"] = pulumi.String("zot-registry")
+	}
+	spec := args.Namespace.ToStringOutput().ApplyT(func(ns string) map[string]any {
+		return toMap(ServiceMonitor(s, ns, authSecret))
+	}).(pulumi.MapOutput)
+	return apiextensions.NewCustomResource(ctx, name+"-metrics", &apiextensions.CustomResourceArgs{
+		ApiVersion:  pulumi.String(MonitoringAPIVersion),
+		Kind:        pulumi.String(ServiceMonitorKind),
+		Metadata:    md,
+		OtherFields: kubernetes.UntypedArgs{"spec": spec},
+	}, pulumi.Parent(c), pulumi.DependsOn(deps))
+}
+
+// ConfigDigest is the pod annotation's value for a config.json in a Secret:
+// HMAC-SHA256 keyed with the generated hash key, so it changes with the
+// config and reveals nothing of the credentials in it.
+func ConfigDigest(key, configJSON string) string {
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte(configJSON))
+	return hex.EncodeToString(mac.Sum(nil))[:32]
 }
 
 // Params is the pure mapping from the registry settings plus the storage and
@@ -207,6 +427,33 @@ func Params(s config.Registry, st zotconfig.Storage, oidc zotconfig.OIDC) zotcon
 			ReaderGroups:  s.AccessControl.ReaderGroups,
 			AnonymousRead: s.AccessControl.AnonymousRead,
 		},
+	}
+}
+
+// Operations adds the day-2 parts to p: the cluster (with more than one
+// replica; hashKey is the generated key), the shared metadata driver,
+// metrics, GC, retention and scrub. namespace places the members' names;
+// redisPassword is empty without one.
+func Operations(p *zotconfig.Params, s config.Registry, namespace, hashKey, redisPassword string) {
+	if s.Replicas > 1 {
+		p.Cluster = &zotconfig.Cluster{Members: zotconfig.Members(s.ReleaseName, namespace, s.Replicas), HashKey: hashKey}
+	}
+	switch cache := s.Cache; cache.Driver {
+	case config.CacheRedis:
+		r := cache.Redis
+		p.CacheDriver = zotconfig.Redis(r.Addresses, r.DB, r.Username, redisPassword, r.KeyPrefix)
+	case config.CacheDynamoDB:
+		p.CacheDriver = zotconfig.DynamoDB(p.Storage.Region, cache.DynamoDB.TablePrefix)
+	}
+	p.GC = zotconfig.GC{Enabled: s.GC.Enabled, Delay: s.GC.Delay, Interval: s.GC.Interval, TimeWindow: s.GC.TimeWindow}
+	if ret := s.Retention; ret.DryRun || ret.Delay != "" || len(ret.Policies) > 0 {
+		p.Retention = &ret
+	}
+	if s.Metrics.On() {
+		p.Metrics = &zotconfig.Metrics{Path: s.Metrics.Path, Users: s.Metrics.Users, Anonymous: s.Metrics.Anonymous}
+	}
+	if s.Scrub.Enabled {
+		p.Scrub = &zotconfig.ScrubExt{Enable: true, Interval: s.Scrub.Interval}
 	}
 }
 

@@ -38,6 +38,8 @@ func settings(t *testing.T, mutate func(*config.Registry)) config.Registry {
 		Ingress:       config.Ingress{Enabled: true, ClassName: "nginx", TLSSecretName: "registry-tls"},
 		Upload:        config.Upload{ChunkSize: 64 << 20},
 		AccessControl: config.AccessControl{AdminUsers: []string{"ci"}},
+		Replicas:      1,
+		GC:            config.GC{Enabled: true},
 	}
 	if mutate != nil {
 		mutate(&r)
@@ -186,115 +188,223 @@ func TestConfigTakesStorageFromInputs(t *testing.T) {
 	assert.Equal(t, "eu-west-1", d["region"])
 }
 
-func TestStrategyFollowsPersistence(t *testing.T) {
-	in, _ := deploy(t, settings(t, nil), awsStorage())
-	v := values(in)
-	assert.Equal(t, true, v["persistence"])
-	assert.Equal(t, map[string]any{"create": true, "accessModes": []any{"ReadWriteOnce"}, "storage": "20Gi", "storageClassName": "fast"}, v["pvc"])
-	assert.Equal(t, map[string]any{"type": "Recreate"}, v["strategy"], "RollingUpdate deadlocks on a ReadWriteOnce volume")
-
-	in, _ = deploy(t, settings(t, func(r *config.Registry) { r.Persistence.Enabled = false }), awsStorage())
-	v = values(in)
-	assert.Equal(t, false, v["persistence"])
-	assert.NotContains(t, v, "pvc")
-	assert.Equal(t, map[string]any{"type": "RollingUpdate"}, v["strategy"])
-}
-
-func TestIngressHostComesFromExternalURL(t *testing.T) {
-	in, _ := deploy(t, settings(t, func(r *config.Registry) {
-		r.Ingress.Annotations = map[string]string{"cert-manager.io/cluster-issuer": "le", "nginx.ingress.kubernetes.io/proxy-body-size": "10g"}
-		r.WriteDuration = 2 * time.Hour
-	}), awsStorage())
-	ing := values(in)["ingress"].(map[string]any)
-	assert.Equal(t, true, ing["enabled"])
-	assert.Equal(t, "nginx", ing["className"])
-	assert.Equal(t, []any{map[string]any{"host": "registry.dev.example.com", "paths": []any{map[string]any{"path": "/"}}}}, ing["hosts"])
-	assert.Equal(t, []any{map[string]any{"secretName": "registry-tls", "hosts": []any{"registry.dev.example.com"}}}, ing["tls"])
-	ann := ing["annotations"].(map[string]any)
-	assert.Equal(t, "10g", ann["nginx.ingress.kubernetes.io/proxy-body-size"], "the user's annotation wins")
-	assert.Equal(t, "7200", ann["nginx.ingress.kubernetes.io/proxy-read-timeout"], "nginx waits as long as zot does")
-	assert.Equal(t, "le", ann["cert-manager.io/cluster-issuer"])
-
-	in, _ = deploy(t, settings(t, func(r *config.Registry) { r.Ingress.ClassName = "traefik" }), awsStorage())
-	ann, _ = values(in)["ingress"].(map[string]any)["annotations"].(map[string]any)
-	assert.Empty(t, ann, "nginx annotations only for the nginx class")
-
-	in, _ = deploy(t, settings(t, func(r *config.Registry) { r.Ingress.Enabled = false }), awsStorage())
-	assert.Equal(t, map[string]any{"enabled": false}, values(in)["ingress"])
-}
-
-func TestNoSecretInValues(t *testing.T) {
-	in, r := deploy(t, settings(t, nil), awsStorage())
-	rel := r.ByType(releaseType)[0]
-	assert.False(t, mocks.HasSecret(rel.Inputs["values"]))
-	raw, err := json.Marshal(values(in))
-	require.NoError(t, err)
-	assert.NotContains(t, string(raw), "$2y$", "no htpasswd line in values")
-	assert.NotContains(t, string(raw), "clientsecret")
-}
-
-func TestComponentOutputs(t *testing.T) {
-	rec := mocks.New("zot-registry", "test")
-	var collected *mocks.Collected
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		u, _ := url.Parse("https://registry.example.com:8443")
-		s := settings(t, func(r *config.Registry) {
-			r.URL, r.ExternalURL, r.Port, r.ReleaseName = u, u.String(), 80, "registry"
+// TestWorkloadFollowsReplicas: what the chart deploys for each shape, and
+// strategy only where the chart reads it (a Deployment).
+func TestWorkloadFollowsReplicas(t *testing.T) {
+	redis := func(r *config.Registry) {
+		r.Replicas = 3
+		r.Cache = config.Cache{Driver: config.CacheRedis, Redis: config.RedisCache{Addresses: []string{"redis:6379"}, KeyPrefix: "zot"}}
+		r.Availability = config.Availability{PodDisruptionBudget: true, MaxUnavailable: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: "DoNotSchedule"}
+	}
+	cases := []struct {
+		name   string
+		mutate func(*config.Registry)
+		want   map[string]any // values keys; nil: must be absent
+		claims int            // PersistentVolumeClaims the program makes
+	}{
+		{"one replica with persistence: a StatefulSet on the program's claim", nil, map[string]any{
+			"persistence": true, "pvc": map[string]any{"create": false, "name": registry.PVCName("zot", "fast")},
+			"strategy": nil, "replicaCount": nil, "serviceHeadless": nil, "podDisruptionBudget": nil, "topologySpreadConstraints": nil,
+		}, 1},
+		{"one replica without: a rolling Deployment", func(r *config.Registry) { r.Persistence.Enabled = false }, map[string]any{
+			"persistence": false, "pvc": nil, "strategy": map[string]any{"type": "RollingUpdate"}, "replicaCount": nil,
+		}, 0},
+		{"three replicas: members behind the headless Service, scratch claims, a budget and a spread", redis, map[string]any{
+			"persistence": true, "replicaCount": float64(3), "strategy": nil,
+			"serviceHeadless":     map[string]any{"enabled": true},
+			"pvc":                 map[string]any{"create": true, "accessModes": []any{"ReadWriteOnce"}, "storage": "1Gi", "storageClassName": "fast"},
+			"podDisruptionBudget": map[string]any{"enabled": true, "maxUnavailable": float64(1)},
+			"topologySpreadConstraints": []any{map[string]any{
+				"maxSkew": float64(1), "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule",
+				"labelSelector": map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": "zot", "app.kubernetes.io/instance": "zot"}},
+			}},
+		}, 0},
+		{"three replicas without a budget", func(r *config.Registry) { redis(r); r.Availability.PodDisruptionBudget = false }, map[string]any{
+			"podDisruptionBudget": nil, "replicaCount": float64(3),
+		}, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in, rec := deploy(t, settings(t, tc.mutate), awsStorage())
+			v := values(in)
+			for k, want := range tc.want {
+				if want == nil {
+					assert.NotContains(t, v, k)
+				} else {
+					assert.Equal(t, want, v[k], k)
+				}
+			}
+			claims := rec.ByType("kubernetes:core/v1:PersistentVolumeClaim")
+			require.Len(t, claims, tc.claims)
+			if tc.claims == 1 {
+				c := mocks.PlainMap(claims[0].Inputs)
+				assert.Equal(t, registry.PVCName("zot", "fast"), dig(c, "metadata", "name"), "the claim the chart mounts (pvc.name)")
+				assert.Equal(t, "20Gi", dig(c, "spec", "resources", "requests", "storage"))
+				assert.Equal(t, "fast", dig(c, "spec", "storageClassName"))
+				assert.Equal(t, "true", dig(c, "metadata", "annotations", registry.SkipAwaitAnnotation), "a WaitForFirstConsumer class binds only with the pod")
+				rel := rec.ByType(releaseType)[0]
+				assert.Contains(t, rel.DependsOn, claims[0].URN, "the claim exists before the pod")
+			}
 		})
-		c, err := registry.NewRegistry(ctx, "zot", &registry.Args{
-			Namespace: pulumi.String("platform"), Settings: s, Storage: awsStorage(),
-			Identity: registry.Identity{Issuer: pulumi.String("https://auth.example.com/application/o/zot/"), Label: "SSO", Scopes: []string{"openid"}},
-			Secrets:  secretNames,
-		})
-		if err != nil {
-			return err
-		}
-		collected = mocks.Collect(map[string]pulumi.Output{
-			"url": c.RegistryURL, "host": c.RegistryHost, "service": c.ServiceName,
-			"dns": c.ServiceDNS, "release": c.ReleaseName, "ns": c.Namespace,
-		})
-		return nil
-	}, rec.Option())
-	require.NoError(t, err)
-	got, secret, err := collected.Wait()
-	require.NoError(t, err)
-	assert.Equal(t, map[string]any{
-		"url":     "https://registry.example.com:8443",
-		"host":    "registry.example.com:8443",
-		"service": "registry",
-		"dns":     "registry.platform.svc.cluster.local:80",
-		"release": "registry",
-		"ns":      "platform",
-	}, got)
-	for k, s := range secret {
-		assert.False(t, s, "%s is not a secret", k)
 	}
 }
 
-func TestRequiresValidatedSettings(t *testing.T) {
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		_, err := registry.NewRegistry(ctx, "zot", &registry.Args{Namespace: pulumi.String("zot")})
-		return err
-	}, mocks.New("p", "s").Option())
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "validated Settings")
+// TestClaimNamePerClass: the default class keeps the chart's pvc.name; any
+// other class gets a claim (and a volume name) of its own, a DNS label.
+func TestClaimNamePerClass(t *testing.T) {
+	assert.Equal(t, "zot-pvc", registry.PVCName("zot", ""))
+	gp3, fast := registry.PVCName("zot", "gp3"), registry.PVCName("zot", "fast")
+	assert.Regexp(t, `^zot-pvc-[0-9a-f]{4}$`, gp3)
+	assert.NotEqual(t, gp3, fast)
+	assert.Equal(t, gp3, registry.PVCName("zot", "gp3"), "stable across runs")
+	assert.LessOrEqual(t, len(registry.PVCName(strings.Repeat("z", 53), "x")), 63, "a pod volume name")
 }
 
-func TestRolloutToken(t *testing.T) {
-	in, _ := deploy(t, settings(t, nil), awsStorage())
-	assert.NotContains(t, values(in), "podAnnotations")
+// TestMembers: one entry per pod, the pod's own name under the headless
+// Service and zot's pod port (not the Service port), in ordinal order.
+func TestMembers(t *testing.T) {
+	cases := []struct {
+		release, namespace string
+		replicas           int
+		want               []string
+	}{
+		{"zot", "zot", 2, []string{
+			"zot-0.zot-headless.zot.svc.cluster.local:5000",
+			"zot-1.zot-headless.zot.svc.cluster.local:5000",
+		}},
+		{"registry-prod", "platform", 3, []string{
+			"registry-prod-0.registry-prod-headless.platform.svc.cluster.local:5000",
+			"registry-prod-1.registry-prod-headless.platform.svc.cluster.local:5000",
+			"registry-prod-2.registry-prod-headless.platform.svc.cluster.local:5000",
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.release, func(t *testing.T) {
+			in, rec := deployCluster(t, settings(t, func(r *config.Registry) {
+				r.ReleaseName, r.Namespace, r.Port = tc.release, tc.namespace, 8080
+				r.Replicas = tc.replicas
+				r.Cache = config.Cache{Driver: config.CacheDynamoDB, DynamoDB: config.DynamoDBCache{TablePrefix: "zot-test"}}
+			}), tc.namespace)
+			v := values(in)
+			// The chart names pods and the headless Service after its
+			// fullname; fullnameOverride makes that the release name.
+			assert.Equal(t, tc.release, v["fullnameOverride"])
+			_, cfg := configSecret(t, rec, in, tc.release)
+			assert.Equal(t, toAny(tc.want), dig(cfg, "cluster", "members"))
+			assert.Equal(t, registry.RedactedMarker, dig(cfg, "cluster", "hashKey"), "the shown config never holds the key")
+			assert.Equal(t, true, dig(cfg, "storage", "remoteCache"), "without it zot ignores cacheDriver")
+		})
+	}
+}
 
+// deployCluster is deploy in another namespace.
+func deployCluster(t *testing.T, s config.Registry, namespace string) (map[string]any, *mocks.Recorder) {
+	return deployWith(t, s, func(a *registry.Args) { a.Namespace = pulumi.String(namespace) })
+}
+
+// deployWith is deploy with the arguments edited.
+func deployWith(t *testing.T, s config.Registry, edit func(*registry.Args)) (map[string]any, *mocks.Recorder) {
+	t.Helper()
 	rec := mocks.New("zot-registry", "test")
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		_, err := registry.NewRegistry(ctx, "zot", &registry.Args{
-			Namespace: pulumi.String("zot"), Settings: settings(t, nil), Storage: awsStorage(),
-			Identity:     registry.Identity{Issuer: pulumi.String("https://auth.example.com/application/o/zot/"), Label: "SSO", Scopes: []string{"openid"}},
-			Secrets:      secretNames,
-			RolloutToken: "2026-11-26",
-		})
+		args := &registry.Args{
+			Namespace: pulumi.String("zot"), Settings: s, Storage: awsStorage(),
+			Identity: registry.Identity{Issuer: pulumi.String("https://auth.example.com/application/o/zot/"), Label: "SSO", Scopes: []string{"openid"}},
+			Secrets:  secretNames,
+		}
+		edit(args)
+		_, err := registry.NewRegistry(ctx, s.ReleaseName, args)
 		return err
 	}, rec.Option())
 	require.NoError(t, err)
-	v := mocks.PlainMap(rec.ByType(releaseType)[0].Inputs)["values"].(map[string]any)
-	assert.Equal(t, map[string]any{registry.RolloutAnnotation: "2026-11-26"}, v["podAnnotations"], "a new token rolls the pod")
+	return mocks.PlainMap(rec.ByType(releaseType)[0].Inputs), rec
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// configSecret is the Secret that holds config.json, and the redacted
+// config.json it carries for reviews.
+func configSecret(t *testing.T, rec *mocks.Recorder, in map[string]any, release string) (mocks.Resource, map[string]any) {
+	t.Helper()
+	v := values(in)
+	assert.NotContains(t, v, "configFiles", "a config with a credential is no ConfigMap")
+	assert.Equal(t, false, v["mountConfig"])
+	assert.Contains(t, v["externalSecrets"], map[string]any{"secretName": registry.ConfigSecretName(release), "mountPath": layout.ConfigDir},
+		"the Secret takes the ConfigMap's place at /etc/zot, where the image's serve command reads config.json")
+	for _, sec := range rec.ByType("kubernetes:core/v1:Secret") {
+		m := mocks.PlainMap(sec.Inputs)
+		if dig(m, "metadata", "name") != registry.ConfigSecretName(release) {
+			continue
+		}
+		var shown map[string]any
+		require.NoError(t, json.Unmarshal([]byte(dig(m, "metadata", "annotations", registry.ShownConfigAnnotation).(string)), &shown))
+		return sec, shown
+	}
+	t.Fatalf("no Secret %s", registry.ConfigSecretName(release))
+	return mocks.Resource{}, nil
+}
+
+// TestCredentialsOnlyInTheConfigSecret: with the cluster's hash key and a
+// Redis password, config.json is a Secret: neither credential is in the
+// Helm values, in a ConfigMap or in anything shown; the Secret holds them,
+// and a keyed digest restarts the pods when it changes.
+func TestCredentialsOnlyInTheConfigSecret(t *testing.T) {
+	const password = "redis-pw-do-not-show"
+	s := settings(t, func(r *config.Registry) {
+		r.Replicas = 2
+		r.Cache = config.Cache{Driver: config.CacheRedis, Redis: config.RedisCache{Addresses: []string{"redis:6379"}, KeyPrefix: "zot"}}
+	})
+	in, rec := deployWith(t, s, func(a *registry.Args) {
+		a.RedisPassword = pulumi.ToSecret(pulumi.String(password)).(pulumi.StringOutput)
+	})
+
+	keys := rec.ByType("random:index/randomPassword:RandomPassword")
+	require.Len(t, keys, 1, "the cluster hash key, generated once")
+	hashKey := keys[0].State["result"].SecretValue().Element.StringValue()
+	assert.Len(t, hashKey, 16, "zot refuses any other length")
+
+	sec, shown := configSecret(t, rec, in, "zot")
+	assert.Equal(t, registry.RedactedMarker, dig(shown, "storage", "cacheDriver", "password"))
+	assert.Equal(t, registry.RedactedMarker, dig(shown, "cluster", "hashKey"))
+	require.True(t, sec.Inputs["stringData"].ContainsSecrets(), "the Secret's data is secret in state")
+	var real map[string]any
+	js := mocks.RevealedMap(sec.Inputs)["stringData"].(map[string]any)[layout.ConfigFile].(string)
+	require.NoError(t, json.Unmarshal([]byte(js), &real))
+	assert.Equal(t, hashKey, dig(real, "cluster", "hashKey"))
+	assert.Equal(t, password, dig(real, "storage", "cacheDriver", "password"))
+	assert.Equal(t, []any{"redis:6379"}, dig(real, "storage", "cacheDriver", "addr"))
+
+	for _, r := range rec.Resources() {
+		if r.Type == "kubernetes:core/v1:Secret" {
+			continue
+		}
+		b, err := json.Marshal(mocks.RevealedMap(r.Inputs))
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), password, "%s %s holds the Redis password", r.Type, r.Name)
+		if r.Type != "random:index/randomPassword:RandomPassword" {
+			assert.NotContains(t, string(b), hashKey, "%s %s holds the hash key", r.Type, r.Name)
+		}
+	}
+	assert.Empty(t, rec.ByType("kubernetes:core/v1:ConfigMap"))
+	digest := dig(values(in), "podAnnotations", registry.ConfigDigestAnnotation)
+	assert.Equal(t, registry.ConfigDigest(hashKey, js), digest, "the digest of what zot reads")
+	assert.Regexp(t, "^[0-9a-f]{32}$", digest)
+	rel := rec.ByType(releaseType)[0]
+	assert.Contains(t, rel.DependsOn, sec.URN, "the Secret exists before the pods mount it")
+}
+
+// TestOneReplicaWithoutCredentialKeepsTheConfigMap: the common case stays a
+// ConfigMap (visible in a preview's diff), with no generated key.
+func TestOneReplicaWithoutCredentialKeepsTheConfigMap(t *testing.T) {
+	in, rec := deploy(t, settings(t, nil), awsStorage())
+	assert.Contains(t, values(in)["configFiles"], layout.ConfigFile)
+	assert.Equal(t, true, values(in)["mountConfig"])
+	assert.Empty(t, rec.ByType("random:index/randomPassword:RandomPassword"))
+	assert.NotContains(t, zotConfig(t, in), "cluster")
 }

@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 
@@ -18,14 +20,20 @@ type chartValues struct {
 	Service          serviceValues     `json:"service"`
 	Ingress          ingressValues     `json:"ingress"`
 	MountConfig      bool              `json:"mountConfig"`
-	ConfigFiles      map[string]string `json:"configFiles"`
+	ConfigFiles      map[string]string `json:"configFiles,omitempty"`
 	MountSecret      bool              `json:"mountSecret"`
 	ExternalSecrets  []secretMount     `json:"externalSecrets"`
 	Env              []envVar          `json:"env"`
 	Persistence      bool              `json:"persistence"`
 	PVC              *pvcValues        `json:"pvc,omitempty"`
-	Strategy         strategy          `json:"strategy"`
+	Strategy         *strategy         `json:"strategy,omitempty"`
 	PodAnnotations   map[string]string `json:"podAnnotations,omitempty"`
+	// Scale-out: only with more than one replica, so a one-replica stack's
+	// values are as before (ReplicaCountPath is a replace trigger).
+	ReplicaCount              int                `json:"replicaCount,omitempty"`
+	ServiceHeadless           *enabled           `json:"serviceHeadless,omitempty"`
+	PodDisruptionBudget       *pdbValues         `json:"podDisruptionBudget,omitempty"`
+	TopologySpreadConstraints []spreadConstraint `json:"topologySpreadConstraints,omitempty"`
 
 	Resources          resources          `json:"resources"`
 	PodSecurityContext podSecurityContext `json:"podSecurityContext"`
@@ -134,9 +142,30 @@ type secretKeyRef struct {
 
 type pvcValues struct {
 	Create           bool     `json:"create"`
-	AccessModes      []string `json:"accessModes"`
-	Storage          string   `json:"storage"`
-	StorageClassName *string  `json:"storageClassName"`
+	Name             string   `json:"name,omitempty"`
+	AccessModes      []string `json:"accessModes,omitempty"`
+	Storage          string   `json:"storage,omitempty"`
+	StorageClassName *string  `json:"storageClassName,omitempty"`
+}
+
+type enabled struct {
+	Enabled bool `json:"enabled"`
+}
+
+type pdbValues struct {
+	Enabled        bool `json:"enabled"`
+	MaxUnavailable int  `json:"maxUnavailable"`
+}
+
+type spreadConstraint struct {
+	MaxSkew           int           `json:"maxSkew"`
+	TopologyKey       string        `json:"topologyKey"`
+	WhenUnsatisfiable string        `json:"whenUnsatisfiable"`
+	LabelSelector     labelSelector `json:"labelSelector"`
+}
+
+type labelSelector struct {
+	MatchLabels map[string]string `json:"matchLabels"`
 }
 
 type strategy struct {
@@ -156,6 +185,48 @@ type SecretNames struct {
 // reads its mounted files only at start-up.
 const RolloutAnnotation = "zot-registry/rollout-token"
 
+// ConfigDigestAnnotation on the pod carries a keyed digest of config.json
+// when it is delivered as a Secret: the chart's checksum/config covers only
+// its own ConfigMap, so without it a changed Secret would not restart zot.
+const ConfigDigestAnnotation = "zot-registry/config-digest"
+
+// ZotConfig is how config.json reaches the pod: in the chart's ConfigMap
+// when it holds no credential, else in a Secret of this program's.
+type ZotConfig struct {
+	JSON       string // the ConfigMap's config.json
+	SecretName string // or the Secret that holds it
+	Digest     string // the Secret's keyed digest (ConfigDigestAnnotation)
+}
+
+// ReleaseReplaceOn are the values whose change replaces the release,
+// deleting it first (registry.go): the member list (replicaCount) and the
+// volume layout (pvc: a StatefulSet's volumeClaimTemplates cannot change).
+// Every other change is a Helm upgrade.
+var ReleaseReplaceOn = []string{"values.replicaCount", "values.pvc"}
+
+// ScratchVolumeSize is each pod's claim with shared metadata: the chart's
+// StatefulSet always mounts one at rootDirectory, and with a remote cache
+// zot keeps nothing there that must survive a restart.
+const ScratchVolumeSize = "1Gi"
+
+// SelectorLabels are the chart's pod selector labels (zot.selectorLabels).
+func SelectorLabels(release string) map[string]string {
+	return map[string]string{"app.kubernetes.io/name": ChartName, "app.kubernetes.io/instance": release}
+}
+
+// PVCName is the claim this program makes for one replica with local
+// metadata: the chart's default pvc.name for the cluster's default class,
+// and a name of its own per storage class. A claim's class never changes,
+// so a new class is a new claim (and a new pvc.name, so the release is
+// replaced first and no pod holds the old claim when it is deleted).
+func PVCName(release, storageClass string) string {
+	if storageClass == "" {
+		return release + "-pvc"
+	}
+	sum := sha256.Sum256([]byte(storageClass))
+	return release + "-pvc-" + hex.EncodeToString(sum[:2]) // a pod volume name: 53+9 characters at most
+}
+
 // Ingress annotations for ingress-nginx: no body limit (layers are large) and
 // proxy timeouts as long as zot's own.
 const (
@@ -164,14 +235,13 @@ const (
 	annotationSendTimeout  = "nginx.ingress.kubernetes.io/proxy-send-timeout"
 	annotationBuffering    = "nginx.ingress.kubernetes.io/proxy-request-buffering"
 	nginxClass             = "nginx"
-	strategyRecreate       = "Recreate"
 	strategyRollingUpdate  = "RollingUpdate"
 	accessModeReadWriteOne = "ReadWriteOnce"
 )
 
 // BuildValues returns the chart's values for the registry settings, the
 // rendered config.json and the Secret names. It is pure: no Pulumi types.
-func BuildValues(r config.Registry, configJSON string, secrets SecretNames, rolloutToken string) map[string]any {
+func BuildValues(r config.Registry, zc ZotConfig, secrets SecretNames, rolloutToken string) map[string]any {
 	v := chartValues{
 		// The Service and Deployment are named after the release, so
 		// serviceName is known without reading the cluster.
@@ -179,8 +249,7 @@ func BuildValues(r config.Registry, configJSON string, secrets SecretNames, roll
 		Image:            imageValues{Repository: r.Image.Repository, Tag: r.Image.Tag, PullPolicy: r.Image.PullPolicy},
 		Service:          serviceValues{Type: r.ServiceType, Port: r.Port},
 		Ingress:          ingress(r),
-		MountConfig:      true,
-		ConfigFiles:      map[string]string{layout.ConfigFile: configJSON},
+		MountConfig:      zc.SecretName == "",
 		// The chart's own secretFiles hold a sample admin:admin htpasswd;
 		// ours comes from a Secret we name, never from values.
 		MountSecret: false,
@@ -193,24 +262,62 @@ func BuildValues(r config.Registry, configJSON string, secrets SecretNames, roll
 			secretEnv(layout.EnvAccessKeyID, secrets.S3, layout.S3AccessKeyIDKey),
 			secretEnv(layout.EnvSecretAccessKey, secrets.S3, layout.S3SecretAccessKeyKey),
 		},
-		Persistence: r.Persistence.Enabled,
-		Strategy:    strategy{Type: strategyRollingUpdate},
+	}
+	annotations := map[string]string{}
+	if rolloutToken != "" {
+		annotations[RolloutAnnotation] = rolloutToken
+	}
+	if zc.SecretName == "" {
+		v.ConfigFiles = map[string]string{layout.ConfigFile: zc.JSON}
+	} else {
+		// The image runs `serve /etc/zot/config.json`: the Secret takes the
+		// ConfigMap's place.
+		v.ExternalSecrets = append(v.ExternalSecrets, secretMount{SecretName: zc.SecretName, MountPath: layout.ConfigDir})
+		annotations[ConfigDigestAnnotation] = zc.Digest
+	}
+	if len(annotations) > 0 {
+		v.PodAnnotations = annotations
 	}
 	hardenPod(&v, r)
-	if rolloutToken != "" {
-		v.PodAnnotations = map[string]string{RolloutAnnotation: rolloutToken}
-	}
-	if r.Persistence.Enabled {
-		var class *string
-		if r.Persistence.StorageClass != "" {
-			class = &r.Persistence.StorageClass
-		}
-		v.PVC = &pvcValues{Create: true, AccessModes: []string{accessModeReadWriteOne}, Storage: r.Persistence.Size, StorageClassName: class}
-		// A ReadWriteOnce volume stays attached to the old pod, so a rolling
-		// update's new pod never starts: replace the pod instead.
-		v.Strategy = strategy{Type: strategyRecreate}
-	}
+	workload(&v, r)
 	return toMap(v)
+}
+
+// workload picks what the chart deploys. persistence: true renders a
+// StatefulSet (strategy ignored), false a Deployment with an emptyDir
+// (../shared/FACTS.md, chart 0.1.122).
+//   - more than one replica: a StatefulSet behind the headless Service (the
+//     cluster members' names), one scratch claim per pod, a disruption
+//     budget and a topology spread;
+//   - one replica with persistence: a StatefulSet mounting the claim this
+//     program owns (PVCName), so its size can grow in place;
+//   - one replica without: a Deployment, rolling.
+func workload(v *chartValues, r config.Registry) {
+	var class *string
+	if r.Persistence.StorageClass != "" {
+		class = &r.Persistence.StorageClass
+	}
+	switch {
+	case r.Replicas > 1:
+		v.Persistence = true
+		v.ReplicaCount = r.Replicas
+		v.ServiceHeadless = &enabled{Enabled: true}
+		v.PVC = &pvcValues{Create: true, AccessModes: []string{accessModeReadWriteOne}, Storage: ScratchVolumeSize, StorageClassName: class}
+		a := r.Availability
+		if a.PodDisruptionBudget {
+			v.PodDisruptionBudget = &pdbValues{Enabled: true, MaxUnavailable: a.MaxUnavailable}
+		}
+		v.TopologySpreadConstraints = []spreadConstraint{{
+			MaxSkew: 1, TopologyKey: a.TopologyKey, WhenUnsatisfiable: a.WhenUnsatisfiable,
+			LabelSelector: labelSelector{MatchLabels: SelectorLabels(r.ReleaseName)},
+		}}
+	case r.Persistence.Enabled:
+		v.Persistence = true
+		v.PVC = &pvcValues{Create: false, Name: PVCName(r.ReleaseName, r.Persistence.StorageClass)}
+	default:
+		v.Persistence = false
+		v.Strategy = &strategy{Type: strategyRollingUpdate}
+	}
 }
 
 // hardenPod: zot runs as a non-root user with no privileges, no

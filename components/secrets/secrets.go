@@ -57,6 +57,9 @@ type Secrets struct {
 	// Passwords are the generated htpasswd passwords by user (secret);
 	// empty in store mode.
 	Passwords pulumi.StringMapOutput
+	// Password is each generated password on its own (secret), so a
+	// consumer of one does not change when another user is added.
+	Password map[string]pulumi.StringOutput
 	// Pushed are the source keys the PushSecret writes to the store, in
 	// SourceKeys order.
 	Pushed []string
@@ -210,6 +213,10 @@ func (c *Secrets) generate(ctx *pulumi.Context, name string, s config.Secrets, v
 			return err
 		}
 		passwords[user] = pw.Result
+		if c.Password == nil {
+			c.Password = map[string]pulumi.StringOutput{}
+		}
+		c.Password[user] = pw.Result
 		hashes = append(hashes, pw.BcryptHash)
 	}
 	users := append([]string(nil), s.Users...)

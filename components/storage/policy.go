@@ -12,6 +12,13 @@ var (
 	BucketActions = []string{"s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"}
 	// ObjectActions apply to the bucket's objects (under the key prefix).
 	ObjectActions = []string{"s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"}
+	// TableActions apply to the DynamoDB tables of registry.cache.driver
+	// dynamodb: the calls zot v2.1.20 makes (pkg/meta/dynamodb/dynamodb.go,
+	// pkg/storage/cache/dynamodb.go). TransactWriteItems is authorized per
+	// item, as UpdateItem and DeleteItem. No CreateTable or DeleteTable:
+	// the tables exist (this program makes them) and zot checks with
+	// DescribeTable before it would create one.
+	TableActions = []string{"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"}
 )
 
 // PolicyDocument is an IAM (and MinIO/Ceph/Garage-compatible) policy.
@@ -31,18 +38,22 @@ type Statement struct {
 // Policy returns the access policy for zot on bucket. With a key prefix
 // (zot's storageDriver.rootdirectory, e.g. /zot) the object statement is
 // narrowed to the keys under it.
-func Policy(bucket, keyPrefix string) PolicyDocument {
+func Policy(bucket, keyPrefix string, tableARNs ...string) PolicyDocument {
 	objects := "arn:aws:s3:::" + bucket + "/*"
 	if p := strings.Trim(keyPrefix, "/"); p != "" {
 		objects = "arn:aws:s3:::" + bucket + "/" + p + "/*"
 	}
-	return PolicyDocument{
+	doc := PolicyDocument{
 		Version: "2012-10-17",
 		Statement: []Statement{
 			{Sid: "ZotBucket", Effect: "Allow", Action: BucketActions, Resource: []string{"arn:aws:s3:::" + bucket}},
 			{Sid: "ZotObjects", Effect: "Allow", Action: ObjectActions, Resource: []string{objects}},
 		},
 	}
+	if len(tableARNs) > 0 {
+		doc.Statement = append(doc.Statement, Statement{Sid: "ZotMetadataTables", Effect: "Allow", Action: TableActions, Resource: tableARNs})
+	}
+	return doc
 }
 
 // JSON is the policy as the store's admin tool and IAM take it.

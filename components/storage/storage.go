@@ -6,11 +6,13 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
 	"github.com/zot-registry/zot-registry/config"
 )
 
@@ -22,6 +24,9 @@ type Args struct {
 	Settings config.Storage
 	// Tags go on what this component creates on AWS.
 	Tags map[string]string
+	// TablePrefix, in aws mode, makes zot's DynamoDB metadata tables
+	// (registry.cache.driver dynamodb); empty makes none.
+	TablePrefix string
 }
 
 // Storage is the bucket's coordinates and zot's access to it.
@@ -49,6 +54,8 @@ type Storage struct {
 
 	Bucket   *s3.BucketV2  // nil in existing mode
 	Provider *aws.Provider // the provider the bucket is made with; nil in existing mode
+	// Tables are zot's DynamoDB tables (TablePrefix), in zotconfig order.
+	Tables []*dynamodb.Table
 }
 
 // LifecycleRuleID names the rule that aborts incomplete multipart uploads.
@@ -88,9 +95,11 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	if err != nil {
 		return nil, err
 	}
-	c.PolicyJSON = c.BucketName.ApplyT(func(b string) (string, error) {
-		return Policy(b, s.KeyPrefix).JSON()
-	}).(pulumi.StringOutput)
+	if c.PolicyJSON == (pulumi.StringOutput{}) {
+		c.PolicyJSON = c.BucketName.ApplyT(func(b string) (string, error) {
+			return Policy(b, s.KeyPrefix).JSON()
+		}).(pulumi.StringOutput)
+	}
 	if s.Mode != config.StorageAWS {
 		c.AbortUploadsCommand = c.BucketName.ApplyT(func(b string) string {
 			return AbortUploadsCommand(s.RegionEndpoint, b, s.AbortIncompleteUploadsDays)
@@ -205,9 +214,22 @@ func (c *Storage) createOnAWS(ctx *pulumi.Context, name string, args *Args) erro
 	if err != nil {
 		return err
 	}
-	policy := bucket.Bucket.ApplyT(func(b string) (string, error) {
-		return Policy(b, s.KeyPrefix).JSON()
+	tables, err := c.tables(ctx, name, args, pulumi.Provider(provider))
+	if err != nil {
+		return err
+	}
+	arns := make([]any, len(tables))
+	for i, t := range tables {
+		arns[i] = t.Arn
+	}
+	policy := pulumi.All(append([]any{bucket.Bucket}, arns...)...).ApplyT(func(in []any) (string, error) {
+		tableARNs := make([]string, len(in)-1)
+		for i, a := range in[1:] {
+			tableARNs[i] = a.(string)
+		}
+		return Policy(in[0].(string), s.KeyPrefix, tableARNs...).JSON()
 	}).(pulumi.StringOutput)
+	c.PolicyJSON = policy
 	if _, err := iam.NewUserPolicy(ctx, name, &iam.UserPolicyArgs{
 		User:   user.Name,
 		Policy: policy,
@@ -264,6 +286,29 @@ func (c *Storage) createOnStore(ctx *pulumi.Context, name string, args *Args) er
 	// behind pulumi-aws v7). The abortUploadsCommand output sets the same
 	// rule with the plain S3 call.
 	return nil
+}
+
+// tables makes the seven DynamoDB tables zot keeps shared metadata in, on
+// demand (zot creates missing ones the same way) and kept like the bucket:
+// stars, API keys and the repositories' metadata are data.
+func (c *Storage) tables(ctx *pulumi.Context, name string, args *Args, provider pulumi.ResourceOption) ([]*dynamodb.Table, error) {
+	if args.TablePrefix == "" {
+		return nil, nil
+	}
+	for _, t := range zotconfig.DynamoDBTables {
+		table, err := dynamodb.NewTable(ctx, name+"-"+t.Suffix, &dynamodb.TableArgs{
+			Name:        pulumi.String(zotconfig.TableName(args.TablePrefix, t)),
+			BillingMode: pulumi.String("PAY_PER_REQUEST"),
+			HashKey:     pulumi.String(t.HashKey),
+			Attributes:  dynamodb.TableAttributeArray{&dynamodb.TableAttributeArgs{Name: pulumi.String(t.HashKey), Type: pulumi.String("S")}},
+			Tags:        pulumi.ToStringMap(args.Tags),
+		}, bucketOptions(c, args.Settings, provider)...)
+		if err != nil {
+			return nil, err
+		}
+		c.Tables = append(c.Tables, table)
+	}
+	return c.Tables, nil
 }
 
 // lifecycle aborts multipart uploads left behind by failed pushes.

@@ -42,12 +42,14 @@ type result struct {
 	secret  map[string]bool
 }
 
-func run(t *testing.T, s config.Storage) result {
+func run(t *testing.T, s config.Storage) result { return runTables(t, s, "") }
+
+func runTables(t *testing.T, s config.Storage, tablePrefix string) result {
 	t.Helper()
 	rec := mocks.New("zot-registry", "dev")
 	var collected *mocks.Collected
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		c, err := storage.NewStorage(ctx, "zot-registry", &storage.Args{Settings: s})
+		c, err := storage.NewStorage(ctx, "zot-registry", &storage.Args{Settings: s, TablePrefix: tablePrefix})
 		if err != nil {
 			return err
 		}
@@ -277,4 +279,45 @@ func TestRequiresValidatedSettings(t *testing.T) {
 	}, mocks.New("p", "s").Option())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "validated Settings")
+}
+
+// TestDynamoDBTables: registry.cache.driver dynamodb makes the seven tables
+// zot v2.1 reads, on demand and kept like the bucket, and zot's policy gets
+// exactly the six table actions on exactly those tables.
+func TestDynamoDBTables(t *testing.T) {
+	r := runTables(t, settings(t, map[string]any{"mode": "aws", "region": "eu-central-1", "bucket": "acme-zot", "protect": true}), "zot-prod")
+	tables := r.rec.ByType("aws:dynamodb/table:Table")
+	require.Len(t, tables, 7)
+	hashKeys := map[string]string{}
+	var arns []string
+	for _, tb := range tables {
+		in := mocks.PlainMap(tb.Inputs)
+		name := in["name"].(string)
+		hashKeys[name] = in["hashKey"].(string)
+		assert.Equal(t, "PAY_PER_REQUEST", in["billingMode"], name)
+		assert.Equal(t, []any{map[string]any{"name": in["hashKey"], "type": "S"}}, in["attributes"], name)
+		assert.True(t, tb.RetainOnDelete, "%s: metadata is data, kept like the bucket", name)
+		assert.True(t, tb.Protect, "%s: protected like the bucket", name)
+		arns = append(arns, mocks.PlainMap(tb.State)["arn"].(string))
+	}
+	assert.Equal(t, map[string]string{
+		"zot-prod-cache": "Digest", "zot-prod-repo-meta": "TableKey", "zot-prod-repo-blobs-info": "TableKey",
+		"zot-prod-image-meta": "TableKey", "zot-prod-user-data": "TableKey", "zot-prod-api-keys": "TableKey", "zot-prod-version": "TableKey",
+	}, hashKeys, "zot's own key schema (pkg/meta/dynamodb createTable, pkg/storage/cache/dynamodb.go)")
+
+	got := statements(t, r.outputs["policy"].(string))
+	want := map[string][]string{
+		"arn:aws:s3:::acme-zot":   wantBucketActions,
+		"arn:aws:s3:::acme-zot/*": wantObjectActions,
+	}
+	for _, arn := range arns {
+		want[arn] = sorted("dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem")
+	}
+	assert.Equal(t, want, got, "no CreateTable, no DeleteTable, no other table")
+	assert.Equal(t, r.outputs["policy"], mocks.PlainMap(one(t, r.rec, tPolicy).Inputs)["policy"], "the IAM user gets the policy that is output")
+
+	// Without the driver: no table, no table statement.
+	r = run(t, settings(t, map[string]any{"mode": "aws", "region": "eu-central-1", "bucket": "acme-zot"}))
+	assert.Empty(t, r.rec.ByType("aws:dynamodb/table:Table"))
+	assert.NotContains(t, r.outputs["policy"], "dynamodb")
 }

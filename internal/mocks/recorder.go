@@ -223,6 +223,11 @@ var Generated = map[string]func(name string, inputs, state resource.PropertyMap)
 		st["uuid"] = resource.NewProperty(id)
 		return str(in, "slug")
 	},
+	"aws:dynamodb/table:Table": func(name string, in, st resource.PropertyMap) string {
+		table := str(in, "name")
+		st["arn"] = resource.NewProperty("arn:aws:dynamodb:eu-central-1:123456789012:table/" + table)
+		return table
+	},
 	"aws:iam/accessKey:AccessKey": func(name string, in, st resource.PropertyMap) string {
 		st["secret"] = resource.MakeSecret(resource.NewProperty("mock-secret-" + standIn(name+"secret", 16)))
 		return "AKIAMOCK" + strings.ToUpper(standIn(name, 12))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
+	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
 	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/mocks"
 	"github.com/zot-registry/zot-registry/internal/render"
@@ -60,7 +61,7 @@ var Rules = []Rule{
 	{"pinned-versions", "the chart version is exact and the image tag is set and not latest", pinnedVersions},
 	{"docker2s2", "zot's http.compat contains docker2s2", docker2s2},
 	{"bucket-retained", "every bucket the program creates is retained on delete", bucketRetained},
-	{"exact-s3-policy", "zot's S3 policy allows exactly the eight actions, on the bucket and its objects", exactS3Policy},
+	{"exact-s3-policy", "zot's S3 policy allows exactly the eight actions, on the bucket and its objects; with DynamoDB metadata also exactly the six table actions on its seven tables", exactS3Policy},
 	{"service-exposure", "the Service is ClusterIP unless registry.serviceType asks for NodePort or LoadBalancer, and an HTTPRoute's backend is that Service on its port", serviceExposure},
 	{"pod-hardening", "zot runs as non-root with no privilege escalation, no capabilities, a seccomp profile, a read-only root filesystem (unless turned off) and CPU/memory requests and a memory limit", podHardening},
 	{"secure-session", "zot's session cookie is Secure whenever externalUrl is https", secureSession},
@@ -110,6 +111,13 @@ func FromRender(res *render.Result, files map[string][]byte) *Input {
 	for _, v := range in.Outputs {
 		if s, ok := v.(string); ok {
 			delete(seen, s)
+		}
+	}
+	// User names are public by design too: config.json lists them, and the
+	// scrape user's name sits next to its password in one Secret.
+	if c := in.Config; c != nil {
+		for _, u := range slices.Concat(c.Secrets.Users, c.Registry.Metrics.Users, c.Registry.AccessControl.AdminUsers, c.Registry.AccessControl.ReaderUsers) {
+			delete(seen, u)
 		}
 	}
 	for s := range seen {
@@ -335,6 +343,9 @@ func bucketRetained(in *Input) []Violation {
 var (
 	bucketActions = []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"}
 	objectActions = []string{"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"}
+	// The calls zot v2.1.20 makes on its DynamoDB tables (pkg/meta/dynamodb,
+	// pkg/storage/cache/dynamodb.go), sorted.
+	tableActions = []string{"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"}
 )
 
 type policyDoc struct {
@@ -369,9 +380,17 @@ func exactS3Policy(in *Input) []Violation {
 	}
 	bucket, object := map[string]bool{}, map[string]bool{}
 	var out []Violation
+	var tables []string
 	for i, st := range doc.Statement {
 		if st.Effect != "Allow" {
 			out = append(out, Violation{Resource: where, Message: fmt.Sprintf("statement %d has effect %q, want Allow", i, st.Effect)})
+		}
+		if len(st.Resource) > 0 && strings.HasPrefix(st.Resource[0], "arn:aws:dynamodb:") {
+			tables = append(tables, st.Resource...)
+			if got := slices.Sorted(slices.Values(st.Action)); !slices.Equal(got, tableActions) {
+				out = append(out, Violation{Resource: where, Message: fmt.Sprintf("statement %d allows %v on the metadata tables, want exactly %v", i, got, tableActions)})
+			}
+			continue
 		}
 		for _, res := range st.Resource {
 			onObjects := strings.HasSuffix(res, "*")
@@ -399,6 +418,21 @@ func exactS3Policy(in *Input) []Violation {
 	}
 	check("bucket", bucket, bucketActions)
 	check("objects", object, objectActions)
+	// With DynamoDB metadata: exactly the tables zot reads, by their ARN.
+	var want []string
+	if c := in.Config; c != nil && c.Registry.Cache.Driver == config.CacheDynamoDB {
+		for _, t := range zotconfig.DynamoDBTables {
+			want = append(want, "table/"+zotconfig.TableName(c.Registry.Cache.DynamoDB.TablePrefix, t))
+		}
+	}
+	var got []string
+	for _, arn := range tables {
+		_, name, _ := strings.Cut(arn, ":table/")
+		got = append(got, "table/"+name)
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))) {
+		out = append(out, Violation{Resource: where, Message: fmt.Sprintf("names the DynamoDB tables %v, want exactly %v", got, want)})
+	}
 	// The IAM user's policy (aws mode) must be the same document.
 	for _, r := range in.Resources {
 		if r.Type == "aws:iam/userPolicy:UserPolicy" {

@@ -32,6 +32,9 @@ const UnknownMarker = mocks.UnknownMarker
 // ReleaseType is the Helm release resource's type token.
 const ReleaseType = "kubernetes:helm.sh/v3:Release"
 
+// SecretType is a Kubernetes Secret's type token.
+const SecretType = "kubernetes:core/v1:Secret"
+
 // HTTPRouteType is the Gateway API route's type token (registry.route).
 const HTTPRouteType = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
 
@@ -125,10 +128,30 @@ func (r *Result) extractRelease() error {
 	files, _ := plain["configFiles"].(map[string]any)
 	js, ok := files[layout.ConfigFile].(string)
 	if !ok {
-		return fmt.Errorf("render: the Helm values have no configFiles.%s", layout.ConfigFile)
+		// config.json holds a credential: it is in the program's Secret,
+		// which carries the redacted document as an annotation.
+		if js, ok = r.shownConfig(found[0]); !ok {
+			return fmt.Errorf("render: neither configFiles.%s in the Helm values nor the config Secret's %s annotation", layout.ConfigFile, registry.ShownConfigAnnotation)
+		}
 	}
 	r.Values, r.ConfigJSON = plain, js
 	return nil
+}
+
+// shownConfig is the redacted config.json on the registry's config Secret.
+func (r *Result) shownConfig(release mocks.Resource) (string, bool) {
+	parent, _ := r.Recorder.ParentOf(release)
+	for _, sec := range r.Recorder.ByType(SecretType) {
+		if p, ok := r.Recorder.ParentOf(sec); !ok || p.URN != parent.URN {
+			continue
+		}
+		meta, _ := mocks.Plain(sec.Inputs["metadata"]).(map[string]any)
+		annotations, _ := meta["annotations"].(map[string]any)
+		if js, ok := annotations[registry.ShownConfigAnnotation].(string); ok {
+			return js, true
+		}
+	}
+	return "", false
 }
 
 // Well-known files in a render folder.

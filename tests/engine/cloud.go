@@ -94,6 +94,13 @@ var CreateOnly = map[string][]string{
 	"kubernetes:gateway.networking.k8s.io/v1:HTTPRoute":  {"metadata.name", "metadata.namespace"},
 	// provider/pkg/provider/helm_release.go: forceNewFields ".name", ".namespace".
 	"kubernetes:helm.sh/v3:Release": {"name", "namespace"},
+	// A claim's spec is immutable after creation but for its requested
+	// size (Kubernetes API validation of PersistentVolumeClaimSpec).
+	"kubernetes:core/v1:PersistentVolumeClaim":           {"metadata.name", "metadata.namespace", "spec.storageClassName", "spec.accessModes"},
+	"kubernetes:monitoring.coreos.com/v1:ServiceMonitor": {"metadata.name", "metadata.namespace"},
+	// terraform-provider-aws aws_dynamodb_table: name, hash_key, range_key
+	// are ForceNew.
+	"aws:dynamodb/table:Table": {"name", "hashKey", "rangeKey"},
 }
 
 // Op is one operation a provider carried out (previews are not recorded).
@@ -111,11 +118,60 @@ type Cloud struct {
 	live    map[resource.URN]resource.PropertyMap
 	ops     []Op
 	secrets map[string]bool
+	// names are the physical names in use (a Helm release, a Kubernetes
+	// object): a second create of one fails, as Helm and the API server
+	// refuse it, until the first is deleted.
+	names map[string]resource.URN
 }
 
 // NewCloud is an empty cloud.
 func NewCloud() *Cloud {
-	return &Cloud{live: map[resource.URN]resource.PropertyMap{}, secrets: map[string]bool{}}
+	return &Cloud{live: map[resource.URN]resource.PropertyMap{}, secrets: map[string]bool{}, names: map[string]resource.URN{}}
+}
+
+// physicalName is the name a Helm release or a Kubernetes object takes in
+// the cluster; empty for what has none that clashes.
+func physicalName(typ string, in resource.PropertyMap) string {
+	str := func(v resource.PropertyValue) string {
+		if v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
+	switch {
+	case typ == "kubernetes:helm.sh/v3:Release":
+		return typ + " " + str(at(in, "namespace")) + "/" + str(at(in, "name"))
+	case strings.HasPrefix(typ, "kubernetes:") && str(at(in, "metadata.name")) != "":
+		return typ + " " + str(at(in, "metadata.namespace")) + "/" + str(at(in, "metadata.name"))
+	}
+	return ""
+}
+
+// claim takes a physical name for urn, or says who holds it.
+func (c *Cloud) claim(typ string, urn resource.URN, in resource.PropertyMap) error {
+	name := physicalName(typ, in)
+	if name == "" {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if holder, ok := c.names[name]; ok {
+		// Helm: "cannot re-use a name that is still in use"; the API
+		// server: AlreadyExists.
+		return fmt.Errorf("%s is still in use by %s", name, holder)
+	}
+	c.names[name] = urn
+	return nil
+}
+
+func (c *Cloud) release(urn resource.URN) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for name, holder := range c.names {
+		if holder == urn {
+			delete(c.names, name)
+		}
+	}
 }
 
 // Ops returns what the providers did, in order.
@@ -203,6 +259,9 @@ func (c *Cloud) provider(pkg string) *deploytest.Provider {
 			in := resource.ToResourcePropertyMap(req.Properties)
 			id, state := generate(string(req.Type), req.Name, in, req.Preview)
 			if !req.Preview {
+				if err := c.claim(string(req.Type), req.URN, in); err != nil {
+					return plugin.CreateResponse{}, err
+				}
 				c.record(Op{Kind: "create", URN: req.URN, Type: string(req.Type)}, state)
 				c.generated(in, state)
 			}
@@ -223,6 +282,7 @@ func (c *Cloud) provider(pkg string) *deploytest.Provider {
 		},
 		DeleteF: func(_ context.Context, req plugin.DeleteRequest) (plugin.DeleteResponse, error) {
 			c.record(Op{Kind: "delete", URN: req.URN, Type: string(req.Type)}, nil)
+			c.release(req.URN)
 			return plugin.DeleteResponse{Status: resource.StatusOK}, nil
 		},
 		InvokeF: func(_ context.Context, req plugin.InvokeRequest) (plugin.InvokeResponse, error) {
@@ -285,7 +345,76 @@ func diff(typ string, olds, news resource.PropertyMap) plugin.DiffResult {
 			replace = append(replace, resource.PropertyKey(strings.SplitN(path, ".", 2)[0]))
 		}
 	}
-	return plugin.DiffResult{Changes: plugin.DiffSome, ChangedKeys: changed, ReplaceKeys: replace}
+	return plugin.DiffResult{
+		Changes: plugin.DiffSome, ChangedKeys: changed, ReplaceKeys: replace,
+		DetailedDiff: detailed(typ, olds, news),
+	}
+}
+
+// detailed is the diff by property path, as the Helm Release and
+// Kubernetes providers report it (pulumi-kubernetes convertPatchToDiff):
+// one entry per changed leaf (a list counts as one), replace where it is
+// under a create-only path. The engine matches replaceOnChanges against
+// these paths.
+func detailed(typ string, olds, news resource.PropertyMap) map[string]plugin.PropertyDiff {
+	out := map[string]plugin.PropertyDiff{}
+	var walk func(path string, o, n resource.PropertyValue)
+	walk = func(path string, o, n resource.PropertyValue) {
+		for o.IsSecret() {
+			o = o.SecretValue().Element
+		}
+		for n.IsSecret() {
+			n = n.SecretValue().Element
+		}
+		if o.IsObject() && n.IsObject() {
+			om, nm := o.ObjectValue(), n.ObjectValue()
+			for k := range om {
+				walk(join(path, string(k)), om[k], nm[k])
+			}
+			for k := range nm {
+				if _, ok := om[k]; !ok {
+					walk(join(path, string(k)), resource.NewNullProperty(), nm[k])
+				}
+			}
+			return
+		}
+		if o.DeepEquals(n) && !n.IsComputed() {
+			return
+		}
+		kind := plugin.DiffUpdate
+		switch {
+		case o.IsNull():
+			kind = plugin.DiffAdd
+		case n.IsNull():
+			kind = plugin.DiffDelete
+		}
+		for _, p := range CreateOnly[typ] {
+			if path == p || strings.HasPrefix(path, p+".") {
+				kind = kind.AsReplace()
+			}
+		}
+		out[path] = plugin.PropertyDiff{Kind: kind, InputDiff: true}
+	}
+	walk("", resource.NewObjectProperty(olds), resource.NewObjectProperty(news))
+	return out
+}
+
+// join appends a key to a property path, quoting keys that are not plain
+// names (annotation keys with dots and slashes).
+func join(path, key string) string {
+	plain := key != ""
+	for _, r := range key {
+		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			plain = false
+		}
+	}
+	switch {
+	case !plain:
+		return path + `["` + strings.ReplaceAll(key, `"`, `\"`) + `"]`
+	case path == "":
+		return key
+	}
+	return path + "." + key
 }
 
 // at is the value at a dotted path, null where there is none.

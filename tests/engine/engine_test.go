@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zot-registry/zot-registry/components/registry"
 	"github.com/zot-registry/zot-registry/components/registry/layout"
 	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/program"
@@ -232,17 +233,47 @@ func TestFirstPreviewKnowsZotConfig(t *testing.T) {
 				sc, err = Apply(sc, Edit{Key: "zot-registry:storage", Path: "bucket", Value: "zot-named-bucket"})
 				require.NoError(t, err)
 			}
-			values := firstPreviewValues(t, sc)
+			pre := NewStack(t, sc).Preview()
+			require.NoError(t, pre.Err, pre.Diagnostics)
+			values := stepInputs(t, pre, releaseType, "")["values"]
 			require.True(t, values.IsObject(), "the release's values are %v at the first preview", values)
-			assert.False(t, values.ContainsUnknowns(), "the Helm values hold unknowns at the first preview")
-			js := values.ObjectValue()["configFiles"].ObjectValue()[resource.PropertyKey(layout.ConfigFile)]
-			require.True(t, js.IsString(), "config.json is %v at the first preview", js)
-
 			rendered, err := render.EvaluateConfig(sc)
 			require.NoError(t, err)
-			assert.JSONEq(t, rendered.ConfigJSON, js.StringValue(), "the preview's config.json differs from the render's")
+
+			vm := values.ObjectValue()
+			if files, ok := vm["configFiles"]; ok {
+				assert.False(t, values.ContainsUnknowns(), "the Helm values hold unknowns at the first preview")
+				js := files.ObjectValue()[resource.PropertyKey(layout.ConfigFile)]
+				require.True(t, js.IsString(), "config.json is %v at the first preview", js)
+				assert.JSONEq(t, rendered.ConfigJSON, js.StringValue(), "the preview's config.json differs from the render's")
+				return
+			}
+			// config.json holds a credential (the generated hash key): the
+			// only unknown in the values is the digest keyed with it, and
+			// the config Secret shows the redacted document in full.
+			annotations := vm["podAnnotations"].ObjectValue()
+			assert.True(t, annotations[registry.ConfigDigestAnnotation].IsComputed())
+			delete(annotations, registry.ConfigDigestAnnotation)
+			assert.False(t, values.ContainsUnknowns(), "the Helm values hold other unknowns at the first preview")
+			meta := stepInputs(t, pre, secretType, "zot-config")["metadata"].ObjectValue()
+			shown := meta["annotations"].ObjectValue()[registry.ShownConfigAnnotation]
+			require.True(t, shown.IsString(), "the shown config.json is %v at the first preview", shown)
+			assert.JSONEq(t, rendered.ConfigJSON, shown.StringValue(), "the preview's config.json differs from the render's")
 		})
 	}
+}
+
+// stepInputs are the inputs of the step for the resource of that type (and
+// name, when given).
+func stepInputs(t *testing.T, res Result, typ, name string) resource.PropertyMap {
+	t.Helper()
+	for _, st := range res.Steps {
+		if st.Type == typ && (name == "" || st.URN.Name() == name) {
+			return st.Inputs
+		}
+	}
+	require.FailNow(t, "no step for "+typ+" "+name)
+	return nil
 }
 
 // firstPreviewValues previews a new stack and returns the zot release's values.
@@ -274,8 +305,14 @@ func generatedBucket(t *testing.T, sc *render.StackConfig) bool {
 type edit struct {
 	name    string
 	edits   func(sc *render.StackConfig) []Edit
-	updates []string // resource types updated: all of the stack's resources of each
+	updates []string // resources updated: every one of a type, or "type name"
 	creates []string // resource names created
+	// config: the edit changes config.json, so where it is a Secret (it
+	// holds a credential) that Secret is updated too.
+	config bool
+	// replaces: types replaced, deleted first; swaps: types whose resource
+	// is deleted and another created under a new name.
+	replaces, swaps []string
 }
 
 const (
@@ -287,10 +324,28 @@ const (
 	oauth2Type         = "authentik:index/providerOauth2:ProviderOauth2"
 	applicationType    = "authentik:index/application:Application"
 	routeType          = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
+	pvcType            = "kubernetes:core/v1:PersistentVolumeClaim"
+	monitorType        = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
+	tableType          = "aws:dynamodb/table:Table"
 )
 
 func set(key, path string, value any) func(*render.StackConfig) []Edit {
 	return func(*render.StackConfig) []Edit { return []Edit{{Key: key, Path: path, Value: value}} }
+}
+
+// withOwnClaim edits a registry setting only in stacks where the program
+// owns zot's claim (one replica with persistence).
+func withOwnClaim(path string, value any) func(*render.StackConfig) []Edit {
+	return func(sc *render.StackConfig) []Edit {
+		var r struct {
+			Replicas    int
+			Persistence struct{ Enabled *bool }
+		}
+		if json.Unmarshal([]byte(sc.Values[registryKey]), &r) != nil || r.Replicas > 1 || r.Persistence.Enabled != nil && !*r.Persistence.Enabled {
+			return nil
+		}
+		return []Edit{{Key: registryKey, Path: path, Value: value}}
+	}
 }
 
 // when applies edits only to stacks where the boolean at key.path is true.
@@ -316,13 +371,17 @@ const (
 	secretsKey  = "zot-registry:secrets"
 )
 
+// configSecret is the registry's config Secret resource (config.json with a
+// credential: more than one replica, or a Redis password).
+const configSecret = "zot-config"
+
 var edits = []edit{
-	{name: "chunk size", edits: set(registryKey, "upload.chunkSize", 33554432), updates: []string{releaseType}},
+	{name: "chunk size", edits: set(registryKey, "upload.chunkSize", 33554432), updates: []string{releaseType}, config: true},
 	{name: "read and write timeouts", edits: func(*render.StackConfig) []Edit {
 		return []Edit{{Key: registryKey, Path: "readTimeout", Value: "2h"}, {Key: registryKey, Path: "writeTimeout", Value: "2h"}}
-	}, updates: []string{releaseType, routeType}}, // a route's default timeout is zot's longest
-	{name: "log level", edits: set(registryKey, "logLevel", "debug"), updates: []string{releaseType}},
-	{name: "reader groups", edits: set(registryKey, "accessControl.readerGroups", []any{"developers", "qa"}), updates: []string{releaseType}},
+	}, updates: []string{releaseType, routeType}, config: true}, // a route's default timeout is zot's longest
+	{name: "log level", edits: set(registryKey, "logLevel", "debug"), updates: []string{releaseType}, config: true},
+	{name: "reader groups", edits: set(registryKey, "accessControl.readerGroups", []any{"developers", "qa"}), updates: []string{releaseType}, config: true},
 	{name: "ingress annotations", edits: when(registryKey, "ingress.enabled", set(registryKey, "ingress.annotations", map[string]any{
 		"cert-manager.io/cluster-issuer":                     "letsencrypt",
 		"nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8",
@@ -336,7 +395,7 @@ var edits = []edit{
 	// The redirect URI and launch URL follow the URL: Authentik's provider
 	// and application update in place, keeping the client and its secret.
 	{name: "external URL", edits: set(registryKey, "externalUrl", "https://zot.example.org"),
-		updates: []string{releaseType, oauth2Type, applicationType, routeType}},
+		updates: []string{releaseType, oauth2Type, applicationType, routeType}, config: true},
 	{name: "refresh interval", edits: set(secretsKey, "refreshInterval", "45m"),
 		updates: []string{externalSecretType, pushSecretType}},
 	// Custom timeouts are options of the next operation, not properties:
@@ -355,7 +414,22 @@ var edits = []edit{
 			return nil
 		}
 		return []Edit{{Key: secretsKey, Path: "users", Value: append(s.Users, "release-bot")}}
-	}, updates: []string{secretType}, creates: []string{"zot-registry-release-bot"}},
+	}, updates: []string{secretType + " zot-registry-push-source"}, creates: []string{"zot-registry-release-bot"}},
+	// A claim this program owns grows in place (where the class allows
+	// expansion): an update of the claim, not of the release.
+	{name: "volume size", edits: withOwnClaim("persistence.size", "50Gi"), updates: []string{pvcType}},
+	// A new storage class is a new claim (the class of a claim never
+	// changes): the claim is created, the release replaced (deleted first,
+	// so no pod holds the old claim), then the old claim deleted.
+	{name: "storage class", edits: withOwnClaim("persistence.storageClass", "fast-ssd"),
+		replaces: []string{releaseType}, swaps: []string{pvcType}},
+	// The scrape interval is the ServiceMonitor's alone.
+	{name: "scrape interval", edits: when(registryKey, "metrics.serviceMonitor.enabled", set(registryKey, "metrics.serviceMonitor.interval", "1m")),
+		updates: []string{monitorType}},
+	// Retention is config.json: zot is restarted with it, nothing else.
+	{name: "retention", edits: set(registryKey, "retention", map[string]any{"policies": []any{map[string]any{
+		"repositories": []any{"**"}, "deleteUntagged": true, "keepTags": []any{map[string]any{"mostRecentlyPushedCount": 5}},
+	}}}), updates: []string{releaseType}, config: true},
 }
 
 // TestConfigEditsUpdateInPlace changes one setting at a time on a running
@@ -376,12 +450,23 @@ func TestConfigEditsUpdateInPlace(t *testing.T) {
 					before := stateByURN(s.Snap)
 					var want []string
 					for _, r := range s.Snap.Resources {
-						if slices.Contains(e.updates, string(r.Type)) {
-							want = append(want, "update "+string(r.Type)+" "+r.URN.Name())
+						typ, name := string(r.Type), r.URN.Name()
+						if slices.Contains(e.updates, typ) || slices.Contains(e.updates, typ+" "+name) ||
+							e.config && typ == secretType && name == configSecret {
+							want = append(want, "update "+typ+" "+name)
 						}
 					}
 					for _, name := range e.creates {
 						want = append(want, "create "+passwordType+" "+name)
+					}
+					for _, r := range s.Snap.Resources {
+						typ, name := string(r.Type), r.URN.Name()
+						if slices.Contains(e.replaces, typ) {
+							want = append(want, "create-replacement "+typ+" "+name, "delete-replaced "+typ+" "+name, "replace "+typ+" "+name)
+						}
+						if slices.Contains(e.swaps, typ) {
+							want = append(want, "replace "+typ+" "+name, "create-replacement "+typ+" "+name, "delete-replaced "+typ+" "+name)
+						}
 					}
 					slices.Sort(want)
 
@@ -446,4 +531,58 @@ func TestConfigProblemsAllAtOnce(t *testing.T) {
 	_, renderErr := render.EvaluateConfig(sc)
 	require.Error(t, renderErr)
 	assert.Contains(t, res.Diagnostics, program.Message(renderErr), "the render prints the same list")
+}
+
+// TestMemberListChangeReplacesTheRelease: a change of registry.replicas is
+// a new zot member list. Two member lists must never serve at once (zot
+// answers proxied requests 500 and a repository gets two writers), so the
+// release is deleted, then installed with the new list: never a rolling
+// update, never the new release next to the old one (Helm refuses the
+// name anyway, and the fake cloud here refuses it as Helm does). The
+// hash key, every password and the tables stay.
+func TestMemberListChangeReplacesTheRelease(t *testing.T) {
+	for _, name := range []string{"scale-out-redis", "scale-out-dynamodb"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			base := config(t, stacks.Named(name))
+			s := NewStack(t, base)
+			up(t, s)
+			before := stateByURN(s.Snap)
+			opsBefore := len(s.Cloud.Ops())
+
+			edited, err := Apply(base, Edit{Key: registryKey, Path: "replicas", Value: 4})
+			require.NoError(t, err)
+			s.SetConfig(edited)
+			pre := s.Preview()
+			require.NoError(t, pre.Err, pre.Diagnostics)
+			want := []string{
+				"create-replacement " + releaseType + " zot",
+				"delete-replaced " + releaseType + " zot",
+				"replace " + releaseType + " zot",
+				"update " + secretType + " " + configSecret, // the new member list
+			}
+			assert.Equal(t, want, pre.Summary(), "preview")
+			res := up(t, s)
+			assert.Equal(t, want, res.Summary(), "up")
+
+			var order []string
+			for _, op := range s.Cloud.Ops()[opsBefore:] {
+				order = append(order, op.Kind+" "+op.URN.Name())
+			}
+			assert.Equal(t, []string{"update " + configSecret, "delete zot", "create zot"}, order,
+				"the old release is gone before the new one starts, and its config is written first")
+
+			for urn, old := range before {
+				if old.Type == passwordType || old.Type == tableType {
+					now := stateByURN(s.Snap)[urn]
+					require.NotNil(t, now, "%s is gone", urn.Name())
+					assert.True(t, old.Outputs.DeepEquals(now.Outputs), "%s changed", urn.Name())
+				}
+			}
+			// And back: a preview with nothing changed after that.
+			again := s.Preview()
+			require.NoError(t, again.Err)
+			assert.Empty(t, again.Summary(), "a second run changes nothing")
+		})
+	}
 }

@@ -66,7 +66,15 @@ func (s *Server) Delete(ctx context.Context, obj map[string]any) error {
 	if err != nil {
 		return err
 	}
-	return s.do(ctx, http.MethodDelete, path, "", nil, nil)
+	if err := s.do(ctx, http.MethodDelete, path, "", nil, nil); err != nil {
+		return err
+	}
+	if obj["kind"] == "PersistentVolumeClaim" {
+		// The pvc-protection finalizer is removed by the controller manager
+		// once no pod uses the claim; there is none here, and no pod.
+		return s.do(ctx, http.MethodPatch, path, "application/merge-patch+json", []byte(`{"metadata":{"finalizers":null}}`), nil)
+	}
+	return nil
 }
 
 // Get reads an object by apiVersion, kind, namespace and name.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,28 +74,25 @@ func TestStartWithoutBinariesSaysWhatToDo(t *testing.T) {
 func TestRenderedObjects(t *testing.T) {
 	root, err := stacks.Root()
 	require.NoError(t, err)
+	// Every stack has the namespace, the four ExternalSecrets and what it
+	// pushes (store mode still pushes the OIDC client the program made).
+	common := []string{
+		"namespace/namespace-zot.yaml",
+		"secrets/externalsecret-zot-htpasswd.yaml",
+		"secrets/externalsecret-zot-oidc.yaml",
+		"secrets/externalsecret-zot-s3.yaml",
+		"secrets/externalsecret-zot-session.yaml",
+		"secrets/pushsecret-zot-registry-push.yaml",
+		"secrets/secret-zot-registry-push-source.yaml",
+	}
 	cases := []struct {
 		variant string
 		files   []string
 	}{
-		{"dev", []string{ // store mode still pushes the OIDC client the program made
-			"namespace/namespace-zot.yaml",
-			"secrets/externalsecret-zot-htpasswd.yaml",
-			"secrets/externalsecret-zot-oidc.yaml",
-			"secrets/externalsecret-zot-s3.yaml",
-			"secrets/externalsecret-zot-session.yaml",
-			"secrets/pushsecret-zot-registry-push.yaml",
-			"secrets/secret-zot-registry-push-source.yaml",
-		}},
-		{"secrets-push-aws", []string{
-			"namespace/namespace-zot.yaml",
-			"secrets/externalsecret-zot-htpasswd.yaml",
-			"secrets/externalsecret-zot-oidc.yaml",
-			"secrets/externalsecret-zot-s3.yaml",
-			"secrets/externalsecret-zot-session.yaml",
-			"secrets/pushsecret-zot-registry-push.yaml",
-			"secrets/secret-zot-registry-push-source.yaml",
-		}},
+		{"dev", append(slices.Clone(common), "registry/persistentvolumeclaim-zot-data.yaml")}, // one replica: the program's claim
+		// config.json with the hash key and the Redis password: a Secret.
+		{"scale-out-redis", append(slices.Clone(common), "registry/secret-zot-config.yaml", "registry/servicemonitor-zot-metrics.yaml")},
+		{"secrets-push-aws", append(slices.Clone(common), "registry/persistentvolumeclaim-zot-data.yaml")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.variant, func(t *testing.T) {

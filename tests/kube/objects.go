@@ -123,6 +123,21 @@ const (
 	GatewayAPICRDs    = "config/crd/standard/*.yaml"
 )
 
+// The Prometheus Operator release whose ServiceMonitor CRD the tier
+// installs, for registry.metrics.serviceMonitor. Its API module
+// (pkg/apis/monitoring) carries no CRD files; the root module does, and the
+// proxy serves this version of it.
+const (
+	PrometheusOperatorModule  = "github.com/prometheus-operator/prometheus-operator"
+	PrometheusOperatorVersion = "v0.85.0"
+	ServiceMonitorCRD         = "example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"
+)
+
+// MonitoringCRDs is the ServiceMonitor CRD of PrometheusOperatorVersion.
+func MonitoringCRDs() ([]map[string]any, string, error) {
+	return ModuleCRDs(PrometheusOperatorModule, PrometheusOperatorVersion, ServiceMonitorCRD)
+}
+
 // ESOCRDs are the CustomResourceDefinitions of ESOVersion.
 func ESOCRDs() ([]map[string]any, string, error) {
 	return ModuleCRDs(ESOModule, ESOVersion, ESOBundle)

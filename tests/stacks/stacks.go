@@ -18,15 +18,19 @@ type Variant struct {
 	Name    string
 	Stack   string
 	Replace map[string]any
+	Edits   []render.Edit // then these settings
 }
 
 // Config loads the variant's config from the project in root.
 func (v Variant) Config(root string) (*render.StackConfig, error) {
 	sc, err := render.LoadStackConfig(root, v.Stack)
-	if err != nil || v.Replace == nil {
-		return sc, err
+	if err != nil {
+		return nil, err
 	}
-	return sc.With(v.Replace)
+	if sc, err = sc.With(v.Replace); err != nil {
+		return nil, err
+	}
+	return sc.Apply(v.Edits...)
 }
 
 // Evaluate runs the program for the variant under mocks, as cmd/render does.
@@ -84,15 +88,40 @@ func Modes() []Variant {
 		}},
 		{Name: "secrets-push-aws", Stack: "dev", Replace: map[string]any{
 			"zot-registry:storage": map[string]any{"mode": "aws", "region": "eu-central-1"},
-			"zot-registry:secrets": map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "renovate"}, "remoteProperty": "value"},
+			"zot-registry:secrets": map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "renovate", "prometheus"}, "remoteProperty": "value"},
 		}},
 		{Name: "secrets-push-s3-compatible", Stack: "dev", Replace: map[string]any{
-			"zot-registry:secrets":           map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher"}, "remoteProperty": "value"},
+			"zot-registry:secrets":           map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "prometheus"}, "remoteProperty": "value"},
 			"zot-registry:s3AccessKeyId":     secure("v1:YWNjZXNz"),
 			"zot-registry:s3SecretAccessKey": secure("v1:c2VjcmV0"),
 		}},
+		// Scale-out: three replicas sharing metadata in an existing Redis
+		// (dev's storage and secrets), with a ServiceMonitor.
+		{Name: "scale-out-redis", Stack: "dev", Replace: map[string]any{
+			"zot-registry:redisPassword": secure("v1:cmVkaXM="),
+		}, Edits: []render.Edit{
+			{Key: registry, Path: "replicas", Value: 3},
+			{Key: registry, Path: "cache", Value: map[string]any{"driver": "redis", "redis": map[string]any{
+				"addresses": []any{"redis-master.redis.svc.cluster.local:6379"}, "keyPrefix": "zot-dev",
+			}}},
+			{Key: registry, Path: "metrics.serviceMonitor", Value: map[string]any{
+				"enabled": true, "labels": map[string]any{"release": "kube-prometheus-stack"}, "basicAuthSecret": "zot-metrics-scrape",
+			}},
+		}},
+		// Scale-out on AWS: the seven DynamoDB tables, push mode.
+		{Name: "scale-out-dynamodb", Stack: "dev", Replace: map[string]any{
+			"zot-registry:storage": map[string]any{"mode": "aws", "region": "eu-central-1", "bucket": "example-zot-scale"},
+			"zot-registry:secrets": map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "prometheus"}, "remoteProperty": "value"},
+		}, Edits: []render.Edit{
+			{Key: registry, Path: "replicas", Value: 3},
+			{Key: registry, Path: "cache.driver", Value: "dynamodb"},
+			{Key: registry, Path: "metrics.serviceMonitor.enabled", Value: true},
+		}},
 	}
 }
+
+// registry is the registry section's full key, for Edits.
+const registry = "zot-registry:registry"
 
 // All is every example stack followed by every mode variant.
 func All(root string) ([]Variant, error) {

@@ -5,7 +5,10 @@
 // and the config path that names it cannot disagree.
 package layout
 
-import "path"
+import (
+	"fmt"
+	"path"
+)
 
 const (
 	// ContainerPort is the port zot listens on. The chart hard-codes
@@ -89,3 +92,14 @@ const (
 	TmpVolume = "zot-tmp"
 	TmpDir    = "/tmp"
 )
+
+// HeadlessService is the chart's headless Service for a fullname
+// (serviceHeadless.enabled; templates/headless-service.yaml).
+func HeadlessService(fullname string) string { return fullname + "-headless" }
+
+// PodDNS is pod i's DNS name: the StatefulSet's pods are <fullname>-<i> and
+// resolve under the headless Service (publishNotReadyAddresses, so before
+// they are ready).
+func PodDNS(fullname, namespace string, i int) string {
+	return fmt.Sprintf("%s-%d.%s.%s.svc.cluster.local", fullname, i, HeadlessService(fullname), namespace)
+}

@@ -21,6 +21,14 @@ type Params struct {
 	Storage      Storage
 	OIDC         OIDC
 	Access       Access
+
+	// Day-2 parts (operate.go); nil leaves a part out.
+	Cluster     *Cluster
+	CacheDriver *CacheDriver // with it, storage.remoteCache is true
+	GC          GC
+	Retention   *Retention
+	Metrics     *Metrics
+	Scrub       *ScrubExt
 }
 
 // Storage is the S3 driver's part of Params.
@@ -71,13 +79,20 @@ type Config struct {
 	HTTP            HTTPConf    `json:"http"`
 	Log             LogConf     `json:"log"`
 	Extensions      Extensions  `json:"extensions"`
+	Cluster         *Cluster    `json:"cluster,omitempty"`
 }
 
 type StorageConf struct {
 	RootDirectory string        `json:"rootDirectory"`
 	Dedupe        bool          `json:"dedupe"`
+	RemoteCache   bool          `json:"remoteCache,omitempty"`
 	GC            bool          `json:"gc"`
+	GCDelay       string        `json:"gcDelay,omitempty"`
+	GCInterval    string        `json:"gcInterval,omitempty"`
+	GCTimeWindow  string        `json:"gcTimeWindow,omitempty"`
+	Retention     *Retention    `json:"retention,omitempty"`
 	StorageDriver StorageDriver `json:"storageDriver"`
+	CacheDriver   *CacheDriver  `json:"cacheDriver,omitempty"`
 }
 
 // StorageDriver is zot's S3 driver section. The tuning options are strings on
@@ -143,6 +158,7 @@ type ClaimMapping struct {
 type AccessControl struct {
 	Repositories map[string]PolicyGroup `json:"repositories"`
 	AdminPolicy  Policy                 `json:"adminPolicy"`
+	Metrics      *MetricsAccess         `json:"metrics,omitempty"`
 }
 
 type PolicyGroup struct {
@@ -162,8 +178,10 @@ type LogConf struct {
 }
 
 type Extensions struct {
-	Search Enable `json:"search"`
-	UI     Enable `json:"ui"`
+	Search  Enable      `json:"search"`
+	UI      Enable      `json:"ui"`
+	Metrics *MetricsExt `json:"metrics,omitempty"`
+	Scrub   *ScrubExt   `json:"scrub,omitempty"`
 }
 
 type Enable struct {
@@ -200,14 +218,22 @@ func Build(p Params) Config {
 			Actions: readActions,
 		})
 	}
-	return Config{
+	c := Config{
 		DistSpecVersion: DistSpecVersion,
 		Storage: StorageConf{
 			RootDirectory: layout.RootDirectory,
 			// dedupe needs a shared cache (BoltDB or DynamoDB) next to remote
 			// storage; without one it must be off.
 			Dedupe: false,
-			GC:     true,
+			// Without remoteCache zot ignores cacheDriver (a warning only)
+			// and every replica keeps its own metadata.
+			RemoteCache:  p.CacheDriver != nil,
+			CacheDriver:  p.CacheDriver,
+			GC:           p.GC.Enabled,
+			GCDelay:      p.GC.Delay,
+			GCInterval:   p.GC.Interval,
+			GCTimeWindow: p.GC.TimeWindow,
+			Retention:    p.Retention,
 			StorageDriver: StorageDriver{
 				Name:                        "s3",
 				Region:                      p.Storage.Region,
@@ -263,8 +289,19 @@ func Build(p Params) Config {
 		Extensions: Extensions{
 			Search: Enable{Enable: true},
 			UI:     Enable{Enable: true},
+			Scrub:  p.Scrub,
 		},
+		Cluster: p.Cluster,
 	}
+	if m := p.Metrics; m != nil {
+		c.Extensions.Metrics = &MetricsExt{Enable: true, Prometheus: Prometheus{Path: m.Path}}
+		access := &MetricsAccess{Users: nonNil(m.Users), AnonymousPolicy: []string{}}
+		if m.Anonymous {
+			access.AnonymousPolicy = readActions
+		}
+		c.HTTP.AccessControl.Metrics = access
+	}
+	return c
 }
 
 // Marshal is the config.json text: indented, with a trailing newline.

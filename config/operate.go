@@ -1,0 +1,411 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
+)
+
+// Day-2 settings of zot-registry:registry: replicas and the shared metadata
+// they need, availability, metrics, garbage collection, retention, scrub.
+
+// Cache drivers: where zot keeps its metadata (repositories, tags, search,
+// users' stars and API keys). zot's storage.remoteCache and cacheDriver.
+const (
+	CacheLocal    = "local"    // BoltDB files in rootDirectory: one replica only
+	CacheRedis    = "redis"    // an existing Redis, any storage mode
+	CacheDynamoDB = "dynamodb" // seven tables this program creates, storage mode aws
+)
+
+// CacheDrivers lists the drivers.
+var CacheDrivers = []string{CacheLocal, CacheRedis, CacheDynamoDB}
+
+// Cache is registry.cache: where the metadata lives. More than one replica
+// needs a shared driver: with local metadata every pod would answer the
+// catalog and search from its own files.
+type Cache struct {
+	Driver   string        `json:"driver"`
+	Redis    RedisCache    `json:"redis"`
+	DynamoDB DynamoDBCache `json:"dynamodb"`
+}
+
+// Shared reports whether the metadata is shared by every replica.
+func (c Cache) Shared() bool { return c.Driver == CacheRedis || c.Driver == CacheDynamoDB }
+
+// RedisCache is an existing Redis (or Valkey); its password is the secret
+// key zot-registry:redisPassword.
+type RedisCache struct {
+	Addresses []string `json:"addresses"` // host:port; several for a Redis Cluster
+	DB        int      `json:"db"`
+	Username  string   `json:"username"`
+	KeyPrefix string   `json:"keyPrefix"`
+}
+
+// DynamoDBCache names the tables this program creates: <tablePrefix>-<table>.
+type DynamoDBCache struct {
+	TablePrefix string `json:"tablePrefix"`
+}
+
+// Availability spreads replicas over nodes and bounds voluntary disruptions.
+// Both apply with more than one replica.
+type Availability struct {
+	PodDisruptionBudget bool   `json:"podDisruptionBudget"`
+	MaxUnavailable      int    `json:"maxUnavailable"`
+	TopologyKey         string `json:"topologyKey"`
+	WhenUnsatisfiable   string `json:"whenUnsatisfiable"`
+}
+
+// Metrics is zot's metrics extension and who may scrape it.
+type Metrics struct {
+	// Enabled defaults to on once a scrape identity is named (users or
+	// anonymous): without one zot refuses every scrape, admins included.
+	Enabled        *bool          `json:"enabled"`
+	Path           string         `json:"path"`
+	Users          []string       `json:"users"`     // accessControl.metrics.users
+	Anonymous      bool           `json:"anonymous"` // accessControl.metrics.anonymousPolicy: [read]
+	ServiceMonitor ServiceMonitor `json:"serviceMonitor"`
+}
+
+// ServiceMonitor is a Prometheus Operator ServiceMonitor this program
+// declares (not the chart's: that one needs a Secret named basic-auth and
+// scrapes every pod twice once the headless Service exists).
+type ServiceMonitor struct {
+	Enabled  bool              `json:"enabled"`
+	Interval string            `json:"interval"`
+	Labels   map[string]string `json:"labels"`
+	// BasicAuthSecret holds username and password keys for the scrape user.
+	// In push mode the program writes it from the user's generated password.
+	BasicAuthSecret string `json:"basicAuthSecret"`
+}
+
+// GC is zot's garbage collection of blobs no manifest references.
+type GC struct {
+	Enabled    bool   `json:"enabled"`
+	Delay      string `json:"delay"`      // storage.gcDelay
+	Interval   string `json:"interval"`   // storage.gcInterval
+	TimeWindow string `json:"timeWindow"` // storage.gcTimeWindow, HH:MM-HH:MM UTC
+}
+
+// Retention is zot's storage.retention: which tags and untagged manifests
+// GC deletes. The types are zot's (package zotconfig); config keys are
+// zot's field names.
+type (
+	Retention       = zotconfig.Retention
+	RetentionPolicy = zotconfig.RetentionPolicy
+	KeepRule        = zotconfig.KeepRule
+	KeepUntagged    = zotconfig.KeepUntagged
+)
+
+// Scrub is zot's scrub extension: it re-reads every blob to check its digest.
+type Scrub struct {
+	Enabled  bool   `json:"enabled"`
+	Interval string `json:"interval"`
+}
+
+// KeyRedisPassword is the Redis password (registry.cache.driver redis).
+const KeyRedisPassword = "redisPassword"
+
+// Defaults of the day-2 settings; docs/configuration.md lists the same.
+const (
+	DefaultReplicas          = 1
+	MaxReplicas              = 16
+	DefaultMaxUnavailable    = 1
+	DefaultTopologyKey       = "kubernetes.io/hostname"
+	DefaultWhenUnsatisfiable = "DoNotSchedule"
+	DefaultMetricsPath       = "/metrics"
+	DefaultScrapeInterval    = "30s"
+	DefaultRedisKeyPrefix    = "zot"
+	// MinScrubInterval is zot's floor: a shorter interval is raised to it.
+	MinScrubInterval = 2 * time.Hour
+	// MinImageTagFor2120 is the zot release that added gcTimeWindow and
+	// keepUntagged; an older zot refuses them as unknown keys.
+	MinImageTagFor2120 = "v2.1.20"
+)
+
+var whenUnsatisfiable = []string{"DoNotSchedule", "ScheduleAnyway"}
+
+// hostPort is host:port, the form zot's Redis addresses take.
+var hostPort = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$`)
+
+// DynamoDB table names: 3 to 255 of letters, digits, '_', '-' and '.'.
+var tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+
+// validateOperations checks the day-2 settings; storage and secrets are
+// needed for the checks that span sections.
+func validateOperations(cfg *Config, c collector) {
+	r := &cfg.Registry
+	if r.Replicas < 1 || r.Replicas > MaxReplicas {
+		c.add("replicas", fmt.Sprintf("%d is out of range", r.Replicas), "use 1 to %d (default %d)", MaxReplicas, DefaultReplicas)
+	}
+	validateCache(cfg, c)
+	a := r.Availability
+	if a.MaxUnavailable < 1 {
+		c.add("availability.maxUnavailable", fmt.Sprintf("%d would block every node drain", a.MaxUnavailable), "use at least 1 (default %d)", DefaultMaxUnavailable)
+	} else if r.Replicas > 1 && a.MaxUnavailable >= r.Replicas {
+		c.add("availability.maxUnavailable", fmt.Sprintf("%d allows every one of the %d replicas to be evicted at once", a.MaxUnavailable, r.Replicas), "use fewer than registry.replicas (default %d)", DefaultMaxUnavailable)
+	}
+	if a.TopologyKey == "" || !labelKey.MatchString(a.TopologyKey) {
+		c.add("availability.topologyKey", fmt.Sprintf("%q is not a node label key", a.TopologyKey), "use e.g. %s or topology.kubernetes.io/zone", DefaultTopologyKey)
+	}
+	oneOf(c, "availability.whenUnsatisfiable", a.WhenUnsatisfiable, whenUnsatisfiable)
+	validateMetrics(cfg, c)
+	validateGC(r, c)
+	validateRetention(r, c)
+	if r.Scrub.Enabled && r.Scrub.Interval != "" {
+		if d, err := time.ParseDuration(r.Scrub.Interval); err != nil || d < MinScrubInterval {
+			c.add("scrub.interval", fmt.Sprintf("%q is not a duration of at least 2h (zot raises shorter ones)", r.Scrub.Interval), "use e.g. 24h (zot's default), or leave it empty")
+		}
+	}
+}
+
+// A Kubernetes label key: an optional DNS prefix and a name.
+var labelKey = regexp.MustCompile(`^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
+
+func validateCache(cfg *Config, c collector) {
+	r := &cfg.Registry
+	cache := &r.Cache
+	if !slices.Contains(CacheDrivers, cache.Driver) {
+		oneOf(c, "cache.driver", cache.Driver, CacheDrivers)
+		return
+	}
+	if r.Replicas > 1 && !cache.Shared() {
+		c.add("cache.driver", fmt.Sprintf("is %s, but %d replicas need shared metadata (each would answer catalog and search from its own files)", cache.Driver, r.Replicas),
+			"set registry.cache.driver to redis (any storage mode) or dynamodb (storage mode aws)")
+	}
+	redis := cache.Redis
+	if cache.Driver == CacheRedis {
+		if len(redis.Addresses) == 0 {
+			c.add("cache.redis.addresses", "is empty; the redis driver needs the Redis to use", "list host:port entries, e.g. [redis-master.redis.svc.cluster.local:6379]")
+		}
+		for i, addr := range redis.Addresses {
+			if !hostPort.MatchString(addr) {
+				c.add(fmt.Sprintf("cache.redis.addresses[%d]", i), fmt.Sprintf("%q is not host:port", addr), "write e.g. redis-master.redis.svc.cluster.local:6379")
+			}
+		}
+		switch {
+		case redis.DB < 0:
+			c.add("cache.redis.db", fmt.Sprintf("%d is not a Redis database number", redis.DB), "use 0 (default) or another database number")
+		case redis.DB != 0 && len(redis.Addresses) > 1:
+			c.add("cache.redis.db", fmt.Sprintf("is %d, but several addresses make a Redis Cluster, which has only database 0", redis.DB), "use 0, or one address")
+		}
+		if redis.KeyPrefix == "" || strings.ContainsAny(redis.KeyPrefix, " \t\n") {
+			c.add("cache.redis.keyPrefix", fmt.Sprintf("%q is not a key prefix", redis.KeyPrefix), "use a word such as %s (default), different per registry sharing one Redis", DefaultRedisKeyPrefix)
+		}
+	} else if len(redis.Addresses) > 0 || redis.Username != "" {
+		c.add("cache.redis", "is set, but cache.driver is "+cache.Driver, "remove it, or set cache.driver to redis")
+	}
+	if cache.Driver == CacheDynamoDB {
+		if cfg.Storage.Mode != "" && cfg.Storage.Mode != StorageAWS {
+			c.add("cache.driver", fmt.Sprintf("is dynamodb, but storage mode %s has no AWS account to create tables in", cfg.Storage.Mode), "use redis, or storage mode aws")
+		}
+		if cache.DynamoDB.TablePrefix == "" {
+			cache.DynamoDB.TablePrefix = defaultBucketPrefix(cfg.Stack, false)
+		}
+		if !tableName.MatchString(cache.DynamoDB.TablePrefix + "-repo-blobs-info") {
+			c.add("cache.dynamodb.tablePrefix", fmt.Sprintf("%q does not make valid DynamoDB table names", cache.DynamoDB.TablePrefix), "use letters, digits, '_', '-' and '.', at most 239 characters")
+		}
+	} else if cache.DynamoDB.TablePrefix != "" {
+		c.add("cache.dynamodb", "is set, but cache.driver is "+cache.Driver, "remove it, or set cache.driver to dynamodb")
+	}
+}
+
+// On reports whether the metrics extension is on.
+func (m Metrics) On() bool { return m.Enabled != nil && *m.Enabled }
+
+func validateMetrics(cfg *Config, c collector) {
+	m := &cfg.Registry.Metrics
+	if m.Enabled == nil {
+		m.Enabled = ptr(len(m.Users) > 0 || m.Anonymous)
+	}
+	if !*m.Enabled {
+		if m.ServiceMonitor.Enabled {
+			c.add("metrics.serviceMonitor.enabled", "is true, but metrics.enabled is false", "enable metrics, or remove the ServiceMonitor")
+		}
+		return
+	}
+	p := m.Path
+	if !strings.HasPrefix(p, "/") || p != cleanPath(p) || p == "/" || p == "/v2" || strings.HasPrefix(p, "/v2/") || strings.HasPrefix(p, "/zot/") {
+		c.add("metrics.path", fmt.Sprintf("%q is not a clean path of its own", p), "use e.g. %s (not /, /v2 or zot's own routes)", DefaultMetricsPath)
+	}
+	if len(m.Users) == 0 && !m.Anonymous {
+		c.add("metrics.users", "is empty, so nobody may read the metrics metrics.enabled turns on (zot answers 403 even to admins)",
+			"name the htpasswd user Prometheus scrapes with (in push mode also in secrets.users), or set registry.metrics.anonymous: true")
+	}
+	for i, u := range m.Users {
+		field := fmt.Sprintf("metrics.users[%d]", i)
+		switch {
+		case strings.TrimSpace(u) == "" || strings.TrimSpace(u) != u:
+			c.add(field, fmt.Sprintf("%q is not a user name", u), "name an htpasswd user without spaces")
+		case cfg.Secrets.Mode == SecretsPush && !slices.Contains(cfg.Secrets.Users, u):
+			c.add(field, fmt.Sprintf("%q is not an htpasswd user of push mode (secrets.users), so it has no password", u), "add it to secrets.users")
+		}
+	}
+	sm := m.ServiceMonitor
+	if !sm.Enabled {
+		return
+	}
+	if _, err := time.ParseDuration(sm.Interval); err != nil || !strings.HasSuffix(sm.Interval, "s") && !strings.HasSuffix(sm.Interval, "m") {
+		c.add("metrics.serviceMonitor.interval", fmt.Sprintf("%q is not a Prometheus duration", sm.Interval), "use e.g. 30s or 1m")
+	}
+	for k := range sm.Labels {
+		if !labelKey.MatchString(k) {
+			c.add("metrics.serviceMonitor.labels", fmt.Sprintf("%q is not a label key", k), "use the labels your Prometheus selects ServiceMonitors by, e.g. release: kube-prometheus-stack")
+		}
+	}
+	switch {
+	case m.Anonymous && sm.BasicAuthSecret == "":
+	case sm.BasicAuthSecret != "":
+		if len(sm.BasicAuthSecret) > 253 || !dnsSubdomain.MatchString(sm.BasicAuthSecret) {
+			c.add("metrics.serviceMonitor.basicAuthSecret", fmt.Sprintf("%q is not a valid Secret name", sm.BasicAuthSecret), "use lowercase letters, digits, '-' and '.'")
+		}
+	case cfg.Secrets.Mode != SecretsPush:
+		c.add("metrics.serviceMonitor.basicAuthSecret", "is empty; in secrets mode store only the store knows the scrape user's password",
+			"name a Secret in zot's namespace with keys username and password, or set registry.metrics.anonymous: true")
+	}
+}
+
+func cleanPath(p string) string {
+	for strings.Contains(p, "//") {
+		p = strings.ReplaceAll(p, "//", "/")
+	}
+	if len(p) > 1 {
+		p = strings.TrimSuffix(p, "/")
+	}
+	if strings.Contains(p, "/./") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") {
+		return ""
+	}
+	return p
+}
+
+// validDuration checks a Go duration that zot reads (storage durations):
+// not negative; empty means zot's default.
+func validDuration(c collector, field, v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		c.add(field, fmt.Sprintf("%q is not a duration zot accepts", v), "use a Go duration such as 1h or 168h (days are written in hours), or leave it empty for zot's default")
+	}
+	return d
+}
+
+func validateGC(r *Registry, c collector) {
+	gc := r.GC
+	validDuration(c, "gc.delay", gc.Delay)
+	validDuration(c, "gc.interval", gc.Interval)
+	if !gc.Enabled && (gc.Delay != "" || gc.Interval != "" || gc.TimeWindow != "") {
+		c.add("gc.enabled", "is false, but gc.delay, interval or timeWindow is set (zot ignores them)", "enable gc, or remove them")
+	}
+	if gc.TimeWindow != "" {
+		if !validWindow(gc.TimeWindow) {
+			c.add("gc.timeWindow", fmt.Sprintf("%q is not a daily window", gc.TimeWindow), `use "HH:MM-HH:MM" in UTC with different start and end, e.g. "01:00-05:00"`)
+		}
+		needsZot2120(r, c, "gc.timeWindow")
+	}
+	if !gc.Enabled && len(r.Retention.Policies) > 0 {
+		c.add("retention.policies", "are set, but gc.enabled is false: retention runs as part of GC", "enable gc, or remove the policies")
+	}
+}
+
+// validWindow is zot's parseGCTimeWindow (pkg/api/config/gctimewindow.go,
+// v2.1.20): two 24h times, not equal.
+func validWindow(w string) bool {
+	start, end, ok := strings.Cut(w, "-")
+	if !ok {
+		return false
+	}
+	s, err1 := time.Parse("15:04", strings.TrimSpace(start))
+	e, err2 := time.Parse("15:04", strings.TrimSpace(end))
+	return err1 == nil && err2 == nil && !s.Equal(e)
+}
+
+// needsZot2120 refuses a key older zot releases do not know (they refuse
+// unknown keys and stop).
+func needsZot2120(r *Registry, c collector, field string) {
+	if tag, ok := parseRelease(r.Image.Tag); ok && tag.less(mustRelease(MinImageTagFor2120)) {
+		c.add(field, fmt.Sprintf("needs zot %s or later, and image.tag is %s (zot refuses keys it does not know)", MinImageTagFor2120, r.Image.Tag),
+			"set registry.image.tag to %s or later, or remove %s", DefaultImageTag, field)
+	}
+}
+
+type release [3]int
+
+func (a release) less(b release) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+var releaseTag = regexp.MustCompile(`^v?([0-9]+)\.([0-9]+)\.([0-9]+)`)
+
+// parseRelease reads vX.Y.Z; a tag of another form (a custom build) is not
+// compared.
+func parseRelease(tag string) (release, bool) {
+	m := releaseTag.FindStringSubmatch(tag)
+	if m == nil {
+		return release{}, false
+	}
+	var out release
+	for i := range out {
+		out[i], _ = strconv.Atoi(m[i+1])
+	}
+	return out, true
+}
+
+func mustRelease(tag string) release {
+	r, ok := parseRelease(tag)
+	if !ok {
+		panic(tag)
+	}
+	return r
+}
+
+func validateRetention(r *Registry, c collector) {
+	ret := r.Retention
+	validDuration(c, "retention.delay", ret.Delay)
+	for i, p := range ret.Policies {
+		field := fmt.Sprintf("retention.policies[%d]", i)
+		if len(p.Repositories) == 0 {
+			c.add(field+".repositories", "is empty, so the policy applies to no repository", `list repository globs, e.g. ["**"] for all`)
+		}
+		for j, glob := range p.Repositories {
+			// zot compiles these with doublestar (pkg/cli/server/root.go validateGCRules).
+			if glob == "" || !doublestar.ValidatePattern(glob) {
+				c.add(fmt.Sprintf("%s.repositories[%d]", field, j), fmt.Sprintf("%q is not a repository glob", glob), `use globs such as "**", "infra/*" or "tmp/**"`)
+			}
+		}
+		for j, k := range p.KeepTags {
+			kf := fmt.Sprintf("%s.keepTags[%d]", field, j)
+			for n, pat := range k.Patterns {
+				if _, err := regexp.Compile(pat); err != nil {
+					c.add(fmt.Sprintf("%s.patterns[%d]", kf, n), fmt.Sprintf("%q is not a regular expression: %v", pat, err), `use a Go regular expression such as "^v[0-9]+\\."`)
+				}
+			}
+			validDuration(c, kf+".pulledWithin", k.PulledWithin)
+			validDuration(c, kf+".pushedWithin", k.PushedWithin)
+			if k.MostRecentlyPushedCount < 0 || k.MostRecentlyPulledCount < 0 {
+				c.add(kf, "has a negative count", "use 0 (not a criterion) or more")
+			}
+		}
+		if ku := p.KeepUntagged; ku != nil {
+			kf := field + ".keepUntagged"
+			validDuration(c, kf+".pulledWithin", ku.PulledWithin)
+			validDuration(c, kf+".pushedWithin", ku.PushedWithin)
+			if ku.MostRecentlyPushedCount < 0 || ku.MostRecentlyPulledCount < 0 {
+				c.add(kf, "has a negative count", "use 0 (not a criterion) or more")
+			}
+			needsZot2120(r, c, kf)
+		}
+	}
+}
