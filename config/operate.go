@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -230,8 +231,10 @@ func validateMetrics(cfg *Config, c collector) {
 		}
 		return
 	}
+	// zot's validateMetricsConfig (pkg/cli/server/root.go): clean, absolute,
+	// not / or /v2; its own routes are kept off too.
 	p := m.Path
-	if !strings.HasPrefix(p, "/") || p != cleanPath(p) || p == "/" || p == "/v2" || strings.HasPrefix(p, "/v2/") || strings.HasPrefix(p, "/zot/") {
+	if !strings.HasPrefix(p, "/") || p != path.Clean(p) || p == "/" || p == "/v2" || strings.HasPrefix(p, "/v2/") || strings.HasPrefix(p, "/zot/") {
 		c.add("metrics.path", fmt.Sprintf("%q is not a clean path of its own", p), "use e.g. %s (not /, /v2 or zot's own routes)", DefaultMetricsPath)
 	}
 	if len(m.Users) == 0 && !m.Anonymous {
@@ -269,19 +272,6 @@ func validateMetrics(cfg *Config, c collector) {
 		c.add("metrics.serviceMonitor.basicAuthSecret", "is empty; in secrets mode store only the store knows the scrape user's password",
 			"name a Secret in zot's namespace with keys username and password, or set registry.metrics.anonymous: true")
 	}
-}
-
-func cleanPath(p string) string {
-	for strings.Contains(p, "//") {
-		p = strings.ReplaceAll(p, "//", "/")
-	}
-	if len(p) > 1 {
-		p = strings.TrimSuffix(p, "/")
-	}
-	if strings.Contains(p, "/./") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") {
-		return ""
-	}
-	return p
 }
 
 // validDuration checks a Go duration that zot reads (storage durations):
