@@ -29,7 +29,7 @@ type chartValues struct {
 	Strategy         *strategy         `json:"strategy,omitempty"`
 	PodAnnotations   map[string]string `json:"podAnnotations,omitempty"`
 	// Scale-out: only with more than one replica, so a one-replica stack's
-	// values are as before (ReplicaCountPath is a replace trigger).
+	// values are as before (replicaCount is in ReleaseReplaceOn).
 	ReplicaCount              int                `json:"replicaCount,omitempty"`
 	ServiceHeadless           *enabled           `json:"serviceHeadless,omitempty"`
 	PodDisruptionBudget       *pdbValues         `json:"podDisruptionBudget,omitempty"`

@@ -95,12 +95,11 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	if err != nil {
 		return nil, err
 	}
-	if c.PolicyJSON == (pulumi.StringOutput{}) {
+	if s.Mode != config.StorageAWS {
+		// In aws mode createOnAWS set it: the IAM user's policy, tables included.
 		c.PolicyJSON = c.BucketName.ApplyT(func(b string) (string, error) {
 			return Policy(b, s.KeyPrefix).JSON()
 		}).(pulumi.StringOutput)
-	}
-	if s.Mode != config.StorageAWS {
 		c.AbortUploadsCommand = c.BucketName.ApplyT(func(b string) string {
 			return AbortUploadsCommand(s.RegionEndpoint, b, s.AbortIncompleteUploadsDays)
 		}).(pulumi.StringOutput)
