@@ -102,7 +102,16 @@ type Registry struct {
 	Resources       Resources     `json:"resources"`
 	Security        Security      `json:"security"`
 	// Day-2 settings (operate.go).
-	Replicas     int          `json:"replicas"`
+	Replicas int `json:"replicas"`
+	// ClusterDomain is the cluster's DNS domain (the kubelet's
+	// --cluster-domain): the cluster members and serviceDns are named under it.
+	ClusterDomain string `json:"clusterDomain"`
+	// StartupTimeout is how long zot may take to start: it walks the whole
+	// bucket before it listens, and the chart's startupProbe is sized to it.
+	StartupTimeout string `json:"startupTimeout"`
+	// FastRestart is zot's storage.fastRestart; unset, validation turns it
+	// on wherever the metadata DB (and its stamp) survives a restart.
+	FastRestart  *bool        `json:"fastRestart"`
 	Cache        Cache        `json:"cache"`
 	Availability Availability `json:"availability"`
 	Metrics      Metrics      `json:"metrics"`
@@ -111,9 +120,10 @@ type Registry struct {
 	Scrub        Scrub        `json:"scrub"`
 
 	// Derived by validation; not config keys.
-	URL           *url.URL      `json:"-"`
-	ReadDuration  time.Duration `json:"-"`
-	WriteDuration time.Duration `json:"-"`
+	URL             *url.URL      `json:"-"`
+	ReadDuration    time.Duration `json:"-"`
+	WriteDuration   time.Duration `json:"-"`
+	StartupDuration time.Duration `json:"-"`
 }
 
 // Chart pins the Helm chart.
@@ -407,8 +417,7 @@ const (
 	DefaultChartVersion    = "0.1.122"
 	DefaultImageRepository = "ghcr.io/project-zot/zot"
 	// DefaultImageTag is newer than chart 0.1.122's appVersion (v2.1.18):
-	// the release the generated config was run with (../shared/FACTS.md),
-	// and the first with gcTimeWindow and keepUntagged.
+	// the release the generated config was run with (../shared/FACTS.md).
 	DefaultImageTag    = "v2.1.20"
 	DefaultPullPolicy  = "IfNotPresent"
 	DefaultPort        = 5000
@@ -484,8 +493,10 @@ func defaults(stack string) Config {
 				RunAsUser: DefaultNonRootID, RunAsGroup: DefaultNonRootID, FSGroup: DefaultNonRootID,
 				ReadOnlyRootFilesystem: true, SeccompProfile: SeccompRuntimeDefault,
 			},
-			Replicas: DefaultReplicas,
-			Cache:    Cache{Driver: CacheLocal, Redis: RedisCache{KeyPrefix: DefaultRedisKeyPrefix}},
+			Replicas:       DefaultReplicas,
+			ClusterDomain:  DefaultClusterDomain,
+			StartupTimeout: DefaultStartupTimeout,
+			Cache:          Cache{Driver: CacheLocal, Redis: RedisCache{KeyPrefix: DefaultRedisKeyPrefix}},
 			Availability: Availability{
 				PodDisruptionBudget: true, MaxUnavailable: DefaultMaxUnavailable,
 				TopologyKey: DefaultTopologyKey, WhenUnsatisfiable: DefaultWhenUnsatisfiable,

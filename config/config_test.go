@@ -663,10 +663,6 @@ func TestEveryProblemInOneRun(t *testing.T) {
 func TestOperationsRules(t *testing.T) {
 	const reg = "zot-registry:registry"
 	redis := obj{"driver": "redis", "redis": obj{"addresses": []any{"redis-master.redis.svc.cluster.local:6379"}}}
-	type edit struct {
-		path  string
-		value any
-	}
 	cases := []struct {
 		name    string
 		edits   []edit
@@ -703,7 +699,7 @@ func TestOperationsRules(t *testing.T) {
 		{"gc interval negative", []edit{{"registry.gc.interval", "-1h"}}, reg + ".gc.interval", "not a duration zot accepts"},
 		{"gc window", []edit{{"registry.gc.timeWindow", "01:00-01:00"}}, reg + ".gc.timeWindow", "daily window"},
 		{"gc window format", []edit{{"registry.gc.timeWindow", "1am-5am"}}, reg + ".gc.timeWindow", "HH:MM-HH:MM"},
-		{"gc window on an older zot", []edit{{"registry.gc.timeWindow", "01:00-05:00"}, {"registry.image.tag", "v2.1.18"}}, reg + ".gc.timeWindow", "needs zot v2.1.20"},
+		{"gc window on an older zot", []edit{{"registry.gc.timeWindow", "01:00-05:00"}, {"registry.image.tag", "v2.1.18"}}, reg + ".gc.timeWindow", "needs zot v2.1.19"},
 		{"gc settings with gc off", []edit{{"registry.gc", obj{"enabled": false, "delay": "2h"}}}, reg + ".gc.enabled", "zot ignores them"},
 		{"retention with gc off", []edit{{"registry.gc.enabled", false}, {"registry.retention.policies", []any{obj{"repositories": []any{"**"}}}}}, reg + ".retention.policies", "runs as part of GC"},
 		{"retention policy", []edit{{"registry.retention.policies", []any{obj{"repositories": []any{"**"}, "deleteUntagged": true, "keepTags": []any{obj{"mostRecentlyPushedCount": 10}}, "keepUntagged": obj{"pushedWithin": "168h"}}}}}, "", ""},
@@ -712,7 +708,7 @@ func TestOperationsRules(t *testing.T) {
 		{"retention bad tag regexp", []edit{{"registry.retention.policies", []any{obj{"repositories": []any{"**"}, "keepTags": []any{obj{"patterns": []any{"v(1"}}}}}}}, reg + ".retention.policies[0].keepTags[0].patterns[0]", "not a regular expression"},
 		{"retention days", []edit{{"registry.retention.policies", []any{obj{"repositories": []any{"**"}, "keepTags": []any{obj{"pushedWithin": "7d"}}}}}}, reg + ".retention.policies[0].keepTags[0].pushedWithin", "written in hours"},
 		{"retention unknown key", []edit{{"registry.retention.policies", []any{obj{"repositories": []any{"**"}, "keepTags": []any{obj{"pullTimeWindow": "1h"}}}}}}, reg + ".retention.policies[0].keepTags[0].pullTimeWindow", "pulledWithin"},
-		{"keepUntagged on an older zot", []edit{{"registry.image.tag", "v2.1.18"}, {"registry.retention.policies", []any{obj{"repositories": []any{"**"}, "keepUntagged": obj{"pushedWithin": "168h"}}}}}, reg + ".retention.policies[0].keepUntagged", "needs zot v2.1.20"},
+		{"keepUntagged on an older zot", []edit{{"registry.image.tag", "v2.1.18"}, {"registry.retention.policies", []any{obj{"repositories": []any{"**"}, "keepUntagged": obj{"pushedWithin": "168h"}}}}}, reg + ".retention.policies[0].keepUntagged", "needs zot v2.1.19"},
 		{"scrub interval", []edit{{"registry.scrub", obj{"enabled": true, "interval": "1h"}}}, reg + ".scrub.interval", "at least 2h"},
 		{"redis password without redis", []edit{{"registry.replicas", 1}}, "", ""},
 	}
@@ -753,4 +749,176 @@ func TestRedisPasswordIsASecretKey(t *testing.T) {
 	_, err = config.Parse("dev", src)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "registry.cache.driver is not redis")
+}
+
+// TestKeepTagsFirstMatch: zot uses, for each tag, the first keepTags entry
+// whose patterns match it (v2.1.20 pkg/retention/retention.go getTagPolicy;
+// no patterns match every tag), so an entry behind one that already matches
+// all its tags never applies. Such an entry is an error that names both
+// entries and the one entry to write instead.
+func TestKeepTagsFirstMatch(t *testing.T) {
+	const reg = "zot-registry:registry"
+	policy := func(keep ...any) []any {
+		return []any{obj{"repositories": []any{"**"}, "keepTags": keep}}
+	}
+	cases := []struct {
+		name    string
+		keep    []any
+		wantKey string // empty: valid
+		wantMsg string
+	}{
+		{"one entry with both rules", policy(obj{"mostRecentlyPushedCount": 10, "pulledWithin": "720h"}), "", ""},
+		{"the old prod list: the second entry never applies", policy(obj{"mostRecentlyPushedCount": 10}, obj{"pulledWithin": "720h"}),
+			reg + ".retention.policies[0].keepTags[1]", "merge them into one entry: {mostRecentlyPushedCount: 10, pulledWithin: 720h}"},
+		{"the message names the earlier entry and the rule", policy(obj{"mostRecentlyPushedCount": 10}, obj{"pulledWithin": "720h"}),
+			reg + ".retention.policies[0].keepTags[1]", "can never apply: zot uses the first matching entry for each tag, and keepTags[0] matches every tag this one matches"},
+		{"same patterns in another order", policy(obj{"patterns": []any{"^v", "^r"}, "pushedWithin": "24h"}, obj{"patterns": []any{"^r", "^v"}, "mostRecentlyPulledCount": 3}),
+			reg + ".retention.policies[0].keepTags[1]", `merge them into one entry: {patterns: ["^v", "^r"], mostRecentlyPulledCount: 3, pushedWithin: 24h}`},
+		{"a catch-all before a specific entry", policy(obj{"mostRecentlyPushedCount": 5}, obj{"patterns": []any{"^v"}, "pushedWithin": "8760h"}),
+			reg + ".retention.policies[0].keepTags[1]", "move it before keepTags[0]"},
+		{"the same rule twice: the merged entry keeps the longer window", policy(obj{"pulledWithin": "720h"}, obj{"pulledWithin": "24h", "mostRecentlyPushedCount": 2}),
+			reg + ".retention.policies[0].keepTags[1]", "{mostRecentlyPushedCount: 2, pulledWithin: 720h}"},
+		{"a third catch-all is reported against the first", policy(obj{"mostRecentlyPushedCount": 10}, obj{"pulledWithin": "720h"}, obj{"mostRecentlyPulledCount": 4}),
+			reg + ".retention.policies[0].keepTags[2]", "keepTags[0]"},
+		{"specific entries before a catch-all", policy(obj{"patterns": []any{"^v[0-9]"}, "mostRecentlyPushedCount": 20}, obj{"mostRecentlyPushedCount": 5}), "", ""},
+		{"different patterns", policy(obj{"patterns": []any{"^v"}, "pushedWithin": "24h"}, obj{"patterns": []any{"^release-"}, "mostRecentlyPushedCount": 3}), "", ""},
+		{"in the second policy", []any{
+			obj{"repositories": []any{"infra/**"}, "keepTags": []any{obj{"mostRecentlyPushedCount": 3}}},
+			obj{"repositories": []any{"**"}, "keepTags": []any{obj{"patterns": []any{"^v"}}, obj{"patterns": []any{"^v"}, "pulledWithin": "1h"}}},
+		}, reg + ".retention.policies[1].keepTags[1]", "keepTags[0]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			set(objs, "registry.retention.policies", tc.keep)
+			checkProblem(t, objs, tc.wantKey, tc.wantMsg)
+		})
+	}
+}
+
+// TestMinimumZotForNewKeys: a zot older than a key refuses it as unknown and
+// does not start. gcTimeWindow and keepUntagged came with v2.1.19 (zot PRs
+// #4223, #4191), storage.fastRestart with v2.1.18 (#4026).
+func TestMinimumZotForNewKeys(t *testing.T) {
+	const reg = "zot-registry:registry"
+	window := []edit{{"registry.gc.timeWindow", "01:00-05:00"}}
+	untagged := []edit{{"registry.retention.policies", []any{obj{"repositories": []any{"**"}, "keepUntagged": obj{"pushedWithin": "168h"}}}}}
+	with := func(tag string, e []edit) []edit { return append([]edit{{"registry.image.tag", tag}}, e...) }
+	cases := []struct {
+		name    string
+		edits   []edit
+		wantKey string
+		wantMsg string
+	}{
+		{"gc window on v2.1.19", with("v2.1.19", window), "", ""},
+		{"gc window on v2.1.18", with("v2.1.18", window), reg + ".gc.timeWindow", "needs zot v2.1.19 or later"},
+		{"keepUntagged on v2.1.19", with("v2.1.19", untagged), "", ""},
+		{"keepUntagged on v2.1.18", with("v2.1.18", untagged), reg + ".retention.policies[0].keepUntagged", "needs zot v2.1.19 or later"},
+		{"gc window on a custom build", with("main-abc123", window), "", ""},
+		{"fastRestart on v2.1.18", with("v2.1.18", []edit{{"registry.fastRestart", true}}), "", ""},
+		{"fastRestart on v2.1.17", with("v2.1.17", []edit{{"registry.fastRestart", true}}), reg + ".fastRestart", "needs zot v2.1.18 or later"},
+		{"fastRestart's default on v2.1.17 is off, not an error", with("v2.1.17", nil), "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			for _, e := range tc.edits {
+				set(objs, e.path, e.value)
+			}
+			checkProblem(t, objs, tc.wantKey, tc.wantMsg)
+		})
+	}
+}
+
+type edit struct {
+	path  string
+	value any
+}
+
+// TestClusterStartupAndDynamoDBSettings: registry.clusterDomain,
+// registry.startupTimeout, registry.fastRestart and
+// registry.cache.dynamodb.endpoint, each problem at its key.
+func TestClusterStartupAndDynamoDBSettings(t *testing.T) {
+	const reg = "zot-registry:registry"
+	aws := obj{"mode": "aws", "region": "eu-central-1", "bucket": "zot-dev"}
+	dynamo := func(endpoint string) []edit {
+		return []edit{{"registry.cache", obj{"driver": "dynamodb", "dynamodb": obj{"endpoint": endpoint}}}, {"storage", aws}}
+	}
+	cases := []struct {
+		name    string
+		edits   []edit
+		wantKey string
+		wantMsg string
+	}{
+		{"cluster domain", []edit{{"registry.clusterDomain", "k8s.example.internal"}}, "", ""},
+		{"cluster domain with a trailing dot", []edit{{"registry.clusterDomain", "cluster.local."}}, reg + ".clusterDomain", "not a DNS name"},
+		{"cluster domain with capitals", []edit{{"registry.clusterDomain", "Cluster.Local"}}, reg + ".clusterDomain", "not a DNS name"},
+		{"empty cluster domain", []edit{{"registry.clusterDomain", ""}}, reg + ".clusterDomain", "kubelet's --cluster-domain"},
+		{"startup timeout", []edit{{"registry.startupTimeout", "2h"}}, "", ""},
+		{"startup timeout not a duration", []edit{{"registry.startupTimeout", "1d"}}, reg + ".startupTimeout", "not a duration"},
+		{"startup timeout too short", []edit{{"registry.startupTimeout", "10s"}}, reg + ".startupTimeout", "at least 30s"},
+		{"startup timeout negative", []edit{{"registry.startupTimeout", "-5m"}}, reg + ".startupTimeout", "at least 30s"},
+		{"startup timeout too long", []edit{{"registry.startupTimeout", "48h"}}, reg + ".startupTimeout", "at most 12h"},
+		{"fast restart on a volume", []edit{{"registry.fastRestart", true}}, "", ""},
+		{"fast restart off", []edit{{"registry.fastRestart", false}}, "", ""},
+		{"fast restart without a volume", []edit{{"registry.fastRestart", true}, {"registry.persistence.enabled", false}}, reg + ".fastRestart", "nothing keeps zot's metadata"},
+		{"fast restart without a volume, with redis", []edit{{"registry.fastRestart", true}, {"registry.persistence.enabled", false},
+			{"registry.cache", obj{"driver": "redis", "redis": obj{"addresses": []any{"redis:6379"}}}}}, "", ""},
+		{"dynamodb local endpoint", dynamo("http://dynamodb-local.dev.svc:8000"), "", ""},
+		{"dynamodb vpc endpoint", dynamo("https://vpce-0abc.dynamodb.eu-central-1.vpce.amazonaws.com"), "", ""},
+		{"dynamodb endpoint without scheme", dynamo("dynamodb.eu-central-1.amazonaws.com"), reg + ".cache.dynamodb.endpoint", "not an http(s) URL"},
+		{"dynamodb endpoint with a path", dynamo("https://dynamodb.example.com/x"), reg + ".cache.dynamodb.endpoint", "not an http(s) URL"},
+		{"dynamodb endpoint ftp", dynamo("ftp://dynamodb.example.com"), reg + ".cache.dynamodb.endpoint", "not an http(s) URL"},
+		{"dynamodb endpoint without dynamodb", []edit{{"registry.cache.dynamodb.endpoint", "http://localhost:8000"}}, reg + ".cache.dynamodb", "cache.driver is local"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			for _, e := range tc.edits {
+				if section, ok := e.value.(obj); ok && !strings.Contains(e.path, ".") {
+					objs[e.path] = section
+					continue
+				}
+				set(objs, e.path, e.value)
+			}
+			checkProblem(t, objs, tc.wantKey, tc.wantMsg)
+		})
+	}
+}
+
+// TestStartupAndFastRestartDefaults: the startup timeout is one constant;
+// fast restart is on wherever zot's metadata survives a restart (a volume,
+// Redis, DynamoDB) and off where it is an emptyDir, which holds no stamp.
+func TestStartupAndFastRestartDefaults(t *testing.T) {
+	redis := obj{"driver": "redis", "redis": obj{"addresses": []any{"redis:6379"}}}
+	cases := []struct {
+		name  string
+		edits []edit
+		want  bool
+	}{
+		{"a volume", nil, true},
+		{"an emptyDir", []edit{{"registry.persistence.enabled", false}}, false},
+		{"an emptyDir, metadata in redis", []edit{{"registry.persistence.enabled", false}, {"registry.cache", redis}}, true},
+		{"three replicas on redis", []edit{{"registry.replicas", 3}, {"registry.cache", redis}}, true},
+		{"a zot without the key", []edit{{"registry.image.tag", "v2.1.17"}}, false},
+		{"turned off", []edit{{"registry.fastRestart", false}}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			for _, e := range tc.edits {
+				set(objs, e.path, e.value)
+			}
+			cfg, err := parse(t, objs)
+			require.NoError(t, err)
+			r := cfg.Registry
+			b, err := json.Marshal(r)
+			require.NoError(t, err)
+			var m map[string]any
+			require.NoError(t, json.Unmarshal(b, &m))
+			assert.Equal(t, tc.want, m["fastRestart"], "registry.fastRestart after defaults")
+			assert.Equal(t, "45m", m["startupTimeout"], "registry.startupTimeout's default")
+			assert.Equal(t, "cluster.local", m["clusterDomain"], "registry.clusterDomain's default")
+		})
+	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"path"
 	"regexp"
 	"slices"
@@ -52,6 +53,10 @@ type RedisCache struct {
 // DynamoDBCache names the tables this program creates: <tablePrefix>-<table>.
 type DynamoDBCache struct {
 	TablePrefix string `json:"tablePrefix"`
+	// Endpoint is the DynamoDB URL zot calls (a VPC endpoint, a local
+	// DynamoDB); empty: the region's public endpoint. zot's metadata store
+	// refuses an empty one, so the program always writes one.
+	Endpoint string `json:"endpoint"`
 }
 
 // Availability spreads replicas over nodes and bounds voluntary disruptions.
@@ -125,9 +130,26 @@ const (
 	DefaultRedisKeyPrefix    = "zot"
 	// MinScrubInterval is zot's floor: a shorter interval is raised to it.
 	MinScrubInterval = 2 * time.Hour
-	// MinImageTagFor2120 is the zot release that added gcTimeWindow and
-	// keepUntagged; an older zot refuses them as unknown keys.
-	MinImageTagFor2120 = "v2.1.20"
+	// MinZotForGCWindow is the zot release that added gcTimeWindow and
+	// keepUntagged (zot PRs #4223, #4191); an older zot refuses them as
+	// unknown keys.
+	MinZotForGCWindow = "v2.1.19"
+	// MinZotForFastRestart is the zot release that added
+	// storage.fastRestart (zot PR #4026).
+	MinZotForFastRestart = "v2.1.18"
+	// DefaultClusterDomain is Kubernetes' default (kubelet --cluster-domain).
+	DefaultClusterDomain = "cluster.local"
+	// DefaultStartupTimeout bounds zot's start: before it listens, zot walks
+	// the whole bucket into its metadata DB (MaybeParseStorage in Init),
+	// S3 round trips for every repository; chart 0.1.122's probe allows ~35 s.
+	// Measured in zot v2.1.20 (tests/zot TestStartupWalk): 8 S3 requests per
+	// one-image repository from an empty metadata DB; 10,000 repositories at
+	// 20 ms a request is 27 min, so 45m leaves 1.7x headroom.
+	DefaultStartupTimeout = "45m"
+	// MinStartupTimeout is about the chart's own probe; MaxStartupTimeout
+	// keeps a pod that never starts from holding a rollout for days.
+	MinStartupTimeout = 30 * time.Second
+	MaxStartupTimeout = 12 * time.Hour
 )
 
 var whenUnsatisfiable = []string{"DoNotSchedule", "ScheduleAnyway"}
@@ -145,7 +167,14 @@ func validateOperations(cfg *Config, c collector) {
 	if r.Replicas < 1 || r.Replicas > MaxReplicas {
 		c.add("replicas", fmt.Sprintf("%d is out of range", r.Replicas), "use 1 to %d (default %d)", MaxReplicas, DefaultReplicas)
 	}
+	switch d := r.ClusterDomain; {
+	case d == "":
+		c.add("clusterDomain", "is empty; the cluster members and serviceDns are named <service>.<namespace>.svc.<clusterDomain>", "set the cluster's DNS domain (the kubelet's --cluster-domain), default %s", DefaultClusterDomain)
+	case len(d) > 253 || !dnsSubdomain.MatchString(d):
+		c.add("clusterDomain", fmt.Sprintf("%q is not a DNS name", d), "use the cluster's DNS domain (the kubelet's --cluster-domain) in lowercase without a trailing dot, e.g. %s", DefaultClusterDomain)
+	}
 	validateCache(cfg, c)
+	validateStartup(r, c)
 	a := r.Availability
 	if a.MaxUnavailable < 1 {
 		c.add("availability.maxUnavailable", fmt.Sprintf("%d would block every node drain", a.MaxUnavailable), "use at least 1 (default %d)", DefaultMaxUnavailable)
@@ -212,8 +241,68 @@ func validateCache(cfg *Config, c collector) {
 		if !tableName.MatchString(cache.DynamoDB.TablePrefix + "-repo-blobs-info") {
 			c.add("cache.dynamodb.tablePrefix", fmt.Sprintf("%q does not make valid DynamoDB table names", cache.DynamoDB.TablePrefix), "use letters, digits, '_', '-' and '.', at most 239 characters")
 		}
-	} else if cache.DynamoDB.TablePrefix != "" {
+		if e := cache.DynamoDB.Endpoint; e != "" && !endpointURL(e) {
+			c.add("cache.dynamodb.endpoint", fmt.Sprintf("%q is not an http(s) URL of a DynamoDB endpoint", e),
+				"write scheme://host[:port] (no path), e.g. https://vpce-….dynamodb.eu-central-1.vpce.amazonaws.com or http://dynamodb-local:8000, or remove it for the region's endpoint")
+		}
+	} else if cache.DynamoDB.TablePrefix != "" || cache.DynamoDB.Endpoint != "" {
 		c.add("cache.dynamodb", "is set, but cache.driver is "+cache.Driver, "remove it, or set cache.driver to dynamodb")
+	}
+}
+
+// endpointURL: an http or https URL with a host and nothing after it, as
+// the AWS SDK takes a base endpoint.
+func endpointURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Hostname() != "" && u.User == nil &&
+		(u.Path == "" || u.Path == "/") && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" && !strings.Contains(raw, "#")
+}
+
+// MetadataSurvives reports whether zot's metadata DB outlives a pod: on the
+// volume (one replica with persistence) or in Redis or DynamoDB. An
+// emptyDir starts empty, so zot rebuilds it from the bucket every time.
+func (r Registry) MetadataSurvives() bool {
+	return r.Cache.Shared() || r.Replicas == 1 && r.Persistence.Enabled
+}
+
+// short writes a duration as a stack file would: 12h, not 12h0m0s.
+func short(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// FastRestartOn reports whether zot's storage.fastRestart is set.
+func (r Registry) FastRestartOn() bool { return r.FastRestart != nil && *r.FastRestart }
+
+// validateStartup: zot walks the bucket before it listens. The startup
+// probe must outlast the walk, and fastRestart skips it only where zot's
+// stamp survives.
+func validateStartup(r *Registry, c collector) {
+	switch d, err := time.ParseDuration(r.StartupTimeout); {
+	case err != nil:
+		c.add("startupTimeout", fmt.Sprintf("%q is not a duration", r.StartupTimeout), "use a Go duration such as 30m or 2h (default %s)", DefaultStartupTimeout)
+	case d < MinStartupTimeout || d > MaxStartupTimeout:
+		c.add("startupTimeout", fmt.Sprintf("%s is out of range", r.StartupTimeout),
+			"use at least %s (the chart's own probe; zot walks the bucket before it listens) and at most %s (default %s)", short(MinStartupTimeout), short(MaxStartupTimeout), DefaultStartupTimeout)
+	default:
+		r.StartupDuration = d
+	}
+	supported := zotAtLeast(r.Image.Tag, MinZotForFastRestart)
+	switch {
+	case r.FastRestart == nil:
+		r.FastRestart = ptr(r.MetadataSurvives() && supported)
+	case !*r.FastRestart:
+	case !r.MetadataSurvives():
+		c.add("fastRestart", "is true, but nothing keeps zot's metadata between restarts (persistence.enabled is false and cache.driver is local: an emptyDir), so there is never a stamp to skip the bucket walk with",
+			"remove it, or enable registry.persistence or a shared registry.cache.driver (redis, dynamodb)")
+	default:
+		needsZot(r, c, "fastRestart", MinZotForFastRestart)
 	}
 }
 
@@ -298,7 +387,7 @@ func validateGC(r *Registry, c collector) {
 		if !validWindow(gc.TimeWindow) {
 			c.add("gc.timeWindow", fmt.Sprintf("%q is not a daily window", gc.TimeWindow), `use "HH:MM-HH:MM" in UTC with different start and end, e.g. "01:00-05:00"`)
 		}
-		needsZot2120(r, c, "gc.timeWindow")
+		needsZot(r, c, "gc.timeWindow", MinZotForGCWindow)
 	}
 	if !gc.Enabled && len(r.Retention.Policies) > 0 {
 		c.add("retention.policies", "are set, but gc.enabled is false: retention runs as part of GC", "enable gc, or remove the policies")
@@ -317,13 +406,20 @@ func validWindow(w string) bool {
 	return err1 == nil && err2 == nil && !s.Equal(e)
 }
 
-// needsZot2120 refuses a key older zot releases do not know (they refuse
-// unknown keys and stop).
-func needsZot2120(r *Registry, c collector, field string) {
-	if tag, ok := parseRelease(r.Image.Tag); ok && tag.less(mustRelease(MinImageTagFor2120)) {
-		c.add(field, fmt.Sprintf("needs zot %s or later, and image.tag is %s (zot refuses keys it does not know)", MinImageTagFor2120, r.Image.Tag),
-			"set registry.image.tag to %s or later, or remove %s", DefaultImageTag, field)
+// needsZot refuses a key zot releases before minTag do not know (they
+// refuse unknown keys and stop).
+func needsZot(r *Registry, c collector, field, minTag string) {
+	if !zotAtLeast(r.Image.Tag, minTag) {
+		c.add(field, fmt.Sprintf("needs zot %s or later, and image.tag is %s (zot refuses keys it does not know)", minTag, r.Image.Tag),
+			"set registry.image.tag to %s or later (default %s), or remove %s", minTag, DefaultImageTag, field)
 	}
+}
+
+// zotAtLeast: tag is release minTag or later, or a tag of another form (a
+// custom build), which is not compared.
+func zotAtLeast(tag, minTag string) bool {
+	t, ok := parseRelease(tag)
+	return !ok || !t.less(mustRelease(minTag))
 }
 
 type release [3]int
@@ -388,6 +484,20 @@ func validateRetention(r *Registry, c collector) {
 				c.add(kf, "has a negative count", "use 0 (not a criterion) or more")
 			}
 		}
+		for j, i := range shadowedKeepTags(p.KeepTags) {
+			if i < 0 {
+				continue
+			}
+			earlier, k := p.KeepTags[i], p.KeepTags[j]
+			fix := "merge them into one entry: %s"
+			if len(samePatterns(earlier.Patterns)) != len(samePatterns(k.Patterns)) {
+				// k is the narrower one: it may have been meant first.
+				fix = fmt.Sprintf("move it before keepTags[%d] if its rules are meant for its own tags only, or %s", i, fix)
+			}
+			c.add(fmt.Sprintf("%s.keepTags[%d]", field, j),
+				fmt.Sprintf("can never apply: zot uses the first matching entry for each tag, and keepTags[%d] matches every tag this one matches (it has no patterns, or all of this entry's); rules inside one entry are OR-ed", i),
+				fix, keepRuleString(mergeKeepRules(earlier, k)))
+		}
 		if ku := p.KeepUntagged; ku != nil {
 			kf := field + ".keepUntagged"
 			validDuration(c, kf+".pulledWithin", ku.PulledWithin)
@@ -395,7 +505,93 @@ func validateRetention(r *Registry, c collector) {
 			if ku.MostRecentlyPushedCount < 0 || ku.MostRecentlyPulledCount < 0 {
 				c.add(kf, "has a negative count", "use 0 (not a criterion) or more")
 			}
-			needsZot2120(r, c, kf)
+			needsZot(r, c, kf, MinZotForGCWindow)
 		}
 	}
+}
+
+// shadowedKeepTags says, for each keepTags entry, which earlier entry
+// matches every tag it matches, or -1. zot keeps a tag by the first entry
+// whose patterns match it (v2.1.20 pkg/retention/retention.go getTagPolicy;
+// no patterns match every tag), so such an entry never applies.
+func shadowedKeepTags(rules []KeepRule) []int {
+	out := make([]int, len(rules))
+	for j, k := range rules {
+		out[j] = -1
+		mine := samePatterns(k.Patterns)
+		for i := range j {
+			earlier := samePatterns(rules[i].Patterns)
+			if len(earlier) == 0 || len(mine) > 0 && subset(mine, earlier) {
+				out[j] = i
+				break
+			}
+		}
+	}
+	return out
+}
+
+// samePatterns is a pattern list as a set: sorted, without duplicates.
+func samePatterns(p []string) []string {
+	return slices.Compact(slices.Sorted(slices.Values(p)))
+}
+
+// subset: every pattern of a is in b (both sorted sets), so every tag a
+// matches b matches too.
+func subset(a, b []string) bool {
+	for _, p := range a {
+		if _, found := slices.BinarySearch(b, p); !found {
+			return false
+		}
+	}
+	return true
+}
+
+// mergeKeepRules is the one entry that keeps what either keeps: the earlier
+// entry's patterns (they cover the later's), and per criterion the larger
+// count or the longer window (two rules of one kind, OR-ed, keep what the
+// larger keeps).
+func mergeKeepRules(a, b KeepRule) KeepRule {
+	longer := func(x, y string) string {
+		dx, errX := time.ParseDuration(x)
+		dy, errY := time.ParseDuration(y)
+		switch {
+		case x == "" || errX != nil:
+			return y
+		case y == "" || errY != nil || dx >= dy:
+			return x
+		}
+		return y
+	}
+	return KeepRule{
+		Patterns:                a.Patterns,
+		PulledWithin:            longer(a.PulledWithin, b.PulledWithin),
+		PushedWithin:            longer(a.PushedWithin, b.PushedWithin),
+		MostRecentlyPushedCount: max(a.MostRecentlyPushedCount, b.MostRecentlyPushedCount),
+		MostRecentlyPulledCount: max(a.MostRecentlyPulledCount, b.MostRecentlyPulledCount),
+	}
+}
+
+// keepRuleString writes a keepTags entry as YAML flow, as in a stack file.
+func keepRuleString(k KeepRule) string {
+	var parts []string
+	if len(k.Patterns) > 0 {
+		quoted := make([]string, len(k.Patterns))
+		for i, p := range k.Patterns {
+			quoted[i] = strconv.Quote(p)
+		}
+		parts = append(parts, "patterns: ["+strings.Join(quoted, ", ")+"]")
+	}
+	if k.MostRecentlyPushedCount > 0 {
+		parts = append(parts, fmt.Sprintf("mostRecentlyPushedCount: %d", k.MostRecentlyPushedCount))
+	}
+	if k.MostRecentlyPulledCount > 0 {
+		parts = append(parts, fmt.Sprintf("mostRecentlyPulledCount: %d", k.MostRecentlyPulledCount))
+	}
+	if k.PushedWithin != "" {
+		parts = append(parts, "pushedWithin: "+k.PushedWithin)
+	}
+	if k.PulledWithin != "" {
+		parts = append(parts, "pulledWithin: "+k.PulledWithin)
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }

@@ -489,6 +489,115 @@ func TestScaleOutRender(t *testing.T) {
 	policy := storage["retention"].(map[string]any)["policies"].([]any)[0].(map[string]any)
 	assert.Equal(t, []any{"**"}, policy["repositories"])
 	assert.Equal(t, true, policy["deleteUntagged"])
-	assert.Contains(t, policy["keepTags"], map[string]any{"mostRecentlyPushedCount": float64(10)}, "prod keeps the last 10 tags")
+	assert.Equal(t, []any{map[string]any{"mostRecentlyPushedCount": float64(10), "pulledWithin": "720h"}}, policy["keepTags"],
+		"prod keeps the last 10 tags and those pulled in 30 days: one entry, since zot judges a tag by the first entry that matches it")
 	assert.Equal(t, map[string]any{"pushedWithin": "168h"}, policy["keepUntagged"], "untagged manifests go after a week")
 }
+
+// TestClusterDomainNamesMembersAndServiceDNS: the cluster members and the
+// serviceDns output are names under registry.clusterDomain (default
+// cluster.local), as the cluster's DNS serves them.
+func TestClusterDomainNamesMembersAndServiceDNS(t *testing.T) {
+	cases := []struct {
+		name        string
+		edits       []render.Edit
+		wantMembers []any
+		wantDNS     string
+	}{
+		{"default", nil, []any{
+			"zot-0.zot-headless.zot.svc.cluster.local:5000",
+			"zot-1.zot-headless.zot.svc.cluster.local:5000",
+			"zot-2.zot-headless.zot.svc.cluster.local:5000",
+		}, "zot.zot.svc.cluster.local:5000"},
+		{"another domain", []render.Edit{{Key: registryKey, Path: "clusterDomain", Value: "k8s.example.internal"}}, []any{
+			"zot-0.zot-headless.zot.svc.k8s.example.internal:5000",
+			"zot-1.zot-headless.zot.svc.k8s.example.internal:5000",
+			"zot-2.zot-headless.zot.svc.k8s.example.internal:5000",
+		}, "zot.zot.svc.k8s.example.internal:5000"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := stacks.Named("scale-out-redis")
+			v.Edits = append(append([]render.Edit(nil), v.Edits...), tc.edits...)
+			res, err := v.Evaluate(root)
+			require.NoError(t, err)
+			var zc map[string]any
+			require.NoError(t, json.Unmarshal([]byte(res.ConfigJSON), &zc))
+			assert.Equal(t, tc.wantMembers, zc["cluster"].(map[string]any)["members"])
+			assert.Equal(t, tc.wantDNS, res.Outputs[outputs.ServiceDNS])
+		})
+	}
+}
+
+// TestStartupProbeAndFastRestart: the chart's startupProbe gives zot
+// registry.startupTimeout to walk the bucket (initialDelaySeconds +
+// periodSeconds*failureThreshold covers it), and storage.fastRestart is on
+// wherever the metadata DB and its stamp survive a restart.
+func TestStartupProbeAndFastRestart(t *testing.T) {
+	redis := map[string]any{"driver": "redis", "redis": map[string]any{"addresses": []any{"redis:6379"}}}
+	edit := func(path string, v any) render.Edit { return render.Edit{Key: registryKey, Path: path, Value: v} }
+	cases := []struct {
+		name, variant string
+		edits         []render.Edit
+		wantProbe     map[string]any
+		wantFast      any // storage.fastRestart; nil: absent (zot's default, off)
+	}{
+		{"dev: a volume, the default timeout", "dev", nil, probe(5, 10, 270), true},
+		{"dev, 2h", "dev", []render.Edit{edit("startupTimeout", "2h")}, probe(5, 10, 720), true},
+		{"dev, 30s: the chart's own probe", "dev", []render.Edit{edit("startupTimeout", "30s")}, probe(5, 10, 3), true},
+		{"dev, 61s", "dev", []render.Edit{edit("startupTimeout", "61s")}, probe(5, 10, 6), true},
+		{"dev on an emptyDir", "dev", []render.Edit{edit("persistence.enabled", false)}, probe(5, 10, 270), nil},
+		{"dev on an emptyDir, metadata in redis", "dev", []render.Edit{edit("persistence.enabled", false), edit("cache", redis)}, probe(5, 10, 270), true},
+		{"dev, turned off", "dev", []render.Edit{edit("fastRestart", false)}, probe(5, 10, 270), nil},
+		{"three replicas on DynamoDB", "scale-out-dynamodb", nil, probe(5, 10, 270), true},
+		{"prod", "prod", nil, probe(5, 10, 270), true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := stacks.Named(tc.variant)
+			v.Edits = append(append([]render.Edit(nil), v.Edits...), tc.edits...)
+			res, err := v.Evaluate(root)
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantProbe, res.Values["startupProbe"])
+			var zc map[string]any
+			require.NoError(t, json.Unmarshal([]byte(res.ConfigJSON), &zc))
+			assert.Equal(t, tc.wantFast, zc["storage"].(map[string]any)["fastRestart"])
+		})
+	}
+}
+
+func probe(delay, period, failures int) map[string]any {
+	return map[string]any{"initialDelaySeconds": float64(delay), "periodSeconds": float64(period), "failureThreshold": float64(failures)}
+}
+
+// TestDynamoDBCacheDriverStarts: every DynamoDB key zot's metadata store
+// reads is a non-empty string (v2.1.20 pkg/meta/meta.go getDynamoParams
+// panics otherwise), with the regional endpoint or the configured one.
+func TestDynamoDBCacheDriverStarts(t *testing.T) {
+	cases := []struct {
+		name, endpoint, want string
+	}{
+		{"regional", "", "https://dynamodb.eu-central-1.amazonaws.com"},
+		{"a VPC endpoint", "https://vpce-0abc-xyz.dynamodb.eu-central-1.vpce.amazonaws.com", "https://vpce-0abc-xyz.dynamodb.eu-central-1.vpce.amazonaws.com"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := stacks.Named("scale-out-dynamodb")
+			if tc.endpoint != "" {
+				v.Edits = append(append([]render.Edit(nil), v.Edits...), render.Edit{Key: registryKey, Path: "cache.dynamodb.endpoint", Value: tc.endpoint})
+			}
+			res, err := v.Evaluate(root)
+			require.NoError(t, err)
+			var zc map[string]any
+			require.NoError(t, json.Unmarshal([]byte(res.ConfigJSON), &zc))
+			cd := zc["storage"].(map[string]any)["cacheDriver"].(map[string]any)
+			assert.Equal(t, tc.want, cd["endpoint"])
+			for _, k := range zotconfig.DynamoDBParamKeys {
+				s, ok := cd[k].(string)
+				assert.True(t, ok && s != "", "cacheDriver.%s is %#v: zot panics at start", k, cd[k])
+			}
+		})
+	}
+}
+
+const registryKey = "zot-registry:registry"

@@ -271,7 +271,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		// instead of leaving a half-updated release behind.
 		Atomic:        pulumi.Bool(true),
 		CleanupOnFail: pulumi.Bool(true),
-		Timeout:       pulumi.Int(600),
+		Timeout:       pulumi.Int(ReleaseTimeout(s.StartupDuration)),
 		MaxHistory:    pulumi.Int(10),
 	}, child, pulumi.DependsOn(deps),
 		// A new member list or volume layout replaces the release, deleting
@@ -331,7 +331,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	c.ReleaseName = afterRelease(s.ReleaseName)
 	c.ServiceName = afterRelease(s.ReleaseName) // fullnameOverride
 	c.ServiceDNS = namespace.ApplyT(func(ns string) string {
-		return fmt.Sprintf("%s.%s.svc.cluster.local:%d", s.ReleaseName, ns, s.Port)
+		return fmt.Sprintf("%s:%d", layout.ServiceDNS(s.ReleaseName, ns, s.ClusterDomain), s.Port)
 	}).(pulumi.StringOutput)
 	c.ChartVersion = pulumi.String(s.Chart.Version).ToStringOutput()
 	c.ImageTag = pulumi.String(s.Image.Tag).ToStringOutput()
@@ -431,20 +431,21 @@ func Params(s config.Registry, st zotconfig.Storage, oidc zotconfig.OIDC) zotcon
 }
 
 // Operations adds the day-2 parts to p: the cluster (with more than one
-// replica; hashKey is the generated key), the shared metadata driver,
-// metrics, GC, retention and scrub. namespace places the members' names;
-// redisPassword is empty without one.
+// replica; hashKey is the generated key), the shared metadata driver, fast
+// restart, metrics, GC, retention and scrub. namespace places the members'
+// names; redisPassword is empty without one.
 func Operations(p *zotconfig.Params, s config.Registry, namespace, hashKey, redisPassword string) {
 	if s.Replicas > 1 {
-		p.Cluster = &zotconfig.Cluster{Members: zotconfig.Members(s.ReleaseName, namespace, s.Replicas), HashKey: hashKey}
+		p.Cluster = &zotconfig.Cluster{Members: zotconfig.Members(s.ReleaseName, namespace, s.ClusterDomain, s.Replicas), HashKey: hashKey}
 	}
 	switch cache := s.Cache; cache.Driver {
 	case config.CacheRedis:
 		r := cache.Redis
 		p.CacheDriver = zotconfig.Redis(r.Addresses, r.DB, r.Username, redisPassword, r.KeyPrefix)
 	case config.CacheDynamoDB:
-		p.CacheDriver = zotconfig.DynamoDB(p.Storage.Region, cache.DynamoDB.TablePrefix)
+		p.CacheDriver = zotconfig.DynamoDB(p.Storage.Region, cache.DynamoDB.TablePrefix, cache.DynamoDB.Endpoint)
 	}
+	p.FastRestart = s.FastRestartOn()
 	p.GC = zotconfig.GC{Enabled: s.GC.Enabled, Delay: s.GC.Delay, Interval: s.GC.Interval, TimeWindow: s.GC.TimeWindow}
 	if ret := s.Retention; ret.DryRun || ret.Delay != "" || len(ret.Policies) > 0 {
 		p.Retention = &ret

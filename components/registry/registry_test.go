@@ -39,7 +39,10 @@ func settings(t *testing.T, mutate func(*config.Registry)) config.Registry {
 		Upload:        config.Upload{ChunkSize: 64 << 20},
 		AccessControl: config.AccessControl{AdminUsers: []string{"ci"}},
 		Replicas:      1,
+		ClusterDomain: config.DefaultClusterDomain,
 		GC:            config.GC{Enabled: true},
+		// As validation leaves them.
+		StartupTimeout: config.DefaultStartupTimeout, StartupDuration: 30 * time.Minute,
 	}
 	if mutate != nil {
 		mutate(&r)
@@ -264,24 +267,28 @@ func TestClaimNamePerClass(t *testing.T) {
 // Service and zot's pod port (not the Service port), in ordinal order.
 func TestMembers(t *testing.T) {
 	cases := []struct {
-		release, namespace string
-		replicas           int
-		want               []string
+		release, namespace, domain string
+		replicas                   int
+		want                       []string
 	}{
-		{"zot", "zot", 2, []string{
+		{"zot", "zot", "cluster.local", 2, []string{
 			"zot-0.zot-headless.zot.svc.cluster.local:5000",
 			"zot-1.zot-headless.zot.svc.cluster.local:5000",
 		}},
-		{"registry-prod", "platform", 3, []string{
+		{"registry-prod", "platform", "cluster.local", 3, []string{
 			"registry-prod-0.registry-prod-headless.platform.svc.cluster.local:5000",
 			"registry-prod-1.registry-prod-headless.platform.svc.cluster.local:5000",
 			"registry-prod-2.registry-prod-headless.platform.svc.cluster.local:5000",
 		}},
+		{"zot", "zot", "k8s.example.internal", 2, []string{
+			"zot-0.zot-headless.zot.svc.k8s.example.internal:5000",
+			"zot-1.zot-headless.zot.svc.k8s.example.internal:5000",
+		}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.release, func(t *testing.T) {
+		t.Run(tc.release+"."+tc.domain, func(t *testing.T) {
 			in, rec := deployCluster(t, settings(t, func(r *config.Registry) {
-				r.ReleaseName, r.Namespace, r.Port = tc.release, tc.namespace, 8080
+				r.ReleaseName, r.Namespace, r.Port, r.ClusterDomain = tc.release, tc.namespace, 8080, tc.domain
 				r.Replicas = tc.replicas
 				r.Cache = config.Cache{Driver: config.CacheDynamoDB, DynamoDB: config.DynamoDBCache{TablePrefix: "zot-test"}}
 			}), tc.namespace)
@@ -407,4 +414,35 @@ func TestOneReplicaWithoutCredentialKeepsTheConfigMap(t *testing.T) {
 	assert.Equal(t, true, values(in)["mountConfig"])
 	assert.Empty(t, rec.ByType("random:index/randomPassword:RandomPassword"))
 	assert.NotContains(t, zotConfig(t, in), "cluster")
+}
+
+// TestStartupProbeCoversTheStartupTimeout: the kubelet gives zot
+// initialDelaySeconds + periodSeconds*failureThreshold to answer /startupz
+// (the chart's delay and period, 5 s and 10 s), at least the startup
+// timeout and less than one period more; the atomic release waits longer
+// still, so Helm never rolls back a zot that is still walking its bucket.
+func TestStartupProbeCoversTheStartupTimeout(t *testing.T) {
+	cases := []struct {
+		timeout  time.Duration
+		failures int
+	}{
+		{30 * time.Second, 3}, // the chart's own probe
+		{31 * time.Second, 3},
+		{36 * time.Second, 4},
+		{30 * time.Minute, 180},
+		{90*time.Minute + 500*time.Millisecond, 540},
+		{12 * time.Hour, 4320},
+	}
+	for _, tc := range cases {
+		t.Run(tc.timeout.String(), func(t *testing.T) {
+			p := registry.StartupProbeFor(tc.timeout)
+			assert.Equal(t, registry.StartupProbe{InitialDelaySeconds: 5, PeriodSeconds: 10, FailureThreshold: tc.failures}, p)
+			assert.GreaterOrEqual(t, float64(p.Seconds()), tc.timeout.Seconds())
+			assert.Less(t, float64(p.Seconds()), tc.timeout.Seconds()+10)
+
+			in, _ := deploy(t, settings(t, func(r *config.Registry) { r.StartupDuration = tc.timeout }), awsStorage())
+			assert.Equal(t, map[string]any{"initialDelaySeconds": float64(5), "periodSeconds": float64(10), "failureThreshold": float64(tc.failures)}, values(in)["startupProbe"])
+			assert.Equal(t, float64(p.Seconds()+600), in["timeout"], "Helm waits for the probe and 10 minutes more")
+		})
+	}
 }

@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"strconv"
+	"time"
 
 	"github.com/zot-registry/zot-registry/components/registry/layout"
 	"github.com/zot-registry/zot-registry/config"
@@ -35,11 +37,54 @@ type chartValues struct {
 	PodDisruptionBudget       *pdbValues         `json:"podDisruptionBudget,omitempty"`
 	TopologySpreadConstraints []spreadConstraint `json:"topologySpreadConstraints,omitempty"`
 
+	StartupProbe       StartupProbe       `json:"startupProbe"`
 	Resources          resources          `json:"resources"`
 	PodSecurityContext podSecurityContext `json:"podSecurityContext"`
 	SecurityContext    securityContext    `json:"securityContext"`
 	ExtraVolumes       []volume           `json:"extraVolumes"`
 	ExtraVolumeMounts  []volumeMount      `json:"extraVolumeMounts"`
+}
+
+// StartupProbe is the chart's startupProbe values (templates/statefulset.yaml
+// and deployment.yaml of 0.1.122: an httpGet of /startupz with these three).
+type StartupProbe struct {
+	InitialDelaySeconds int `json:"initialDelaySeconds"`
+	PeriodSeconds       int `json:"periodSeconds"`
+	FailureThreshold    int `json:"failureThreshold"`
+}
+
+// The chart's own delay and period (values.yaml of 0.1.122); only the
+// number of failures grows with the timeout.
+const (
+	probeDelaySeconds  = 5
+	probePeriodSeconds = 10
+)
+
+// StartupProbeFor gives zot at least timeout to open its listener: zot
+// walks the whole bucket first (MaybeParseStorage in Init), and chart
+// 0.1.122's default probe kills it after about 35 s. The kubelet restarts
+// the container once initialDelaySeconds + periodSeconds*failureThreshold
+// have passed without an answer from /startupz.
+func StartupProbeFor(timeout time.Duration) StartupProbe {
+	seconds := int(math.Ceil(timeout.Seconds()))
+	failures := max(1, (seconds-probeDelaySeconds+probePeriodSeconds-1)/probePeriodSeconds)
+	return StartupProbe{InitialDelaySeconds: probeDelaySeconds, PeriodSeconds: probePeriodSeconds, FailureThreshold: failures}
+}
+
+// Seconds is how long the probe lets zot start.
+func (p StartupProbe) Seconds() int {
+	return p.InitialDelaySeconds + p.PeriodSeconds*p.FailureThreshold
+}
+
+// releaseMargin is what a release operation needs besides zot's start:
+// scheduling, the image pull, attaching the volume, the other objects.
+const releaseMargin = 10 * time.Minute
+
+// ReleaseTimeout is the Helm release's timeout in seconds: an atomic
+// release that gave up before the startup probe would roll back a zot
+// still walking its bucket.
+func ReleaseTimeout(startup time.Duration) int {
+	return StartupProbeFor(startup).Seconds() + int(releaseMargin.Seconds())
 }
 
 type resources struct {
@@ -278,6 +323,7 @@ func BuildValues(r config.Registry, zc ZotConfig, secrets SecretNames, rolloutTo
 	if len(annotations) > 0 {
 		v.PodAnnotations = annotations
 	}
+	v.StartupProbe = StartupProbeFor(r.StartupDuration)
 	hardenPod(&v, r)
 	workload(&v, r)
 	return toMap(v)

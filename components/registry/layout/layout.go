@@ -97,9 +97,15 @@ const (
 // (serviceHeadless.enabled; templates/headless-service.yaml).
 func HeadlessService(fullname string) string { return fullname + "-headless" }
 
+// ServiceDNS is a Service's DNS name in a cluster whose DNS domain is
+// clusterDomain (the kubelet's --cluster-domain, cluster.local by default).
+func ServiceDNS(service, namespace, clusterDomain string) string {
+	return fmt.Sprintf("%s.%s.svc.%s", service, namespace, clusterDomain)
+}
+
 // PodDNS is pod i's DNS name: the StatefulSet's pods are <fullname>-<i> and
 // resolve under the headless Service (publishNotReadyAddresses, so before
 // they are ready).
-func PodDNS(fullname, namespace string, i int) string {
-	return fmt.Sprintf("%s-%d.%s.%s.svc.cluster.local", fullname, i, HeadlessService(fullname), namespace)
+func PodDNS(fullname, namespace, clusterDomain string, i int) string {
+	return fmt.Sprintf("%s-%d.%s", fullname, i, ServiceDNS(HeadlessService(fullname), namespace, clusterDomain))
 }

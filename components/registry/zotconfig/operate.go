@@ -2,6 +2,7 @@ package zotconfig
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/zot-registry/zot-registry/components/registry/layout"
 )
@@ -23,14 +24,14 @@ const HashKeyLength = 16
 
 // Members lists the cluster members for a StatefulSet of replicas pods
 // named after fullname, behind the chart's headless Service: each pod's
-// own DNS name and zot's port (the pod's, not the Service's). Pod i is
-// entry i: the StatefulSet starts pods in order, so every name before a
-// pod's own already resolves when it starts (zot panics on one that does
-// not).
-func Members(fullname, namespace string, replicas int) []string {
+// own DNS name under clusterDomain and zot's port (the pod's, not the
+// Service's). Pod i is entry i: the StatefulSet starts pods in order, so
+// every name before a pod's own already resolves when it starts (zot
+// panics on one that does not).
+func Members(fullname, namespace, clusterDomain string, replicas int) []string {
 	out := make([]string, replicas)
 	for i := range out {
-		out[i] = fmt.Sprintf("%s:%d", layout.PodDNS(fullname, namespace, i), layout.ContainerPort)
+		out[i] = fmt.Sprintf("%s:%d", layout.PodDNS(fullname, namespace, clusterDomain, i), layout.ContainerPort)
 	}
 	return out
 }
@@ -47,17 +48,27 @@ type CacheDriver struct {
 	Password  string   `json:"password,omitempty"`
 	KeyPrefix string   `json:"keyprefix,omitempty"`
 
-	// dynamodb (pkg/meta/meta.go getDynamoParams, pkg/storage/cache.go):
-	// every key must be present; an empty endpoint is the SDK's default.
-	Endpoint               *string `json:"endpoint,omitempty"`
-	Region                 string  `json:"region,omitempty"`
-	CacheTablename         string  `json:"cachetablename,omitempty"`
-	RepoMetaTablename      string  `json:"repometatablename,omitempty"`
-	RepoBlobsInfoTablename string  `json:"repoblobsinfotablename,omitempty"`
-	ImageMetaTablename     string  `json:"imagemetatablename,omitempty"`
-	UserDataTablename      string  `json:"userdatatablename,omitempty"`
-	APIKeyTablename        string  `json:"apikeytablename,omitempty"`
-	VersionTablename       string  `json:"versiontablename,omitempty"`
+	// dynamodb: every key in DynamoDBParamKeys, each a non-empty string.
+	Endpoint               string `json:"endpoint,omitempty"`
+	Region                 string `json:"region,omitempty"`
+	CacheTablename         string `json:"cachetablename,omitempty"`
+	RepoMetaTablename      string `json:"repometatablename,omitempty"`
+	RepoBlobsInfoTablename string `json:"repoblobsinfotablename,omitempty"`
+	ImageMetaTablename     string `json:"imagemetatablename,omitempty"`
+	UserDataTablename      string `json:"userdatatablename,omitempty"`
+	APIKeyTablename        string `json:"apikeytablename,omitempty"`
+	VersionTablename       string `json:"versiontablename,omitempty"`
+}
+
+// DynamoDBParamKeys are the cacheDriver keys zot v2.1.20 reads for
+// DynamoDB. The metadata store reads all but cachetablename with
+// toStringIfOk (pkg/meta/meta.go getDynamoParams), which takes "" as
+// missing and then panics "dynamo parameters are not specified correctly,
+// can't proceed"; the blob cache reads cachetablename (pkg/storage/cache.go
+// getDynamoParams).
+var DynamoDBParamKeys = []string{
+	"endpoint", "region", "cachetablename", "repometatablename", "repoblobsinfotablename",
+	"imagemetatablename", "userdatatablename", "apikeytablename", "versiontablename",
 }
 
 // Cache drivers by zot's name.
@@ -93,12 +104,25 @@ var DynamoDBTables = []DynamoDBTable{
 // TableName is a table's name for a prefix.
 func TableName(prefix string, t DynamoDBTable) string { return prefix + "-" + t.Suffix }
 
-// DynamoDB is a DynamoDB cache driver over the tables of prefix.
-func DynamoDB(region, prefix string) *CacheDriver {
+// DynamoDBEndpoint is the region's public DynamoDB endpoint (China's
+// regions are under amazonaws.com.cn).
+func DynamoDBEndpoint(region string) string {
+	domain := "amazonaws.com"
+	if strings.HasPrefix(region, "cn-") {
+		domain += ".cn"
+	}
+	return "https://dynamodb." + region + "." + domain
+}
+
+// DynamoDB is a DynamoDB cache driver over the tables of prefix; an empty
+// endpoint is the region's (zot refuses an empty one).
+func DynamoDB(region, prefix, endpoint string) *CacheDriver {
 	name := func(i int) string { return TableName(prefix, DynamoDBTables[i]) }
-	endpoint := ""
+	if endpoint == "" {
+		endpoint = DynamoDBEndpoint(region)
+	}
 	return &CacheDriver{
-		Name: DynamoDBDriver, Endpoint: &endpoint, Region: region,
+		Name: DynamoDBDriver, Endpoint: endpoint, Region: region,
 		CacheTablename: name(0), RepoMetaTablename: name(1), RepoBlobsInfoTablename: name(2),
 		ImageMetaTablename: name(3), UserDataTablename: name(4), APIKeyTablename: name(5), VersionTablename: name(6),
 	}
@@ -129,7 +153,9 @@ type RetentionPolicy struct {
 }
 
 // KeepRule is one of keepTags: tags matching Patterns (every tag when
-// empty) that meet any criterion are kept.
+// empty) that meet any criterion are kept. zot judges each tag only by the
+// first entry whose Patterns match it (pkg/retention/retention.go
+// getTagPolicy).
 type KeepRule struct {
 	Patterns                []string `json:"patterns,omitempty"`
 	PulledWithin            string   `json:"pulledWithin,omitempty"`
@@ -139,7 +165,7 @@ type KeepRule struct {
 }
 
 // KeepUntagged keeps the untagged manifests meeting any criterion (zot
-// v2.1.20 and later).
+// v2.1.19 and later).
 type KeepUntagged struct {
 	PulledWithin            string `json:"pulledWithin,omitempty"`
 	PushedWithin            string `json:"pushedWithin,omitempty"`

@@ -22,6 +22,10 @@ type Params struct {
 	OIDC         OIDC
 	Access       Access
 
+	// FastRestart is storage.fastRestart: zot skips its start-up walk of the
+	// bucket while the binary and the storage config are unchanged.
+	FastRestart bool
+
 	// Day-2 parts (operate.go); nil leaves a part out.
 	Cluster     *Cluster
 	CacheDriver *CacheDriver // with it, storage.remoteCache is true
@@ -86,6 +90,7 @@ type StorageConf struct {
 	RootDirectory string        `json:"rootDirectory"`
 	Dedupe        bool          `json:"dedupe"`
 	RemoteCache   bool          `json:"remoteCache,omitempty"`
+	FastRestart   bool          `json:"fastRestart,omitempty"`
 	GC            bool          `json:"gc"`
 	GCDelay       string        `json:"gcDelay,omitempty"`
 	GCInterval    string        `json:"gcInterval,omitempty"`
@@ -229,6 +234,7 @@ func Build(p Params) Config {
 			// and every replica keeps its own metadata.
 			RemoteCache:  p.CacheDriver != nil,
 			CacheDriver:  p.CacheDriver,
+			FastRestart:  p.FastRestart,
 			GC:           p.GC.Enabled,
 			GCDelay:      p.GC.Delay,
 			GCInterval:   p.GC.Interval,

@@ -139,3 +139,36 @@ func TestSessionCookieAndUserNames(t *testing.T) {
 	p.ExternalURL = "http://registry.lab.local:5000"
 	assert.Equal(t, false, auth(generic(t, p))["secureSession"], "a lab over plain http: a Secure cookie would never be sent back")
 }
+
+// TestDynamoDBParamsAreNonEmptyStrings: zot starts with every DynamoDB
+// cache driver the program writes: each key zot reads
+// (zotconfig.DynamoDBParamKeys; v2.1.20 pkg/meta/meta.go getDynamoParams
+// panics on a missing or empty one) is a non-empty string.
+func TestDynamoDBParamsAreNonEmptyStrings(t *testing.T) {
+	cases := []struct {
+		name, region, prefix, endpoint string
+		wantEndpoint                   string
+	}{
+		{"regional endpoint", "eu-central-1", "zot-registry-prod", "", "https://dynamodb.eu-central-1.amazonaws.com"},
+		{"another region", "us-east-1", "zot", "", "https://dynamodb.us-east-1.amazonaws.com"},
+		{"a China region", "cn-north-1", "zot", "", "https://dynamodb.cn-north-1.amazonaws.com.cn"},
+		{"a VPC endpoint", "eu-central-1", "zot", "https://vpce-0abc.dynamodb.eu-central-1.vpce.amazonaws.com", "https://vpce-0abc.dynamodb.eu-central-1.vpce.amazonaws.com"},
+		{"a local DynamoDB", "us-east-1", "zot", "http://dynamodb-local:8000", "http://dynamodb-local:8000"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := params()
+			p.CacheDriver = zotconfig.DynamoDB(tc.region, tc.prefix, tc.endpoint)
+			cd := generic(t, p)["storage"].(map[string]any)["cacheDriver"].(map[string]any)
+			assert.Equal(t, "dynamodb", cd["name"])
+			for _, k := range zotconfig.DynamoDBParamKeys {
+				v, ok := cd[k].(string)
+				assert.True(t, ok && v != "", "cacheDriver.%s is %#v: zot panics at start", k, cd[k])
+			}
+			assert.Equal(t, tc.wantEndpoint, cd["endpoint"])
+			assert.Equal(t, tc.region, cd["region"])
+			assert.Equal(t, tc.prefix+"-version", cd["versiontablename"])
+		})
+	}
+	assert.Len(t, zotconfig.DynamoDBParamKeys, len(zotconfig.DynamoDBTables)+2, "endpoint, region and one name per table")
+}

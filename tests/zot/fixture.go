@@ -1,0 +1,191 @@
+package zot
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/zot-registry/zot-registry/outputs"
+)
+
+// Users the tier gives a variant. htpasswd users carry no groups in zot, so
+// the reader group is checked with SSO users, whose groups come from the
+// provider's groups claim.
+type people struct {
+	Admin    user    // an adminPolicy user (htpasswd): pushes and deletes
+	Scraper  user    // a metrics user (htpasswd), when metrics are on
+	Outsider user    // an htpasswd user with no rights
+	Reader   ssoUser // a member of a reader group
+	SSOAdmin ssoUser // a member of an admin group
+	Nobody   ssoUser // an SSO user in no group the config names
+}
+
+// cluster is a variant running: its S3 server, provider, Redis and zots.
+type cluster struct {
+	r      *rendered
+	b      binaries
+	dir    string
+	S3     *s3Server
+	Bucket string
+	Prefix string // the S3 key prefix (storageDriver.rootdirectory)
+	Dex    *dexServer
+	Redis  string
+	Zots   []*zotInstance
+	People people
+	// OIDC is whether the config has an OpenID provider.
+	OIDC bool
+}
+
+func strs(v any) []string {
+	var out []string
+	if l, ok := v.([]any); ok {
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// readerGroups are the groups of the "**" policies that may read.
+func readerGroups(cfg map[string]any) []string {
+	var out []string
+	for _, p := range getPath(cfg, "http", "accessControl", "repositories", "**", "policies").([]any) {
+		pm := p.(map[string]any)
+		if slices.Contains(strs(pm["actions"]), "read") {
+			out = append(out, strs(pm["groups"])...)
+		}
+	}
+	return out
+}
+
+// setUp renders nothing itself: it starts what the variant's config needs,
+// applies the local rewrites and starts every member.
+func setUp(t testing.TB, r *rendered, timers func(map[string]any)) *cluster {
+	t.Helper()
+	c := &cluster{r: r, b: needBins(t), dir: t.TempDir()}
+	cfg := r.Config
+	driver := getPath(cfg, "storage", "storageDriver").(map[string]any)
+	c.Bucket = driver["bucket"].(string)
+	prefix, _ := driver["rootdirectory"].(string) // absent: the bucket's root
+	c.Prefix = strings.Trim(prefix, "/")
+	c.S3 = startS3(t, c.b, c.dir, driver["region"].(string))
+	c.S3.Bucket(t, c.Bucket)
+
+	admins := strs(getPath(cfg, "http", "accessControl", "adminPolicy", "users"))
+	if len(admins) == 0 {
+		t.Fatalf("%s: no adminPolicy user", r.Variant.Name)
+	}
+	c.People.Admin = user{admins[0], "admin-pw-" + admins[0]}
+	c.People.Outsider = user{"outsider", "outsider-pw"}
+	if m := strs(getPath(cfg, "http", "accessControl", "metrics", "users")); len(m) > 0 {
+		c.People.Scraper = user{m[0], "scrape-pw-" + m[0]}
+	}
+	var lines []string
+	for _, u := range []user{c.People.Admin, c.People.Scraper, c.People.Outsider} {
+		if u.Name == "" {
+			continue
+		}
+		h, err := bcrypt.GenerateFromPassword([]byte(u.Password), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, u.Name+":"+string(h))
+	}
+
+	var issuer, clientID string
+	if getPath(cfg, "http", "auth", "openid") != nil {
+		c.OIDC = true
+		groups := readerGroups(cfg)
+		adminGroups := strs(getPath(cfg, "http", "accessControl", "adminPolicy", "groups"))
+		if len(groups) == 0 || len(adminGroups) == 0 {
+			t.Fatalf("%s: no reader group or admin group to check", r.Variant.Name)
+		}
+		c.People.Reader = ssoUser{"reader@example.com", "reader-pw", groups[:1]}
+		c.People.SSOAdmin = ssoUser{"sso-admin@example.com", "sso-admin-pw", adminGroups[:1]}
+		c.People.Nobody = ssoUser{"nobody@example.com", "nobody-pw", []string{"not-a-zot-group"}}
+		clientID = r.Result.Outputs[outputs.OIDCClientID].(string)
+	}
+
+	members := 1
+	if cl, ok := cfg["cluster"].(map[string]any); ok {
+		members = len(strs(cl["members"]))
+	}
+	ports := make([]int, members)
+	addrs := make([]string, members)
+	for i := range ports {
+		ports[i] = freePort(t)
+		addrs[i] = fmt.Sprintf("127.0.0.1:%d", ports[i])
+	}
+	if c.OIDC {
+		// The provider knows exactly the redirect URI the program registers,
+		// on the local address: any other and the login fails.
+		registered := r.Result.Outputs[outputs.OIDCRedirectURI].(string)
+		ext := getPath(cfg, "http", "externalUrl").(string)
+		if !strings.HasPrefix(registered, ext) {
+			t.Fatalf("registered redirect URI %s is not under externalUrl %s", registered, ext)
+		}
+		var uris []string
+		for _, p := range ports {
+			uris = append(uris, fmt.Sprintf("http://127.0.0.1:%d", p)+strings.TrimPrefix(registered, ext))
+		}
+		c.Dex = startDex(t, c.b, c.dir, clientID, oidcSecret, uris, []ssoUser{c.People.Reader, c.People.SSOAdmin, c.People.Nobody})
+		issuer = c.Dex.Issuer
+	}
+	if name := getPath(cfg, "storage", "cacheDriver", "name"); name == "redis" {
+		c.Redis = startRedis(t, c.b, c.dir)
+	}
+	for i, p := range ports {
+		l := local{Dir: filepath.Join(c.dir, fmt.Sprintf("zot-%d", i)), Port: p, S3: c.S3, Issuer: issuer,
+			ClientID: clientID, Redis: c.Redis, Members: addrs, Htpasswd: strings.Join(lines, "\n") + "\n", Timers: timers}
+		z := startZot(t, c.b, l, localize(t, cfg, l))
+		c.Zots = append(c.Zots, z)
+	}
+	return c
+}
+
+// startRedis runs a Redis on 127.0.0.1 with the tier's password, no disk.
+func startRedis(t testing.TB, b binaries, dir string) string {
+	t.Helper()
+	port := freePort(t)
+	p := start(t, "redis", dir, nil, b.Redis, "--bind", "127.0.0.1", "--port", fmt.Sprint(port),
+		"--requirepass", redisPassword, "--save", "", "--appendonly", "no", "--dir", dir)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if out, err := exec.Command(b.RedisCLI, "-h", "127.0.0.1", "-p", fmt.Sprint(port), "-a", redisPassword, "--no-auth-warning", "ping").CombinedOutput(); err == nil && strings.TrimSpace(string(out)) == "PONG" {
+			return addr
+		}
+		if p.exited() || time.Now().After(deadline) {
+			t.Fatalf("redis did not start:\n%s", tail(p.log, 20))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// flushRedis empties the Redis (a lost or replaced Redis).
+func (c *cluster) flushRedis(t testing.TB) {
+	t.Helper()
+	port := strings.TrimPrefix(c.Redis, "127.0.0.1:")
+	if out, err := exec.Command(c.b.RedisCLI, "-h", "127.0.0.1", "-p", port, "-a", redisPassword, "--no-auth-warning", "flushall").CombinedOutput(); err != nil {
+		t.Fatalf("redis flushall: %v %s", err, out)
+	}
+}
+
+// emptyRoot deletes a stopped member's rootDirectory (a new emptyDir, or a
+// lost volume).
+func (z *zotInstance) emptyRoot(t testing.TB) {
+	t.Helper()
+	root := z.Config["storage"].(map[string]any)["rootDirectory"].(string)
+	if err := os.RemoveAll(root); err != nil {
+		t.Fatal(err)
+	}
+}

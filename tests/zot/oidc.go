@@ -1,0 +1,139 @@
+package zot
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zot-registry/zot-registry/components/registry/layout"
+)
+
+// uiHeader marks a request as the web UI's: zot authenticates it by its
+// session cookie (pkg/api/authn.go).
+var uiHeader = map[string]string{"X-ZOT-API-CLIENT": "zot-ui"}
+
+// anyScheme is a cookie jar that keeps and sends Secure cookies over plain
+// http on loopback, as a browser does for a TLS-terminating ingress in
+// front: zot sets Secure when secureSession is on (the tier asserts it).
+type anyScheme struct{ jar *cookiejar.Jar }
+
+func (a anyScheme) https(u *url.URL) *url.URL { c := *u; c.Scheme = "https"; return &c }
+func (a anyScheme) SetCookies(u *url.URL, cs []*http.Cookie) {
+	a.jar.SetCookies(a.https(u), cs)
+}
+func (a anyScheme) Cookies(u *url.URL) []*http.Cookie { return a.jar.Cookies(a.https(u)) }
+
+// ssoSession is a logged-in web UI session.
+type ssoSession struct {
+	Cookies     []*http.Cookie // zot's, as the browser holds them
+	RedirectURI string         // what zot sent to the provider
+	Secure      bool           // the session cookie's Secure flag
+}
+
+// ssoLogin walks zot's OpenID login as a browser does: zot's login URL, the
+// provider's login form, the callback, and returns zot's session.
+func ssoLogin(t testing.TB, zotURL string, u ssoUser) (*ssoSession, error) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	s := &ssoSession{}
+	client := &http.Client{Jar: anyScheme{jar}, Timeout: 30 * time.Second,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if ru := req.URL.Query().Get("redirect_uri"); ru != "" && s.RedirectURI == "" {
+				s.RedirectURI = ru
+			}
+			return nil
+		}}
+	client.Transport = &cookieSpy{next: http.DefaultTransport, zot: zotURL, session: s}
+	resp, err := client.Get(zotURL + "/zot/auth/login?provider=" + layout.OIDCProviderKey)
+	if err != nil {
+		return nil, err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `name="password"`) {
+		return nil, fmt.Errorf("login: got %s at %s, not the provider's login form: %.300s", resp.Status, resp.Request.URL, body)
+	}
+	form := url.Values{"login": {u.Email}, "password": {u.Password}}
+	resp, err = client.PostForm(resp.Request.URL.String(), form)
+	if err != nil {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.HasPrefix(resp.Request.URL.String(), zotURL) {
+		return nil, fmt.Errorf("login: ended at %s (%s), not back at zot: %.300s", resp.Request.URL, resp.Status, body)
+	}
+	zu, _ := url.Parse(zotURL)
+	s.Cookies = jar.Cookies(&url.URL{Scheme: "https", Host: zu.Host, Path: "/"})
+	if len(s.Cookies) == 0 {
+		return nil, fmt.Errorf("login: back at zot (%s) without a session cookie", resp.Request.URL)
+	}
+	return s, nil
+}
+
+// cookieSpy notes whether zot's session cookie is Secure.
+type cookieSpy struct {
+	next    http.RoundTripper
+	zot     string
+	session *ssoSession
+}
+
+func (c *cookieSpy) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(r)
+	if err == nil && strings.HasPrefix(r.URL.String(), c.zot) {
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "session" && ck.Value != "" {
+				c.session.Secure = ck.Secure
+			}
+		}
+	}
+	return resp, err
+}
+
+// do sends a request with the session's cookies as the UI does.
+func (s *ssoSession) do(t testing.TB, method, url string, body any) (int, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, url, r)
+	for k, v := range uiHeader {
+		req.Header.Set(k, v)
+	}
+	for _, c := range s.Cookies {
+		req.AddCookie(c)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, out
+}
+
+// apiKey creates an API key for the session's user (POST /zot/auth/apikey,
+// what the UI's API keys page does): the CLI credential of an SSO user.
+func (s *ssoSession) apiKey(t testing.TB, zotURL string) (string, error) {
+	t.Helper()
+	code, body := s.do(t, http.MethodPost, zotURL+"/zot/auth/apikey", map[string]any{"label": "tier", "scopes": []string{}})
+	if code != http.StatusCreated && code != http.StatusOK {
+		return "", fmt.Errorf("POST /zot/auth/apikey: %d %s", code, body)
+	}
+	var got struct {
+		APIKey string `json:"apiKey"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil || got.APIKey == "" {
+		return "", fmt.Errorf("POST /zot/auth/apikey: no apiKey in %s", body)
+	}
+	return got.APIKey, nil
+}

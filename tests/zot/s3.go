@@ -1,0 +1,201 @@
+package zot
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// S3 credentials of the tier's S3 server (test values).
+const (
+	s3Access = "zot-tier-access"
+	s3Secret = "zot-tier-secret-0123456789"
+)
+
+// s3Server is versitygw on a posix folder (a bucket is a folder), behind a
+// counting proxy on 127.0.0.1 so a test can count zot's S3 requests.
+type s3Server struct {
+	Dir      string // versitygw's posix root: <Dir>/<bucket>/<key>
+	Endpoint string // the proxy, what zot's regionendpoint becomes
+	Region   string
+	backend  string
+
+	mu       sync.Mutex
+	counting bool
+	requests map[string]int // "METHOD kind" -> count
+	total    int
+}
+
+// region is the variant's: SigV4 signs it and versitygw checks it.
+func startS3(t testing.TB, b binaries, dir, region string) *s3Server {
+	t.Helper()
+	root := filepath.Join(dir, "s3")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	p := start(t, "versitygw", dir, nil, b.S3,
+		"--access", s3Access, "--secret", s3Secret, "--region", region, "--port", fmt.Sprintf("127.0.0.1:%d", port), "posix", root)
+	s := &s3Server{Dir: root, Region: region, backend: fmt.Sprintf("http://127.0.0.1:%d", port), requests: map[string]int{}}
+	waitHTTP(t, p, s.backend+"/", 0, 30*time.Second)
+
+	target, _ := url.Parse(s.backend)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Director = func(r *http.Request) { // keep Host: it is signed (SigV4)
+		r.URL.Scheme, r.URL.Host = target.Scheme, target.Host
+	}
+	s.Endpoint = serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.count(r)
+		rp.ServeHTTP(w, r)
+	}))
+	return s
+}
+
+// count records a request by method and kind (list, object, bucket).
+func (s *s3Server) count(r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.counting {
+		return
+	}
+	kind := "object"
+	q := r.URL.Query()
+	switch {
+	case q.Has("list-type") || (strings.Count(strings.Trim(r.URL.Path, "/"), "/") == 0 && r.Method == http.MethodGet):
+		kind = "list"
+	case q.Has("uploads") || q.Has("uploadId"):
+		kind = "multipart"
+	}
+	s.requests[r.Method+" "+kind]++
+	s.total++
+}
+
+// Count starts counting from zero; Counted stops and returns the counts.
+func (s *s3Server) Count() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counting, s.requests, s.total = true, map[string]int{}, 0
+}
+
+func (s *s3Server) Counted() (int, map[string]int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counting = false
+	return s.total, s.requests
+}
+
+// Bucket makes a bucket (versitygw posix: a folder) and returns its folder.
+func (s *s3Server) Bucket(t testing.TB, name string) string {
+	t.Helper()
+	req := s.signed(t, http.MethodPut, "/"+name, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("create bucket %s: %s %s", name, resp.Status, body)
+	}
+	return filepath.Join(s.Dir, name)
+}
+
+// Keys lists every object key under prefix in the bucket's folder.
+func (s *s3Server) Keys(t testing.TB, bucket, prefix string) []string {
+	t.Helper()
+	root := filepath.Join(s.Dir, bucket)
+	var keys []string
+	_ = filepath.Walk(filepath.Join(root, filepath.FromSlash(prefix)), func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			rel, _ := filepath.Rel(root, p)
+			keys = append(keys, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	sort.Strings(keys)
+	return keys
+}
+
+// Put and Get are raw S3 requests (SigV4), the baseline of the benchmarks.
+func (s *s3Server) Put(t testing.TB, path string, body []byte) {
+	t.Helper()
+	req := s.signed(t, http.MethodPut, path, body)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("PUT %s: %s %s", path, resp.Status, b)
+	}
+}
+
+func (s *s3Server) Get(t testing.TB, path string) int64 {
+	t.Helper()
+	req := s.signed(t, http.MethodGet, path, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s %v", path, resp.Status, err)
+	}
+	return n
+}
+
+// signed is a request to the backend signed with AWS Signature Version 4
+// (unsigned payload).
+func (s *s3Server) signed(t testing.TB, method, path string, body []byte) *http.Request {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		r = strings.NewReader(string(body))
+	}
+	req, err := http.NewRequest(method, s.backend+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.ContentLength = int64(len(body))
+	}
+	now := time.Now().UTC()
+	amzDate, day := now.Format("20060102T150405Z"), now.Format("20060102")
+	const payload = "UNSIGNED-PAYLOAD"
+	req.Header.Set("x-amz-date", amzDate)
+	req.Header.Set("x-amz-content-sha256", payload)
+	signedHeaders := "host;x-amz-content-sha256;x-amz-date"
+	canonical := strings.Join([]string{method, req.URL.EscapedPath(), req.URL.RawQuery,
+		"host:" + req.URL.Host, "x-amz-content-sha256:" + payload, "x-amz-date:" + amzDate, "",
+		signedHeaders, payload}, "\n")
+	scope := day + "/" + s.Region + "/s3/aws4_request"
+	sum := sha256.Sum256([]byte(canonical))
+	toSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
+	key := []byte("AWS4" + s3Secret)
+	for _, part := range []string{day, s.Region, "s3", "aws4_request"} {
+		key = hmacSHA256(key, part)
+	}
+	sig := hex.EncodeToString(hmacSHA256(key, toSign))
+	req.Header.Set("Authorization", fmt.Sprintf("AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s", s3Access, scope, signedHeaders, sig))
+	return req
+}
+
+func hmacSHA256(key []byte, s string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(s))
+	return m.Sum(nil)
+}
