@@ -8,8 +8,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-
-	"github.com/zot-registry/zot-registry/tests/stacks"
 )
 
 // BenchmarkTransfer: push and pull of one 64 MiB layer through each
@@ -27,12 +25,11 @@ func BenchmarkTransfer(b *testing.B) {
 	rc, _ := layer.Compressed()
 	raw, _ := io.ReadAll(rc)
 	rc.Close()
-	for _, v := range allVariants(b) {
-		r := renderVariant(b, v)
+	for _, r := range renders {
 		if dynamoDB(r.Config) {
 			continue // does not run here
 		}
-		b.Run(v.Name, func(b *testing.B) {
+		b.Run(r.Name, func(b *testing.B) {
 			c := setUp(b, r, nil)
 			z := c.Zots[0]
 			img := imageOf(b, layer)
@@ -74,7 +71,7 @@ func BenchmarkStartup(b *testing.B) {
 	var baseline time.Duration
 	for _, n := range []int{0, 100, 1000} {
 		b.Run(fmt.Sprintf("repos-%d", n), func(b *testing.B) {
-			c := setUp(b, renderVariant(b, stacks.Named("dev")), nil)
+			c := setUp(b, named(b, "dev"), nil)
 			if n > 0 {
 				c.seedRepositories(b, n)
 			} else {

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
-
-	"github.com/zot-registry/zot-registry/outputs"
 )
 
 // Users the tier gives a variant. htpasswd users carry no groups in zot, so
@@ -82,7 +80,7 @@ func setUp(t testing.TB, r *rendered, timers func(map[string]any)) *cluster {
 
 	admins := strs(getPath(cfg, "http", "accessControl", "adminPolicy", "users"))
 	if len(admins) == 0 {
-		t.Fatalf("%s: no adminPolicy user", r.Variant.Name)
+		t.Fatalf("%s: no adminPolicy user", r.Name)
 	}
 	c.People.Admin = user{admins[0], "admin-pw-" + admins[0]}
 	c.People.Outsider = user{"outsider", "outsider-pw"}
@@ -107,12 +105,12 @@ func setUp(t testing.TB, r *rendered, timers func(map[string]any)) *cluster {
 		groups := readerGroups(cfg)
 		adminGroups := strs(getPath(cfg, "http", "accessControl", "adminPolicy", "groups"))
 		if len(groups) == 0 || len(adminGroups) == 0 {
-			t.Fatalf("%s: no reader group or admin group to check", r.Variant.Name)
+			t.Fatalf("%s: no reader group or admin group to check", r.Name)
 		}
 		c.People.Reader = ssoUser{"reader@example.com", "reader-pw", groups[:1]}
 		c.People.SSOAdmin = ssoUser{"sso-admin@example.com", "sso-admin-pw", adminGroups[:1]}
 		c.People.Nobody = ssoUser{"nobody@example.com", "nobody-pw", []string{"not-a-zot-group"}}
-		clientID = r.Result.Outputs[outputs.OIDCClientID].(string)
+		clientID = r.OIDCClientID
 	}
 
 	members := 1
@@ -128,7 +126,7 @@ func setUp(t testing.TB, r *rendered, timers func(map[string]any)) *cluster {
 	if c.OIDC {
 		// The provider knows exactly the redirect URI the program registers,
 		// on the local address: any other and the login fails.
-		registered := r.Result.Outputs[outputs.OIDCRedirectURI].(string)
+		registered := r.OIDCRedirectURI
 		ext := getPath(cfg, "http", "externalUrl").(string)
 		if !strings.HasPrefix(registered, ext) {
 			t.Fatalf("registered redirect URI %s is not under externalUrl %s", registered, ext)
@@ -146,7 +144,7 @@ func setUp(t testing.TB, r *rendered, timers func(map[string]any)) *cluster {
 	for i, p := range ports {
 		l := local{Dir: filepath.Join(c.dir, fmt.Sprintf("zot-%d", i)), Port: p, S3: c.S3, Issuer: issuer,
 			ClientID: clientID, Redis: c.Redis, Members: addrs, Htpasswd: strings.Join(lines, "\n") + "\n", Timers: timers}
-		z := startZot(t, c.b, l, localize(t, cfg, l))
+		z := startZot(t, c.b, l, localize(t, r, l))
 		c.Zots = append(c.Zots, z)
 	}
 	return c

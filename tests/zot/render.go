@@ -2,44 +2,70 @@ package zot
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
 	"testing"
-
-	"github.com/zot-registry/zot-registry/internal/render"
-	"github.com/zot-registry/zot-registry/tests/stacks"
 )
 
-// rendered is one variant as the program generates it.
+// rendered is one variant as the program generates it, written by
+// tests/render-variants (the main module: the renders run there, so this
+// module compiles no Pulumi SDK).
 type rendered struct {
-	Variant stacks.Variant
-	Result  *render.Result
-	Config  map[string]any // config.json, parsed
+	Index           int            `json:"index"`
+	Name            string         `json:"name"`
+	ConfigJSON      string         `json:"configJson"`
+	OIDCClientID    string         `json:"oidcClientId"`
+	OIDCRedirectURI string         `json:"oidcRedirectUri"`
+	StartupProbe    map[string]any `json:"startupProbe"`
+	SecretMarker    string         `json:"secretMarker"`
+
+	Config map[string]any `json:"-"` // config.json, parsed
 }
 
-func renderVariant(t testing.TB, v stacks.Variant) *rendered {
+// renders holds every variant, loaded once by TestMain.
+var renders []*rendered
+
+func loadRenders(dir string) ([]*rendered, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("no renders in %s (%v)", dir, err)
+	}
+	var out []*rendered
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		r := &rendered{}
+		if err := json.Unmarshal(b, r); err != nil {
+			return nil, fmt.Errorf("%s: %v", f, err)
+		}
+		if err := json.Unmarshal([]byte(r.ConfigJSON), &r.Config); err != nil {
+			return nil, fmt.Errorf("%s: config.json: %v", r.Name, err)
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Index < out[j].Index })
+	return out, nil
+}
+
+// named is the render of one variant.
+func named(t testing.TB, name string) *rendered {
 	t.Helper()
-	root, err := stacks.Root()
-	if err != nil {
-		t.Fatal(err)
+	for _, r := range renders {
+		if r.Name == name {
+			return r
+		}
 	}
-	res, err := v.Evaluate(root)
-	if err != nil {
-		t.Fatalf("render %s: %v", v.Name, err)
-	}
-	var cfg map[string]any
-	if err := json.Unmarshal([]byte(res.ConfigJSON), &cfg); err != nil {
-		t.Fatalf("%s: config.json: %v", v.Name, err)
-	}
-	return &rendered{Variant: v, Result: res, Config: cfg}
+	t.Fatalf("no render of %s", name)
+	return nil
 }
 
-func allVariants(t testing.TB) []stacks.Variant {
-	root, err := stacks.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := stacks.All(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return all
+// fresh is a deep copy, so a test may change it.
+func (r *rendered) fresh() *rendered {
+	c := *r
+	c.Config = deepCopy(r.Config)
+	return &c
 }

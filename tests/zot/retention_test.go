@@ -35,13 +35,12 @@ func shortTimers(cfg map[string]any) {
 func TestRetentionKeepsWhatTheDocsPromise(t *testing.T) {
 	b := needBins(t)
 	ran := 0
-	for _, v := range allVariants(t) {
-		r := renderVariant(t, v)
+	for _, r := range renders {
 		if getPath(r.Config, "storage", "retention") == nil {
 			continue
 		}
 		ran++
-		t.Run(v.Name, func(t *testing.T) {
+		t.Run(r.Name, func(t *testing.T) {
 			_ = b
 			c := setUp(t, r, shortTimers)
 			z := c.Zots[0]

@@ -4,9 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/zot-registry/zot-registry/config"
-	"github.com/zot-registry/zot-registry/tests/stacks"
 )
 
 // Sizing of registry.startupTimeout's default (docs/operations.md,
@@ -27,7 +24,7 @@ const (
 // walks repositories one by one), or when fastRestart does not skip the walk.
 func TestStartupWalk(t *testing.T) {
 	const repos = 100
-	r := renderVariant(t, stacks.Named("dev"))
+	r := named(t, "dev")
 	c := setUp(t, r, withFastRestart(false))
 	c.seedRepositories(t, repos)
 	_, base, _ := c.restartMeasured(t, true) // the seeded repositories enter the metadata DB
@@ -38,13 +35,16 @@ func TestStartupWalk(t *testing.T) {
 		repos+1, empty.Round(time.Millisecond), cold, perRepo, by, warm.Round(time.Millisecond), kept, base)
 
 	need := time.Duration(perRepo * sizedRepositories * float64(realStoreLatency))
-	def, err := time.ParseDuration(config.DefaultStartupTimeout)
-	if err != nil {
-		t.Fatal(err)
+	// What the kubelet allows: the startup probe the program renders for
+	// dev with the default registry.startupTimeout.
+	p := func(k string) time.Duration {
+		n, _ := r.StartupProbe[k].(float64)
+		return time.Duration(n) * time.Second
 	}
-	t.Logf("%d repositories × %.1f requests × %v = %v; default startupTimeout %v (%.1f× that)", sizedRepositories, perRepo, realStoreLatency, need.Round(time.Second), def, float64(def)/float64(need))
+	def := p("initialDelaySeconds") + p("periodSeconds")*time.Duration(p("failureThreshold")/time.Second)
+	t.Logf("%d repositories × %.1f requests × %v = %v; dev's startup probe allows %v (%.1f× that)", sizedRepositories, perRepo, realStoreLatency, need.Round(time.Second), def, float64(def)/float64(need))
 	if def < need*3/2 {
-		t.Errorf("default startupTimeout %v does not cover %d repositories with headroom: the walk makes %.1f S3 requests per repository, at %v each that is %v; raise config.DefaultStartupTimeout to at least %v",
+		t.Errorf("the default startup probe allows %v, not enough for %d repositories with headroom: the walk makes %.1f S3 requests per repository, at %v each that is %v; raise config.DefaultStartupTimeout to at least %v",
 			def, sizedRepositories, perRepo, realStoreLatency, need.Round(time.Second), (need * 3 / 2).Round(time.Minute))
 	}
 
@@ -89,7 +89,7 @@ func setUpAgain(t *testing.T, c *cluster, rewrite func(map[string]any)) *cluster
 	for _, z := range c.Zots {
 		l := z.local
 		l.Timers = rewrite
-		again.Zots = append(again.Zots, startZot(t, c.b, l, localize(t, c.r.Config, l)))
+		again.Zots = append(again.Zots, startZot(t, c.b, l, localize(t, c.r, l)))
 	}
 	return &again
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/zot-registry/zot-registry/components/registry/layout"
-	"github.com/zot-registry/zot-registry/internal/render"
 )
 
 // Test values for what the program leaves to the store or generates.
@@ -44,9 +43,9 @@ func (l local) URL() string { return fmt.Sprintf("http://127.0.0.1:%d", l.Port) 
 // localize applies the local rewrites to a copy of the rendered config and
 // writes the files the config names. It fails when a secret marker is
 // left: every secret in config.json must be one the tier knows.
-func localize(t testing.TB, rendered map[string]any, l local) map[string]any {
+func localize(t testing.TB, r *rendered, l local) map[string]any {
 	t.Helper()
-	cfg := deepCopy(rendered)
+	cfg := deepCopy(r.Config)
 	must := func(err error) {
 		if err != nil {
 			t.Fatal(err)
@@ -100,7 +99,7 @@ func localize(t testing.TB, rendered map[string]any, l local) map[string]any {
 		l.Timers(cfg)
 	}
 	body, _ := json.Marshal(cfg)
-	if strings.Contains(string(body), render.SecretMarker) {
+	if strings.Contains(string(body), r.SecretMarker) {
 		t.Fatalf("config.json holds a secret the tier does not stand in for: %s", body)
 	}
 	return cfg

@@ -1,0 +1,79 @@
+// Command render-variants evaluates every stack and mode variant the tests
+// enumerate (tests/stacks) under mocks, as cmd/render does, and writes for
+// each what the zot tier (tests/zot) runs: config.json exactly as zot reads
+// it, the outputs that name the OpenID client, and the startup probe.
+//
+//	go run ./tests/render-variants -out DIR
+//
+// It keeps the zot tier's own module free of the Pulumi SDKs, whose cold
+// compile would double the tier's time.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/zot-registry/zot-registry/internal/render"
+	"github.com/zot-registry/zot-registry/outputs"
+	"github.com/zot-registry/zot-registry/program"
+	"github.com/zot-registry/zot-registry/tests/stacks"
+)
+
+// Variant is one rendered variant; tests/zot reads the same fields.
+type Variant struct {
+	Index           int            `json:"index"`
+	Name            string         `json:"name"`
+	ConfigJSON      string         `json:"configJson"`
+	OIDCClientID    any            `json:"oidcClientId"`
+	OIDCRedirectURI any            `json:"oidcRedirectUri"`
+	StartupProbe    map[string]any `json:"startupProbe"`
+	SecretMarker    string         `json:"secretMarker"`
+}
+
+func main() {
+	out := flag.String("out", "", "folder to write <variant>.json into")
+	flag.Parse()
+	if err := run(*out); err != nil {
+		fmt.Fprintln(os.Stderr, "render-variants:", err)
+		os.Exit(1)
+	}
+}
+
+func run(out string) error {
+	if out == "" {
+		return fmt.Errorf("-out is required")
+	}
+	root, err := stacks.Root()
+	if err != nil {
+		return fmt.Errorf("no Pulumi.yaml above the working directory: %w", err)
+	}
+	all, err := stacks.All(root)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	for i, v := range all {
+		res, err := v.Evaluate(root)
+		if err != nil {
+			return fmt.Errorf("%s: %s", v.Name, program.Message(err))
+		}
+		probe, _ := res.Values["startupProbe"].(map[string]any)
+		body, err := json.MarshalIndent(Variant{
+			Index: i, Name: v.Name, ConfigJSON: res.ConfigJSON,
+			OIDCClientID: res.Outputs[outputs.OIDCClientID], OIDCRedirectURI: res.Outputs[outputs.OIDCRedirectURI],
+			StartupProbe: probe, SecretMarker: render.SecretMarker,
+		}, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(out, v.Name+".json"), body, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
