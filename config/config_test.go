@@ -714,14 +714,7 @@ func TestOperationsRules(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			objs := valid()
-			for _, e := range tc.edits {
-				if section, ok := e.value.(obj); ok && !strings.Contains(e.path, ".") {
-					objs[e.path] = section
-					continue
-				}
-				set(objs, e.path, e.value)
-			}
+			objs := edited(tc.edits)
 			checkProblem(t, objs, tc.wantKey, tc.wantMsg)
 		})
 	}
@@ -821,10 +814,7 @@ func TestMinimumZotForNewKeys(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			objs := valid()
-			for _, e := range tc.edits {
-				set(objs, e.path, e.value)
-			}
+			objs := edited(tc.edits)
 			checkProblem(t, objs, tc.wantKey, tc.wantMsg)
 		})
 	}
@@ -833,6 +823,20 @@ func TestMinimumZotForNewKeys(t *testing.T) {
 type edit struct {
 	path  string
 	value any
+}
+
+// edited is the valid config with the edits applied: a whole section for a
+// path without a dot, else the value at the dotted path.
+func edited(edits []edit) map[string]obj {
+	objs := valid()
+	for _, e := range edits {
+		if section, ok := e.value.(obj); ok && !strings.Contains(e.path, ".") {
+			objs[e.path] = section
+			continue
+		}
+		set(objs, e.path, e.value)
+	}
+	return objs
 }
 
 // TestClusterStartupAndDynamoDBSettings: registry.clusterDomain,
@@ -873,14 +877,7 @@ func TestClusterStartupAndDynamoDBSettings(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			objs := valid()
-			for _, e := range tc.edits {
-				if section, ok := e.value.(obj); ok && !strings.Contains(e.path, ".") {
-					objs[e.path] = section
-					continue
-				}
-				set(objs, e.path, e.value)
-			}
+			objs := edited(tc.edits)
 			checkProblem(t, objs, tc.wantKey, tc.wantMsg)
 		})
 	}
@@ -905,10 +902,7 @@ func TestStartupAndFastRestartDefaults(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			objs := valid()
-			for _, e := range tc.edits {
-				set(objs, e.path, e.value)
-			}
+			objs := edited(tc.edits)
 			cfg, err := parse(t, objs)
 			require.NoError(t, err)
 			r := cfg.Registry

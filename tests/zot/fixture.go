@@ -67,7 +67,7 @@ func readerGroups(cfg map[string]any) []string {
 
 // setUp renders nothing itself: it starts what the variant's config needs,
 // applies the local rewrites and starts every member.
-func setUp(t testing.TB, r *rendered, timers func(map[string]any)) *cluster {
+func setUp(t testing.TB, r *rendered, rewrite func(map[string]any)) *cluster {
 	t.Helper()
 	c := &cluster{r: r, b: needBins(t), dir: t.TempDir()}
 	cfg := r.Config
@@ -143,7 +143,7 @@ func setUp(t testing.TB, r *rendered, timers func(map[string]any)) *cluster {
 	}
 	for i, p := range ports {
 		l := local{Dir: filepath.Join(c.dir, fmt.Sprintf("zot-%d", i)), Port: p, S3: c.S3, Issuer: issuer,
-			ClientID: clientID, Redis: c.Redis, Members: addrs, Htpasswd: strings.Join(lines, "\n") + "\n", Timers: timers}
+			ClientID: clientID, Redis: c.Redis, Members: addrs, Htpasswd: strings.Join(lines, "\n") + "\n", Rewrite: rewrite}
 		z := startZot(t, c.b, l, localize(t, r, l))
 		c.Zots = append(c.Zots, z)
 	}

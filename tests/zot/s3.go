@@ -99,16 +99,7 @@ func (s *s3Server) Counted() (int, map[string]int) {
 // Bucket makes a bucket (versitygw posix: a folder) and returns its folder.
 func (s *s3Server) Bucket(t testing.TB, name string) string {
 	t.Helper()
-	req := s.signed(t, http.MethodPut, "/"+name, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("create bucket %s: %s %s", name, resp.Status, body)
-	}
+	s.do(t, http.MethodPut, "/"+name, nil).Body.Close()
 	return filepath.Join(s.Dir, name)
 }
 
@@ -131,31 +122,34 @@ func (s *s3Server) Keys(t testing.TB, bucket, prefix string) []string {
 // Put and Get are raw S3 requests (SigV4), the baseline of the benchmarks.
 func (s *s3Server) Put(t testing.TB, path string, body []byte) {
 	t.Helper()
-	req := s.signed(t, http.MethodPut, path, body)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("PUT %s: %s %s", path, resp.Status, b)
-	}
+	s.do(t, http.MethodPut, path, body).Body.Close()
 }
 
 func (s *s3Server) Get(t testing.TB, path string) int64 {
 	t.Helper()
-	req := s.signed(t, http.MethodGet, path, nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp := s.do(t, http.MethodGet, path, nil)
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	return n
+}
+
+// do sends a signed request to the backend and fails the test unless it is
+// answered 200; the caller closes the body.
+func (s *s3Server) do(t testing.TB, method, path string, body []byte) *http.Response {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(s.signed(t, method, path, body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	n, err := io.Copy(io.Discard, resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s %v", path, resp.Status, err)
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		t.Fatalf("%s %s: %s %s", method, path, resp.Status, b)
 	}
-	return n
+	return resp
 }
 
 // signed is a request to the backend signed with AWS Signature Version 4

@@ -88,7 +88,7 @@ func setUpAgain(t *testing.T, c *cluster, rewrite func(map[string]any)) *cluster
 	again.Zots = nil
 	for _, z := range c.Zots {
 		l := z.local
-		l.Timers = rewrite
+		l.Rewrite = rewrite
 		again.Zots = append(again.Zots, startZot(t, c.b, l, localize(t, c.r, l)))
 	}
 	return &again

@@ -29,12 +29,12 @@ type local struct {
 	Dir      string // files of this instance (rootDirectory, secrets, log)
 	Port     int
 	S3       *s3Server
-	Issuer   string   // the local OpenID provider
-	ClientID string   // the client the program registers (output oidcClientId)
-	Redis    string   // host:port of the local Redis
-	Members  []string // 127.0.0.1:port of every member, scale-out
-	Htpasswd string   // the htpasswd file's content
-	Timers   func(cfg map[string]any)
+	Issuer   string                   // the local OpenID provider
+	ClientID string                   // the client the program registers (output oidcClientId)
+	Redis    string                   // host:port of the local Redis
+	Members  []string                 // 127.0.0.1:port of every member, scale-out
+	Htpasswd string                   // the htpasswd file's content
+	Rewrite  func(cfg map[string]any) // a test's own change after the rewrites (GC timers, fastRestart), or nil
 }
 
 // URL is the instance's address as docker would use it (its externalUrl).
@@ -95,8 +95,8 @@ func localize(t testing.TB, r *rendered, l local) map[string]any {
 		cluster["members"] = members
 		cluster["hashKey"] = clusterHashKey
 	}
-	if l.Timers != nil {
-		l.Timers(cfg)
+	if l.Rewrite != nil {
+		l.Rewrite(cfg)
 	}
 	body, _ := json.Marshal(cfg)
 	if strings.Contains(string(body), r.SecretMarker) {

@@ -63,7 +63,7 @@ func verifyOnly(t *testing.T, b binaries, r *rendered) {
 	l := local{Dir: dir, Port: port, S3: &s3Server{Endpoint: dead}, Issuer: dead + "/dex", ClientID: "verify",
 		Members:  []string{fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))},
 		Htpasswd: "x:y\n",
-		Timers: func(cfg map[string]any) {
+		Rewrite: func(cfg map[string]any) {
 			cache := getPath(cfg, "storage", "cacheDriver").(map[string]any)
 			if e, _ := cache["endpoint"].(string); e == "" {
 				// Not served: zot's blob cache would call the region's public
