@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 type obj = map[string]any
@@ -47,7 +48,7 @@ func source(t *testing.T, objs map[string]obj) config.MapSource {
 		}
 		b, err := json.Marshal(v)
 		require.NoError(t, err)
-		src.Values[config.FullKey(k)] = string(b)
+		src.Values[spec.FullKey(k)] = string(b)
 	}
 	return src
 }
@@ -87,14 +88,14 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, "zot", r.Namespace)
 	assert.True(t, r.CreateNamespace)
 	assert.Equal(t, "zot", r.ReleaseName)
-	assert.Equal(t, config.Chart{Repository: "https://zotregistry.dev/helm-charts", Version: "0.1.122"}, r.Chart)
-	assert.Equal(t, config.Image{Repository: "ghcr.io/project-zot/zot", Tag: "v2.1.20", PullPolicy: "IfNotPresent"}, r.Image)
+	assert.Equal(t, spec.Chart{Repository: "https://zotregistry.dev/helm-charts", Version: "0.1.122"}, r.Chart)
+	assert.Equal(t, spec.Image{Repository: "ghcr.io/project-zot/zot", Tag: "v2.1.20", PullPolicy: "IfNotPresent"}, r.Image)
 	assert.Equal(t, 5000, r.Port)
 	assert.Equal(t, "ClusterIP", r.ServiceType)
 	assert.Equal(t, "info", r.LogLevel)
 	assert.Equal(t, time.Hour, r.ReadDuration)
 	assert.Equal(t, time.Hour, r.WriteDuration)
-	assert.Equal(t, config.Persistence{Enabled: true, Size: "10Gi"}, r.Persistence)
+	assert.Equal(t, spec.Persistence{Enabled: true, Size: "10Gi"}, r.Persistence)
 	assert.False(t, r.Ingress.Enabled)
 	assert.Equal(t, int64(64<<20), r.Upload.ChunkSize)
 
@@ -111,10 +112,10 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, []string{"openid", "profile", "email", "groups"}, cfg.Identity.Scopes)
 	sec := cfg.Secrets
 	assert.Equal(t, "store", sec.Mode)
-	assert.Equal(t, config.StoreRef{Name: "vault", Kind: "ClusterSecretStore"}, sec.Store)
+	assert.Equal(t, spec.StoreRef{Name: "vault", Kind: "ClusterSecretStore"}, sec.Store)
 	assert.Equal(t, "1h", sec.RefreshInterval)
 	assert.True(t, sec.WaitForReady)
-	assert.Equal(t, config.RemoteKeys{
+	assert.Equal(t, spec.RemoteKeys{
 		OIDCClientID: key("zot-oidc-client-id"), OIDCClientSecret: key("zot-oidc-client-secret"), Htpasswd: key("zot-htpasswd"),
 		S3AccessKeyID: key("zot-rustfs-access"), S3SecretAccessKey: key("zot-rustfs-secret"),
 		SessionHashKey: key("zot-session-hash-key"), SessionEncryptKey: key("zot-session-encrypt-key"),
@@ -125,7 +126,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 32, sec.PasswordLength)
 }
 
-func key(k string) config.RemoteKey { return config.RemoteKey{Key: k} }
+func key(k string) spec.RemoteKey { return spec.RemoteKey{Key: k} }
 
 func TestRemoteKeysTakeAPropertyEach(t *testing.T) {
 	objs := valid()
@@ -141,10 +142,10 @@ func TestRemoteKeysTakeAPropertyEach(t *testing.T) {
 	cfg, err := config.Parse("dev", source(t, objs))
 	require.NoError(t, err)
 	k := cfg.Secrets.RemoteKeys
-	assert.Equal(t, config.RemoteKey{Key: "zot/auth", Property: "htpasswd"}, k.Htpasswd, "a key's own property wins")
-	assert.Equal(t, config.RemoteKey{Key: "zot/oidc", Property: "value"}, k.OIDCClientSecret, "the default fills in")
-	assert.Equal(t, config.RemoteKey{Key: "zot/session", Property: "value"}, k.SessionHashKey, "a plain string is the key")
-	assert.Equal(t, config.RemoteKey{Key: "zot-htpasswd", Property: "value"}.String(), "zot-htpasswd#value")
+	assert.Equal(t, spec.RemoteKey{Key: "zot/auth", Property: "htpasswd"}, k.Htpasswd, "a key's own property wins")
+	assert.Equal(t, spec.RemoteKey{Key: "zot/oidc", Property: "value"}, k.OIDCClientSecret, "the default fills in")
+	assert.Equal(t, spec.RemoteKey{Key: "zot/session", Property: "value"}, k.SessionHashKey, "a plain string is the key")
+	assert.Equal(t, spec.RemoteKey{Key: "zot-htpasswd", Property: "value"}.String(), "zot-htpasswd#value")
 	for _, r := range k.All() {
 		assert.NotEmpty(t, r.Property, r.Field)
 	}
@@ -287,8 +288,8 @@ func checkProblem(t *testing.T, objs map[string]obj, wantKey, wantMsg string) {
 		return
 	}
 	require.Error(t, err)
-	var errs config.Errors
-	require.True(t, errors.As(err, &errs), "want config.Errors, got %T", err)
+	var errs spec.Errors
+	require.True(t, errors.As(err, &errs), "want spec.Errors, got %T", err)
 	require.Contains(t, errs.Keys(), wantKey, err.Error())
 	for _, e := range errs {
 		if e.Key == wantKey {
@@ -337,8 +338,8 @@ func TestRouteRules(t *testing.T) {
 				return
 			}
 			require.Error(t, err)
-			var errs config.Errors
-			require.True(t, errors.As(err, &errs), "want config.Errors, got %T", err)
+			var errs spec.Errors
+			require.True(t, errors.As(err, &errs), "want spec.Errors, got %T", err)
 			require.Contains(t, errs.Keys(), tc.wantKey, err.Error())
 			assert.Contains(t, err.Error(), tc.wantMsg)
 		})
@@ -356,7 +357,7 @@ func TestIngressRules(t *testing.T) {
 	objs = valid()
 	set(objs, "registry.ingress", obj{"enabled": true, "className": "", "tlsSecretName": "Bad Name"})
 	_, err = parse(t, objs)
-	var errs config.Errors
+	var errs spec.Errors
 	require.ErrorAs(t, err, &errs)
 	assert.ElementsMatch(t, []string{"zot-registry:registry.ingress.className", "zot-registry:registry.ingress.tlsSecretName"}, errs.Keys())
 }
@@ -366,7 +367,7 @@ func TestMissingObjectsAndSecretObjects(t *testing.T) {
 	objs["storage"] = nil
 	objs["identity"] = nil
 	_, err := parse(t, objs)
-	var errs config.Errors
+	var errs spec.Errors
 	require.ErrorAs(t, err, &errs)
 	assert.Equal(t, []string{"zot-registry:storage", "zot-registry:identity"}, errs.Keys())
 
@@ -391,7 +392,7 @@ func TestAllProblemsReportedAtOnce(t *testing.T) {
 	set(objs, "registry.port", 0)
 	set(objs, "storage.bucket", "X")
 	_, err := parse(t, objs)
-	var errs config.Errors
+	var errs spec.Errors
 	require.ErrorAs(t, err, &errs)
 	assert.Len(t, errs, 3)
 	assert.True(t, strings.HasPrefix(err.Error(), "3 config problems:"))
@@ -404,20 +405,20 @@ func TestStorageModes(t *testing.T) {
 		storage obj
 		wantKey string
 		wantMsg string
-		check   func(t *testing.T, s config.Storage)
+		check   func(t *testing.T, s spec.Storage)
 	}{
-		{name: "aws with defaults", storage: obj{"mode": "aws", "region": "eu-central-1"}, check: func(t *testing.T, s config.Storage) {
+		{name: "aws with defaults", storage: obj{"mode": "aws", "region": "eu-central-1"}, check: func(t *testing.T, s spec.Storage) {
 			assert.Equal(t, "zot-registry-dev", s.BucketPrefix, "a random suffix follows")
 			assert.True(t, s.Secure)
 			assert.False(t, *s.ForcePathStyle)
 			assert.Empty(t, s.RegionEndpoint)
 			assert.True(t, s.Creates())
 		}},
-		{name: "aws with a name", storage: obj{"mode": "aws", "region": "eu-central-1", "bucket": "acme-zot"}, check: func(t *testing.T, s config.Storage) {
+		{name: "aws with a name", storage: obj{"mode": "aws", "region": "eu-central-1", "bucket": "acme-zot"}, check: func(t *testing.T, s spec.Storage) {
 			assert.Equal(t, "acme-zot", s.Bucket)
 			assert.Empty(t, s.BucketPrefix)
 		}},
-		{name: "s3-compatible", storage: obj{"mode": "s3-compatible", "endpoint": "http://rustfs:9000"}, check: func(t *testing.T, s config.Storage) {
+		{name: "s3-compatible", storage: obj{"mode": "s3-compatible", "endpoint": "http://rustfs:9000"}, check: func(t *testing.T, s spec.Storage) {
 			assert.Equal(t, "zot-registry-dev", s.BucketPrefix)
 			assert.Equal(t, "us-east-1", s.Region)
 			assert.Equal(t, "http://rustfs:9000", s.RegionEndpoint)
@@ -449,7 +450,7 @@ func TestStorageModes(t *testing.T) {
 				}
 				return
 			}
-			var errs config.Errors
+			var errs spec.Errors
 			require.ErrorAs(t, err, &errs)
 			require.Contains(t, errs.Keys(), tc.wantKey, err.Error())
 			assert.Contains(t, err.Error(), tc.wantMsg)
@@ -474,9 +475,9 @@ func TestIdentityModes(t *testing.T) {
 		mutate   func(config.MapSource)
 		wantKey  string
 		wantMsg  string
-		check    func(t *testing.T, id config.Identity)
+		check    func(t *testing.T, id spec.Identity)
 	}{
-		{name: "authentik defaults", identity: obj{"mode": "authentik"}, check: func(t *testing.T, id config.Identity) {
+		{name: "authentik defaults", identity: obj{"mode": "authentik"}, check: func(t *testing.T, id spec.Identity) {
 			assert.Equal(t, "zot-dev", id.ClientID, "zot-<stack>")
 			assert.Equal(t, "https://auth.example.com", id.AuthentikURL.String())
 			assert.Equal(t, "Authentik", id.Label)
@@ -489,11 +490,11 @@ func TestIdentityModes(t *testing.T) {
 			assert.Empty(t, a.Groups)
 		}},
 		{name: "authentik url trailing slash", identity: obj{"mode": "authentik"}, mutate: func(s config.MapSource) { s.Values["authentik:url"] = "https://auth.example.com/" },
-			check: func(t *testing.T, id config.Identity) {
+			check: func(t *testing.T, id spec.Identity) {
 				assert.Equal(t, "https://auth.example.com", id.AuthentikURL.String())
 			}},
 		{name: "authentik lab over http", identity: obj{"mode": "authentik", "authentik": obj{"allowHttp": true}}, mutate: func(s config.MapSource) { s.Values["authentik:url"] = "http://authentik.lab:9000" }},
-		{name: "external", identity: obj{"mode": "external", "issuer": "https://kc.example.com/realms/x", "clientId": "zot"}, check: func(t *testing.T, id config.Identity) {
+		{name: "external", identity: obj{"mode": "external", "issuer": "https://kc.example.com/realms/x", "clientId": "zot"}, check: func(t *testing.T, id spec.Identity) {
 			assert.Equal(t, "SSO", id.Label)
 			assert.Nil(t, id.AuthentikURL)
 		}},
@@ -537,7 +538,7 @@ func TestIdentityModes(t *testing.T) {
 				}
 				return
 			}
-			var errs config.Errors
+			var errs spec.Errors
 			require.ErrorAs(t, err, &errs)
 			require.Contains(t, errs.Keys(), tc.wantKey, err.Error())
 			assert.Contains(t, err.Error(), tc.wantMsg)
@@ -618,7 +619,7 @@ func TestSecretsModes(t *testing.T) {
 				require.NoError(t, err)
 				return
 			}
-			var errs config.Errors
+			var errs spec.Errors
 			require.ErrorAs(t, err, &errs)
 			require.Contains(t, errs.Keys(), tc.wantKey, err.Error())
 			assert.Contains(t, err.Error(), tc.wantMsg)
@@ -638,7 +639,7 @@ func TestEveryProblemInOneRun(t *testing.T) {
 	set(objs, "registry.port", "5000")
 	_, err := parse(t, objs)
 	require.Error(t, err)
-	var errs config.Errors
+	var errs spec.Errors
 	require.True(t, errors.As(err, &errs))
 	assert.ElementsMatch(t, []string{
 		"zot-registry:registry.externalURL",

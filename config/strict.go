@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // decodeStrict decodes one structured config object into out (which holds the
@@ -18,24 +20,24 @@ import (
 // the user sees all problems in one run. It returns false when the value is
 // not an object at all, and the full keys the unknown fields were probably
 // meant to be ("did you mean").
-func decodeStrict(c collector, raw string, out any) (bool, []string) {
+func decodeStrict(c spec.Collector, raw string, out any) (bool, []string) {
 	var generic any
 	if err := json.Unmarshal([]byte(raw), &generic); err != nil {
-		c.add("", "is not a structured object ("+err.Error()+")", "write it as a YAML mapping under config: in Pulumi.<stack>.yaml")
+		c.Add("", "is not a structured object ("+err.Error()+")", "write it as a YAML mapping under config: in Pulumi.<stack>.yaml")
 		return false, nil
 	}
 	m, ok := generic.(map[string]any)
 	if !ok {
-		c.add("", fmt.Sprintf("must be an object, got %s", jsonKind(generic)), "write it as a YAML mapping under config: in Pulumi.<stack>.yaml")
+		c.Add("", fmt.Sprintf("must be an object, got %s", jsonKind(generic)), "write it as a YAML mapping under config: in Pulumi.<stack>.yaml")
 		return false, nil
 	}
 	t := reflect.TypeOf(out).Elem()
 	var meant []string
 	// Reported and removed, so that the rest decodes.
 	for _, u := range unknownFields("", generic, t) {
-		c.add(u.path, "is not a known setting", "%s", u.hint)
+		c.Add(u.path, "is not a known setting", "%s", u.hint)
 		if u.meant != "" {
-			meant = append(meant, c.key+"."+u.meant)
+			meant = append(meant, c.Key+"."+u.meant)
 		}
 	}
 	// Field by field: a wrong type in one setting leaves that one at its
@@ -44,7 +46,7 @@ func decodeStrict(c collector, raw string, out any) (bool, []string) {
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		b, err := json.Marshal(m[k])
 		if err != nil {
-			c.add(k, err.Error(), "fix the value in Pulumi.<stack>.yaml")
+			c.Add(k, err.Error(), "fix the value in Pulumi.<stack>.yaml")
 			continue
 		}
 		field := reflect.ValueOf(out).Elem().FieldByIndex(fields[k].Index).Addr().Interface()
@@ -55,10 +57,10 @@ func decodeStrict(c collector, raw string, out any) (bool, []string) {
 				if te.Field != "" {
 					key = join(k, te.Field)
 				}
-				c.add(key, fmt.Sprintf("must be %s, got %s", goKind(te.Type), te.Value), "fix its type in Pulumi.<stack>.yaml")
+				c.Add(key, fmt.Sprintf("must be %s, got %s", goKind(te.Type), te.Value), "fix its type in Pulumi.<stack>.yaml")
 				continue
 			}
-			c.add(k, err.Error(), "fix the value in Pulumi.<stack>.yaml")
+			c.Add(k, err.Error(), "fix the value in Pulumi.<stack>.yaml")
 		}
 	}
 	return true, meant

@@ -15,6 +15,7 @@ import (
 	"github.com/zot-registry/zot-registry/components/storage"
 	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/outputs"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // Run is the pulumi.RunFunc.
@@ -44,11 +45,11 @@ func Main(ctx *pulumi.Context) error {
 // Message is the text a user sees for a program error: the list of config
 // problems as it is (the render prints the same), any other error as is.
 func Message(err error) string {
-	var errs config.Errors
+	var errs spec.Errors
 	if errors.As(err, &errs) {
 		return errs.Error()
 	}
-	var fe *config.FieldError
+	var fe *spec.FieldError
 	if errors.As(err, &fe) {
 		return fe.Error()
 	}
@@ -78,19 +79,19 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 	}
 
 	tables := ""
-	if r.Cache.Driver == config.CacheDynamoDB {
+	if r.Cache.Driver == spec.CacheDynamoDB {
 		tables = r.Cache.DynamoDB.TablePrefix
 	}
-	stor, err := storage.NewStorage(ctx, config.Project, &storage.Args{
+	stor, err := storage.NewStorage(ctx, spec.Project, &storage.Args{
 		Settings:    cfg.Storage,
-		Tags:        map[string]string{"project": config.Project, "stack": cfg.Stack},
+		Tags:        map[string]string{"project": spec.Project, "stack": cfg.Stack},
 		TablePrefix: tables,
 	})
 	if err != nil {
 		return nil, err
 	}
 
-	ident, err := identity.NewIdentity(ctx, config.Project, &identity.Args{
+	ident, err := identity.NewIdentity(ctx, spec.Project, &identity.Args{
 		Settings:             cfg.Identity,
 		ExternalURL:          r.ExternalURL,
 		ExternalClientSecret: cfg.ExternalClientSecret,
@@ -104,12 +105,12 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 	// program has is pushed to the store, in every secrets mode.
 	s3ID, s3Secret := pulumi.StringInput(nil), pulumi.StringInput(nil)
 	switch {
-	case cfg.Storage.Mode == config.StorageAWS:
+	case cfg.Storage.Mode == spec.StorageAWS:
 		s3ID, s3Secret = stor.AccessKeyID, stor.SecretAccessKey
 	case cfg.S3KeyPair != nil:
 		s3ID, s3Secret = cfg.S3KeyPair.AccessKeyID, cfg.S3KeyPair.SecretAccessKey
 	}
-	sec, err := secrets.NewSecrets(ctx, config.Project, &secrets.Args{
+	sec, err := secrets.NewSecrets(ctx, spec.Project, &secrets.Args{
 		Namespace:         ns.Name,
 		Settings:          cfg.Secrets,
 		OIDCClientID:      ident.ClientID,
@@ -123,7 +124,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 
 	// The scrape user's password, where the program generated it.
 	var scrape pulumi.StringInput
-	if cfg.Secrets.Mode == config.SecretsPush && len(r.Metrics.Users) > 0 {
+	if cfg.Secrets.Mode == spec.SecretsPush && len(r.Metrics.Users) > 0 {
 		scrape = sec.Password[r.Metrics.Users[0]]
 	}
 	var redisPassword pulumi.StringInput

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/outputs"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // settings lists every setting of a config section by its dotted key, as
@@ -76,18 +76,18 @@ func documented(t *testing.T, page, heading string) []string {
 // setting the config package reads, and none it does not.
 func TestConfigReferenceMatchesTheCode(t *testing.T) {
 	sections := map[string]reflect.Type{
-		config.KeyRegistry: reflect.TypeFor[config.Registry](),
-		config.KeyStorage:  reflect.TypeFor[config.Storage](),
-		config.KeyIdentity: reflect.TypeFor[config.Identity](),
-		config.KeySecrets:  reflect.TypeFor[config.Secrets](),
+		spec.KeyRegistry: reflect.TypeFor[spec.Registry](),
+		spec.KeyStorage:  reflect.TypeFor[spec.Storage](),
+		spec.KeyIdentity: reflect.TypeFor[spec.Identity](),
+		spec.KeySecrets:  reflect.TypeFor[spec.Secrets](),
 	}
 	for key, typ := range sections {
 		t.Run(key, func(t *testing.T) {
 			want := settings("", typ)
-			got := documented(t, "configuration.md", "## `"+config.FullKey(key)+"`")
+			got := documented(t, "configuration.md", "## `"+spec.FullKey(key)+"`")
 			sort.Strings(want)
 			sort.Strings(got)
-			assert.Equal(t, want, got, "docs/configuration.md's table for %s", config.FullKey(key))
+			assert.Equal(t, want, got, "docs/configuration.md's table for %s", spec.FullKey(key))
 		})
 	}
 }

@@ -18,14 +18,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zot-registry/zot-registry/components/identity"
-	"github.com/zot-registry/zot-registry/components/registry"
-	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
 	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/mocks"
 	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/outputs"
 	"github.com/zot-registry/zot-registry/program"
 	"github.com/zot-registry/zot-registry/tests/stacks"
+	"github.com/zot-registry/zot-registry/zot/chart"
+	"github.com/zot-registry/zot-registry/zot/spec"
+	"github.com/zot-registry/zot-registry/zot/zotconfig"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -36,7 +37,7 @@ func TestPulumiYAMLDeclaresExactlyTheProgramsKeys(t *testing.T) {
 	proj, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
 	require.NoError(t, err, "Pulumi.yaml must load with the Pulumi SDK's own loader")
 	require.NoError(t, proj.Validate())
-	assert.Equal(t, config.Project, proj.Name.String())
+	assert.Equal(t, spec.Project, proj.Name.String())
 	assert.Equal(t, "go", proj.Runtime.Name())
 	var declared []string
 	for k, v := range proj.Config {
@@ -45,7 +46,7 @@ func TestPulumiYAMLDeclaresExactlyTheProgramsKeys(t *testing.T) {
 		assert.NotEmpty(t, v.Description, k)
 	}
 	sort.Strings(declared)
-	want := append([]string(nil), config.Keys...)
+	want := append([]string(nil), spec.Keys...)
 	sort.Strings(want)
 	assert.Equal(t, want, declared)
 }
@@ -115,11 +116,11 @@ func TestDevConfigGolden(t *testing.T) {
 	st := cfg.Storage
 	require.Equal(t, "authentik", cfg.Identity.Mode)
 	issuer := identity.Issuer(cfg.Identity.AuthentikURL.String(), cfg.Identity.Authentik.Slug)
-	p := registry.Params(cfg.Registry, zotconfig.Storage{
+	p := chart.Params(cfg.Registry, zotconfig.Storage{
 		Bucket: st.Bucket, Region: st.Region, RegionEndpoint: st.RegionEndpoint, Secure: st.Secure,
 		ForcePathStyle: *st.ForcePathStyle, SkipVerify: st.SkipVerify, KeyPrefix: st.KeyPrefix,
 	}, zotconfig.OIDC{Issuer: issuer, Label: cfg.Identity.Label, Scopes: cfg.Identity.Scopes, UsernameClaim: cfg.Identity.UsernameClaim})
-	registry.Operations(&p, cfg.Registry, cfg.Registry.Namespace, "", "") // one replica: no credential
+	chart.Operations(&p, cfg.Registry, cfg.Registry.Namespace, "", "") // one replica: no credential
 	built, err := zotconfig.Marshal(zotconfig.Build(p))
 	require.NoError(t, err)
 

@@ -15,10 +15,10 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/policy"
 	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/program"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // Exit codes.
@@ -40,8 +40,8 @@ func main() {
 	res, err := render.Evaluate(*dir, *stack)
 	if err != nil {
 		// Config problems print exactly as pulumi up logs them.
-		var errs config.Errors
-		var fe *config.FieldError
+		var errs spec.Errors
+		var fe *spec.FieldError
 		if errors.As(err, &errs) || errors.As(err, &fe) {
 			fmt.Fprintln(os.Stderr, program.Message(err))
 		} else {

@@ -12,8 +12,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/zot-registry/zot-registry/components/identity/authentik"
-	"github.com/zot-registry/zot-registry/components/registry/layout"
-	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/zot/layout"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // Type is the component's Pulumi type token.
@@ -21,7 +21,7 @@ const Type = "zot-registry:identity:Identity"
 
 // Args configures Identity.
 type Args struct {
-	Settings config.Identity
+	Settings spec.Identity
 	// ExternalURL is the registry's validated externalUrl: the redirect URI
 	// and the launch URL derive from it.
 	ExternalURL string
@@ -67,14 +67,14 @@ func NewIdentity(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	c.ClientID = pulumi.String(s.ClientID).ToStringOutput()
 
 	switch s.Mode {
-	case config.IdentityExternal:
+	case spec.IdentityExternal:
 		if args.ExternalClientSecret == (pulumi.StringOutput{}) {
 			return nil, fmt.Errorf("identity %s: external mode needs the client secret", name)
 		}
 		c.Issuer = pulumi.String(s.Issuer).ToStringOutput()
 		c.ClientSecret = pulumi.ToSecret(args.ExternalClientSecret).(pulumi.StringOutput)
 		c.ApplicationSlug = pulumi.String("").ToStringOutput()
-	case config.IdentityAuthentik:
+	case spec.IdentityAuthentik:
 		if s.AuthentikURL == nil {
 			return nil, fmt.Errorf("identity %s: authentik mode needs the validated authentik:url", name)
 		}
@@ -100,7 +100,7 @@ func NewIdentity(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 // ClientSecretLength is the length of the generated OAuth2 client secret.
 const ClientSecretLength = 64
 
-func (c *Identity) inAuthentik(ctx *pulumi.Context, name string, s config.Identity, externalURL, redirect string) error {
+func (c *Identity) inAuthentik(ctx *pulumi.Context, name string, s spec.Identity, externalURL, redirect string) error {
 	a := s.Authentik
 	parent := pulumi.Parent(c)
 	// The program makes the client secret and gives it to Authentik, so the

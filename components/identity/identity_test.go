@@ -16,6 +16,7 @@ import (
 	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/configtest"
 	"github.com/zot-registry/zot-registry/internal/mocks"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // parse validates an identity object (and externalUrl) as the program does.
@@ -39,7 +40,7 @@ func run(t *testing.T, cfg *config.Config, clientSecret pulumi.StringOutput) res
 	var collected *mocks.Collected
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		secret := clientSecret
-		if cfg.Identity.Mode == config.IdentityExternal {
+		if cfg.Identity.Mode == spec.IdentityExternal {
 			secret = pulumi.ToSecret(pulumi.String("external-s3cr3t")).(pulumi.StringOutput)
 		}
 		c, err := identity.NewIdentity(ctx, "zot-registry", &identity.Args{

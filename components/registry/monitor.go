@@ -3,7 +3,8 @@ package registry
 import (
 	"regexp"
 
-	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/zot/chart"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // Prometheus Operator: the ServiceMonitor for registry.metrics.serviceMonitor.
@@ -72,7 +73,7 @@ const chartPortName = "zot"
 // for anonymous scraping. Targets come from the Service named after the
 // release only (relabeling keeps that one), so each ready pod is scraped
 // once whether or not the headless Service exists.
-func ServiceMonitor(r config.Registry, namespace, basicAuthSecret string) ServiceMonitorSpec {
+func ServiceMonitor(r spec.Registry, namespace, basicAuthSecret string) ServiceMonitorSpec {
 	ep := MonitorEndpoint{
 		Port: chartPortName, Path: r.Metrics.Path, Interval: r.Metrics.ServiceMonitor.Interval, Scheme: "http",
 		Relabelings: []Relabel{{
@@ -88,7 +89,7 @@ func ServiceMonitor(r config.Registry, namespace, basicAuthSecret string) Servic
 		}
 	}
 	return ServiceMonitorSpec{
-		Selector:          LabelSelector{MatchLabels: SelectorLabels(r.ReleaseName)},
+		Selector:          LabelSelector{MatchLabels: chart.SelectorLabels(r.ReleaseName)},
 		NamespaceSelector: NamespaceSelector{MatchNames: []string{namespace}},
 		Endpoints:         []MonitorEndpoint{ep},
 	}

@@ -3,9 +3,6 @@
 package registry
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -17,9 +14,10 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/zot-registry/zot-registry/components/registry/layout"
-	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
-	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/zot/chart"
+	"github.com/zot-registry/zot-registry/zot/layout"
+	"github.com/zot-registry/zot-registry/zot/spec"
+	"github.com/zot-registry/zot-registry/zot/zotconfig"
 )
 
 // Type is the component's Pulumi type token.
@@ -50,10 +48,10 @@ type Args struct {
 	// Namespace to install into; pass the namespace resource's output so the
 	// release waits for it.
 	Namespace pulumi.StringInput
-	Settings  config.Registry
+	Settings  spec.Registry
 	Storage   Storage
 	Identity  Identity
-	Secrets   SecretNames
+	Secrets   layout.SecretNames
 	// RolloutToken, when set, becomes a pod annotation: change it to restart
 	// zot after its Secrets were rotated.
 	RolloutToken string
@@ -84,7 +82,7 @@ type Registry struct {
 	// credential); Values the chart's values.
 	ConfigJSON pulumi.StringOutput
 	Values     pulumi.MapOutput
-	// ShownConfigJSON is ConfigJSON with credentials as RedactedMarker.
+	// ShownConfigJSON is ConfigJSON with credentials as layout.RedactedMarker.
 	ShownConfigJSON pulumi.StringOutput
 
 	RegistryURL  pulumi.StringOutput // externalUrl
@@ -101,9 +99,6 @@ type Registry struct {
 	// MetricsPath is where each pod serves metrics; empty when disabled.
 	MetricsPath pulumi.StringOutput
 }
-
-// RedactedMarker stands for a credential in the shown config.
-const RedactedMarker = "[secret]"
 
 // ShownConfigAnnotation on the config Secret carries config.json with its
 // credentials redacted, so a preview and a review show what zot reads.
@@ -153,7 +148,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		orFalse(st.SkipVerify), orEmpty(st.KeyPrefix), args.Identity.Issuer, namespace,
 	}
 	build := func(in []any, hashKey, redisPassword string) (string, error) {
-		p := Params(s, zotconfig.Storage{
+		p := chart.Params(s, zotconfig.Storage{
 			Bucket:         in[0].(string),
 			Region:         in[1].(string),
 			RegionEndpoint: in[2].(string),
@@ -162,20 +157,20 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 			SkipVerify:     in[5].(bool),
 			KeyPrefix:      in[6].(string),
 		}, zotconfig.OIDC{Issuer: in[7].(string), Label: args.Identity.Label, Scopes: args.Identity.Scopes, UsernameClaim: args.Identity.UsernameClaim})
-		Operations(&p, s, in[8].(string), hashKey, redisPassword)
+		chart.Operations(&p, s, in[8].(string), hashKey, redisPassword)
 		return zotconfig.Marshal(zotconfig.Build(p))
 	}
 	configJSON := pulumi.All(append(inputs, hashKey, redisPassword)...).ApplyT(func(in []any) (string, error) {
 		return build(in, in[9].(string), in[10].(string))
 	}).(pulumi.StringOutput)
-	// The same document with every credential replaced by RedactedMarker:
+	// The same document with every credential replaced by layout.RedactedMarker:
 	// known in the first preview and shown in clear, for reviews.
 	shownHashKey, shownRedis := "", ""
 	if s.Replicas > 1 {
-		shownHashKey = RedactedMarker
+		shownHashKey = layout.RedactedMarker
 	}
 	if args.RedisPassword != nil {
-		shownRedis = RedactedMarker
+		shownRedis = layout.RedactedMarker
 	}
 	shownJSON := pulumi.All(inputs...).ApplyT(func(in []any) (string, error) {
 		return build(in, shownHashKey, shownRedis)
@@ -205,13 +200,13 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		// Only it waits for the key: every other value is known in the
 		// first preview.
 		digest := pulumi.Unsecret(pulumi.All(hashKey, configJSON).ApplyT(func(in []any) string {
-			return ConfigDigest(in[0].(string), in[1].(string))
+			return chart.ConfigDigest(in[0].(string), in[1].(string))
 		})).(pulumi.StringOutput)
-		base := BuildValues(s, ZotConfig{SecretName: secretName}, args.Secrets, args.RolloutToken)
-		annotations := pulumi.StringMap{ConfigDigestAnnotation: digest}
+		base := chart.BuildValues(s, chart.ZotConfig{SecretName: secretName}, args.Secrets, args.RolloutToken)
+		annotations := pulumi.StringMap{chart.ConfigDigestAnnotation: digest}
 		if a, ok := base["podAnnotations"].(map[string]any); ok {
 			for k, v := range a {
-				if k != ConfigDigestAnnotation {
+				if k != chart.ConfigDigestAnnotation {
 					annotations[k] = pulumi.String(v.(string))
 				}
 			}
@@ -221,7 +216,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		values, valuesIn = m2.ToMapOutput(), m2
 	} else {
 		values = configJSON.ApplyT(func(js string) map[string]any {
-			return BuildValues(s, ZotConfig{JSON: js}, args.Secrets, args.RolloutToken)
+			return chart.BuildValues(s, chart.ZotConfig{JSON: js}, args.Secrets, args.RolloutToken)
 		}).(pulumi.MapOutput)
 		valuesIn = values
 	}
@@ -231,7 +226,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		// an update (where the storage class allows expansion), not a
 		// volumeClaimTemplates change the API server refuses.
 		spec := &corev1.PersistentVolumeClaimSpecArgs{
-			AccessModes: pulumi.ToStringArray([]string{accessModeReadWriteOne}),
+			AccessModes: pulumi.ToStringArray([]string{chart.AccessModeReadWriteOnce}),
 			Resources: &corev1.VolumeResourceRequirementsArgs{
 				Requests: pulumi.StringMap{"storage": pulumi.String(s.Persistence.Size)},
 			},
@@ -239,7 +234,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		if s.Persistence.StorageClass != "" {
 			spec.StorageClassName = pulumi.String(s.Persistence.StorageClass)
 		}
-		m := meta(PVCName(s.ReleaseName, s.Persistence.StorageClass))
+		m := meta(chart.PVCName(s.ReleaseName, s.Persistence.StorageClass))
 		// A WaitForFirstConsumer class binds the claim only once zot's pod
 		// mounts it, and the pod comes with the release, after the claim:
 		// the provider must not wait for Bound (pulumi-kubernetes issues
@@ -256,11 +251,11 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		deps = append(deps, pvc)
 	}
 
-	chart, repo := chartRef(s.Chart)
+	chartName, repo := chartRef(s.Chart)
 	release, err := helmv3.NewRelease(ctx, name, &helmv3.ReleaseArgs{
 		Name:           pulumi.String(s.ReleaseName),
 		Namespace:      args.Namespace,
-		Chart:          pulumi.String(chart),
+		Chart:          pulumi.String(chartName),
 		Version:        pulumi.String(s.Chart.Version),
 		RepositoryOpts: repo,
 		Values:         valuesIn,
@@ -271,7 +266,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		// instead of leaving a half-updated release behind.
 		Atomic:        pulumi.Bool(true),
 		CleanupOnFail: pulumi.Bool(true),
-		Timeout:       pulumi.Int(ReleaseTimeout(s.StartupDuration)),
+		Timeout:       pulumi.Int(chart.ReleaseTimeout(s.StartupDuration)),
 		MaxHistory:    pulumi.Int(10),
 	}, child, pulumi.DependsOn(deps),
 		// A new member list or volume layout replaces the release, deleting
@@ -280,7 +275,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		// its volumeClaimTemplates. The Helm Release provider reports a
 		// detailed diff per value path (pulumi-kubernetes
 		// provider/pkg/provider/helm_release.go, Diff), which these match.
-		pulumi.ReplaceOnChanges(ReleaseReplaceOn), pulumi.DeleteBeforeReplace(true))
+		pulumi.ReplaceOnChanges(chart.ReleaseReplaceOn), pulumi.DeleteBeforeReplace(true))
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +290,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 			ApiVersion:  pulumi.String(GatewayAPIVersion),
 			Kind:        pulumi.String(HTTPRouteKind),
 			Metadata:    m,
-			OtherFields: kubernetes.UntypedArgs{"spec": toMap(Route(s))},
+			OtherFields: kubernetes.UntypedArgs{"spec": chart.ToMap(Route(s))},
 		}, child, pulumi.DependsOn([]pulumi.Resource{release}))
 		if err != nil {
 			return nil, err
@@ -387,7 +382,7 @@ func (c *Registry) monitor(ctx *pulumi.Context, name string, args *Args, meta fu
 		md.Labels.(pulumi.StringMap)["app.kubernetes.io/part-of"] = pulumi.String("zot-registry")
 	}
 	spec := args.Namespace.ToStringOutput().ApplyT(func(ns string) map[string]any {
-		return toMap(ServiceMonitor(s, ns, authSecret))
+		return chart.ToMap(ServiceMonitor(s, ns, authSecret))
 	}).(pulumi.MapOutput)
 	return apiextensions.NewCustomResource(ctx, name+"-metrics", &apiextensions.CustomResourceArgs{
 		ApiVersion:  pulumi.String(MonitoringAPIVersion),
@@ -397,74 +392,13 @@ func (c *Registry) monitor(ctx *pulumi.Context, name string, args *Args, meta fu
 	}, pulumi.Parent(c), pulumi.DependsOn(deps))
 }
 
-// ConfigDigest is the pod annotation's value for a config.json in a Secret:
-// HMAC-SHA256 keyed with the generated hash key, so it changes with the
-// config and reveals nothing of the credentials in it.
-func ConfigDigest(key, configJSON string) string {
-	mac := hmac.New(sha256.New, []byte(key))
-	mac.Write([]byte(configJSON))
-	return hex.EncodeToString(mac.Sum(nil))[:32]
-}
-
-// Params is the pure mapping from the registry settings plus the storage and
-// identity values to the zot config builder's input.
-func Params(s config.Registry, st zotconfig.Storage, oidc zotconfig.OIDC) zotconfig.Params {
-	st.ChunkSize = s.Upload.ChunkSize
-	st.MultipartCopyChunkSize = s.Upload.MultipartCopyChunkSize
-	st.MultipartCopyMaxConcurrency = s.Upload.MultipartCopyMaxConcurrency
-	st.MultipartCopyThresholdSize = s.Upload.MultipartCopyThresholdSize
-	return zotconfig.Params{
-		ExternalURL:  s.ExternalURL,
-		LogLevel:     s.LogLevel,
-		ReadTimeout:  s.ReadDuration,
-		WriteTimeout: s.WriteDuration,
-		Storage:      st,
-		OIDC:         oidc,
-		Access: zotconfig.Access{
-			AdminUsers:    s.AccessControl.AdminUsers,
-			AdminGroups:   s.AccessControl.AdminGroups,
-			ReaderUsers:   s.AccessControl.ReaderUsers,
-			ReaderGroups:  s.AccessControl.ReaderGroups,
-			AnonymousRead: s.AccessControl.AnonymousRead,
-		},
-	}
-}
-
-// Operations adds the day-2 parts to p: the cluster (with more than one
-// replica; hashKey is the generated key), the shared metadata driver, fast
-// restart, metrics, GC, retention and scrub. namespace places the members'
-// names; redisPassword is empty without one.
-func Operations(p *zotconfig.Params, s config.Registry, namespace, hashKey, redisPassword string) {
-	if s.Replicas > 1 {
-		p.Cluster = &zotconfig.Cluster{Members: zotconfig.Members(s.ReleaseName, namespace, s.ClusterDomain, s.Replicas), HashKey: hashKey}
-	}
-	switch cache := s.Cache; cache.Driver {
-	case config.CacheRedis:
-		r := cache.Redis
-		p.CacheDriver = zotconfig.Redis(r.Addresses, r.DB, r.Username, redisPassword, r.KeyPrefix)
-	case config.CacheDynamoDB:
-		p.CacheDriver = zotconfig.DynamoDB(p.Storage.Region, cache.DynamoDB.TablePrefix, cache.DynamoDB.Endpoint)
-	}
-	p.FastRestart = s.FastRestartOn()
-	p.GC = zotconfig.GC{Enabled: s.GC.Enabled, Delay: s.GC.Delay, Interval: s.GC.Interval, TimeWindow: s.GC.TimeWindow}
-	if ret := s.Retention; ret.DryRun || ret.Delay != "" || len(ret.Policies) > 0 {
-		p.Retention = &ret
-	}
-	if s.Metrics.On() {
-		p.Metrics = &zotconfig.Metrics{Path: s.Metrics.Path, Users: s.Metrics.Users, Anonymous: s.Metrics.Anonymous}
-	}
-	if s.Scrub.Enabled {
-		p.Scrub = &zotconfig.ScrubExt{Enable: true, Interval: s.Scrub.Interval}
-	}
-}
-
 // chartRef splits the chart setting into Helm's chart and repository: an
 // oci:// repository names the chart in its URL.
-func chartRef(ch config.Chart) (string, helmv3.RepositoryOptsPtrInput) {
+func chartRef(ch spec.Chart) (string, helmv3.RepositoryOptsPtrInput) {
 	if strings.HasPrefix(ch.Repository, "oci://") {
-		return strings.TrimSuffix(ch.Repository, "/") + "/" + ChartName, nil
+		return strings.TrimSuffix(ch.Repository, "/") + "/" + chart.ChartName, nil
 	}
-	return ChartName, &helmv3.RepositoryOptsArgs{Repo: pulumi.String(ch.Repository)}
+	return chart.ChartName, &helmv3.RepositoryOptsArgs{Repo: pulumi.String(ch.Repository)}
 }
 
 func orEmpty(in pulumi.StringInput) pulumi.StringInput {

@@ -13,36 +13,37 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zot-registry/zot-registry/components/registry"
-	"github.com/zot-registry/zot-registry/components/registry/layout"
-	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/mocks"
+	"github.com/zot-registry/zot-registry/zot/chart"
+	"github.com/zot-registry/zot-registry/zot/layout"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 const releaseType = "kubernetes:helm.sh/v3:Release"
 
-func settings(t *testing.T, mutate func(*config.Registry)) config.Registry {
+func settings(t *testing.T, mutate func(*spec.Registry)) spec.Registry {
 	t.Helper()
 	u, err := url.Parse("https://registry.dev.example.com")
 	require.NoError(t, err)
-	r := config.Registry{
+	r := spec.Registry{
 		ExternalURL: u.String(), URL: u,
 		Namespace: "zot", ReleaseName: "zot",
-		Chart:         config.Chart{Repository: config.DefaultChartRepository, Version: "0.1.122"},
-		Image:         config.Image{Repository: "ghcr.io/project-zot/zot", Tag: "v2.1.18", PullPolicy: "IfNotPresent"},
+		Chart:         spec.Chart{Repository: spec.DefaultChartRepository, Version: "0.1.122"},
+		Image:         spec.Image{Repository: "ghcr.io/project-zot/zot", Tag: "v2.1.18", PullPolicy: "IfNotPresent"},
 		Port:          5000,
 		ServiceType:   "ClusterIP",
 		LogLevel:      "info",
 		ReadDuration:  time.Hour,
 		WriteDuration: time.Hour,
-		Persistence:   config.Persistence{Enabled: true, Size: "20Gi", StorageClass: "fast"},
-		Ingress:       config.Ingress{Enabled: true, ClassName: "nginx", TLSSecretName: "registry-tls"},
-		Upload:        config.Upload{ChunkSize: 64 << 20},
-		AccessControl: config.AccessControl{AdminUsers: []string{"ci"}},
+		Persistence:   spec.Persistence{Enabled: true, Size: "20Gi", StorageClass: "fast"},
+		Ingress:       spec.Ingress{Enabled: true, ClassName: "nginx", TLSSecretName: "registry-tls"},
+		Upload:        spec.Upload{ChunkSize: 64 << 20},
+		AccessControl: spec.AccessControl{AdminUsers: []string{"ci"}},
 		Replicas:      1,
-		ClusterDomain: config.DefaultClusterDomain,
-		GC:            config.GC{Enabled: true},
+		ClusterDomain: spec.DefaultClusterDomain,
+		GC:            spec.GC{Enabled: true},
 		// As validation leaves them.
-		StartupTimeout: config.DefaultStartupTimeout, StartupDuration: 30 * time.Minute,
+		StartupTimeout: spec.DefaultStartupTimeout, StartupDuration: 30 * time.Minute,
 	}
 	if mutate != nil {
 		mutate(&r)
@@ -50,11 +51,11 @@ func settings(t *testing.T, mutate func(*config.Registry)) config.Registry {
 	return r
 }
 
-var secretNames = registry.SecretNames{OIDC: "oidc-sec", Htpasswd: "htpasswd-sec", S3: "s3-sec", Session: "session-sec"}
+var secretNames = layout.SecretNames{OIDC: "oidc-sec", Htpasswd: "htpasswd-sec", S3: "s3-sec", Session: "session-sec"}
 
 // deploy runs NewRegistry under mocks and returns the recorded release
 // inputs as plain values, plus the recorder.
-func deploy(t *testing.T, s config.Registry, st registry.Storage) (map[string]any, *mocks.Recorder) {
+func deploy(t *testing.T, s spec.Registry, st registry.Storage) (map[string]any, *mocks.Recorder) {
 	t.Helper()
 	rec := mocks.New("zot-registry", "test")
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
@@ -125,7 +126,7 @@ func TestReleasePinsChartAndImage(t *testing.T) {
 }
 
 func TestOCIChartRepository(t *testing.T) {
-	in, _ := deploy(t, settings(t, func(r *config.Registry) {
+	in, _ := deploy(t, settings(t, func(r *spec.Registry) {
 		r.Chart.Repository = "oci://ghcr.io/project-zot/helm-charts/"
 	}), awsStorage())
 	assert.Equal(t, "oci://ghcr.io/project-zot/helm-charts/zot", in["chart"])
@@ -194,22 +195,22 @@ func TestConfigTakesStorageFromInputs(t *testing.T) {
 // TestWorkloadFollowsReplicas: what the chart deploys for each shape, and
 // strategy only where the chart reads it (a Deployment).
 func TestWorkloadFollowsReplicas(t *testing.T) {
-	redis := func(r *config.Registry) {
+	redis := func(r *spec.Registry) {
 		r.Replicas = 3
-		r.Cache = config.Cache{Driver: config.CacheRedis, Redis: config.RedisCache{Addresses: []string{"redis:6379"}, KeyPrefix: "zot"}}
-		r.Availability = config.Availability{PodDisruptionBudget: true, MaxUnavailable: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: "DoNotSchedule"}
+		r.Cache = spec.Cache{Driver: spec.CacheRedis, Redis: spec.RedisCache{Addresses: []string{"redis:6379"}, KeyPrefix: "zot"}}
+		r.Availability = spec.Availability{PodDisruptionBudget: true, MaxUnavailable: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: "DoNotSchedule"}
 	}
 	cases := []struct {
 		name   string
-		mutate func(*config.Registry)
+		mutate func(*spec.Registry)
 		want   map[string]any // values keys; nil: must be absent
 		claims int            // PersistentVolumeClaims the program makes
 	}{
 		{"one replica with persistence: a StatefulSet on the program's claim", nil, map[string]any{
-			"persistence": true, "pvc": map[string]any{"create": false, "name": registry.PVCName("zot", "fast")},
+			"persistence": true, "pvc": map[string]any{"create": false, "name": chart.PVCName("zot", "fast")},
 			"strategy": nil, "replicaCount": nil, "serviceHeadless": nil, "podDisruptionBudget": nil, "topologySpreadConstraints": nil,
 		}, 1},
-		{"one replica without: a rolling Deployment", func(r *config.Registry) { r.Persistence.Enabled = false }, map[string]any{
+		{"one replica without: a rolling Deployment", func(r *spec.Registry) { r.Persistence.Enabled = false }, map[string]any{
 			"persistence": false, "pvc": nil, "strategy": map[string]any{"type": "RollingUpdate"}, "replicaCount": nil,
 		}, 0},
 		{"three replicas: members behind the headless Service, scratch claims, a budget and a spread", redis, map[string]any{
@@ -222,7 +223,7 @@ func TestWorkloadFollowsReplicas(t *testing.T) {
 				"labelSelector": map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": "zot", "app.kubernetes.io/instance": "zot"}},
 			}},
 		}, 0},
-		{"three replicas without a budget", func(r *config.Registry) { redis(r); r.Availability.PodDisruptionBudget = false }, map[string]any{
+		{"three replicas without a budget", func(r *spec.Registry) { redis(r); r.Availability.PodDisruptionBudget = false }, map[string]any{
 			"podDisruptionBudget": nil, "replicaCount": float64(3),
 		}, 0},
 	}
@@ -241,7 +242,7 @@ func TestWorkloadFollowsReplicas(t *testing.T) {
 			require.Len(t, claims, tc.claims)
 			if tc.claims == 1 {
 				c := mocks.PlainMap(claims[0].Inputs)
-				assert.Equal(t, registry.PVCName("zot", "fast"), dig(c, "metadata", "name"), "the claim the chart mounts (pvc.name)")
+				assert.Equal(t, chart.PVCName("zot", "fast"), dig(c, "metadata", "name"), "the claim the chart mounts (pvc.name)")
 				assert.Equal(t, "20Gi", dig(c, "spec", "resources", "requests", "storage"))
 				assert.Equal(t, "fast", dig(c, "spec", "storageClassName"))
 				assert.Equal(t, "true", dig(c, "metadata", "annotations", registry.SkipAwaitAnnotation), "a WaitForFirstConsumer class binds only with the pod")
@@ -255,12 +256,12 @@ func TestWorkloadFollowsReplicas(t *testing.T) {
 // TestClaimNamePerClass: the default class keeps the chart's pvc.name; any
 // other class gets a claim (and a volume name) of its own, a DNS label.
 func TestClaimNamePerClass(t *testing.T) {
-	assert.Equal(t, "zot-pvc", registry.PVCName("zot", ""))
-	gp3, fast := registry.PVCName("zot", "gp3"), registry.PVCName("zot", "fast")
+	assert.Equal(t, "zot-pvc", chart.PVCName("zot", ""))
+	gp3, fast := chart.PVCName("zot", "gp3"), chart.PVCName("zot", "fast")
 	assert.Regexp(t, `^zot-pvc-[0-9a-f]{4}$`, gp3)
 	assert.NotEqual(t, gp3, fast)
-	assert.Equal(t, gp3, registry.PVCName("zot", "gp3"), "stable across runs")
-	assert.LessOrEqual(t, len(registry.PVCName(strings.Repeat("z", 53), "x")), 63, "a pod volume name")
+	assert.Equal(t, gp3, chart.PVCName("zot", "gp3"), "stable across runs")
+	assert.LessOrEqual(t, len(chart.PVCName(strings.Repeat("z", 53), "x")), 63, "a pod volume name")
 }
 
 // TestMembers: one entry per pod, the pod's own name under the headless
@@ -287,10 +288,10 @@ func TestMembers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.release+"."+tc.domain, func(t *testing.T) {
-			in, rec := deployCluster(t, settings(t, func(r *config.Registry) {
+			in, rec := deployCluster(t, settings(t, func(r *spec.Registry) {
 				r.ReleaseName, r.Namespace, r.Port, r.ClusterDomain = tc.release, tc.namespace, 8080, tc.domain
 				r.Replicas = tc.replicas
-				r.Cache = config.Cache{Driver: config.CacheDynamoDB, DynamoDB: config.DynamoDBCache{TablePrefix: "zot-test"}}
+				r.Cache = spec.Cache{Driver: spec.CacheDynamoDB, DynamoDB: spec.DynamoDBCache{TablePrefix: "zot-test"}}
 			}), tc.namespace)
 			v := values(in)
 			// The chart names pods and the headless Service after its
@@ -298,19 +299,19 @@ func TestMembers(t *testing.T) {
 			assert.Equal(t, tc.release, v["fullnameOverride"])
 			_, cfg := configSecret(t, rec, in, tc.release)
 			assert.Equal(t, toAny(tc.want), dig(cfg, "cluster", "members"))
-			assert.Equal(t, registry.RedactedMarker, dig(cfg, "cluster", "hashKey"), "the shown config never holds the key")
+			assert.Equal(t, layout.RedactedMarker, dig(cfg, "cluster", "hashKey"), "the shown config never holds the key")
 			assert.Equal(t, true, dig(cfg, "storage", "remoteCache"), "without it zot ignores cacheDriver")
 		})
 	}
 }
 
 // deployCluster is deploy in another namespace.
-func deployCluster(t *testing.T, s config.Registry, namespace string) (map[string]any, *mocks.Recorder) {
+func deployCluster(t *testing.T, s spec.Registry, namespace string) (map[string]any, *mocks.Recorder) {
 	return deployWith(t, s, func(a *registry.Args) { a.Namespace = pulumi.String(namespace) })
 }
 
 // deployWith is deploy with the arguments edited.
-func deployWith(t *testing.T, s config.Registry, edit func(*registry.Args)) (map[string]any, *mocks.Recorder) {
+func deployWith(t *testing.T, s spec.Registry, edit func(*registry.Args)) (map[string]any, *mocks.Recorder) {
 	t.Helper()
 	rec := mocks.New("zot-registry", "test")
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
@@ -363,9 +364,9 @@ func configSecret(t *testing.T, rec *mocks.Recorder, in map[string]any, release 
 // and a keyed digest restarts the pods when it changes.
 func TestCredentialsOnlyInTheConfigSecret(t *testing.T) {
 	const password = "redis-pw-do-not-show"
-	s := settings(t, func(r *config.Registry) {
+	s := settings(t, func(r *spec.Registry) {
 		r.Replicas = 2
-		r.Cache = config.Cache{Driver: config.CacheRedis, Redis: config.RedisCache{Addresses: []string{"redis:6379"}, KeyPrefix: "zot"}}
+		r.Cache = spec.Cache{Driver: spec.CacheRedis, Redis: spec.RedisCache{Addresses: []string{"redis:6379"}, KeyPrefix: "zot"}}
 	})
 	in, rec := deployWith(t, s, func(a *registry.Args) {
 		a.RedisPassword = pulumi.ToSecret(pulumi.String(password)).(pulumi.StringOutput)
@@ -377,8 +378,8 @@ func TestCredentialsOnlyInTheConfigSecret(t *testing.T) {
 	assert.Len(t, hashKey, 16, "zot refuses any other length")
 
 	sec, shown := configSecret(t, rec, in, "zot")
-	assert.Equal(t, registry.RedactedMarker, dig(shown, "storage", "cacheDriver", "password"))
-	assert.Equal(t, registry.RedactedMarker, dig(shown, "cluster", "hashKey"))
+	assert.Equal(t, layout.RedactedMarker, dig(shown, "storage", "cacheDriver", "password"))
+	assert.Equal(t, layout.RedactedMarker, dig(shown, "cluster", "hashKey"))
 	require.True(t, sec.Inputs["stringData"].ContainsSecrets(), "the Secret's data is secret in state")
 	var real map[string]any
 	js := mocks.RevealedMap(sec.Inputs)["stringData"].(map[string]any)[layout.ConfigFile].(string)
@@ -399,8 +400,8 @@ func TestCredentialsOnlyInTheConfigSecret(t *testing.T) {
 		}
 	}
 	assert.Empty(t, rec.ByType("kubernetes:core/v1:ConfigMap"))
-	digest := dig(values(in), "podAnnotations", registry.ConfigDigestAnnotation)
-	assert.Equal(t, registry.ConfigDigest(hashKey, js), digest, "the digest of what zot reads")
+	digest := dig(values(in), "podAnnotations", chart.ConfigDigestAnnotation)
+	assert.Equal(t, chart.ConfigDigest(hashKey, js), digest, "the digest of what zot reads")
 	assert.Regexp(t, "^[0-9a-f]{32}$", digest)
 	rel := rec.ByType(releaseType)[0]
 	assert.Contains(t, rel.DependsOn, sec.URN, "the Secret exists before the pods mount it")
@@ -435,12 +436,12 @@ func TestStartupProbeCoversTheStartupTimeout(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.timeout.String(), func(t *testing.T) {
-			p := registry.StartupProbeFor(tc.timeout)
-			assert.Equal(t, registry.StartupProbe{InitialDelaySeconds: 5, PeriodSeconds: 10, FailureThreshold: tc.failures}, p)
+			p := chart.StartupProbeFor(tc.timeout)
+			assert.Equal(t, chart.StartupProbe{InitialDelaySeconds: 5, PeriodSeconds: 10, FailureThreshold: tc.failures}, p)
 			assert.GreaterOrEqual(t, float64(p.Seconds()), tc.timeout.Seconds())
 			assert.Less(t, float64(p.Seconds()), tc.timeout.Seconds()+10)
 
-			in, _ := deploy(t, settings(t, func(r *config.Registry) { r.StartupDuration = tc.timeout }), awsStorage())
+			in, _ := deploy(t, settings(t, func(r *spec.Registry) { r.StartupDuration = tc.timeout }), awsStorage())
 			assert.Equal(t, map[string]any{"initialDelaySeconds": float64(5), "periodSeconds": float64(10), "failureThreshold": float64(tc.failures)}, values(in)["startupProbe"])
 			assert.Equal(t, float64(p.Seconds()+600), in["timeout"], "Helm waits for the probe and 10 minutes more")
 		})

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // Gateway API: the HTTPRoute that exposes zot when registry.route is on.
@@ -69,7 +69,7 @@ type RouteTimeouts struct {
 
 // Route builds the HTTPRoute spec: the host of externalUrl, every path to
 // the Service the chart names after the release, on zot's port.
-func Route(r config.Registry) RouteSpec {
+func Route(r spec.Registry) RouteSpec {
 	var parents []RouteParentRef
 	for _, p := range r.Route.ParentRefs {
 		parents = append(parents, RouteParentRef{Group: gatewayGroup, Kind: gatewayKind, Name: p.Name, Namespace: p.Namespace, SectionName: p.SectionName})

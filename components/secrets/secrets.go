@@ -22,8 +22,8 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/zot-registry/zot-registry/components/registry"
-	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/zot/layout"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // Type is the component's Pulumi type token.
@@ -36,7 +36,7 @@ const SourceSecretName = "zot-registry-push-source"
 // components (or config); each one given is pushed to its remote key.
 type Args struct {
 	Namespace pulumi.StringInput
-	Settings  config.Secrets
+	Settings  spec.Secrets
 	// The OIDC client the identity component registered: always known.
 	OIDCClientID     pulumi.StringInput
 	OIDCClientSecret pulumi.StringInput
@@ -51,7 +51,7 @@ type Secrets struct {
 	pulumi.ResourceState
 
 	// Names are the target Secrets, for the Registry's mounts.
-	Names registry.SecretNames
+	Names layout.SecretNames
 	// ExternalSecrets are what the Helm release depends on.
 	ExternalSecrets []pulumi.Resource
 	// Passwords are the generated htpasswd passwords by user (secret);
@@ -77,7 +77,7 @@ func NewSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		return nil, err
 	}
 	s := args.Settings
-	c.Names = registry.SecretNames{
+	c.Names = layout.SecretNames{
 		OIDC: s.OIDCSecretName, Htpasswd: s.HtpasswdSecretName, S3: s.S3SecretName, Session: s.SessionSecretName,
 	}
 	c.Passwords = pulumi.ToSecret(pulumi.StringMap{}).(pulumi.StringMapOutput)
@@ -121,7 +121,7 @@ func NewSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 }
 
 // waitAnnotations make pulumi up wait until ESO reports the object Ready.
-func waitAnnotations(s config.Secrets) pulumi.StringMap {
+func waitAnnotations(s spec.Secrets) pulumi.StringMap {
 	annotations := pulumi.StringMap{}
 	if s.WaitForReady {
 		annotations[WaitAnnotation] = pulumi.String(WaitReady)
@@ -134,7 +134,7 @@ func waitAnnotations(s config.Secrets) pulumi.StringMap {
 // Pulumi's default of 10 minutes per object. The Kubernetes provider takes
 // customTimeouts before the pulumi.com/timeoutSeconds annotation
 // (pulumi-kubernetes provider/pkg/await/await.go, metadata.TimeoutDuration).
-func waitTimeouts(s config.Secrets) pulumi.ResourceOption {
+func waitTimeouts(s spec.Secrets) pulumi.ResourceOption {
 	t := s.WaitDuration.String()
 	return pulumi.Timeouts(&pulumi.CustomTimeouts{Create: t, Update: t})
 }
@@ -159,7 +159,7 @@ func (c *Secrets) push(ctx *pulumi.Context, name string, args *Args) (pulumi.Res
 		values[SourceS3AccessKeyID] = args.S3AccessKeyID
 		values[SourceS3SecretAccessKey] = args.S3SecretAccessKey
 	}
-	if s.Mode == config.SecretsPush {
+	if s.Mode == spec.SecretsPush {
 		if args.S3AccessKeyID == nil {
 			return nil, fmt.Errorf("secrets %s: push mode needs the S3 key pair", name)
 		}
@@ -199,7 +199,7 @@ func (c *Secrets) push(ctx *pulumi.Context, name string, args *Args) (pulumi.Res
 
 // generate makes push mode's values: one random password per htpasswd user
 // and the session keys, added to values.
-func (c *Secrets) generate(ctx *pulumi.Context, name string, s config.Secrets, values pulumi.StringMap, child pulumi.ResourceOption) error {
+func (c *Secrets) generate(ctx *pulumi.Context, name string, s spec.Secrets, values pulumi.StringMap, child pulumi.ResourceOption) error {
 	// bcryptHash is computed once and kept in state, so the htpasswd file
 	// (and the next preview) does not change.
 	passwords := pulumi.StringMap{}

@@ -14,11 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/zot-registry/zot-registry/components/registry/layout"
 	"github.com/zot-registry/zot-registry/components/secrets"
-	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/configtest"
 	"github.com/zot-registry/zot-registry/internal/mocks"
+	"github.com/zot-registry/zot-registry/zot/layout"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 const (
@@ -28,7 +28,7 @@ const (
 	tPW     = "random:index/randomPassword:RandomPassword"
 )
 
-func settings(t *testing.T, secretsObj map[string]any) config.Secrets {
+func settings(t *testing.T, secretsObj map[string]any) spec.Secrets {
 	t.Helper()
 	return configtest.Parse(t, map[string]any{
 		"storage": map[string]any{"mode": "aws", "region": "eu-west-1"},
@@ -39,7 +39,7 @@ func settings(t *testing.T, secretsObj map[string]any) config.Secrets {
 // run declares the component with the OIDC client the identity component
 // would give it, and zot's S3 key pair when withS3 (the program has one in
 // storage mode aws or from config in push mode).
-func run(t *testing.T, s config.Secrets, withS3 bool) (*mocks.Recorder, map[string]any, map[string]bool) {
+func run(t *testing.T, s spec.Secrets, withS3 bool) (*mocks.Recorder, map[string]any, map[string]bool) {
 	t.Helper()
 	rec := mocks.New("zot-registry", "dev")
 	var collected *mocks.Collected

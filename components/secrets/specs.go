@@ -3,8 +3,8 @@ package secrets
 import (
 	"slices"
 
-	"github.com/zot-registry/zot-registry/components/registry/layout"
-	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/zot/layout"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // External Secrets Operator API versions this program writes.
@@ -72,7 +72,7 @@ type ExternalSecret struct {
 // ExternalSecrets returns the four ExternalSecrets zot needs. Target names
 // come from config, target keys from the layout package: the same constants
 // the Helm values mount and zot's config names.
-func ExternalSecrets(s config.Secrets) []ExternalSecret {
+func ExternalSecrets(s spec.Secrets) []ExternalSecret {
 	k := s.RemoteKeys
 	es := func(name string, tmpl map[string]string, data ...DataEntry) ExternalSecret {
 		spec := ExternalSecretSpec{
@@ -86,7 +86,7 @@ func ExternalSecrets(s config.Secrets) []ExternalSecret {
 		}
 		return ExternalSecret{Name: name, Spec: spec}
 	}
-	entry := func(secretKey string, remote config.RemoteKey) DataEntry {
+	entry := func(secretKey string, remote spec.RemoteKey) DataEntry {
 		return DataEntry{SecretKey: secretKey, RemoteRef: RemoteRef{Key: remote.Key, Property: remote.Property}}
 	}
 	return []ExternalSecret{
@@ -151,8 +151,8 @@ var SourceKeys = []string{
 }
 
 // RemoteFor is the remote key a source key is pushed to.
-func RemoteFor(k config.RemoteKeys, sourceKey string) config.RemoteKey {
-	return map[string]config.RemoteKey{
+func RemoteFor(k spec.RemoteKeys, sourceKey string) spec.RemoteKey {
+	return map[string]spec.RemoteKey{
 		SourceOIDCClientID:      k.OIDCClientID,
 		SourceOIDCClientSecret:  k.OIDCClientSecret,
 		SourceHtpasswd:          k.Htpasswd,
@@ -165,7 +165,7 @@ func RemoteFor(k config.RemoteKeys, sourceKey string) config.RemoteKey {
 
 // PushSecret returns the spec that pushes the given source keys (in
 // SourceKeys order) to their remote keys.
-func PushSecret(s config.Secrets, sourceSecret string, pushed []string) PushSecretSpec {
+func PushSecret(s spec.Secrets, sourceSecret string, pushed []string) PushSecretSpec {
 	var data []PushData
 	for _, src := range SourceKeys {
 		if !slices.Contains(pushed, src) {

@@ -12,8 +12,8 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
-	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/zot/spec"
+	"github.com/zot-registry/zot-registry/zot/zotconfig"
 )
 
 // Type is the component's Pulumi type token.
@@ -21,7 +21,7 @@ const Type = "zot-registry:storage:Storage"
 
 // Args configures Storage.
 type Args struct {
-	Settings config.Storage
+	Settings spec.Storage
 	// Tags go on what this component creates on AWS.
 	Tags map[string]string
 	// TablePrefix, in aws mode, makes zot's DynamoDB metadata tables
@@ -83,11 +83,11 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 
 	var err error
 	switch s.Mode {
-	case config.StorageExisting:
+	case spec.StorageExisting:
 		c.BucketName = pulumi.String(s.Bucket).ToStringOutput()
-	case config.StorageAWS:
+	case spec.StorageAWS:
 		err = c.createOnAWS(ctx, name, args)
-	case config.StorageS3Compatible:
+	case spec.StorageS3Compatible:
 		err = c.createOnStore(ctx, name, args)
 	default:
 		err = fmt.Errorf("storage %s: unknown mode %q", name, s.Mode)
@@ -95,7 +95,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	if err != nil {
 		return nil, err
 	}
-	if s.Mode != config.StorageAWS {
+	if s.Mode != spec.StorageAWS {
 		// In aws mode createOnAWS set it: the IAM user's policy, tables included.
 		c.PolicyJSON = c.BucketName.ApplyT(func(b string) (string, error) {
 			return Policy(b, s.KeyPrefix).JSON()
@@ -123,7 +123,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 // bucketName is the configured name, or the default: <project>-<stack>,
 // with a random suffix on AWS where names are global. The suffix is a
 // resource, so it stays the same on every later run.
-func (c *Storage) bucketName(ctx *pulumi.Context, name string, s config.Storage, suffixed bool) (pulumi.StringInput, error) {
+func (c *Storage) bucketName(ctx *pulumi.Context, name string, s spec.Storage, suffixed bool) (pulumi.StringInput, error) {
 	if s.Bucket != "" {
 		return pulumi.String(s.Bucket), nil
 	}
@@ -141,7 +141,7 @@ func (c *Storage) bucketName(ctx *pulumi.Context, name string, s config.Storage,
 
 // bucketOptions: images are data. The bucket survives pulumi destroy unless
 // retainOnDelete is turned off, and protect blocks its deletion outright.
-func bucketOptions(c *Storage, s config.Storage, extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
+func bucketOptions(c *Storage, s spec.Storage, extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
 	return append([]pulumi.ResourceOption{
 		pulumi.Parent(c),
 		pulumi.RetainOnDelete(s.RetainOnDelete),
@@ -311,7 +311,7 @@ func (c *Storage) tables(ctx *pulumi.Context, name string, args *Args, provider 
 }
 
 // lifecycle aborts multipart uploads left behind by failed pushes.
-func lifecycle(ctx *pulumi.Context, name string, bucket *s3.BucketV2, s config.Storage, opts ...pulumi.ResourceOption) error {
+func lifecycle(ctx *pulumi.Context, name string, bucket *s3.BucketV2, s spec.Storage, opts ...pulumi.ResourceOption) error {
 	_, err := s3.NewBucketLifecycleConfigurationV2(ctx, name, &s3.BucketLifecycleConfigurationV2Args{
 		Bucket: bucket.ID(),
 		Rules: s3.BucketLifecycleConfigurationV2RuleArray{&s3.BucketLifecycleConfigurationV2RuleArgs{

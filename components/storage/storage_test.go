@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zot-registry/zot-registry/components/storage"
-	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/configtest"
 	"github.com/zot-registry/zot-registry/internal/mocks"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 const (
@@ -31,7 +31,7 @@ const (
 
 // settings validates a storage object through the config package, as the
 // program does.
-func settings(t *testing.T, storageObj map[string]any) config.Storage {
+func settings(t *testing.T, storageObj map[string]any) spec.Storage {
 	t.Helper()
 	return configtest.Parse(t, map[string]any{"storage": storageObj}).Storage
 }
@@ -42,9 +42,9 @@ type result struct {
 	secret  map[string]bool
 }
 
-func run(t *testing.T, s config.Storage) result { return runTables(t, s, "") }
+func run(t *testing.T, s spec.Storage) result { return runTables(t, s, "") }
 
-func runTables(t *testing.T, s config.Storage, tablePrefix string) result {
+func runTables(t *testing.T, s spec.Storage, tablePrefix string) result {
 	t.Helper()
 	rec := mocks.New("zot-registry", "dev")
 	var collected *mocks.Collected
@@ -274,7 +274,7 @@ func TestExistingMode(t *testing.T) {
 
 func TestRequiresValidatedSettings(t *testing.T) {
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		_, err := storage.NewStorage(ctx, "s", &storage.Args{Settings: config.Storage{Mode: "aws"}})
+		_, err := storage.NewStorage(ctx, "s", &storage.Args{Settings: spec.Storage{Mode: "aws"}})
 		return err
 	}, mocks.New("p", "s").Option())
 	require.Error(t, err)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // Objects is a minimal valid stack config; tests replace what they test.
@@ -32,23 +33,23 @@ func Parse(t testing.TB, replace map[string]any) *config.Config {
 	}
 	src := config.MapSource{
 		Values: map[string]string{
-			config.AuthentikURLKey:                      "https://auth.example.com",
-			config.AuthentikTokenKey:                    "t0k3n",
-			config.FullKey(config.KeyOIDCClientSecret):  "external-s3cr3t",
-			config.FullKey(config.KeyS3AccessKeyID):     "AKIACONFIG",
-			config.FullKey(config.KeyS3SecretAccessKey): "config-s3cr3t",
+			spec.AuthentikURLKey:                    "https://auth.example.com",
+			spec.AuthentikTokenKey:                  "t0k3n",
+			spec.FullKey(spec.KeyOIDCClientSecret):  "external-s3cr3t",
+			spec.FullKey(spec.KeyS3AccessKeyID):     "AKIACONFIG",
+			spec.FullKey(spec.KeyS3SecretAccessKey): "config-s3cr3t",
 		},
 		Secrets: map[string]bool{
-			config.AuthentikTokenKey:                    true,
-			config.FullKey(config.KeyOIDCClientSecret):  true,
-			config.FullKey(config.KeyS3AccessKeyID):     true,
-			config.FullKey(config.KeyS3SecretAccessKey): true,
+			spec.AuthentikTokenKey:                  true,
+			spec.FullKey(spec.KeyOIDCClientSecret):  true,
+			spec.FullKey(spec.KeyS3AccessKeyID):     true,
+			spec.FullKey(spec.KeyS3SecretAccessKey): true,
 		},
 	}
 	for k, v := range objs {
 		b, err := json.Marshal(v)
 		require.NoError(t, err)
-		src.Values[config.FullKey(k)] = string(b)
+		src.Values[spec.FullKey(k)] = string(b)
 	}
 	cfg, err := config.Parse("dev", src)
 	require.NoError(t, err)

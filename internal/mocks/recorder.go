@@ -15,6 +15,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/zot-registry/zot-registry/zot/layout"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -319,7 +320,7 @@ func (r *Recorder) ParentOf(res Resource) (Resource, bool) {
 }
 
 // SecretMarker stands for a secret value in everything Plain returns.
-const SecretMarker = "[secret]"
+const SecretMarker = layout.RedactedMarker
 
 // UnknownMarker stands for a value only known after deployment.
 const UnknownMarker = "[unknown until deployed]"

@@ -17,10 +17,11 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
 	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/mocks"
 	"github.com/zot-registry/zot-registry/internal/render"
+	"github.com/zot-registry/zot-registry/zot/spec"
+	"github.com/zot-registry/zot-registry/zot/zotconfig"
 )
 
 // Input is what the rules look at: one stack's render.
@@ -420,7 +421,7 @@ func exactS3Policy(in *Input) []Violation {
 	check("objects", object, objectActions)
 	// With DynamoDB metadata: exactly the tables zot reads, by their ARN.
 	var want []string
-	if c := in.Config; c != nil && c.Registry.Cache.Driver == config.CacheDynamoDB {
+	if c := in.Config; c != nil && c.Registry.Cache.Driver == spec.CacheDynamoDB {
 		for _, t := range zotconfig.DynamoDBTables {
 			want = append(want, "table/"+zotconfig.TableName(c.Registry.Cache.DynamoDB.TablePrefix, t))
 		}
@@ -497,7 +498,7 @@ func podHardening(in *Input) []Violation {
 			bad("%s.runAsUser is %v: set a non-root id", name, sc["runAsUser"])
 		}
 		profile, _ := sc["seccompProfile"].(map[string]any)
-		want := config.SeccompRuntimeDefault
+		want := spec.SeccompRuntimeDefault
 		if in.Config != nil {
 			want = in.Config.Registry.Security.SeccompProfile
 		}
@@ -548,7 +549,7 @@ func usernameClaim(in *Input) []Violation {
 	providers, _ := openid["providers"].(map[string]any)
 	oidc, _ := providers["oidc"].(map[string]any)
 	mapping, _ := oidc["claimMapping"].(map[string]any)
-	want := config.DefaultUsernameClaim
+	want := spec.DefaultUsernameClaim
 	if in.Config != nil {
 		want = in.Config.Identity.UsernameClaim
 	}

@@ -16,11 +16,12 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/zot-registry/zot-registry/components/registry"
-	"github.com/zot-registry/zot-registry/components/registry/layout"
 	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/mocks"
 	"github.com/zot-registry/zot-registry/outputs"
 	"github.com/zot-registry/zot-registry/program"
+	"github.com/zot-registry/zot-registry/zot/layout"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // SecretMarker replaces every secret value in the render.
@@ -77,7 +78,7 @@ func EvaluateConfig(sc *StackConfig) (*Result, error) {
 	})
 	if err != nil {
 		// The config problems as they are, not inside the SDK's wrapper.
-		var errs config.Errors
+		var errs spec.Errors
 		if errors.As(err, &errs) {
 			return nil, errs
 		}

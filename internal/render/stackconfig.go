@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // project is the part of Pulumi.yaml the render reads.
@@ -58,8 +59,8 @@ func LoadStackConfig(dir, stack string) (*StackConfig, error) {
 	if err := ReadYAML(filepath.Join(dir, "Pulumi.yaml"), &proj); err != nil {
 		return nil, err
 	}
-	if proj.Name != config.Project {
-		return nil, fmt.Errorf("%s: project name is %q, want %q", filepath.Join(dir, "Pulumi.yaml"), proj.Name, config.Project)
+	if proj.Name != spec.Project {
+		return nil, fmt.Errorf("%s: project name is %q, want %q", filepath.Join(dir, "Pulumi.yaml"), proj.Name, spec.Project)
 	}
 	stackFile := filepath.Join(dir, "Pulumi."+stack+".yaml")
 	var st struct {
@@ -78,11 +79,11 @@ func LoadStackConfig(dir, stack string) (*StackConfig, error) {
 			full = proj.Name + ":" + key
 		}
 		if ns, short, _ := strings.Cut(full, ":"); ns == proj.Name {
-			if _, declared := proj.Config[short]; !declared && proj.Config[full] == nil && !slices.Contains(config.SecretKeys, short) {
-				return nil, &config.FieldError{
+			if _, declared := proj.Config[short]; !declared && proj.Config[full] == nil && !slices.Contains(spec.SecretKeys, short) {
+				return nil, &spec.FieldError{
 					Key:     full,
 					Problem: "is not a known setting (" + filepath.Base(stackFile) + ")",
-					Fix:     "remove it; known: " + strings.Join(append(sortedKeys(proj.Config), config.SecretKeys...), ", "),
+					Fix:     "remove it; known: " + strings.Join(append(sortedKeys(proj.Config), spec.SecretKeys...), ", "),
 				}
 			}
 		}

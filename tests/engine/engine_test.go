@@ -13,10 +13,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zot-registry/zot-registry/components/registry"
-	"github.com/zot-registry/zot-registry/components/registry/layout"
 	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/program"
 	"github.com/zot-registry/zot-registry/tests/stacks"
+	"github.com/zot-registry/zot-registry/zot/chart"
+	"github.com/zot-registry/zot-registry/zot/layout"
 )
 
 func root(t testing.TB) string {
@@ -252,8 +253,8 @@ func TestFirstPreviewKnowsZotConfig(t *testing.T) {
 			// only unknown in the values is the digest keyed with it, and
 			// the config Secret shows the redacted document in full.
 			annotations := vm["podAnnotations"].ObjectValue()
-			assert.True(t, annotations[registry.ConfigDigestAnnotation].IsComputed())
-			delete(annotations, registry.ConfigDigestAnnotation)
+			assert.True(t, annotations[chart.ConfigDigestAnnotation].IsComputed())
+			delete(annotations, chart.ConfigDigestAnnotation)
 			assert.False(t, values.ContainsUnknowns(), "the Helm values hold other unknowns at the first preview")
 			meta := stepInputs(t, pre, secretType, "zot-config")["metadata"].ObjectValue()
 			shown := meta["annotations"].ObjectValue()[registry.ShownConfigAnnotation]

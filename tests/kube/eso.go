@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // ESOBinEnv names the folder holding ESO's controller (build-eso.sh prints it).
@@ -100,7 +100,7 @@ const StoreTokenSecret = "eso-store-token"
 //
 // ref is the store the stack names: a ClusterSecretStore, or a SecretStore
 // in storeNS (which then holds the token too).
-func KubernetesStore(ref config.StoreRef, storeNS, backendNS, serverURL string, caPEM []byte, token string) []map[string]any {
+func KubernetesStore(ref spec.StoreRef, storeNS, backendNS, serverURL string, caPEM []byte, token string) []map[string]any {
 	tokenNS := backendNS
 	meta := map[string]any{"name": ref.Name}
 	bearer := map[string]any{"name": StoreTokenSecret, "key": "token"}

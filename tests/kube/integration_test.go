@@ -27,6 +27,7 @@ import (
 
 	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/tests/stacks"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // server is the API server every test in this package shares.
@@ -160,7 +161,7 @@ func TestRenderedObjectsAccepted(t *testing.T) {
 			monitor := r.Metrics.On() && r.Metrics.ServiceMonitor.Enabled
 			secrets := 1 + // the push source
 				count(r.Replicas > 1) + // config.json with the cluster's hash key (no variant has a Redis password with one replica)
-				count(monitor && r.Metrics.ServiceMonitor.BasicAuthSecret == "" && cfg.Secrets.Mode == config.SecretsPush) // the scrape user's
+				count(monitor && r.Metrics.ServiceMonitor.BasicAuthSecret == "" && cfg.Secrets.Mode == spec.SecretsPush) // the scrape user's
 			assert.Equal(t, secrets, kinds["v1 Secret"], "the push source, the config and the scrape user's Secret")
 			assert.Equal(t, count(r.Route.Enabled), kinds["gateway.networking.k8s.io/v1 HTTPRoute"], "an HTTPRoute exactly when registry.route is on")
 			assert.Equal(t, count(r.Replicas == 1 && r.Persistence.Enabled), kinds["v1 PersistentVolumeClaim"], "the claim for one replica's metadata")

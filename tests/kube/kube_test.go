@@ -20,10 +20,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/mocks"
 	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/tests/stacks"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 func TestCredentialsServeLoopbackOnly(t *testing.T) {
@@ -171,7 +171,7 @@ func TestZotFileChecks(t *testing.T) {
 }
 
 func TestKubernetesStore(t *testing.T) {
-	cluster := KubernetesStore(config.StoreRef{Name: "vault-backend", Kind: "ClusterSecretStore"}, "zot", "store-dev", "https://127.0.0.1:1", []byte("CA"), "tok")
+	cluster := KubernetesStore(spec.StoreRef{Name: "vault-backend", Kind: "ClusterSecretStore"}, "zot", "store-dev", "https://127.0.0.1:1", []byte("CA"), "tok")
 	require.Len(t, cluster, 3)
 	assert.Equal(t, "store-dev", at(cluster[1], "metadata")["namespace"], "the token lives with the backend")
 	store := cluster[2]
@@ -181,7 +181,7 @@ func TestKubernetesStore(t *testing.T) {
 	assert.Equal(t, "store-dev", k["remoteNamespace"])
 	assert.Equal(t, map[string]any{"name": StoreTokenSecret, "key": "token", "namespace": "store-dev"}, at(k, "auth", "token", "bearerToken"))
 
-	ns := KubernetesStore(config.StoreRef{Name: "zot-vault", Kind: "SecretStore"}, "zot", "store-dev", "https://127.0.0.1:1", []byte("CA"), "tok")
+	ns := KubernetesStore(spec.StoreRef{Name: "zot-vault", Kind: "SecretStore"}, "zot", "store-dev", "https://127.0.0.1:1", []byte("CA"), "tok")
 	assert.Equal(t, "zot", at(ns[1], "metadata")["namespace"], "a SecretStore reads its token from its own namespace")
 	assert.Equal(t, "zot", at(ns[2], "metadata")["namespace"])
 	assert.Equal(t, map[string]any{"name": StoreTokenSecret, "key": "token"}, at(ns[2], "spec", "provider", "kubernetes", "auth", "token", "bearerToken"))

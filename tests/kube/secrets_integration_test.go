@@ -24,11 +24,12 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/zot-registry/zot-registry/components/identity/authentik"
-	"github.com/zot-registry/zot-registry/components/registry/layout"
 	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/mocks"
 	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/tests/stacks"
+	"github.com/zot-registry/zot-registry/zot/layout"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // readyTimeout caps each wait for Ready in the tier: ESO syncs in about a
@@ -54,10 +55,10 @@ func prepare(t *testing.T, v stacks.Variant, edit func(sc *render.StackConfig)) 
 	sc, err := v.Config(root)
 	require.NoError(t, err)
 	ns := "zot-" + v.Name
-	setField(t, sc, config.FullKey(config.KeyRegistry), "namespace", ns)
+	setField(t, sc, spec.FullKey(spec.KeyRegistry), "namespace", ns)
 	for k, secret := range sc.Secrets {
-		if secret && strings.HasPrefix(k, config.Project+":") {
-			sc.Values[k] = "tier-" + strings.TrimPrefix(k, config.Project+":")
+		if secret && strings.HasPrefix(k, spec.Project+":") {
+			sc.Values[k] = "tier-" + strings.TrimPrefix(k, spec.Project+":")
 		}
 	}
 	if edit != nil {
@@ -107,25 +108,25 @@ func (ts *tierStack) expect(t *testing.T) expected {
 	}
 	e := expected{clientID: ts.cfg.Identity.ClientID, known: []string{"oidcClientId", "oidcClientSecret"}}
 	switch ts.cfg.Identity.Mode {
-	case config.IdentityAuthentik:
+	case spec.IdentityAuthentik:
 		// The secret Authentik was given for the provider: what it checks.
 		providers := rec.ByType(authentik.OAuth2ProviderType)
 		require.Len(t, providers, 1)
 		e.clientSecret = fmt.Sprint(mocks.Revealed(providers[0].Inputs["clientSecret"]))
 		require.NotEmpty(t, e.clientSecret, "the Authentik provider is given its client secret")
-	case config.IdentityExternal:
-		e.clientSecret = ts.sc.Values[config.FullKey(config.KeyOIDCClientSecret)]
+	case spec.IdentityExternal:
+		e.clientSecret = ts.sc.Values[spec.FullKey(spec.KeyOIDCClientSecret)]
 	}
-	push := ts.cfg.Secrets.Mode == config.SecretsPush
+	push := ts.cfg.Secrets.Mode == spec.SecretsPush
 	switch {
-	case ts.cfg.Storage.Mode == config.StorageAWS:
+	case ts.cfg.Storage.Mode == spec.StorageAWS:
 		keys := rec.ByType("aws:iam/accessKey:AccessKey")
 		require.Len(t, keys, 1)
 		e.s3ID, e.s3Secret = keys[0].ID, fmt.Sprint(mocks.Revealed(keys[0].State["secret"]))
 		e.known = append(e.known, "s3AccessKeyId", "s3SecretAccessKey")
 	case push:
-		e.s3ID = ts.sc.Values[config.FullKey(config.KeyS3AccessKeyID)]
-		e.s3Secret = ts.sc.Values[config.FullKey(config.KeyS3SecretAccessKey)]
+		e.s3ID = ts.sc.Values[spec.FullKey(spec.KeyS3AccessKeyID)]
+		e.s3Secret = ts.sc.Values[spec.FullKey(spec.KeyS3SecretAccessKey)]
 		e.known = append(e.known, "s3AccessKeyId", "s3SecretAccessKey")
 	default:
 		e.s3ID, e.s3Secret = "tier-seeded-access-key", "tier-seeded-secret-key"
@@ -133,10 +134,10 @@ func (ts *tierStack) expect(t *testing.T) expected {
 	e.passwords = map[string]string{}
 	if push {
 		for _, u := range ts.cfg.Secrets.Users {
-			e.passwords[u] = state("random:index/randomPassword:RandomPassword", config.Project+"-"+u, "result")
+			e.passwords[u] = state("random:index/randomPassword:RandomPassword", spec.Project+"-"+u, "result")
 		}
-		e.hashKey = state("random:index/randomPassword:RandomPassword", config.Project+"-session-hash-key", "result")
-		e.encryptKey = state("random:index/randomPassword:RandomPassword", config.Project+"-session-encrypt-key", "result")
+		e.hashKey = state("random:index/randomPassword:RandomPassword", spec.Project+"-session-hash-key", "result")
+		e.encryptKey = state("random:index/randomPassword:RandomPassword", spec.Project+"-session-encrypt-key", "result")
 		e.known = append(e.known, "htpasswd", "sessionHashKey", "sessionEncryptKey")
 	} else {
 		// What an operator puts in the store: a bcrypt htpasswd file and
@@ -363,7 +364,7 @@ func TestSecretsFailWithESOMessage(t *testing.T) {
 		// The store keeps each value under "value" (vault kv put KEY
 		// value=…); the stack names no property, as before this fix.
 		ts := prepare(t, stacks.Variant{Name: "broken-noproperty", Stack: "dev"}, func(sc *render.StackConfig) {
-			setField(t, sc, config.FullKey(config.KeySecrets), "remoteProperty", nil)
+			setField(t, sc, spec.FullKey(spec.KeySecrets), "remoteProperty", nil)
 		})
 		for _, r := range ts.cfg.Secrets.RemoteKeys.All() {
 			require.Empty(t, r.Property)
@@ -378,7 +379,7 @@ func TestSecretsFailWithESOMessage(t *testing.T) {
 		}
 		ns := ts.cfg.Registry.Namespace
 		// Pushing a key without a property is refused by the provider (Vault too).
-		cond, events, err := server.WaitNotReady(ctx, "external-secrets.io/v1alpha1", "PushSecret", ns, config.Project, readyTimeout)
+		cond, events, err := server.WaitNotReady(ctx, "external-secrets.io/v1alpha1", "PushSecret", ns, spec.Project, readyTimeout)
 		require.NoError(t, err)
 		assert.Contains(t, cond.Message+strings.Join(events, "\n"), "requires property in RemoteRef")
 		t.Logf("PushSecret: %s; events: %v", cond, events)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zot-registry/zot-registry/components/registry/layout"
+	"github.com/zot-registry/zot-registry/zot/layout"
 )
 
 // uiHeader marks a request as the web UI's: zot authenticates it by its

@@ -44,7 +44,7 @@ func TestStartupWalk(t *testing.T) {
 	def := p("initialDelaySeconds") + p("periodSeconds")*time.Duration(p("failureThreshold")/time.Second)
 	t.Logf("%d repositories × %.1f requests × %v = %v; dev's startup probe allows %v (%.1f× that)", sizedRepositories, perRepo, realStoreLatency, need.Round(time.Second), def, float64(def)/float64(need))
 	if def < need*3/2 {
-		t.Errorf("the default startup probe allows %v, not enough for %d repositories with headroom: the walk makes %.1f S3 requests per repository, at %v each that is %v; raise config.DefaultStartupTimeout to at least %v",
+		t.Errorf("the default startup probe allows %v, not enough for %d repositories with headroom: the walk makes %.1f S3 requests per repository, at %v each that is %v; raise spec.DefaultStartupTimeout to at least %v",
 			def, sizedRepositories, perRepo, realStoreLatency, need.Round(time.Second), (need * 3 / 2).Round(time.Minute))
 	}
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zot-registry/zot-registry/components/registry/layout"
+	"github.com/zot-registry/zot-registry/zot/layout"
 )
 
 // Test values for what the program leaves to the store or generates.

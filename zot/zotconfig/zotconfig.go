@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zot-registry/zot-registry/components/registry/layout"
+	"github.com/zot-registry/zot-registry/zot/layout"
 )
 
 // Params is everything zot's config depends on.

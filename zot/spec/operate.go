@@ -1,4 +1,4 @@
-package config
+package spec
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
-	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
+	"github.com/zot-registry/zot-registry/zot/zotconfig"
 )
 
 // Day-2 settings of zot-registry:registry: replicas and the shared metadata
@@ -162,27 +162,27 @@ var tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
 
 // validateOperations checks the day-2 settings; storage and secrets are
 // needed for the checks that span sections.
-func validateOperations(cfg *Config, c collector) {
+func validateOperations(cfg *Settings, c Collector) {
 	r := &cfg.Registry
 	if r.Replicas < 1 || r.Replicas > MaxReplicas {
-		c.add("replicas", fmt.Sprintf("%d is out of range", r.Replicas), "use 1 to %d (default %d)", MaxReplicas, DefaultReplicas)
+		c.Add("replicas", fmt.Sprintf("%d is out of range", r.Replicas), "use 1 to %d (default %d)", MaxReplicas, DefaultReplicas)
 	}
 	switch d := r.ClusterDomain; {
 	case d == "":
-		c.add("clusterDomain", "is empty; the cluster members and serviceDns are named <service>.<namespace>.svc.<clusterDomain>", "set the cluster's DNS domain (the kubelet's --cluster-domain), default %s", DefaultClusterDomain)
+		c.Add("clusterDomain", "is empty; the cluster members and serviceDns are named <service>.<namespace>.svc.<clusterDomain>", "set the cluster's DNS domain (the kubelet's --cluster-domain), default %s", DefaultClusterDomain)
 	case len(d) > 253 || !dnsSubdomain.MatchString(d):
-		c.add("clusterDomain", fmt.Sprintf("%q is not a DNS name", d), "use the cluster's DNS domain (the kubelet's --cluster-domain) in lowercase without a trailing dot, e.g. %s", DefaultClusterDomain)
+		c.Add("clusterDomain", fmt.Sprintf("%q is not a DNS name", d), "use the cluster's DNS domain (the kubelet's --cluster-domain) in lowercase without a trailing dot, e.g. %s", DefaultClusterDomain)
 	}
 	validateCache(cfg, c)
 	validateStartup(r, c)
 	a := r.Availability
 	if a.MaxUnavailable < 1 {
-		c.add("availability.maxUnavailable", fmt.Sprintf("%d would block every node drain", a.MaxUnavailable), "use at least 1 (default %d)", DefaultMaxUnavailable)
+		c.Add("availability.maxUnavailable", fmt.Sprintf("%d would block every node drain", a.MaxUnavailable), "use at least 1 (default %d)", DefaultMaxUnavailable)
 	} else if r.Replicas > 1 && a.MaxUnavailable >= r.Replicas {
-		c.add("availability.maxUnavailable", fmt.Sprintf("%d allows every one of the %d replicas to be evicted at once", a.MaxUnavailable, r.Replicas), "use fewer than registry.replicas (default %d)", DefaultMaxUnavailable)
+		c.Add("availability.maxUnavailable", fmt.Sprintf("%d allows every one of the %d replicas to be evicted at once", a.MaxUnavailable, r.Replicas), "use fewer than registry.replicas (default %d)", DefaultMaxUnavailable)
 	}
 	if a.TopologyKey == "" || !labelKey.MatchString(a.TopologyKey) {
-		c.add("availability.topologyKey", fmt.Sprintf("%q is not a node label key", a.TopologyKey), "use e.g. %s or topology.kubernetes.io/zone", DefaultTopologyKey)
+		c.Add("availability.topologyKey", fmt.Sprintf("%q is not a node label key", a.TopologyKey), "use e.g. %s or topology.kubernetes.io/zone", DefaultTopologyKey)
 	}
 	oneOf(c, "availability.whenUnsatisfiable", a.WhenUnsatisfiable, whenUnsatisfiable)
 	validateMetrics(cfg, c)
@@ -190,7 +190,7 @@ func validateOperations(cfg *Config, c collector) {
 	validateRetention(r, c)
 	if r.Scrub.Enabled && r.Scrub.Interval != "" {
 		if d, err := time.ParseDuration(r.Scrub.Interval); err != nil || d < MinScrubInterval {
-			c.add("scrub.interval", fmt.Sprintf("%q is not a duration of at least 2h (zot raises shorter ones)", r.Scrub.Interval), "use e.g. 24h (zot's default), or leave it empty")
+			c.Add("scrub.interval", fmt.Sprintf("%q is not a duration of at least 2h (zot raises shorter ones)", r.Scrub.Interval), "use e.g. 24h (zot's default), or leave it empty")
 		}
 	}
 }
@@ -198,7 +198,7 @@ func validateOperations(cfg *Config, c collector) {
 // A Kubernetes label key: an optional DNS prefix and a name.
 var labelKey = regexp.MustCompile(`^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
 
-func validateCache(cfg *Config, c collector) {
+func validateCache(cfg *Settings, c Collector) {
 	r := &cfg.Registry
 	cache := &r.Cache
 	if !slices.Contains(CacheDrivers, cache.Driver) {
@@ -206,47 +206,47 @@ func validateCache(cfg *Config, c collector) {
 		return
 	}
 	if r.Replicas > 1 && !cache.Shared() {
-		c.add("cache.driver", fmt.Sprintf("is %s, but %d replicas need shared metadata (each would answer catalog and search from its own files)", cache.Driver, r.Replicas),
+		c.Add("cache.driver", fmt.Sprintf("is %s, but %d replicas need shared metadata (each would answer catalog and search from its own files)", cache.Driver, r.Replicas),
 			"set registry.cache.driver to redis (any storage mode) or dynamodb (storage mode aws)")
 	}
 	redis := cache.Redis
 	if cache.Driver == CacheRedis {
 		if len(redis.Addresses) == 0 {
-			c.add("cache.redis.addresses", "is empty; the redis driver needs the Redis to use", "list host:port entries, e.g. [redis-master.redis.svc.cluster.local:6379]")
+			c.Add("cache.redis.addresses", "is empty; the redis driver needs the Redis to use", "list host:port entries, e.g. [redis-master.redis.svc.cluster.local:6379]")
 		}
 		for i, addr := range redis.Addresses {
 			if !hostPort.MatchString(addr) {
-				c.add(fmt.Sprintf("cache.redis.addresses[%d]", i), fmt.Sprintf("%q is not host:port", addr), "write e.g. redis-master.redis.svc.cluster.local:6379")
+				c.Add(fmt.Sprintf("cache.redis.addresses[%d]", i), fmt.Sprintf("%q is not host:port", addr), "write e.g. redis-master.redis.svc.cluster.local:6379")
 			}
 		}
 		switch {
 		case redis.DB < 0:
-			c.add("cache.redis.db", fmt.Sprintf("%d is not a Redis database number", redis.DB), "use 0 (default) or another database number")
+			c.Add("cache.redis.db", fmt.Sprintf("%d is not a Redis database number", redis.DB), "use 0 (default) or another database number")
 		case redis.DB != 0 && len(redis.Addresses) > 1:
-			c.add("cache.redis.db", fmt.Sprintf("is %d, but several addresses make a Redis Cluster, which has only database 0", redis.DB), "use 0, or one address")
+			c.Add("cache.redis.db", fmt.Sprintf("is %d, but several addresses make a Redis Cluster, which has only database 0", redis.DB), "use 0, or one address")
 		}
 		if redis.KeyPrefix == "" || strings.ContainsAny(redis.KeyPrefix, " \t\n") {
-			c.add("cache.redis.keyPrefix", fmt.Sprintf("%q is not a key prefix", redis.KeyPrefix), "use a word such as %s (default), different per registry sharing one Redis", DefaultRedisKeyPrefix)
+			c.Add("cache.redis.keyPrefix", fmt.Sprintf("%q is not a key prefix", redis.KeyPrefix), "use a word such as %s (default), different per registry sharing one Redis", DefaultRedisKeyPrefix)
 		}
 	} else if len(redis.Addresses) > 0 || redis.Username != "" {
-		c.add("cache.redis", "is set, but cache.driver is "+cache.Driver, "remove it, or set cache.driver to redis")
+		c.Add("cache.redis", "is set, but cache.driver is "+cache.Driver, "remove it, or set cache.driver to redis")
 	}
 	if cache.Driver == CacheDynamoDB {
 		if cfg.Storage.Mode != "" && cfg.Storage.Mode != StorageAWS {
-			c.add("cache.driver", fmt.Sprintf("is dynamodb, but storage mode %s has no AWS account to create tables in", cfg.Storage.Mode), "use redis, or storage mode aws")
+			c.Add("cache.driver", fmt.Sprintf("is dynamodb, but storage mode %s has no AWS account to create tables in", cfg.Storage.Mode), "use redis, or storage mode aws")
 		}
 		if cache.DynamoDB.TablePrefix == "" {
 			cache.DynamoDB.TablePrefix = defaultBucketPrefix(cfg.Stack, false)
 		}
 		if !tableName.MatchString(cache.DynamoDB.TablePrefix + "-repo-blobs-info") {
-			c.add("cache.dynamodb.tablePrefix", fmt.Sprintf("%q does not make valid DynamoDB table names", cache.DynamoDB.TablePrefix), "use letters, digits, '_', '-' and '.', at most 239 characters")
+			c.Add("cache.dynamodb.tablePrefix", fmt.Sprintf("%q does not make valid DynamoDB table names", cache.DynamoDB.TablePrefix), "use letters, digits, '_', '-' and '.', at most 239 characters")
 		}
 		if e := cache.DynamoDB.Endpoint; e != "" && !endpointURL(e) {
-			c.add("cache.dynamodb.endpoint", fmt.Sprintf("%q is not an http(s) URL of a DynamoDB endpoint", e),
+			c.Add("cache.dynamodb.endpoint", fmt.Sprintf("%q is not an http(s) URL of a DynamoDB endpoint", e),
 				"write scheme://host[:port] (no path), e.g. https://vpce-….dynamodb.eu-central-1.vpce.amazonaws.com or http://dynamodb-local:8000, or remove it for the region's endpoint")
 		}
 	} else if cache.DynamoDB.TablePrefix != "" || cache.DynamoDB.Endpoint != "" {
-		c.add("cache.dynamodb", "is set, but cache.driver is "+cache.Driver, "remove it, or set cache.driver to dynamodb")
+		c.Add("cache.dynamodb", "is set, but cache.driver is "+cache.Driver, "remove it, or set cache.driver to dynamodb")
 	}
 }
 
@@ -283,12 +283,12 @@ func (r Registry) FastRestartOn() bool { return r.FastRestart != nil && *r.FastR
 // validateStartup: zot walks the bucket before it listens. The startup
 // probe must outlast the walk, and fastRestart skips it only where zot's
 // stamp survives.
-func validateStartup(r *Registry, c collector) {
+func validateStartup(r *Registry, c Collector) {
 	switch d, err := time.ParseDuration(r.StartupTimeout); {
 	case err != nil:
-		c.add("startupTimeout", fmt.Sprintf("%q is not a duration", r.StartupTimeout), "use a Go duration such as 30m or 2h (default %s)", DefaultStartupTimeout)
+		c.Add("startupTimeout", fmt.Sprintf("%q is not a duration", r.StartupTimeout), "use a Go duration such as 30m or 2h (default %s)", DefaultStartupTimeout)
 	case d < MinStartupTimeout || d > MaxStartupTimeout:
-		c.add("startupTimeout", fmt.Sprintf("%s is out of range", r.StartupTimeout),
+		c.Add("startupTimeout", fmt.Sprintf("%s is out of range", r.StartupTimeout),
 			"use at least %s (the chart's own probe; zot walks the bucket before it listens) and at most %s (default %s)", short(MinStartupTimeout), short(MaxStartupTimeout), DefaultStartupTimeout)
 	default:
 		r.StartupDuration = d
@@ -299,7 +299,7 @@ func validateStartup(r *Registry, c collector) {
 		r.FastRestart = ptr(r.MetadataSurvives() && supported)
 	case !*r.FastRestart:
 	case !r.MetadataSurvives():
-		c.add("fastRestart", "is true, but nothing keeps zot's metadata between restarts (persistence.enabled is false and cache.driver is local: an emptyDir), so there is never a stamp to skip the bucket walk with",
+		c.Add("fastRestart", "is true, but nothing keeps zot's metadata between restarts (persistence.enabled is false and cache.driver is local: an emptyDir), so there is never a stamp to skip the bucket walk with",
 			"remove it, or enable registry.persistence or a shared registry.cache.driver (redis, dynamodb)")
 	default:
 		needsZot(r, c, "fastRestart", MinZotForFastRestart)
@@ -309,14 +309,14 @@ func validateStartup(r *Registry, c collector) {
 // On reports whether the metrics extension is on.
 func (m Metrics) On() bool { return m.Enabled != nil && *m.Enabled }
 
-func validateMetrics(cfg *Config, c collector) {
+func validateMetrics(cfg *Settings, c Collector) {
 	m := &cfg.Registry.Metrics
 	if m.Enabled == nil {
 		m.Enabled = ptr(len(m.Users) > 0 || m.Anonymous)
 	}
 	if !*m.Enabled {
 		if m.ServiceMonitor.Enabled {
-			c.add("metrics.serviceMonitor.enabled", "is true, but metrics.enabled is false", "enable metrics, or remove the ServiceMonitor")
+			c.Add("metrics.serviceMonitor.enabled", "is true, but metrics.enabled is false", "enable metrics, or remove the ServiceMonitor")
 		}
 		return
 	}
@@ -324,19 +324,19 @@ func validateMetrics(cfg *Config, c collector) {
 	// not / or /v2; its own routes are kept off too.
 	p := m.Path
 	if !strings.HasPrefix(p, "/") || p != path.Clean(p) || p == "/" || p == "/v2" || strings.HasPrefix(p, "/v2/") || strings.HasPrefix(p, "/zot/") {
-		c.add("metrics.path", fmt.Sprintf("%q is not a clean path of its own", p), "use e.g. %s (not /, /v2 or zot's own routes)", DefaultMetricsPath)
+		c.Add("metrics.path", fmt.Sprintf("%q is not a clean path of its own", p), "use e.g. %s (not /, /v2 or zot's own routes)", DefaultMetricsPath)
 	}
 	if len(m.Users) == 0 && !m.Anonymous {
-		c.add("metrics.users", "is empty, so nobody may read the metrics metrics.enabled turns on (zot answers 403 even to admins)",
+		c.Add("metrics.users", "is empty, so nobody may read the metrics metrics.enabled turns on (zot answers 403 even to admins)",
 			"name the htpasswd user Prometheus scrapes with (in push mode also in secrets.users), or set registry.metrics.anonymous: true")
 	}
 	for i, u := range m.Users {
 		field := fmt.Sprintf("metrics.users[%d]", i)
 		switch {
 		case strings.TrimSpace(u) == "" || strings.TrimSpace(u) != u:
-			c.add(field, fmt.Sprintf("%q is not a user name", u), "name an htpasswd user without spaces")
+			c.Add(field, fmt.Sprintf("%q is not a user name", u), "name an htpasswd user without spaces")
 		case cfg.Secrets.Mode == SecretsPush && !slices.Contains(cfg.Secrets.Users, u):
-			c.add(field, fmt.Sprintf("%q is not an htpasswd user of push mode (secrets.users), so it has no password", u), "add it to secrets.users")
+			c.Add(field, fmt.Sprintf("%q is not an htpasswd user of push mode (secrets.users), so it has no password", u), "add it to secrets.users")
 		}
 	}
 	sm := m.ServiceMonitor
@@ -344,53 +344,53 @@ func validateMetrics(cfg *Config, c collector) {
 		return
 	}
 	if _, err := time.ParseDuration(sm.Interval); err != nil || !strings.HasSuffix(sm.Interval, "s") && !strings.HasSuffix(sm.Interval, "m") {
-		c.add("metrics.serviceMonitor.interval", fmt.Sprintf("%q is not a Prometheus duration", sm.Interval), "use e.g. 30s or 1m")
+		c.Add("metrics.serviceMonitor.interval", fmt.Sprintf("%q is not a Prometheus duration", sm.Interval), "use e.g. 30s or 1m")
 	}
 	for k := range sm.Labels {
 		if !labelKey.MatchString(k) {
-			c.add("metrics.serviceMonitor.labels", fmt.Sprintf("%q is not a label key", k), "use the labels your Prometheus selects ServiceMonitors by, e.g. release: kube-prometheus-stack")
+			c.Add("metrics.serviceMonitor.labels", fmt.Sprintf("%q is not a label key", k), "use the labels your Prometheus selects ServiceMonitors by, e.g. release: kube-prometheus-stack")
 		}
 	}
 	switch {
 	case m.Anonymous && sm.BasicAuthSecret == "":
 	case sm.BasicAuthSecret != "":
 		if len(sm.BasicAuthSecret) > 253 || !dnsSubdomain.MatchString(sm.BasicAuthSecret) {
-			c.add("metrics.serviceMonitor.basicAuthSecret", fmt.Sprintf("%q is not a valid Secret name", sm.BasicAuthSecret), "use lowercase letters, digits, '-' and '.'")
+			c.Add("metrics.serviceMonitor.basicAuthSecret", fmt.Sprintf("%q is not a valid Secret name", sm.BasicAuthSecret), "use lowercase letters, digits, '-' and '.'")
 		}
 	case cfg.Secrets.Mode != SecretsPush:
-		c.add("metrics.serviceMonitor.basicAuthSecret", "is empty; in secrets mode store only the store knows the scrape user's password",
+		c.Add("metrics.serviceMonitor.basicAuthSecret", "is empty; in secrets mode store only the store knows the scrape user's password",
 			"name a Secret in zot's namespace with keys username and password, or set registry.metrics.anonymous: true")
 	}
 }
 
 // validDuration checks a Go duration that zot reads (storage durations):
 // not negative; empty means zot's default.
-func validDuration(c collector, field, v string) time.Duration {
+func validDuration(c Collector, field, v string) time.Duration {
 	if v == "" {
 		return 0
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 {
-		c.add(field, fmt.Sprintf("%q is not a duration zot accepts", v), "use a Go duration such as 1h or 168h (days are written in hours), or leave it empty for zot's default")
+		c.Add(field, fmt.Sprintf("%q is not a duration zot accepts", v), "use a Go duration such as 1h or 168h (days are written in hours), or leave it empty for zot's default")
 	}
 	return d
 }
 
-func validateGC(r *Registry, c collector) {
+func validateGC(r *Registry, c Collector) {
 	gc := r.GC
 	validDuration(c, "gc.delay", gc.Delay)
 	validDuration(c, "gc.interval", gc.Interval)
 	if !gc.Enabled && (gc.Delay != "" || gc.Interval != "" || gc.TimeWindow != "") {
-		c.add("gc.enabled", "is false, but gc.delay, interval or timeWindow is set (zot ignores them)", "enable gc, or remove them")
+		c.Add("gc.enabled", "is false, but gc.delay, interval or timeWindow is set (zot ignores them)", "enable gc, or remove them")
 	}
 	if gc.TimeWindow != "" {
 		if !validWindow(gc.TimeWindow) {
-			c.add("gc.timeWindow", fmt.Sprintf("%q is not a daily window", gc.TimeWindow), `use "HH:MM-HH:MM" in UTC with different start and end, e.g. "01:00-05:00"`)
+			c.Add("gc.timeWindow", fmt.Sprintf("%q is not a daily window", gc.TimeWindow), `use "HH:MM-HH:MM" in UTC with different start and end, e.g. "01:00-05:00"`)
 		}
 		needsZot(r, c, "gc.timeWindow", MinZotForGCWindow)
 	}
 	if !gc.Enabled && len(r.Retention.Policies) > 0 {
-		c.add("retention.policies", "are set, but gc.enabled is false: retention runs as part of GC", "enable gc, or remove the policies")
+		c.Add("retention.policies", "are set, but gc.enabled is false: retention runs as part of GC", "enable gc, or remove the policies")
 	}
 }
 
@@ -408,9 +408,9 @@ func validWindow(w string) bool {
 
 // needsZot refuses a key zot releases before minTag do not know (they
 // refuse unknown keys and stop).
-func needsZot(r *Registry, c collector, field, minTag string) {
+func needsZot(r *Registry, c Collector, field, minTag string) {
 	if !zotAtLeast(r.Image.Tag, minTag) {
-		c.add(field, fmt.Sprintf("needs zot %s or later, and image.tag is %s (zot refuses keys it does not know)", minTag, r.Image.Tag),
+		c.Add(field, fmt.Sprintf("needs zot %s or later, and image.tag is %s (zot refuses keys it does not know)", minTag, r.Image.Tag),
 			"set registry.image.tag to %s or later (default %s), or remove %s", minTag, DefaultImageTag, field)
 	}
 }
@@ -457,31 +457,31 @@ func mustRelease(tag string) release {
 	return r
 }
 
-func validateRetention(r *Registry, c collector) {
+func validateRetention(r *Registry, c Collector) {
 	ret := r.Retention
 	validDuration(c, "retention.delay", ret.Delay)
 	for i, p := range ret.Policies {
 		field := fmt.Sprintf("retention.policies[%d]", i)
 		if len(p.Repositories) == 0 {
-			c.add(field+".repositories", "is empty, so the policy applies to no repository", `list repository globs, e.g. ["**"] for all`)
+			c.Add(field+".repositories", "is empty, so the policy applies to no repository", `list repository globs, e.g. ["**"] for all`)
 		}
 		for j, glob := range p.Repositories {
 			// zot compiles these with doublestar (pkg/cli/server/root.go validateGCRules).
 			if glob == "" || !doublestar.ValidatePattern(glob) {
-				c.add(fmt.Sprintf("%s.repositories[%d]", field, j), fmt.Sprintf("%q is not a repository glob", glob), `use globs such as "**", "infra/*" or "tmp/**"`)
+				c.Add(fmt.Sprintf("%s.repositories[%d]", field, j), fmt.Sprintf("%q is not a repository glob", glob), `use globs such as "**", "infra/*" or "tmp/**"`)
 			}
 		}
 		for j, k := range p.KeepTags {
 			kf := fmt.Sprintf("%s.keepTags[%d]", field, j)
 			for n, pat := range k.Patterns {
 				if _, err := regexp.Compile(pat); err != nil {
-					c.add(fmt.Sprintf("%s.patterns[%d]", kf, n), fmt.Sprintf("%q is not a regular expression: %v", pat, err), `use a Go regular expression such as "^v[0-9]+\\."`)
+					c.Add(fmt.Sprintf("%s.patterns[%d]", kf, n), fmt.Sprintf("%q is not a regular expression: %v", pat, err), `use a Go regular expression such as "^v[0-9]+\\."`)
 				}
 			}
 			validDuration(c, kf+".pulledWithin", k.PulledWithin)
 			validDuration(c, kf+".pushedWithin", k.PushedWithin)
 			if k.MostRecentlyPushedCount < 0 || k.MostRecentlyPulledCount < 0 {
-				c.add(kf, "has a negative count", "use 0 (not a criterion) or more")
+				c.Add(kf, "has a negative count", "use 0 (not a criterion) or more")
 			}
 		}
 		for j, i := range shadowedKeepTags(p.KeepTags) {
@@ -494,7 +494,7 @@ func validateRetention(r *Registry, c collector) {
 				// k is the narrower one: it may have been meant first.
 				fix = fmt.Sprintf("move it before keepTags[%d] if its rules are meant for its own tags only, or %s", i, fix)
 			}
-			c.add(fmt.Sprintf("%s.keepTags[%d]", field, j),
+			c.Add(fmt.Sprintf("%s.keepTags[%d]", field, j),
 				fmt.Sprintf("can never apply: zot uses the first matching entry for each tag, and keepTags[%d] matches every tag this one matches (it has no patterns, or all of this entry's); rules inside one entry are OR-ed", i),
 				fix, keepRuleString(mergeKeepRules(earlier, k)))
 		}
@@ -503,7 +503,7 @@ func validateRetention(r *Registry, c collector) {
 			validDuration(c, kf+".pulledWithin", ku.PulledWithin)
 			validDuration(c, kf+".pushedWithin", ku.PushedWithin)
 			if ku.MostRecentlyPushedCount < 0 || ku.MostRecentlyPulledCount < 0 {
-				c.add(kf, "has a negative count", "use 0 (not a criterion) or more")
+				c.Add(kf, "has a negative count", "use 0 (not a criterion) or more")
 			}
 			needsZot(r, c, kf, MinZotForGCWindow)
 		}

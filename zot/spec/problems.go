@@ -1,4 +1,4 @@
-package config
+package spec
 
 import (
 	"fmt"
@@ -39,16 +39,16 @@ func (es Errors) Keys() []string {
 	return keys
 }
 
-// collector gathers FieldErrors under one top-level key.
-type collector struct {
-	errs *Errors
-	key  string // e.g. zot-registry:registry
+// Collector gathers FieldErrors under one top-level key.
+type Collector struct {
+	Errs *Errors
+	Key  string // e.g. zot-registry:registry
 }
 
-func (c collector) add(field, problem, fix string, args ...any) {
-	key := c.key
+func (c Collector) Add(field, problem, fix string, args ...any) {
+	key := c.Key
 	if field != "" {
 		key += "." + field
 	}
-	*c.errs = append(*c.errs, &FieldError{Key: key, Problem: problem, Fix: fmt.Sprintf(fix, args...)})
+	*c.Errs = append(*c.Errs, &FieldError{Key: key, Problem: problem, Fix: fmt.Sprintf(fix, args...)})
 }

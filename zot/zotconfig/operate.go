@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/zot-registry/zot-registry/components/registry/layout"
+	"github.com/zot-registry/zot-registry/zot/layout"
 )
 
 // Scale-out, shared metadata, metrics, GC, retention and scrub: the parts of

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zot-registry/zot-registry/components/registry/zotconfig"
+	"github.com/zot-registry/zot-registry/zot/zotconfig"
 )
 
 func params() zotconfig.Params {

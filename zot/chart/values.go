@@ -1,4 +1,7 @@
-package registry
+// Package chart is how zot is deployed with the project-zot Helm chart:
+// the chart's values and the config.json builder's input, both computed
+// from the settings (package spec) by pure functions. No Pulumi import.
+package chart
 
 import (
 	"crypto/sha256"
@@ -8,8 +11,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/zot-registry/zot-registry/components/registry/layout"
-	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/zot/layout"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // ChartName is the chart in the project-zot repository.
@@ -217,15 +220,6 @@ type strategy struct {
 	Type string `json:"type"`
 }
 
-// SecretNames are the Kubernetes Secrets zot mounts or reads; their keys are
-// the layout package's constants.
-type SecretNames struct {
-	OIDC     string
-	Htpasswd string
-	S3       string
-	Session  string
-}
-
 // RolloutAnnotation on the pod: changing its value restarts zot, which
 // reads its mounted files only at start-up.
 const RolloutAnnotation = "zot-registry/rollout-token"
@@ -275,18 +269,18 @@ func PVCName(release, storageClass string) string {
 // Ingress annotations for ingress-nginx: no body limit (layers are large) and
 // proxy timeouts as long as zot's own.
 const (
-	annotationBodySize     = "nginx.ingress.kubernetes.io/proxy-body-size"
-	annotationReadTimeout  = "nginx.ingress.kubernetes.io/proxy-read-timeout"
-	annotationSendTimeout  = "nginx.ingress.kubernetes.io/proxy-send-timeout"
-	annotationBuffering    = "nginx.ingress.kubernetes.io/proxy-request-buffering"
-	nginxClass             = "nginx"
-	strategyRollingUpdate  = "RollingUpdate"
-	accessModeReadWriteOne = "ReadWriteOnce"
+	annotationBodySize      = "nginx.ingress.kubernetes.io/proxy-body-size"
+	annotationReadTimeout   = "nginx.ingress.kubernetes.io/proxy-read-timeout"
+	annotationSendTimeout   = "nginx.ingress.kubernetes.io/proxy-send-timeout"
+	annotationBuffering     = "nginx.ingress.kubernetes.io/proxy-request-buffering"
+	nginxClass              = "nginx"
+	strategyRollingUpdate   = "RollingUpdate"
+	AccessModeReadWriteOnce = "ReadWriteOnce"
 )
 
 // BuildValues returns the chart's values for the registry settings, the
 // rendered config.json and the Secret names. It is pure: no Pulumi types.
-func BuildValues(r config.Registry, zc ZotConfig, secrets SecretNames, rolloutToken string) map[string]any {
+func BuildValues(r spec.Registry, zc ZotConfig, secrets layout.SecretNames, rolloutToken string) map[string]any {
 	v := chartValues{
 		// The Service and Deployment are named after the release, so
 		// serviceName is known without reading the cluster.
@@ -326,7 +320,7 @@ func BuildValues(r config.Registry, zc ZotConfig, secrets SecretNames, rolloutTo
 	v.StartupProbe = StartupProbeFor(r.StartupDuration)
 	hardenPod(&v, r)
 	workload(&v, r)
-	return toMap(v)
+	return ToMap(v)
 }
 
 // workload picks what the chart deploys. persistence: true renders a
@@ -338,7 +332,7 @@ func BuildValues(r config.Registry, zc ZotConfig, secrets SecretNames, rolloutTo
 //   - one replica with persistence: a StatefulSet mounting the claim this
 //     program owns (PVCName), so its size can grow in place;
 //   - one replica without: a Deployment, rolling.
-func workload(v *chartValues, r config.Registry) {
+func workload(v *chartValues, r spec.Registry) {
 	var class *string
 	if r.Persistence.StorageClass != "" {
 		class = &r.Persistence.StorageClass
@@ -348,7 +342,7 @@ func workload(v *chartValues, r config.Registry) {
 		v.Persistence = true
 		v.ReplicaCount = r.Replicas
 		v.ServiceHeadless = &enabled{Enabled: true}
-		v.PVC = &pvcValues{Create: true, AccessModes: []string{accessModeReadWriteOne}, Storage: ScratchVolumeSize, StorageClassName: class}
+		v.PVC = &pvcValues{Create: true, AccessModes: []string{AccessModeReadWriteOnce}, Storage: ScratchVolumeSize, StorageClassName: class}
 		a := r.Availability
 		if a.PodDisruptionBudget {
 			v.PodDisruptionBudget = &pdbValues{Enabled: true, MaxUnavailable: a.MaxUnavailable}
@@ -372,7 +366,7 @@ func workload(v *chartValues, r config.Registry) {
 // or the chart's emptyDir) and /tmp (ours; zot v2.1 writes temporary files
 // only for trivy CVE scans, which this config does not enable, but Go and
 // its libraries may use os.TempDir).
-func hardenPod(v *chartValues, r config.Registry) {
+func hardenPod(v *chartValues, r spec.Registry) {
 	sec := r.Security
 	profile := seccompProfile{Type: sec.SeccompProfile}
 	v.Resources = resources{Requests: amounts(r.Resources.Requests), Limits: amounts(r.Resources.Limits)}
@@ -394,7 +388,7 @@ func hardenPod(v *chartValues, r config.Registry) {
 // tmpSizeLimit bounds /tmp: a pod that fills it is evicted, not its node.
 const tmpSizeLimit = "1Gi"
 
-func amounts(a config.ResourceAmounts) map[string]string {
+func amounts(a spec.ResourceAmounts) map[string]string {
 	m := map[string]string{}
 	if a.CPU != "" {
 		m["cpu"] = a.CPU
@@ -405,7 +399,7 @@ func amounts(a config.ResourceAmounts) map[string]string {
 	return m
 }
 
-func ingress(r config.Registry) ingressValues {
+func ingress(r spec.Registry) ingressValues {
 	if !r.Ingress.Enabled || r.URL == nil {
 		return ingressValues{Enabled: false}
 	}
@@ -438,8 +432,8 @@ func secretEnv(name, secret, key string) envVar {
 	return envVar{Name: name, ValueFrom: valueFrom{SecretKeyRef: secretKeyRef{Name: secret, Key: key}}}
 }
 
-// toMap turns typed values into the generic map Helm and Pulumi take.
-func toMap(v any) map[string]any {
+// ToMap turns typed values into the generic map Helm and Pulumi take.
+func ToMap(v any) map[string]any {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err) // only strings, numbers, bools, slices and maps: cannot fail

@@ -109,3 +109,16 @@ func ServiceDNS(service, namespace, clusterDomain string) string {
 func PodDNS(fullname, namespace, clusterDomain string, i int) string {
 	return fmt.Sprintf("%s-%d.%s", fullname, i, ServiceDNS(HeadlessService(fullname), namespace, clusterDomain))
 }
+
+// SecretNames are the Kubernetes Secrets zot mounts or reads; their keys are
+// this package's constants.
+type SecretNames struct {
+	OIDC     string
+	Htpasswd string
+	S3       string
+	Session  string
+}
+
+// RedactedMarker stands for a secret wherever one is shown: in the
+// config.json annotation, in the offline render and in the tests.
+const RedactedMarker = "[secret]"

@@ -1,4 +1,4 @@
-package config
+package spec
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zot-registry/zot-registry/components/registry/layout"
+	"github.com/zot-registry/zot-registry/zot/layout"
 )
 
 var (
@@ -32,13 +32,35 @@ var (
 	pullPolicies = []string{"IfNotPresent", "Always", "Never"}
 )
 
-func validate(cfg *Config, src Source, errs *Errors) {
-	validateRegistry(&cfg.Registry, collector{errs, FullKey(KeyRegistry)})
-	validateStorage(&cfg.Storage, cfg.Stack, collector{errs, FullKey(KeyStorage)})
-	validateIdentity(&cfg.Identity, src, cfg.Stack, collector{errs, FullKey(KeyIdentity)})
-	validateSecrets(cfg, src, collector{errs, FullKey(KeySecrets)})
-	validateUserNames(cfg, collector{errs, FullKey(KeyRegistry)})
-	validateOperations(cfg, collector{errs, FullKey(KeyRegistry)})
+// Settings is one registry's whole settings: the four sections.
+type Settings struct {
+	// Stack names the stack the registry belongs to: defaults derive from
+	// it (the bucket prefix, the OAuth2 client id zot-<stack>).
+	Stack    string
+	Registry Registry
+	Storage  Storage
+	Identity Identity
+	Secrets  Secrets
+}
+
+// Env is what validation reads besides the four sections: the Authentik
+// URL (authentik:url) and whether each secret key is set, and as a secret.
+type Env interface {
+	// Get returns the raw value of a full key (zot-registry:oidcClientSecret).
+	Get(fullKey string) (string, bool)
+	IsSecret(fullKey string) bool
+}
+
+// Validate fills in the values derived from the settings (the parsed URL,
+// durations, defaults that depend on other settings) and appends every
+// problem to errs, keyed by full stack-config key.
+func Validate(cfg *Settings, src Env, errs *Errors) {
+	validateRegistry(&cfg.Registry, Collector{errs, FullKey(KeyRegistry)})
+	validateStorage(&cfg.Storage, cfg.Stack, Collector{errs, FullKey(KeyStorage)})
+	validateIdentity(&cfg.Identity, src, cfg.Stack, Collector{errs, FullKey(KeyIdentity)})
+	validateSecrets(cfg, src, Collector{errs, FullKey(KeySecrets)})
+	validateUserNames(cfg, Collector{errs, FullKey(KeyRegistry)})
+	validateOperations(cfg, Collector{errs, FullKey(KeyRegistry)})
 	if cfg.Registry.Cache.Driver == CacheRedis {
 		secretKey(errs, src, FullKey(KeyRedisPassword), false, "")
 	} else if _, ok := src.Get(FullKey(KeyRedisPassword)); ok {
@@ -46,31 +68,31 @@ func validate(cfg *Config, src Source, errs *Errors) {
 	}
 }
 
-func validateRegistry(r *Registry, c collector) {
+func validateRegistry(r *Registry, c Collector) {
 	r.URL = validateExternalURL(r.ExternalURL, c)
 	if r.URL != nil {
 		r.ExternalURL = r.URL.String()
 	}
 	if len(r.Namespace) > 63 || !dnsLabel.MatchString(r.Namespace) {
-		c.add("namespace", fmt.Sprintf("%q is not a valid namespace name", r.Namespace), "use lowercase letters, digits and '-', at most 63 characters")
+		c.Add("namespace", fmt.Sprintf("%q is not a valid namespace name", r.Namespace), "use lowercase letters, digits and '-', at most 63 characters")
 	}
 	// Helm keeps release names to 53 characters (it appends suffixes).
 	if len(r.ReleaseName) > 53 || !dnsLabel.MatchString(r.ReleaseName) {
-		c.add("releaseName", fmt.Sprintf("%q is not a valid Helm release name", r.ReleaseName), "use lowercase letters, digits and '-', at most 53 characters")
+		c.Add("releaseName", fmt.Sprintf("%q is not a valid Helm release name", r.ReleaseName), "use lowercase letters, digits and '-', at most 53 characters")
 	}
 	if u, err := url.Parse(r.Chart.Repository); err != nil || (u.Scheme != "https" && u.Scheme != "oci") || u.Host == "" {
-		c.add("chart.repository", fmt.Sprintf("%q is not an https:// or oci:// chart repository URL", r.Chart.Repository), "set it to %s or your mirror", DefaultChartRepository)
+		c.Add("chart.repository", fmt.Sprintf("%q is not an https:// or oci:// chart repository URL", r.Chart.Repository), "set it to %s or your mirror", DefaultChartRepository)
 	}
 	pinned(c, "chart.version", r.Chart.Version, "a chart version such as "+DefaultChartVersion)
 	if r.Image.Repository == "" || strings.Contains(r.Image.Repository, ":") && !strings.Contains(strings.SplitN(r.Image.Repository, "/", 2)[0], ":") {
-		c.add("image.repository", fmt.Sprintf("%q is not an image repository without tag", r.Image.Repository), "set the repository (e.g. %s) and the tag in image.tag", DefaultImageRepository)
+		c.Add("image.repository", fmt.Sprintf("%q is not an image repository without tag", r.Image.Repository), "set the repository (e.g. %s) and the tag in image.tag", DefaultImageRepository)
 	}
 	if pinned(c, "image.tag", r.Image.Tag, "a zot release such as "+DefaultImageTag) && !imageTag.MatchString(r.Image.Tag) {
-		c.add("image.tag", fmt.Sprintf("%q is not a valid image tag", r.Image.Tag), "use a zot release tag such as %s", DefaultImageTag)
+		c.Add("image.tag", fmt.Sprintf("%q is not a valid image tag", r.Image.Tag), "use a zot release tag such as %s", DefaultImageTag)
 	}
 	oneOf(c, "image.pullPolicy", r.Image.PullPolicy, pullPolicies)
 	if r.Port < 1 || r.Port > 65535 {
-		c.add("port", fmt.Sprintf("%d is out of range", r.Port), "use a TCP port from 1 to 65535 (default %d)", DefaultPort)
+		c.Add("port", fmt.Sprintf("%d is out of range", r.Port), "use a TCP port from 1 to 65535 (default %d)", DefaultPort)
 	}
 	oneOf(c, "serviceType", r.ServiceType, serviceTypes)
 	oneOf(c, "logLevel", r.LogLevel, logLevels)
@@ -79,25 +101,25 @@ func validateRegistry(r *Registry, c collector) {
 
 	if r.Persistence.Enabled {
 		if !validQuantity(r.Persistence.Size) {
-			c.add("persistence.size", fmt.Sprintf("%q is not a volume size", r.Persistence.Size), "use a Kubernetes quantity such as 10Gi")
+			c.Add("persistence.size", fmt.Sprintf("%q is not a volume size", r.Persistence.Size), "use a Kubernetes quantity such as 10Gi")
 		}
 		if sc := r.Persistence.StorageClass; sc != "" && !dnsSubdomain.MatchString(sc) {
-			c.add("persistence.storageClass", fmt.Sprintf("%q is not a valid storage class name", sc), "use the name shown by kubectl get storageclass, or leave it empty for the default class")
+			c.Add("persistence.storageClass", fmt.Sprintf("%q is not a valid storage class name", sc), "use the name shown by kubectl get storageclass, or leave it empty for the default class")
 		}
 	}
 	if r.Ingress.Enabled {
 		if r.Ingress.ClassName == "" || !dnsSubdomain.MatchString(r.Ingress.ClassName) {
-			c.add("ingress.className", fmt.Sprintf("%q is not a valid ingress class name", r.Ingress.ClassName), "use the name shown by kubectl get ingressclass")
+			c.Add("ingress.className", fmt.Sprintf("%q is not a valid ingress class name", r.Ingress.ClassName), "use the name shown by kubectl get ingressclass")
 		}
 		if s := r.Ingress.TLSSecretName; s != "" && !dnsSubdomain.MatchString(s) {
-			c.add("ingress.tlsSecretName", fmt.Sprintf("%q is not a valid Secret name", s), "use lowercase letters, digits, '-' and '.'")
+			c.Add("ingress.tlsSecretName", fmt.Sprintf("%q is not a valid Secret name", s), "use lowercase letters, digits, '-' and '.'")
 		}
 		if r.URL != nil && r.URL.Port() != "" && r.URL.Port() != "443" {
-			c.add("externalUrl", fmt.Sprintf("names port %s, but the ingress serves https on 443", r.URL.Port()), "drop the port from externalUrl, or disable the ingress and expose zot another way")
+			c.Add("externalUrl", fmt.Sprintf("names port %s, but the ingress serves https on 443", r.URL.Port()), "drop the port from externalUrl, or disable the ingress and expose zot another way")
 		}
 		for k := range r.Ingress.Annotations {
 			if k == "" {
-				c.add("ingress.annotations", "has an empty annotation name", "remove it")
+				c.Add("ingress.annotations", "has an empty annotation name", "remove it")
 			}
 		}
 	}
@@ -109,34 +131,34 @@ func validateRegistry(r *Registry, c collector) {
 
 // validateExternalURL checks the URL docker login and the OpenID redirect use:
 // https, a host, nothing after it.
-func validateExternalURL(raw string, c collector) *url.URL {
+func validateExternalURL(raw string, c Collector) *url.URL {
 	const fix = "set it to the URL docker uses, such as https://registry.example.com"
 	if raw == "" {
-		c.add("externalUrl", "is missing", fix)
+		c.Add("externalUrl", "is missing", fix)
 		return nil
 	}
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || u.Host == "" || u.Scheme == "":
-		c.add("externalUrl", fmt.Sprintf("%q is not an absolute URL", raw), fix)
+		c.Add("externalUrl", fmt.Sprintf("%q is not an absolute URL", raw), fix)
 		return nil
 	case u.Scheme != "https":
-		c.add("externalUrl", fmt.Sprintf("%q must use https (docker and OpenID need TLS)", raw), fix)
+		c.Add("externalUrl", fmt.Sprintf("%q must use https (docker and OpenID need TLS)", raw), fix)
 		return nil
 	case u.User != nil:
-		c.add("externalUrl", fmt.Sprintf("%q must not carry credentials", raw), fix)
+		c.Add("externalUrl", fmt.Sprintf("%q must not carry credentials", raw), fix)
 		return nil
 	case u.Path != "" && u.Path != "/":
-		c.add("externalUrl", fmt.Sprintf("%q has a path; zot serves the registry API at the host root", raw), fix)
+		c.Add("externalUrl", fmt.Sprintf("%q has a path; zot serves the registry API at the host root", raw), fix)
 		return nil
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
-		c.add("externalUrl", fmt.Sprintf("%q has a query or fragment, which would end up in the OpenID redirect URI", raw), fix)
+		c.Add("externalUrl", fmt.Sprintf("%q has a query or fragment, which would end up in the OpenID redirect URI", raw), fix)
 		return nil
 	}
 	if p := u.Port(); p != "" {
 		var n int
 		if _, err := fmt.Sscanf(p, "%d", &n); err != nil || n < 1 || n > 65535 {
-			c.add("externalUrl", fmt.Sprintf("%q has an invalid port", raw), fix)
+			c.Add("externalUrl", fmt.Sprintf("%q has an invalid port", raw), fix)
 			return nil
 		}
 	}
@@ -146,35 +168,35 @@ func validateExternalURL(raw string, c collector) *url.URL {
 }
 
 // pinned rejects empty and moving versions; it says whether the value passed.
-func pinned(c collector, field, v, example string) bool {
+func pinned(c Collector, field, v, example string) bool {
 	switch {
 	case strings.TrimSpace(v) == "":
-		c.add(field, "is empty", "pin %s", example)
+		c.Add(field, "is empty", "pin %s", example)
 		return false
 	case strings.EqualFold(v, "latest"):
-		c.add(field, `is "latest", which moves under a running stack`, "pin %s", example)
+		c.Add(field, `is "latest", which moves under a running stack`, "pin %s", example)
 		return false
 	}
 	return true
 }
 
-func oneOf(c collector, field, v string, allowed []string) {
+func oneOf(c Collector, field, v string, allowed []string) {
 	for _, a := range allowed {
 		if v == a {
 			return
 		}
 	}
-	c.add(field, fmt.Sprintf("%q is not allowed", v), "use one of: %s", strings.Join(allowed, ", "))
+	c.Add(field, fmt.Sprintf("%q is not allowed", v), "use one of: %s", strings.Join(allowed, ", "))
 }
 
-func timeout(c collector, field, v string) time.Duration {
+func timeout(c Collector, field, v string) time.Duration {
 	d, err := time.ParseDuration(v)
 	if err != nil {
-		c.add(field, fmt.Sprintf("%q is not a duration", v), "use a Go duration such as 1h or 30m")
+		c.Add(field, fmt.Sprintf("%q is not a duration", v), "use a Go duration such as 1h or 30m")
 		return 0
 	}
 	if d < MinTimeout {
-		c.add(field, fmt.Sprintf("%s is below 1m and would cut off large layer uploads", v), "use at least 1m (default %s)", DefaultTimeout)
+		c.Add(field, fmt.Sprintf("%s is below 1m and would cut off large layer uploads", v), "use at least 1m (default %s)", DefaultTimeout)
 	}
 	return d
 }
@@ -184,18 +206,18 @@ func validQuantity(s string) bool {
 	return m != nil && strings.Trim(m[1], "0.") != ""
 }
 
-func validateUpload(u Upload, c collector) {
+func validateUpload(u Upload, c Collector) {
 	if u.ChunkSize < MinChunkSize || u.ChunkSize > MaxChunkSize {
-		c.add("upload.chunkSize", fmt.Sprintf("%d bytes is outside S3's multipart part limits", u.ChunkSize), "use %d to %d bytes (default %d, 64 MiB)", MinChunkSize, MaxChunkSize, DefaultChunkSize)
+		c.Add("upload.chunkSize", fmt.Sprintf("%d bytes is outside S3's multipart part limits", u.ChunkSize), "use %d to %d bytes (default %d, 64 MiB)", MinChunkSize, MaxChunkSize, DefaultChunkSize)
 	}
 	if v := u.MultipartCopyChunkSize; v != 0 && (v < MinChunkSize || v > MaxChunkSize) {
-		c.add("upload.multipartCopyChunkSize", fmt.Sprintf("%d bytes is outside S3's multipart part limits", v), "use %d to %d bytes, or 0 for zot's default", MinChunkSize, MaxChunkSize)
+		c.Add("upload.multipartCopyChunkSize", fmt.Sprintf("%d bytes is outside S3's multipart part limits", v), "use %d to %d bytes, or 0 for zot's default", MinChunkSize, MaxChunkSize)
 	}
 	if v := u.MultipartCopyMaxConcurrency; v < 0 || v > 1000 {
-		c.add("upload.multipartCopyMaxConcurrency", fmt.Sprintf("%d is out of range", v), "use 1 to 1000, or 0 for zot's default")
+		c.Add("upload.multipartCopyMaxConcurrency", fmt.Sprintf("%d is out of range", v), "use 1 to 1000, or 0 for zot's default")
 	}
 	if v := u.MultipartCopyThresholdSize; v < 0 || v > MaxChunkSize {
-		c.add("upload.multipartCopyThresholdSize", fmt.Sprintf("%d bytes is out of range", v), "use 0 (zot's default) to %d bytes", MaxChunkSize)
+		c.Add("upload.multipartCopyThresholdSize", fmt.Sprintf("%d bytes is out of range", v), "use 0 (zot's default) to %d bytes", MaxChunkSize)
 	}
 }
 
@@ -204,29 +226,29 @@ var cpuQuantity = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`)
 
 var seccompProfiles = []string{SeccompRuntimeDefault, "Unconfined"}
 
-func validatePod(r *Registry, c collector) {
+func validatePod(r *Registry, c Collector) {
 	for _, q := range []struct{ field, cpu, memory string }{
 		{"resources.requests", r.Resources.Requests.CPU, r.Resources.Requests.Memory},
 		{"resources.limits", r.Resources.Limits.CPU, r.Resources.Limits.Memory},
 	} {
 		if q.cpu != "" && !cpuQuantity.MatchString(q.cpu) {
-			c.add(q.field+".cpu", fmt.Sprintf("%q is not a CPU quantity", q.cpu), "use cores or millicores, e.g. 500m or 2")
+			c.Add(q.field+".cpu", fmt.Sprintf("%q is not a CPU quantity", q.cpu), "use cores or millicores, e.g. 500m or 2")
 		}
 		if q.memory != "" && !validQuantity(q.memory) {
-			c.add(q.field+".memory", fmt.Sprintf("%q is not a memory quantity", q.memory), "use a Kubernetes quantity such as 512Mi or 2Gi")
+			c.Add(q.field+".memory", fmt.Sprintf("%q is not a memory quantity", q.memory), "use a Kubernetes quantity such as 512Mi or 2Gi")
 		}
 	}
 	sec := r.Security
 	if sec.RunAsUser <= 0 {
-		c.add("security.runAsUser", fmt.Sprintf("%d would run zot as root", sec.RunAsUser), "use a non-root id (default %d, distroless's nonroot)", DefaultNonRootID)
+		c.Add("security.runAsUser", fmt.Sprintf("%d would run zot as root", sec.RunAsUser), "use a non-root id (default %d, distroless's nonroot)", DefaultNonRootID)
 	}
 	if sec.RunAsGroup < 0 || sec.FSGroup < 0 {
-		c.add("security", "runAsGroup and fsGroup must not be negative", "use a group id such as %d", DefaultNonRootID)
+		c.Add("security", "runAsGroup and fsGroup must not be negative", "use a group id such as %d", DefaultNonRootID)
 	}
 	oneOf(c, "security.seccompProfile", sec.SeccompProfile, seccompProfiles)
 }
 
-func validateAccess(a AccessControl, c collector) {
+func validateAccess(a AccessControl, c Collector) {
 	lists := []struct {
 		field string
 		names []string
@@ -242,31 +264,31 @@ func validateAccess(a AccessControl, c collector) {
 			field := fmt.Sprintf("%s[%d]", l.field, i)
 			switch {
 			case strings.TrimSpace(n) == "":
-				c.add(field, "is empty", "remove it or name a user or group")
+				c.Add(field, "is empty", "remove it or name a user or group")
 			case strings.TrimSpace(n) != n:
-				c.add(field, fmt.Sprintf("%q has leading or trailing spaces, which never match a login", n), "remove the spaces")
+				c.Add(field, fmt.Sprintf("%q has leading or trailing spaces, which never match a login", n), "remove the spaces")
 			case seen[n]:
-				c.add(field, fmt.Sprintf("%q is listed twice", n), "remove the duplicate")
+				c.Add(field, fmt.Sprintf("%q is listed twice", n), "remove the duplicate")
 			}
 			seen[n] = true
 		}
 	}
 	if len(a.AdminUsers)+len(a.AdminGroups) == 0 {
-		c.add("accessControl", "names no admin user or group, so nobody could push", "add accessControl.adminUsers (htpasswd users, e.g. a CI user) or accessControl.adminGroups (OpenID groups)")
+		c.Add("accessControl", "names no admin user or group, so nobody could push", "add accessControl.adminUsers (htpasswd users, e.g. a CI user) or accessControl.adminGroups (OpenID groups)")
 	}
 }
 
 // validMode checks a mode key against its modes and says whether it passed.
-func validMode(c collector, mode string, modes []string, noun string) bool {
+func validMode(c Collector, mode string, modes []string, noun string) bool {
 	switch {
 	case mode == "":
-		c.add("mode", "is missing", "set it to one of: %s", strings.Join(modes, ", "))
+		c.Add("mode", "is missing", "set it to one of: %s", strings.Join(modes, ", "))
 	case !slices.Contains(modes, mode):
 		article := "a"
 		if strings.ContainsRune("aeiou", rune(noun[0])) {
 			article = "an"
 		}
-		c.add("mode", fmt.Sprintf("%q is not %s %s mode", mode, article, noun), "use one of: %s", strings.Join(modes, ", "))
+		c.Add("mode", fmt.Sprintf("%q is not %s %s mode", mode, article, noun), "use one of: %s", strings.Join(modes, ", "))
 	default:
 		return true
 	}
@@ -275,7 +297,7 @@ func validMode(c collector, mode string, modes []string, noun string) bool {
 
 // secretKey checks a top-level secret key: present (when required) and
 // stored as a secret, so it never sits in a stack file in clear text.
-func secretKey(errs *Errors, src Source, key string, required bool, missing string) {
+func secretKey(errs *Errors, src Env, key string, required bool, missing string) {
 	setHint := "pulumi config set --secret " + strings.TrimPrefix(key, Project+":")
 	switch v, ok := src.Get(key); {
 	case !ok || v == "":
@@ -287,7 +309,7 @@ func secretKey(errs *Errors, src Source, key string, required bool, missing stri
 	}
 }
 
-func validateStorage(s *Storage, stack string, c collector) {
+func validateStorage(s *Storage, stack string, c Collector) {
 	if !validMode(c, s.Mode, StorageModes, "storage") {
 		return
 	}
@@ -295,44 +317,44 @@ func validateStorage(s *Storage, stack string, c collector) {
 	switch {
 	case s.Bucket != "":
 		if msg := bucketNameProblem(s.Bucket); msg != "" {
-			c.add("bucket", msg, bucketFix)
+			c.Add("bucket", msg, bucketFix)
 		}
 	case s.Mode == StorageExisting:
-		c.add("bucket", "is missing; existing mode uses a bucket made elsewhere", "name the bucket")
+		c.Add("bucket", "is missing; existing mode uses a bucket made elsewhere", "name the bucket")
 	default:
 		s.BucketPrefix = defaultBucketPrefix(stack, s.Mode == StorageAWS)
 		if msg := bucketNameProblem(s.BucketPrefix + "-0a1b2c3d"); msg != "" {
-			c.add("bucket", "is empty and the default name from project and stack would be invalid: "+msg, "set bucket explicitly; %s", bucketFix)
+			c.Add("bucket", "is empty and the default name from project and stack would be invalid: "+msg, "set bucket explicitly; %s", bucketFix)
 		}
 	}
 	if s.Region == "" {
 		if s.Mode == StorageAWS {
-			c.add("region", "is missing; aws mode creates the bucket in a region", "set the AWS region, e.g. eu-central-1")
+			c.Add("region", "is missing; aws mode creates the bucket in a region", "set the AWS region, e.g. eu-central-1")
 		}
 		s.Region = DefaultRegion // S3-compatible stores take any region name
 	}
 	if s.KeyPrefix != "" && (!strings.HasPrefix(s.KeyPrefix, "/") || strings.HasSuffix(s.KeyPrefix, "/") || strings.Contains(s.KeyPrefix, "//")) {
-		c.add("keyPrefix", fmt.Sprintf("%q is not a key prefix like /zot", s.KeyPrefix), "start it with '/', without a trailing '/', or leave it empty for the bucket root")
+		c.Add("keyPrefix", fmt.Sprintf("%q is not a key prefix like /zot", s.KeyPrefix), "start it with '/', without a trailing '/', or leave it empty for the bucket root")
 	}
 	if s.AbortIncompleteUploadsDays < 1 {
-		c.add("abortIncompleteUploadsDays", fmt.Sprintf("%d must be at least 1; failed pushes would leave billed parts forever", s.AbortIncompleteUploadsDays), "use a number of days (default %d)", DefaultAbortDays)
+		c.Add("abortIncompleteUploadsDays", fmt.Sprintf("%d must be at least 1; failed pushes would leave billed parts forever", s.AbortIncompleteUploadsDays), "use a number of days (default %d)", DefaultAbortDays)
 	}
 	if !s.Creates() && (s.Protect || !s.RetainOnDelete) {
-		c.add("", "protect and retainOnDelete apply to a bucket this program creates; existing mode creates none", "remove them, or use aws or s3-compatible mode")
+		c.Add("", "protect and retainOnDelete apply to a bucket this program creates; existing mode creates none", "remove them, or use aws or s3-compatible mode")
 	}
 
 	// The endpoint is the one source of zot's regionendpoint and secure.
 	s.Secure = true
 	switch {
 	case s.Endpoint == "" && s.Mode == StorageS3Compatible:
-		c.add("endpoint", "is missing; s3-compatible mode needs the store's URL", "set it, e.g. http://rustfs.storage.svc.cluster.local:9000")
+		c.Add("endpoint", "is missing; s3-compatible mode needs the store's URL", "set it, e.g. http://rustfs.storage.svc.cluster.local:9000")
 		return
 	case s.Endpoint != "" && s.Mode == StorageAWS:
-		c.add("endpoint", "is set, but aws mode talks to AWS S3", "remove endpoint, or use s3-compatible mode for another store")
+		c.Add("endpoint", "is set, but aws mode talks to AWS S3", "remove endpoint, or use s3-compatible mode for another store")
 		return
 	case s.Endpoint == "":
 		if s.SecureSetting != nil && !*s.SecureSetting {
-			c.add("secure", "is false, but AWS S3 is always https", "remove secure")
+			c.Add("secure", "is false, but AWS S3 is always https", "remove secure")
 		}
 		if s.ForcePathStyle == nil {
 			s.ForcePathStyle = ptr(false) // AWS S3: virtual-hosted addressing
@@ -342,23 +364,23 @@ func validateStorage(s *Storage, stack string, c collector) {
 	u, err := url.Parse(s.Endpoint)
 	switch {
 	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-		c.add("endpoint", fmt.Sprintf("%q is not an http:// or https:// URL", s.Endpoint), "set the S3 endpoint such as https://s3.example.com")
+		c.Add("endpoint", fmt.Sprintf("%q is not an http:// or https:// URL", s.Endpoint), "set the S3 endpoint such as https://s3.example.com")
 		return
 	case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "":
-		c.add("endpoint", fmt.Sprintf("%q has a path or query; S3 clients add the bucket themselves", s.Endpoint), "use only scheme, host and port, such as https://s3.example.com:9000")
+		c.Add("endpoint", fmt.Sprintf("%q has a path or query; S3 clients add the bucket themselves", s.Endpoint), "use only scheme, host and port, such as https://s3.example.com:9000")
 		return
 	}
 	s.Secure = u.Scheme == "https"
 	s.RegionEndpoint = u.Scheme + "://" + u.Host
 	if s.SecureSetting != nil && *s.SecureSetting != s.Secure {
-		c.add("secure", fmt.Sprintf("is %t, but the endpoint %q says otherwise", *s.SecureSetting, s.Endpoint), "remove secure: the endpoint's scheme decides it")
+		c.Add("secure", fmt.Sprintf("is %t, but the endpoint %q says otherwise", *s.SecureSetting, s.Endpoint), "remove secure: the endpoint's scheme decides it")
 	}
 	if s.ForcePathStyle == nil {
 		// MinIO, RustFS, Ceph RGW and Garage serve path-style addressing.
 		s.ForcePathStyle = ptr(true)
 	}
 	if s.SkipVerify && !s.Secure {
-		c.add("skipVerify", "is set, but the endpoint uses http, so there is no certificate to skip", "remove skipVerify or use an https endpoint")
+		c.Add("skipVerify", "is set, but the endpoint uses http, so there is no certificate to skip", "remove skipVerify or use an https endpoint")
 	}
 }
 
@@ -413,7 +435,7 @@ var (
 	subModes          = []string{"hashed_user_id", "user_id", "user_uuid", "user_username", "user_email", "user_upn"}
 )
 
-func validateIdentity(id *Identity, src Source, stack string, c collector) {
+func validateIdentity(id *Identity, src Env, stack string, c Collector) {
 	if !validMode(c, id.Mode, IdentityModes, "identity") {
 		return
 	}
@@ -423,7 +445,7 @@ func validateIdentity(id *Identity, src Source, stack string, c collector) {
 		validateExternal(id, src, c)
 	}
 	if strings.TrimSpace(id.ClientID) == "" {
-		c.add("clientId", "is empty", "set the OAuth2 client id (authentik mode defaults to zot-<stack>)")
+		c.Add("clientId", "is empty", "set the OAuth2 client id (authentik mode defaults to zot-<stack>)")
 	}
 	if id.Label == "" {
 		id.Label = DefaultOIDCLabel
@@ -432,7 +454,7 @@ func validateIdentity(id *Identity, src Source, stack string, c collector) {
 		}
 	}
 	if strings.TrimSpace(id.Label) == "" {
-		c.add("label", "is empty", "name the login button, e.g. %q", DefaultOIDCLabel)
+		c.Add("label", "is empty", "name the login button, e.g. %q", DefaultOIDCLabel)
 	}
 	if id.Scopes == nil {
 		id.Scopes = append([]string(nil), DefaultScopes...)
@@ -440,18 +462,18 @@ func validateIdentity(id *Identity, src Source, stack string, c collector) {
 	hasOpenID := false
 	for i, s := range id.Scopes {
 		if strings.TrimSpace(s) == "" || strings.ContainsAny(s, " \t") {
-			c.add(fmt.Sprintf("scopes[%d]", i), fmt.Sprintf("%q is not a scope", s), "use one word per entry")
+			c.Add(fmt.Sprintf("scopes[%d]", i), fmt.Sprintf("%q is not a scope", s), "use one word per entry")
 		}
 		hasOpenID = hasOpenID || s == "openid"
 	}
 	if !hasOpenID {
-		c.add("scopes", `does not include "openid", so the provider returns no ID token`, "add openid (default: %s)", strings.Join(DefaultScopes, " "))
+		c.Add("scopes", `does not include "openid", so the provider returns no ID token`, "add openid (default: %s)", strings.Join(DefaultScopes, " "))
 	}
 	switch claim := id.UsernameClaim; {
 	case strings.TrimSpace(claim) == "" || strings.ContainsAny(claim, " \t"):
-		c.add("usernameClaim", fmt.Sprintf("%q is not a claim name", claim), "use email (default), preferred_username, sub or another claim of the ID token")
+		c.Add("usernameClaim", fmt.Sprintf("%q is not a claim name", claim), "use email (default), preferred_username, sub or another claim of the ID token")
 	case claimScope[claim] != "" && !slices.Contains(id.Scopes, claimScope[claim]):
-		c.add("usernameClaim", fmt.Sprintf("is %s, but scopes lack %q, so the ID token has no %s claim", claim, claimScope[claim], claim), "add %s to identity.scopes", claimScope[claim])
+		c.Add("usernameClaim", fmt.Sprintf("is %s, but scopes lack %q, so the ID token has no %s claim", claim, claimScope[claim], claim), "add %s to identity.scopes", claimScope[claim])
 	}
 }
 
@@ -463,7 +485,7 @@ var claimScope = map[string]string{"email": "email", "preferred_username": "prof
 // with the default (email) an accessControl user entry is either an htpasswd
 // user or an email address. Push mode knows every htpasswd user, so an
 // entry that is neither can never match.
-func validateUserNames(cfg *Config, c collector) {
+func validateUserNames(cfg *Settings, c Collector) {
 	if cfg.Identity.UsernameClaim != "email" || cfg.Secrets.Mode != SecretsPush {
 		return
 	}
@@ -474,7 +496,7 @@ func validateUserNames(cfg *Config, c collector) {
 	}{{"accessControl.adminUsers", ac.AdminUsers}, {"accessControl.readerUsers", ac.ReaderUsers}} {
 		for i, u := range list.users {
 			if !strings.Contains(u, "@") && !slices.Contains(cfg.Secrets.Users, u) {
-				c.add(fmt.Sprintf("%s[%d]", list.field, i),
+				c.Add(fmt.Sprintf("%s[%d]", list.field, i),
 					fmt.Sprintf("%q is neither an htpasswd user (secrets.users) nor an email address, and zot names SSO users by their email (identity.usernameClaim)", u),
 					"add it to secrets.users, write the user's email address, or set identity.usernameClaim to the claim your entries use (e.g. preferred_username)")
 			}
@@ -482,29 +504,29 @@ func validateUserNames(cfg *Config, c collector) {
 	}
 }
 
-func validateExternal(id *Identity, src Source, c collector) {
+func validateExternal(id *Identity, src Env, c Collector) {
 	const fix = "set it to the provider's issuer, e.g. https://keycloak.example.com/realms/platform"
 	switch u, err := url.Parse(id.Issuer); {
 	case id.Issuer == "":
-		c.add("issuer", "is missing; external mode takes the issuer from config", fix)
+		c.Add("issuer", "is missing; external mode takes the issuer from config", fix)
 	case err != nil || u.Host == "":
-		c.add("issuer", fmt.Sprintf("%q is not an absolute URL", id.Issuer), fix)
+		c.Add("issuer", fmt.Sprintf("%q is not an absolute URL", id.Issuer), fix)
 	case u.Scheme != "https":
-		c.add("issuer", fmt.Sprintf("%q must use https; zot fetches its discovery document at start-up", id.Issuer), fix)
+		c.Add("issuer", fmt.Sprintf("%q must use https; zot fetches its discovery document at start-up", id.Issuer), fix)
 	case u.RawQuery != "" || u.Fragment != "":
-		c.add("issuer", fmt.Sprintf("%q has a query or fragment", id.Issuer), fix)
+		c.Add("issuer", fmt.Sprintf("%q has a query or fragment", id.Issuer), fix)
 	}
-	secretKey(c.errs, src, FullKey(KeyOIDCClientSecret), true, "external mode needs the client secret")
+	secretKey(c.Errs, src, FullKey(KeyOIDCClientSecret), true, "external mode needs the client secret")
 	a := id.Authentik
 	if len(a.Groups) > 0 || a.AllowHTTP {
-		c.add("authentik", "is set, but external mode creates nothing in Authentik", "remove it, or use mode authentik")
+		c.Add("authentik", "is set, but external mode creates nothing in Authentik", "remove it, or use mode authentik")
 	}
 }
 
-func validateAuthentik(id *Identity, src Source, stack string, c collector) {
+func validateAuthentik(id *Identity, src Env, stack string, c Collector) {
 	a := &id.Authentik
 	if id.Issuer != "" {
-		c.add("issuer", "is set, but authentik mode derives it from authentik:url and the slug", "remove it")
+		c.Add("issuer", "is set, but authentik mode derives it from authentik:url and the slug", "remove it")
 	}
 	if id.ClientID == "" {
 		id.ClientID = "zot-" + stack
@@ -513,7 +535,7 @@ func validateAuthentik(id *Identity, src Source, stack string, c collector) {
 	// provider and the issuer.
 	raw, _ := src.Get(AuthentikURLKey)
 	urlErr := func(problem string) {
-		*c.errs = append(*c.errs, &FieldError{Key: AuthentikURLKey, Problem: problem, Fix: "pulumi config set authentik:url https://auth.example.com"})
+		*c.Errs = append(*c.Errs, &FieldError{Key: AuthentikURLKey, Problem: problem, Fix: "pulumi config set authentik:url https://auth.example.com"})
 	}
 	switch u, err := url.Parse(raw); {
 	case raw == "":
@@ -528,9 +550,9 @@ func validateAuthentik(id *Identity, src Source, stack string, c collector) {
 		u.Path = ""
 		id.AuthentikURL = u
 	}
-	secretKey(c.errs, src, AuthentikTokenKey, false, "")
+	secretKey(c.Errs, src, AuthentikTokenKey, false, "")
 	if !authentikSlug.MatchString(a.Slug) || len(a.Slug) > 50 {
-		c.add("authentik.slug", fmt.Sprintf("%q is not an Authentik slug", a.Slug), "use letters, digits, '-' and '_' (default %q)", DefaultSlug)
+		c.Add("authentik.slug", fmt.Sprintf("%q is not an Authentik slug", a.Slug), "use letters, digits, '-' and '_' (default %q)", DefaultSlug)
 	}
 	for field, v := range map[string]string{
 		"authentik.applicationName":   a.ApplicationName,
@@ -539,7 +561,7 @@ func validateAuthentik(id *Identity, src Source, stack string, c collector) {
 		"authentik.signingKey":        a.SigningKey,
 	} {
 		if strings.TrimSpace(v) == "" {
-			c.add(field, "is empty", "name it, or remove the key for the default")
+			c.Add(field, "is empty", "name it, or remove the key for the default")
 		}
 	}
 	oneOf(c, "authentik.subMode", a.SubMode, subModes)
@@ -549,7 +571,7 @@ func validateAuthentik(id *Identity, src Source, stack string, c collector) {
 		"authentik.refreshTokenValidity": a.RefreshTokenValidity,
 	} {
 		if !authentikValidity.MatchString(v) {
-			c.add(field, fmt.Sprintf("%q is not an Authentik duration", v), "use unit=amount pairs such as minutes=10 or days=30;hours=12")
+			c.Add(field, fmt.Sprintf("%q is not an Authentik duration", v), "use unit=amount pairs such as minutes=10 or days=30;hours=12")
 		}
 	}
 	seen := map[string]bool{}
@@ -557,9 +579,9 @@ func validateAuthentik(id *Identity, src Source, stack string, c collector) {
 		field := fmt.Sprintf("authentik.groups[%d]", i)
 		switch {
 		case strings.TrimSpace(g) == "":
-			c.add(field, "is empty", "name an Authentik group, or remove the entry")
+			c.Add(field, "is empty", "name an Authentik group, or remove the entry")
 		case seen[g]:
-			c.add(field, fmt.Sprintf("%q is listed twice", g), "remove the duplicate")
+			c.Add(field, fmt.Sprintf("%q is listed twice", g), "remove the duplicate")
 		}
 		seen[g] = true
 	}
@@ -567,7 +589,7 @@ func validateAuthentik(id *Identity, src Source, stack string, c collector) {
 
 var storeKinds = []string{"ClusterSecretStore", "SecretStore"}
 
-func validateSecrets(cfg *Config, src Source, c collector) {
+func validateSecrets(cfg *Settings, src Env, c Collector) {
 	s := &cfg.Secrets
 	// The chart mounts the OIDC, htpasswd and session Secrets as volumes
 	// named after them (a DNS-1123 label); zot reads the S3 one through env.
@@ -585,19 +607,19 @@ func validateSecrets(cfg *Config, src Source, c collector) {
 	for _, n := range names {
 		switch {
 		case n.mounted && (len(n.v) > 63 || !dnsLabel.MatchString(n.v)):
-			c.add(n.field, fmt.Sprintf("%q is not a valid volume name; the chart mounts this Secret as a pod volume named after it", n.v),
+			c.Add(n.field, fmt.Sprintf("%q is not a valid volume name; the chart mounts this Secret as a pod volume named after it", n.v),
 				"use lowercase letters, digits and '-' (no dots), at most 63 characters")
 			continue
 		case !n.mounted && (len(n.v) > 253 || !dnsSubdomain.MatchString(n.v)):
-			c.add(n.field, fmt.Sprintf("%q is not a valid Secret name", n.v), "use lowercase letters, digits, '-' and '.'")
+			c.Add(n.field, fmt.Sprintf("%q is not a valid Secret name", n.v), "use lowercase letters, digits, '-' and '.'")
 			continue
 		case n.mounted && slices.Contains(chartVolumes, n.v):
-			c.add(n.field, fmt.Sprintf("%q is the name of one of the chart's own pod volumes (%s) for release %q", n.v, strings.Join(chartVolumes, ", "), cfg.Registry.ReleaseName),
+			c.Add(n.field, fmt.Sprintf("%q is the name of one of the chart's own pod volumes (%s) for release %q", n.v, strings.Join(chartVolumes, ", "), cfg.Registry.ReleaseName),
 				"choose another name, e.g. zot-htpasswd")
 			continue
 		}
 		if other, dup := seen[n.v]; dup {
-			c.add(n.field, fmt.Sprintf("%q is also %s; each Secret is mounted on its own folder", n.v, other), "give each Secret its own name")
+			c.Add(n.field, fmt.Sprintf("%q is also %s; each Secret is mounted on its own folder", n.v, other), "give each Secret its own name")
 		}
 		seen[n.v] = n.field
 	}
@@ -605,37 +627,37 @@ func validateSecrets(cfg *Config, src Source, c collector) {
 		return
 	}
 	if strings.TrimSpace(s.Store.Name) == "" {
-		c.add("store.name", "is empty", "name the External Secrets Operator store zot's secrets live in")
+		c.Add("store.name", "is empty", "name the External Secrets Operator store zot's secrets live in")
 	} else if !dnsSubdomain.MatchString(s.Store.Name) {
-		c.add("store.name", fmt.Sprintf("%q is not a valid store name", s.Store.Name), "use the name shown by kubectl get clustersecretstore")
+		c.Add("store.name", fmt.Sprintf("%q is not a valid store name", s.Store.Name), "use the name shown by kubectl get clustersecretstore")
 	}
 	oneOf(c, "store.kind", s.Store.Kind, storeKinds)
 	if d, err := time.ParseDuration(s.RefreshInterval); err != nil || d < 0 {
-		c.add("refreshInterval", fmt.Sprintf("%q is not a duration", s.RefreshInterval), "use a Go duration such as 1h or 15m (0 reads once)")
+		c.Add("refreshInterval", fmt.Sprintf("%q is not a duration", s.RefreshInterval), "use a Go duration such as 1h or 15m (0 reads once)")
 	}
 	if d, err := time.ParseDuration(s.WaitTimeout); err != nil || d < MinWaitTimeout {
-		c.add("waitTimeout", fmt.Sprintf("%q is not a duration of at least %s", s.WaitTimeout, MinWaitTimeout), "use a Go duration such as 5m (default %s)", DefaultWaitTimeout)
+		c.Add("waitTimeout", fmt.Sprintf("%q is not a duration of at least %s", s.WaitTimeout, MinWaitTimeout), "use a Go duration such as 5m (default %s)", DefaultWaitTimeout)
 	} else {
 		s.WaitDuration = d
 	}
 	if strings.TrimSpace(s.RemoteProperty) != s.RemoteProperty {
-		c.add("remoteProperty", fmt.Sprintf("%q has leading or trailing white space", s.RemoteProperty), "name the field inside each remote key, e.g. value")
+		c.Add("remoteProperty", fmt.Sprintf("%q has leading or trailing white space", s.RemoteProperty), "name the field inside each remote key, e.g. value")
 	}
 	seenRemote := map[RemoteKey]string{}
 	for _, r := range s.RemoteKeys.All() {
 		field := "remoteKeys." + r.Field
 		if strings.TrimSpace(r.Key) == "" {
-			c.add(field, "is empty", "name the key in the secret store, or remove it for the default")
+			c.Add(field, "is empty", "name the key in the secret store, or remove it for the default")
 			continue
 		}
 		if strings.TrimSpace(r.Property) != r.Property {
-			c.add(field+".property", fmt.Sprintf("%q has leading or trailing white space", r.Property), "name the field inside the remote key, e.g. value")
+			c.Add(field+".property", fmt.Sprintf("%q has leading or trailing white space", r.Property), "name the field inside the remote key, e.g. value")
 		}
 		if r.Property == "" {
 			r.Property = s.RemoteProperty
 		}
 		if other, dup := seenRemote[*r.RemoteKey]; dup {
-			c.add(field, fmt.Sprintf("%q is also %s; one remote key would feed two values", r.String(), other), "give each value its own remote key or property")
+			c.Add(field, fmt.Sprintf("%q is also %s; one remote key would feed two values", r.String(), other), "give each value its own remote key or property")
 		}
 		seenRemote[*r.RemoteKey] = field
 	}
@@ -644,29 +666,29 @@ func validateSecrets(cfg *Config, src Source, c collector) {
 		field := fmt.Sprintf("users[%d]", i)
 		switch {
 		case strings.TrimSpace(u) == "":
-			c.add(field, "is empty", "name the htpasswd user, e.g. ci-pusher")
+			c.Add(field, "is empty", "name the htpasswd user, e.g. ci-pusher")
 		case strings.ContainsAny(u, ": \t\n"):
-			c.add(field, fmt.Sprintf("%q contains ':' or white space, which breaks the htpasswd line", u), "use letters, digits, '-', '_' or '.'")
+			c.Add(field, fmt.Sprintf("%q contains ':' or white space, which breaks the htpasswd line", u), "use letters, digits, '-', '_' or '.'")
 		case seenUser[u]:
-			c.add(field, fmt.Sprintf("%q is listed twice", u), "remove the duplicate")
+			c.Add(field, fmt.Sprintf("%q is listed twice", u), "remove the duplicate")
 		}
 		seenUser[u] = true
 	}
 	if s.Mode != SecretsPush {
 		if len(s.Users) > 0 {
-			c.add("users", "is set, but store mode generates nothing", "remove it (the htpasswd file comes from the store), or use mode push")
+			c.Add("users", "is set, but store mode generates nothing", "remove it (the htpasswd file comes from the store), or use mode push")
 		}
 		return
 	}
 	if len(s.Users) == 0 {
-		c.add("users", "is empty; push mode generates the htpasswd file and nobody could docker login", "list at least one user, e.g. [ci-pusher]")
+		c.Add("users", "is empty; push mode generates the htpasswd file and nobody could docker login", "list at least one user, e.g. [ci-pusher]")
 	}
 	if s.PasswordLength < 16 {
-		c.add("passwordLength", fmt.Sprintf("%d is too short for a generated password", s.PasswordLength), "use 16 or more (default 32)")
+		c.Add("passwordLength", fmt.Sprintf("%d is too short for a generated password", s.PasswordLength), "use 16 or more (default 32)")
 	}
-	if cfg.needsS3KeyPair() {
+	if cfg.NeedsS3KeyPair() {
 		for _, k := range []string{KeyS3AccessKeyID, KeyS3SecretAccessKey} {
-			secretKey(c.errs, src, FullKey(k), true, "secrets mode push pushes zot's S3 key, which only storage mode aws creates")
+			secretKey(c.Errs, src, FullKey(k), true, "secrets mode push pushes zot's S3 key, which only storage mode aws creates")
 		}
 	}
 }
@@ -676,39 +698,39 @@ func ptr[T any](v T) *T { return &v }
 // validateRoute: zot is exposed one way, and a route names the Gateways it
 // attaches to. An externalUrl that nothing serves is an error: docker login
 // and the OIDC callback would go nowhere.
-func validateRoute(r *Registry, c collector) {
+func validateRoute(r *Registry, c Collector) {
 	rt := &r.Route
 	switch {
 	case rt.Enabled && r.Ingress.Enabled:
-		c.add("route.enabled", "and registry.ingress.enabled are both true: zot would be served twice, with two sets of proxy settings",
+		c.Add("route.enabled", "and registry.ingress.enabled are both true: zot would be served twice, with two sets of proxy settings",
 			"keep one: route (Gateway API) or ingress")
 	case !rt.Enabled && !r.Ingress.Enabled && r.ServiceType == DefaultServiceType && !r.ExternalProxy:
-		c.add("route.enabled", fmt.Sprintf("and registry.ingress.enabled are both false and serviceType is %s: nothing serves externalUrl %s", r.ServiceType, r.ExternalURL),
+		c.Add("route.enabled", fmt.Sprintf("and registry.ingress.enabled are both false and serviceType is %s: nothing serves externalUrl %s", r.ServiceType, r.ExternalURL),
 			"enable registry.route (Gateway API) or registry.ingress, set serviceType LoadBalancer, or set registry.externalProxy: true if a proxy you run forwards externalUrl to zot's Service")
 	}
 	if !rt.Enabled {
 		return
 	}
 	if len(rt.ParentRefs) == 0 {
-		c.add("route.parentRefs", "is empty: a route attaches to no Gateway and serves nothing", "name the Gateway: parentRefs: [{name: public, namespace: gateway-system}]")
+		c.Add("route.parentRefs", "is empty: a route attaches to no Gateway and serves nothing", "name the Gateway: parentRefs: [{name: public, namespace: gateway-system}]")
 	}
 	if len(rt.ParentRefs) > 32 {
-		c.add("route.parentRefs", fmt.Sprintf("has %d entries; Gateway API allows 32", len(rt.ParentRefs)), "attach to fewer Gateways")
+		c.Add("route.parentRefs", fmt.Sprintf("has %d entries; Gateway API allows 32", len(rt.ParentRefs)), "attach to fewer Gateways")
 	}
 	for i, p := range rt.ParentRefs {
 		key := fmt.Sprintf("route.parentRefs[%d]", i)
 		if len(p.Name) > 253 || !dnsSubdomain.MatchString(p.Name) {
-			c.add(key+".name", fmt.Sprintf("%q is not a Gateway name", p.Name), "use the name shown by kubectl get gateways -A")
+			c.Add(key+".name", fmt.Sprintf("%q is not a Gateway name", p.Name), "use the name shown by kubectl get gateways -A")
 		}
 		if p.Namespace != "" && (len(p.Namespace) > 63 || !dnsLabel.MatchString(p.Namespace)) {
-			c.add(key+".namespace", fmt.Sprintf("%q is not a namespace name", p.Namespace), "use the Gateway's namespace, or leave it empty for zot's own")
+			c.Add(key+".namespace", fmt.Sprintf("%q is not a namespace name", p.Namespace), "use the Gateway's namespace, or leave it empty for zot's own")
 		}
 		if p.SectionName != "" && (len(p.SectionName) > 253 || !dnsSubdomain.MatchString(p.SectionName)) {
-			c.add(key+".sectionName", fmt.Sprintf("%q is not a listener name", p.SectionName), "use the name of the Gateway's https listener, or leave it empty for all its listeners")
+			c.Add(key+".sectionName", fmt.Sprintf("%q is not a listener name", p.SectionName), "use the name of the Gateway's https listener, or leave it empty for all its listeners")
 		}
 	}
 	if r.URL != nil && r.URL.Port() != "" {
-		c.add("externalUrl", fmt.Sprintf("names port %s, but a route's hostname cannot hold a port", r.URL.Port()),
+		c.Add("externalUrl", fmt.Sprintf("names port %s, but a route's hostname cannot hold a port", r.URL.Port()),
 			"drop the port: the Gateway's listener decides it")
 	}
 	rt.TimeoutDuration = max(r.ReadDuration, r.WriteDuration)
@@ -716,16 +738,22 @@ func validateRoute(r *Registry, c collector) {
 		d, err := time.ParseDuration(rt.Timeout)
 		switch {
 		case err != nil || d <= 0:
-			c.add("route.timeout", fmt.Sprintf("%q is not a duration", rt.Timeout), "use a Go duration such as 1h or 90m, or leave it empty for zot's longest timeout")
+			c.Add("route.timeout", fmt.Sprintf("%q is not a duration", rt.Timeout), "use a Go duration such as 1h or 90m, or leave it empty for zot's longest timeout")
 		case d%time.Second != 0:
-			c.add("route.timeout", fmt.Sprintf("%q is not whole seconds", rt.Timeout), "use whole seconds, minutes or hours, such as 90s or 1h")
+			c.Add("route.timeout", fmt.Sprintf("%q is not whole seconds", rt.Timeout), "use whole seconds, minutes or hours, such as 90s or 1h")
 		default:
 			rt.TimeoutDuration = d
 		}
 	}
 	for k := range rt.Annotations {
 		if k == "" {
-			c.add("route.annotations", "has an empty annotation name", "remove it")
+			c.Add("route.annotations", "has an empty annotation name", "remove it")
 		}
 	}
+}
+
+// NeedsS3KeyPair: in push mode the program pushes zot's S3 key, which the
+// storage component makes only in aws mode.
+func (c *Settings) NeedsS3KeyPair() bool {
+	return c.Secrets.Mode == SecretsPush && c.Storage.Mode != StorageAWS
 }

@@ -1,0 +1,71 @@
+package chart
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+
+	"github.com/zot-registry/zot-registry/zot/spec"
+	"github.com/zot-registry/zot-registry/zot/zotconfig"
+)
+
+// ConfigDigest is the pod annotation's value for a config.json in a Secret:
+// HMAC-SHA256 keyed with the generated hash key, so it changes with the
+// config and reveals nothing of the credentials in it.
+func ConfigDigest(key, configJSON string) string {
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte(configJSON))
+	return hex.EncodeToString(mac.Sum(nil))[:32]
+}
+
+// Params is the pure mapping from the registry settings plus the storage and
+// identity values to the zot config builder's input.
+func Params(s spec.Registry, st zotconfig.Storage, oidc zotconfig.OIDC) zotconfig.Params {
+	st.ChunkSize = s.Upload.ChunkSize
+	st.MultipartCopyChunkSize = s.Upload.MultipartCopyChunkSize
+	st.MultipartCopyMaxConcurrency = s.Upload.MultipartCopyMaxConcurrency
+	st.MultipartCopyThresholdSize = s.Upload.MultipartCopyThresholdSize
+	return zotconfig.Params{
+		ExternalURL:  s.ExternalURL,
+		LogLevel:     s.LogLevel,
+		ReadTimeout:  s.ReadDuration,
+		WriteTimeout: s.WriteDuration,
+		Storage:      st,
+		OIDC:         oidc,
+		Access: zotconfig.Access{
+			AdminUsers:    s.AccessControl.AdminUsers,
+			AdminGroups:   s.AccessControl.AdminGroups,
+			ReaderUsers:   s.AccessControl.ReaderUsers,
+			ReaderGroups:  s.AccessControl.ReaderGroups,
+			AnonymousRead: s.AccessControl.AnonymousRead,
+		},
+	}
+}
+
+// Operations adds the day-2 parts to p: the cluster (with more than one
+// replica; hashKey is the generated key), the shared metadata driver, fast
+// restart, metrics, GC, retention and scrub. namespace places the members'
+// names; redisPassword is empty without one.
+func Operations(p *zotconfig.Params, s spec.Registry, namespace, hashKey, redisPassword string) {
+	if s.Replicas > 1 {
+		p.Cluster = &zotconfig.Cluster{Members: zotconfig.Members(s.ReleaseName, namespace, s.ClusterDomain, s.Replicas), HashKey: hashKey}
+	}
+	switch cache := s.Cache; cache.Driver {
+	case spec.CacheRedis:
+		r := cache.Redis
+		p.CacheDriver = zotconfig.Redis(r.Addresses, r.DB, r.Username, redisPassword, r.KeyPrefix)
+	case spec.CacheDynamoDB:
+		p.CacheDriver = zotconfig.DynamoDB(p.Storage.Region, cache.DynamoDB.TablePrefix, cache.DynamoDB.Endpoint)
+	}
+	p.FastRestart = s.FastRestartOn()
+	p.GC = zotconfig.GC{Enabled: s.GC.Enabled, Delay: s.GC.Delay, Interval: s.GC.Interval, TimeWindow: s.GC.TimeWindow}
+	if ret := s.Retention; ret.DryRun || ret.Delay != "" || len(ret.Policies) > 0 {
+		p.Retention = &ret
+	}
+	if s.Metrics.On() {
+		p.Metrics = &zotconfig.Metrics{Path: s.Metrics.Path, Users: s.Metrics.Users, Anonymous: s.Metrics.Anonymous}
+	}
+	if s.Scrub.Enabled {
+		p.Scrub = &zotconfig.ScrubExt{Enable: true, Interval: s.Scrub.Interval}
+	}
+}
