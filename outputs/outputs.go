@@ -9,10 +9,14 @@
 package outputs
 
 import (
+	"fmt"
+	"reflect"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The stack output names. Export and Read use these, nothing else.
+// The stack output names, as Stack's tags spell them, for code that picks
+// one output (a test holds the two together).
 const (
 	RegistryURL       = "registryUrl"  // https URL, as docker and the web UI use it
 	RegistryHost      = "registryHost" // host[:port], for docker login and image names
@@ -40,82 +44,100 @@ const (
 	MetricsPath       = "metricsPath"         // where each pod serves Prometheus metrics; empty when off
 )
 
-// Names lists every output, in docs/outputs.md's order.
-var Names = []string{
-	RegistryURL, RegistryHost, Namespace, ReleaseName, ServiceName, ServiceDNS,
-	ChartVersion, ImageTag, Bucket, S3Region, S3Endpoint, S3Secure, S3ForcePathStyle,
-	StoragePolicy, AbortUploads, S3AccessKeyID, S3SecretAccessKey, OIDCIssuer, OIDCClientID, OIDCRedirectURI,
-	RegistryPasswords, Replicas, HeadlessService, MetricsPath,
+// Stack is this program's outputs, typed: the one list of them. Each
+// field's pulumi tag is its output name (the constants above say the same;
+// a test holds them together); provider:"secret" marks an output that is
+// always a secret, whatever it holds. The component package's Registry
+// resource has exactly these outputs.
+type Stack struct {
+	RegistryURL       pulumi.StringOutput    `pulumi:"registryUrl"`
+	RegistryHost      pulumi.StringOutput    `pulumi:"registryHost"`
+	Namespace         pulumi.StringOutput    `pulumi:"namespace"`
+	ReleaseName       pulumi.StringOutput    `pulumi:"releaseName"`
+	ServiceName       pulumi.StringOutput    `pulumi:"serviceName"`
+	ServiceDNS        pulumi.StringOutput    `pulumi:"serviceDns"`
+	ChartVersion      pulumi.StringOutput    `pulumi:"chartVersion"`
+	ImageTag          pulumi.StringOutput    `pulumi:"imageTag"`
+	Bucket            pulumi.StringOutput    `pulumi:"bucket"`
+	S3Region          pulumi.StringOutput    `pulumi:"s3Region"`
+	S3Endpoint        pulumi.StringOutput    `pulumi:"s3Endpoint"`
+	S3Secure          pulumi.BoolOutput      `pulumi:"s3Secure"`
+	S3ForcePathStyle  pulumi.BoolOutput      `pulumi:"s3ForcePathStyle"`
+	StoragePolicy     pulumi.StringOutput    `pulumi:"storagePolicy"`
+	AbortUploads      pulumi.StringOutput    `pulumi:"abortUploadsCommand"`
+	S3AccessKeyID     pulumi.StringOutput    `pulumi:"s3AccessKeyId" provider:"secret"`
+	S3SecretAccessKey pulumi.StringOutput    `pulumi:"s3SecretAccessKey" provider:"secret"`
+	OIDCIssuer        pulumi.StringOutput    `pulumi:"oidcIssuer"`
+	OIDCClientID      pulumi.StringOutput    `pulumi:"oidcClientId"`
+	OIDCRedirectURI   pulumi.StringOutput    `pulumi:"oidcRedirectUri"`
+	RegistryPasswords pulumi.StringMapOutput `pulumi:"registryPasswords" provider:"secret"`
+	Replicas          pulumi.IntOutput       `pulumi:"replicas"`
+	HeadlessService   pulumi.StringOutput    `pulumi:"headlessServiceName"`
+	MetricsPath       pulumi.StringOutput    `pulumi:"metricsPath"`
 }
+
+// field is one output: its name, whether it is always secret, its index.
+type field struct {
+	name   string
+	secret bool
+	index  int
+}
+
+// fields reads the tags of Stack, in declaration order.
+var fields = func() []field {
+	t := reflect.TypeFor[Stack]()
+	out := make([]field, t.NumField())
+	for i := range out {
+		f := t.Field(i)
+		out[i] = field{name: f.Tag.Get("pulumi"), secret: f.Tag.Get("provider") == "secret", index: i}
+	}
+	return out
+}()
+
+// Names lists every output, in Stack's (and docs/outputs.md's) order.
+var Names = func() []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.name
+	}
+	return out
+}()
 
 // Secret lists the outputs that are always exported as secrets.
-var Secret = map[string]bool{S3AccessKeyID: true, S3SecretAccessKey: true, RegistryPasswords: true}
-
-// Stack is this program's outputs, typed.
-type Stack struct {
-	RegistryURL       pulumi.StringOutput
-	RegistryHost      pulumi.StringOutput
-	Namespace         pulumi.StringOutput
-	ReleaseName       pulumi.StringOutput
-	ServiceName       pulumi.StringOutput
-	ServiceDNS        pulumi.StringOutput
-	ChartVersion      pulumi.StringOutput
-	ImageTag          pulumi.StringOutput
-	Bucket            pulumi.StringOutput
-	S3Region          pulumi.StringOutput
-	S3Endpoint        pulumi.StringOutput
-	S3Secure          pulumi.BoolOutput
-	S3ForcePathStyle  pulumi.BoolOutput
-	StoragePolicy     pulumi.StringOutput
-	AbortUploads      pulumi.StringOutput
-	S3AccessKeyID     pulumi.StringOutput
-	S3SecretAccessKey pulumi.StringOutput
-	OIDCIssuer        pulumi.StringOutput
-	OIDCClientID      pulumi.StringOutput
-	OIDCRedirectURI   pulumi.StringOutput
-	RegistryPasswords pulumi.StringMapOutput
-	Replicas          pulumi.IntOutput
-	HeadlessService   pulumi.StringOutput
-	MetricsPath       pulumi.StringOutput
-}
+var Secret = func() map[string]bool {
+	out := map[string]bool{}
+	for _, f := range fields {
+		if f.secret {
+			out[f.name] = true
+		}
+	}
+	return out
+}()
 
 // Map is the outputs by name.
 func (s *Stack) Map() map[string]pulumi.Output {
-	return map[string]pulumi.Output{
-		RegistryURL:       s.RegistryURL,
-		RegistryHost:      s.RegistryHost,
-		Namespace:         s.Namespace,
-		ReleaseName:       s.ReleaseName,
-		ServiceName:       s.ServiceName,
-		ServiceDNS:        s.ServiceDNS,
-		ChartVersion:      s.ChartVersion,
-		ImageTag:          s.ImageTag,
-		Bucket:            s.Bucket,
-		S3Region:          s.S3Region,
-		S3Endpoint:        s.S3Endpoint,
-		S3Secure:          s.S3Secure,
-		S3ForcePathStyle:  s.S3ForcePathStyle,
-		StoragePolicy:     s.StoragePolicy,
-		AbortUploads:      s.AbortUploads,
-		S3AccessKeyID:     s.S3AccessKeyID,
-		S3SecretAccessKey: s.S3SecretAccessKey,
-		OIDCIssuer:        s.OIDCIssuer,
-		OIDCClientID:      s.OIDCClientID,
-		OIDCRedirectURI:   s.OIDCRedirectURI,
-		RegistryPasswords: s.RegistryPasswords,
-		Replicas:          s.Replicas,
-		HeadlessService:   s.HeadlessService,
-		MetricsPath:       s.MetricsPath,
+	v := reflect.ValueOf(s).Elem()
+	out := make(map[string]pulumi.Output, len(fields))
+	for _, f := range fields {
+		out[f.name], _ = v.Field(f.index).Interface().(pulumi.Output)
 	}
+	return out
+}
+
+// Secrets is Map with the outputs in Secret made secret, whatever they
+// hold: what Export writes and the component registers.
+func (s *Stack) Secrets() map[string]pulumi.Output {
+	out := s.Map()
+	for name := range Secret {
+		out[name] = pulumi.ToSecret(out[name])
+	}
+	return out
 }
 
 // Export registers every output on the stack: the one place outputs are
-// made. Outputs listed in Secret are exported as secrets whatever they hold.
+// made.
 func (s *Stack) Export(ctx *pulumi.Context) {
-	for name, out := range s.Map() {
-		if Secret[name] {
-			out = pulumi.ToSecret(out)
-		}
+	for name, out := range s.Secrets() {
 		ctx.Export(name, out)
 	}
 }
@@ -127,48 +149,32 @@ func Read(ctx *pulumi.Context, stackName string, opts ...pulumi.ResourceOption) 
 	if err != nil {
 		return nil, err
 	}
-	str := func(name string) pulumi.StringOutput { return ref.GetStringOutput(pulumi.String(name)) }
-	boolean := func(name string) pulumi.BoolOutput {
-		return ref.GetOutput(pulumi.String(name)).ApplyT(func(v any) bool {
-			b, _ := v.(bool)
-			return b
-		}).(pulumi.BoolOutput)
-	}
-	return &Stack{
-		RegistryURL:       str(RegistryURL),
-		RegistryHost:      str(RegistryHost),
-		Namespace:         str(Namespace),
-		ReleaseName:       str(ReleaseName),
-		ServiceName:       str(ServiceName),
-		ServiceDNS:        str(ServiceDNS),
-		ChartVersion:      str(ChartVersion),
-		ImageTag:          str(ImageTag),
-		Bucket:            str(Bucket),
-		S3Region:          str(S3Region),
-		S3Endpoint:        str(S3Endpoint),
-		S3Secure:          boolean(S3Secure),
-		S3ForcePathStyle:  boolean(S3ForcePathStyle),
-		StoragePolicy:     str(StoragePolicy),
-		AbortUploads:      str(AbortUploads),
-		S3AccessKeyID:     str(S3AccessKeyID),
-		S3SecretAccessKey: str(S3SecretAccessKey),
-		OIDCIssuer:        str(OIDCIssuer),
-		OIDCClientID:      str(OIDCClientID),
-		OIDCRedirectURI:   str(OIDCRedirectURI),
-		RegistryPasswords: ref.GetOutput(pulumi.String(RegistryPasswords)).ApplyT(func(v any) map[string]string {
-			out := map[string]string{}
-			if m, ok := v.(map[string]any); ok {
-				for k, p := range m {
-					out[k], _ = p.(string)
+	out := &Stack{}
+	v := reflect.ValueOf(out).Elem()
+	for _, f := range fields {
+		raw := ref.GetOutput(pulumi.String(f.name))
+		var o pulumi.Output
+		switch v.Field(f.index).Interface().(type) {
+		case pulumi.StringOutput:
+			o = ref.GetStringOutput(pulumi.String(f.name))
+		case pulumi.BoolOutput:
+			o = raw.ApplyT(func(v any) bool { b, _ := v.(bool); return b })
+		case pulumi.IntOutput:
+			o = raw.ApplyT(func(v any) int { n, _ := v.(float64); return int(n) }) // JSON numbers
+		case pulumi.StringMapOutput:
+			o = raw.ApplyT(func(v any) map[string]string {
+				m := map[string]string{}
+				if in, ok := v.(map[string]any); ok {
+					for k, p := range in {
+						m[k], _ = p.(string)
+					}
 				}
-			}
-			return out
-		}).(pulumi.StringMapOutput),
-		Replicas: ref.GetOutput(pulumi.String(Replicas)).ApplyT(func(v any) int {
-			n, _ := v.(float64) // JSON numbers
-			return int(n)
-		}).(pulumi.IntOutput),
-		HeadlessService: str(HeadlessService),
-		MetricsPath:     str(MetricsPath),
-	}, nil
+				return m
+			})
+		default:
+			return nil, fmt.Errorf("outputs: no reader for %s's type %T", f.name, v.Field(f.index).Interface())
+		}
+		v.Field(f.index).Set(reflect.ValueOf(o))
+	}
+	return out, nil
 }

@@ -103,3 +103,17 @@ func TestReadIsTyped(t *testing.T) {
 	assert.True(t, isSecret[outputs.S3SecretAccessKey], "a secret output stays secret")
 	assert.False(t, isSecret[outputs.RegistryHost])
 }
+
+// TestConstantsAreTheTags: the named constants are the Stack tags, so code
+// that picks one output by constant reads what Export writes.
+func TestConstantsAreTheTags(t *testing.T) {
+	consts := []string{
+		outputs.RegistryURL, outputs.RegistryHost, outputs.Namespace, outputs.ReleaseName, outputs.ServiceName,
+		outputs.ServiceDNS, outputs.ChartVersion, outputs.ImageTag, outputs.Bucket, outputs.S3Region, outputs.S3Endpoint,
+		outputs.S3Secure, outputs.S3ForcePathStyle, outputs.StoragePolicy, outputs.AbortUploads, outputs.S3AccessKeyID,
+		outputs.S3SecretAccessKey, outputs.OIDCIssuer, outputs.OIDCClientID, outputs.OIDCRedirectURI,
+		outputs.RegistryPasswords, outputs.Replicas, outputs.HeadlessService, outputs.MetricsPath,
+	}
+	assert.Equal(t, consts, outputs.Names)
+	assert.Equal(t, map[string]bool{outputs.S3AccessKeyID: true, outputs.S3SecretAccessKey: true, outputs.RegistryPasswords: true}, outputs.Secret)
+}

@@ -8,11 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/zot-registry/zot-registry/components/identity"
-	"github.com/zot-registry/zot-registry/components/namespace"
-	"github.com/zot-registry/zot-registry/components/registry"
-	"github.com/zot-registry/zot-registry/components/secrets"
-	"github.com/zot-registry/zot-registry/components/storage"
+	"github.com/zot-registry/zot-registry/components"
 	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/outputs"
 	"github.com/zot-registry/zot-registry/zot/spec"
@@ -66,126 +62,23 @@ func Apply(ctx *pulumi.Context) (*outputs.Stack, error) {
 	return Deploy(ctx, cfg)
 }
 
-// Deploy wires the components for a validated config.
+// Deploy wires the components for a validated config: the same parts the
+// component package's Registry has, at the stack's root, under the names
+// existing stacks hold them by.
 func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
-	r := cfg.Registry
-
-	ns, err := namespace.NewNamespace(ctx, r.Namespace, &namespace.Args{
-		Name:   r.Namespace,
-		Create: r.CreateNamespace,
-	})
-	if err != nil {
-		return nil, err
+	var sec components.Secrets
+	if cfg.ExternalClientSecret != (pulumi.StringOutput{}) {
+		sec.OIDCClientSecret = cfg.ExternalClientSecret
 	}
-
-	tables := ""
-	if r.Cache.Driver == spec.CacheDynamoDB {
-		tables = r.Cache.DynamoDB.TablePrefix
+	if cfg.S3KeyPair != nil {
+		sec.S3AccessKeyID, sec.S3SecretAccessKey = cfg.S3KeyPair.AccessKeyID, cfg.S3KeyPair.SecretAccessKey
 	}
-	stor, err := storage.NewStorage(ctx, spec.Project, &storage.Args{
-		Settings:    cfg.Storage,
-		Tags:        map[string]string{"project": spec.Project, "stack": cfg.Stack},
-		TablePrefix: tables,
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	ident, err := identity.NewIdentity(ctx, spec.Project, &identity.Args{
-		Settings:             cfg.Identity,
-		ExternalURL:          r.ExternalURL,
-		ExternalClientSecret: cfg.ExternalClientSecret,
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	// zot's S3 key: made by the storage component in aws mode, else from
-	// config in push mode; otherwise the store holds it. Whatever the
-	// program has is pushed to the store, in every secrets mode.
-	s3ID, s3Secret := pulumi.StringInput(nil), pulumi.StringInput(nil)
-	switch {
-	case cfg.Storage.Mode == spec.StorageAWS:
-		s3ID, s3Secret = stor.AccessKeyID, stor.SecretAccessKey
-	case cfg.S3KeyPair != nil:
-		s3ID, s3Secret = cfg.S3KeyPair.AccessKeyID, cfg.S3KeyPair.SecretAccessKey
-	}
-	sec, err := secrets.NewSecrets(ctx, spec.Project, &secrets.Args{
-		Namespace:         ns.Name,
-		Settings:          cfg.Secrets,
-		OIDCClientID:      ident.ClientID,
-		OIDCClientSecret:  ident.ClientSecret,
-		S3AccessKeyID:     s3ID,
-		S3SecretAccessKey: s3Secret,
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	// The scrape user's password, where the program generated it.
-	var scrape pulumi.StringInput
-	if cfg.Secrets.Mode == spec.SecretsPush && len(r.Metrics.Users) > 0 {
-		scrape = sec.Password[r.Metrics.Users[0]]
-	}
-	var redisPassword pulumi.StringInput
 	if cfg.RedisPassword != (pulumi.StringOutput{}) {
-		redisPassword = cfg.RedisPassword
+		sec.RedisPassword = cfg.RedisPassword
 	}
-	reg, err := registry.NewRegistry(ctx, r.ReleaseName, &registry.Args{
-		Namespace: ns.Name,
-		Settings:  r,
-		Storage: registry.Storage{
-			Bucket:         stor.BucketName,
-			Region:         stor.Region,
-			RegionEndpoint: stor.Endpoint,
-			Secure:         stor.Secure,
-			ForcePathStyle: stor.ForcePathStyle,
-			SkipVerify:     stor.SkipVerify,
-			KeyPrefix:      stor.KeyPrefix,
-		},
-		Identity: registry.Identity{
-			Issuer:        ident.Issuer,
-			Label:         cfg.Identity.Label,
-			Scopes:        cfg.Identity.Scopes,
-			UsernameClaim: cfg.Identity.UsernameClaim,
-		},
-		Secrets:        sec.Names,
-		RolloutToken:   cfg.Secrets.RolloutToken,
-		RedisPassword:  redisPassword,
-		ScrapePassword: scrape,
-		// zot starts only once ESO has written every Secret it mounts and
-		// the OpenID application it logs in with exists.
-		DependsOn: append(append([]pulumi.Resource{}, sec.ExternalSecrets...), ident.Serving...),
-	}, pulumi.DependsOn([]pulumi.Resource{ns}))
+	out, err := components.Deploy(ctx, spec.Project, &cfg.Settings, sec)
 	if err != nil {
 		return nil, err
-	}
-
-	out := &outputs.Stack{
-		RegistryURL:       reg.RegistryURL,
-		RegistryHost:      reg.RegistryHost,
-		Namespace:         reg.Namespace,
-		ReleaseName:       reg.ReleaseName,
-		ServiceName:       reg.ServiceName,
-		ServiceDNS:        reg.ServiceDNS,
-		ChartVersion:      reg.ChartVersion,
-		ImageTag:          reg.ImageTag,
-		Bucket:            stor.BucketName,
-		S3Region:          stor.Region,
-		S3Endpoint:        stor.Endpoint,
-		S3Secure:          stor.Secure,
-		S3ForcePathStyle:  stor.ForcePathStyle,
-		StoragePolicy:     stor.PolicyJSON,
-		AbortUploads:      stor.AbortUploadsCommand,
-		S3AccessKeyID:     stor.AccessKeyID,
-		S3SecretAccessKey: stor.SecretAccessKey,
-		OIDCIssuer:        ident.Issuer,
-		OIDCClientID:      ident.ClientID,
-		OIDCRedirectURI:   ident.RedirectURI,
-		RegistryPasswords: sec.Passwords,
-		Replicas:          reg.Replicas,
-		HeadlessService:   reg.HeadlessService,
-		MetricsPath:       reg.MetricsPath,
 	}
 	out.Export(ctx)
 	return out, nil

@@ -26,7 +26,7 @@ type Args struct {
 	// and the launch URL derive from it.
 	ExternalURL string
 	// ExternalClientSecret is the client secret in external mode.
-	ExternalClientSecret pulumi.StringOutput
+	ExternalClientSecret pulumi.StringInput
 }
 
 // Identity is the OpenID client zot uses.
@@ -68,7 +68,7 @@ func NewIdentity(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 
 	switch s.Mode {
 	case spec.IdentityExternal:
-		if args.ExternalClientSecret == (pulumi.StringOutput{}) {
+		if args.ExternalClientSecret == nil {
 			return nil, fmt.Errorf("identity %s: external mode needs the client secret", name)
 		}
 		c.Issuer = pulumi.String(s.Issuer).ToStringOutput()

@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/blang/semver"
+	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy/deploytest"
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -172,6 +173,26 @@ func (c *Cloud) release(urn resource.URN) {
 			delete(c.names, name)
 		}
 	}
+}
+
+// Adopt makes the cloud hold what a checkpoint says exists: each custom
+// resource with its outputs, and the physical name it took, as a cloud
+// would after the `pulumi up` that wrote that checkpoint. Provider
+// resources exist only in the engine.
+func (c *Cloud) Adopt(snap *deploy.Snapshot) error {
+	for _, r := range snap.Resources {
+		typ := string(r.Type)
+		if !r.Custom || strings.HasPrefix(typ, "pulumi:providers:") {
+			continue
+		}
+		if err := c.claim(typ, r.URN, r.Inputs); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		c.live[r.URN] = r.Outputs.Copy()
+		c.mu.Unlock()
+	}
+	return nil
 }
 
 // Ops returns what the providers did, in order.

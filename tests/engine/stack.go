@@ -74,6 +74,9 @@ type Step struct {
 	Keys, Diffs []resource.PropertyKey
 	// Inputs are the resource's new inputs as the engine resolved them.
 	Inputs resource.PropertyMap
+	// Was is the resource's URN in the state the step starts from, if it
+	// was there: another URN for one renamed or moved with an alias.
+	Was resource.URN
 }
 
 // Result is what one engine operation did.
@@ -172,6 +175,9 @@ func (s *Stack) run(op lt.TestOp, dryRun bool) Result {
 				if m.New != nil {
 					st.Inputs = m.New.Inputs
 				}
+				if m.Old != nil {
+					st.Was = m.Old.URN
+				}
 				res.Steps = append(res.Steps, st)
 			case pkgengine.DiagEvent:
 				p := e.Payload().(pkgengine.DiagEventPayload)
@@ -202,6 +208,10 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
+// Passphrase is the passphrase of the secrets manager the checkpoints are
+// encrypted with (PULUMI_CONFIG_PASSPHRASE of a self-managed backend).
+const Passphrase = "engine-tier"
+
 // Checkpoint is the stack's state file as `pulumi stack export` writes it,
 // with secrets encrypted by a passphrase secrets manager, as a self-managed
 // backend stores them.
@@ -220,7 +230,7 @@ func (s *Stack) serialize(show bool) ([]byte, error) {
 	if s.Snap == nil {
 		return nil, fmt.Errorf("stack %s has no checkpoint", s.Name)
 	}
-	_, sm, err := passphrase.NewPassphraseSecretsManager("engine-tier")
+	_, sm, err := passphrase.NewPassphraseSecretsManager(Passphrase)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,295 @@
+// Package components is the whole registry as one Pulumi component,
+// zot-registry:index:Registry: the namespace, the bucket and zot's access
+// to it, the OpenID client, the Secrets zot mounts and the zot release,
+// wired as the program wires them for a stack. The component package
+// (provider/) serves it to programs in any Pulumi language; a Go program
+// may call NewRegistry directly.
+//
+// The parts are the packages below this one; none of them imports another.
+package components
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/zot-registry/zot-registry/components/identity"
+	"github.com/zot-registry/zot-registry/components/namespace"
+	"github.com/zot-registry/zot-registry/components/registry"
+	"github.com/zot-registry/zot-registry/components/secrets"
+	"github.com/zot-registry/zot-registry/components/storage"
+	"github.com/zot-registry/zot-registry/outputs"
+	"github.com/zot-registry/zot-registry/zot/spec"
+)
+
+// RegistryType is the component's type token.
+const RegistryType = spec.Project + ":index:Registry"
+
+// RegistryArgs are the component's inputs: the four settings sections of a
+// stack's config (docs/configuration.md; the same names and defaults) and
+// the secret values a stack keeps in its secret config keys.
+//
+// Start from DefaultRegistryArgs: a section's zero value is not its
+// default (persistence, the namespace, the retained bucket are on by
+// default). The component package applies the same defaults to the inputs
+// a program gives.
+type RegistryArgs struct {
+	Registry spec.Registry `pulumi:"registry"`
+	Storage  spec.Storage  `pulumi:"storage"`
+	Identity spec.Identity `pulumi:"identity"`
+	Secrets  spec.Secrets  `pulumi:"secrets,optional"`
+	// Environment names the registry's environment where a default needs
+	// one (the OAuth2 client id zot-<environment>, the bucket prefix);
+	// default: the stack's name.
+	Environment string `pulumi:"environment,optional"`
+
+	// OIDCClientSecret is the OAuth2 client secret with identity mode
+	// external.
+	OIDCClientSecret pulumi.StringInput `pulumi:"oidcClientSecret,optional" provider:"secret"`
+	// S3AccessKeyID and S3SecretAccessKey are zot's S3 key pair with
+	// secrets mode push when storage mode is not aws.
+	S3AccessKeyID     pulumi.StringInput `pulumi:"s3AccessKeyId,optional" provider:"secret"`
+	S3SecretAccessKey pulumi.StringInput `pulumi:"s3SecretAccessKey,optional" provider:"secret"`
+	// RedisPassword is the password of registry.cache.redis, if it has one.
+	RedisPassword pulumi.StringInput `pulumi:"redisPassword,optional" provider:"secret"`
+}
+
+// DefaultRegistryArgs are the inputs before any is set: every section at
+// the defaults docs/configuration.md lists.
+func DefaultRegistryArgs(environment string) RegistryArgs {
+	d := spec.Defaults(environment)
+	return RegistryArgs{Registry: d.Registry, Storage: d.Storage, Identity: d.Identity, Secrets: d.Secrets, Environment: environment}
+}
+
+// Registry is the deployed registry; its outputs are a stack's outputs.
+type Registry struct {
+	pulumi.ResourceState
+	outputs.Stack
+}
+
+// inputEnv answers validation's questions about the secret keys from the
+// inputs, and about authentik:url from the program's config (the Authentik
+// provider's own setting, which the component's Authentik resources use).
+type inputEnv struct {
+	ctx  *pulumi.Context
+	args *RegistryArgs
+}
+
+func (e inputEnv) Get(key string) (string, bool) {
+	var in pulumi.StringInput
+	switch key {
+	case spec.AuthentikURLKey:
+		return e.ctx.GetConfig(key)
+	case spec.FullKey(spec.KeyOIDCClientSecret):
+		in = e.args.OIDCClientSecret
+	case spec.FullKey(spec.KeyS3AccessKeyID):
+		in = e.args.S3AccessKeyID
+	case spec.FullKey(spec.KeyS3SecretAccessKey):
+		in = e.args.S3SecretAccessKey
+	case spec.FullKey(spec.KeyRedisPassword):
+		in = e.args.RedisPassword
+	}
+	if in == nil {
+		return "", false
+	}
+	return "(set)", true
+}
+
+// IsSecret: the component makes every secret input a secret itself.
+func (e inputEnv) IsSecret(string) bool { return true }
+
+// Validate checks the inputs as config.Parse checks a stack's config and
+// returns the validated settings, or every problem at once, keyed by input
+// path (registry.externalUrl, oidcClientSecret).
+func (a *RegistryArgs) Validate(ctx *pulumi.Context) (*spec.Settings, error) {
+	env := a.Environment
+	if env == "" {
+		env = ctx.Stack()
+	}
+	s := &spec.Settings{Stack: env, Registry: a.Registry, Storage: a.Storage, Identity: a.Identity, Secrets: a.Secrets}
+	var errs spec.Errors
+	spec.Validate(s, inputEnv{ctx, a}, &errs)
+	if len(errs) == 0 {
+		return s, nil
+	}
+	for _, e := range errs {
+		e.Key = strings.TrimPrefix(e.Key, spec.Project+":")
+	}
+	return nil, errs
+}
+
+// NewRegistry validates args and, only when they are valid, registers the
+// registry's parts as children of the component.
+func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...pulumi.ResourceOption) (*Registry, error) {
+	if args == nil {
+		return nil, errors.New("components.NewRegistry: args are required (start from DefaultRegistryArgs)")
+	}
+	s, err := args.Validate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &Registry{}
+	if err := ctx.RegisterComponentResource(RegistryType, name, c, opts...); err != nil {
+		return nil, err
+	}
+	out, err := Deploy(ctx, name, s, Secrets{
+		OIDCClientSecret: args.OIDCClientSecret, S3AccessKeyID: args.S3AccessKeyID,
+		S3SecretAccessKey: args.S3SecretAccessKey, RedisPassword: args.RedisPassword,
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	c.Stack = *out
+	if err := ctx.RegisterResourceOutputs(c, pulumi.ToMap(anyMap(out.Secrets()))); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func anyMap(m map[string]pulumi.Output) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Secrets are the secret values the parts need; nil where not given.
+type Secrets struct {
+	OIDCClientSecret  pulumi.StringInput
+	S3AccessKeyID     pulumi.StringInput
+	S3SecretAccessKey pulumi.StringInput
+	RedisPassword     pulumi.StringInput
+}
+
+// Deploy registers the parts for validated settings s, with opts (the
+// component passes itself as their parent; a stack's program passes none,
+// so its resources keep the names and parents they have always had). base
+// names the storage, identity and secrets parts.
+func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opts ...pulumi.ResourceOption) (*outputs.Stack, error) {
+	r := s.Registry
+	with := func(more ...pulumi.ResourceOption) []pulumi.ResourceOption {
+		return append(append([]pulumi.ResourceOption{}, opts...), more...)
+	}
+	secret := func(in pulumi.StringInput) pulumi.StringInput {
+		if in == nil {
+			return nil
+		}
+		return pulumi.ToSecret(in).(pulumi.StringOutput)
+	}
+
+	ns, err := namespace.NewNamespace(ctx, r.Namespace, &namespace.Args{
+		Name:   r.Namespace,
+		Create: r.CreateNamespace,
+	}, with()...)
+	if err != nil {
+		return nil, err
+	}
+
+	tables := ""
+	if r.Cache.Driver == spec.CacheDynamoDB {
+		tables = r.Cache.DynamoDB.TablePrefix
+	}
+	stor, err := storage.NewStorage(ctx, base, &storage.Args{
+		Settings:    s.Storage,
+		Tags:        map[string]string{"project": spec.Project, "stack": s.Stack},
+		TablePrefix: tables,
+	}, with()...)
+	if err != nil {
+		return nil, err
+	}
+
+	ident, err := identity.NewIdentity(ctx, base, &identity.Args{
+		Settings:             s.Identity,
+		ExternalURL:          r.ExternalURL,
+		ExternalClientSecret: secret(sec.OIDCClientSecret),
+	}, with()...)
+	if err != nil {
+		return nil, err
+	}
+
+	// zot's S3 key: made by the storage component in aws mode, else given
+	// in push mode; otherwise the store holds it. Whatever the program has
+	// is pushed to the store, in every secrets mode.
+	s3ID, s3Secret := pulumi.StringInput(nil), pulumi.StringInput(nil)
+	switch {
+	case s.Storage.Mode == spec.StorageAWS:
+		s3ID, s3Secret = stor.AccessKeyID, stor.SecretAccessKey
+	case s.NeedsS3KeyPair():
+		s3ID, s3Secret = secret(sec.S3AccessKeyID), secret(sec.S3SecretAccessKey)
+	}
+	scr, err := secrets.NewSecrets(ctx, base, &secrets.Args{
+		Namespace:         ns.Name,
+		Settings:          s.Secrets,
+		OIDCClientID:      ident.ClientID,
+		OIDCClientSecret:  ident.ClientSecret,
+		S3AccessKeyID:     s3ID,
+		S3SecretAccessKey: s3Secret,
+	}, with()...)
+	if err != nil {
+		return nil, err
+	}
+
+	// The scrape user's password, where the program generated it.
+	var scrape pulumi.StringInput
+	if s.Secrets.Mode == spec.SecretsPush && len(r.Metrics.Users) > 0 {
+		scrape = scr.Password[r.Metrics.Users[0]]
+	}
+	reg, err := registry.NewRegistry(ctx, r.ReleaseName, &registry.Args{
+		Namespace: ns.Name,
+		Settings:  r,
+		Storage: registry.Storage{
+			Bucket:         stor.BucketName,
+			Region:         stor.Region,
+			RegionEndpoint: stor.Endpoint,
+			Secure:         stor.Secure,
+			ForcePathStyle: stor.ForcePathStyle,
+			SkipVerify:     stor.SkipVerify,
+			KeyPrefix:      stor.KeyPrefix,
+		},
+		Identity: registry.Identity{
+			Issuer:        ident.Issuer,
+			Label:         s.Identity.Label,
+			Scopes:        s.Identity.Scopes,
+			UsernameClaim: s.Identity.UsernameClaim,
+		},
+		Secrets:        scr.Names,
+		RolloutToken:   s.Secrets.RolloutToken,
+		RedisPassword:  secret(sec.RedisPassword),
+		ScrapePassword: scrape,
+		// zot starts only once ESO has written every Secret it mounts and
+		// the OpenID application it logs in with exists.
+		DependsOn: append(append([]pulumi.Resource{}, scr.ExternalSecrets...), ident.Serving...),
+	}, with(pulumi.DependsOn([]pulumi.Resource{ns}))...)
+	if err != nil {
+		return nil, err
+	}
+
+	return &outputs.Stack{
+		RegistryURL:       reg.RegistryURL,
+		RegistryHost:      reg.RegistryHost,
+		Namespace:         reg.Namespace,
+		ReleaseName:       reg.ReleaseName,
+		ServiceName:       reg.ServiceName,
+		ServiceDNS:        reg.ServiceDNS,
+		ChartVersion:      reg.ChartVersion,
+		ImageTag:          reg.ImageTag,
+		Bucket:            stor.BucketName,
+		S3Region:          stor.Region,
+		S3Endpoint:        stor.Endpoint,
+		S3Secure:          stor.Secure,
+		S3ForcePathStyle:  stor.ForcePathStyle,
+		StoragePolicy:     stor.PolicyJSON,
+		AbortUploads:      stor.AbortUploadsCommand,
+		S3AccessKeyID:     stor.AccessKeyID,
+		S3SecretAccessKey: stor.SecretAccessKey,
+		OIDCIssuer:        ident.Issuer,
+		OIDCClientID:      ident.ClientID,
+		OIDCRedirectURI:   ident.RedirectURI,
+		RegistryPasswords: scr.Passwords,
+		Replicas:          reg.Replicas,
+		HeadlessService:   reg.HeadlessService,
+		MetricsPath:       reg.MetricsPath,
+	}, nil
+}

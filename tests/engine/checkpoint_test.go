@@ -1,0 +1,238 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
+	"github.com/pulumi/pulumi/pkg/v3/resource/stack"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zot-registry/zot-registry/internal/render"
+)
+
+var updateCheckpoints = flag.Bool("update-checkpoints", false,
+	"write testdata/checkpoints/<variant>.json from a first up of the program as it is now")
+
+// checkpoints holds, per variant, the state file a first `pulumi up` of the
+// program wrote when they were last written: state that exists in clusters.
+const checkpoints = "testdata/checkpoints"
+
+// TestCheckpointsUpdateInPlace: a stack deployed by the program as it was
+// when the checkpoints were written runs under the program as it is with
+// the same config, and the engine changes nothing: no resource is created,
+// replaced or deleted, because its URN (name, type, parent chain) is what
+// the state holds. A refactor that renames or re-parents a resource fails
+// here until it adds an alias; one that changes inputs fails as an update.
+//
+// -update-checkpoints writes the checkpoints anew from the program as it
+// is: only when the state that exists is meant to be the program's.
+func TestCheckpointsUpdateInPlace(t *testing.T) {
+	for _, v := range variants(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			sc := config(t, v)
+			path := filepath.Join(checkpoints, v.Name+".json")
+			if *updateCheckpoints {
+				writeCheckpoint(t, sc, path)
+			}
+			state, err := os.ReadFile(path)
+			require.NoError(t, err, "write it with: go test -run TestCheckpointsUpdateInPlace -update-checkpoints")
+			s, err := LoadStack(t, sc, state)
+			require.NoError(t, err)
+			before := stateByURN(s.Snap)
+
+			// The preview is what a PR shows: when it moves a resource,
+			// the up adds nothing to say.
+			pre := s.Preview()
+			require.NoError(t, pre.Err, pre.Diagnostics)
+			assert.Empty(t, pre.Summary(), "preview")
+			require.Empty(t, moved(pre), "preview: %s", movedHint)
+
+			res := s.Up()
+			assert.Empty(t, moved(res), "up: %s", movedHint)
+			require.NoError(t, res.Err, res.Diagnostics)
+			if !assert.Empty(t, res.Summary(), "up") {
+				return
+			}
+			assert.Empty(t, s.Cloud.Ops(), "the up called a provider")
+			after := stateByURN(s.Snap)
+			for _, st := range res.Steps {
+				if st.Was != "" && st.Was != st.URN {
+					after[st.Was] = after[st.URN] // renamed or moved with an alias: the same resource
+				}
+			}
+			for urn, old := range before {
+				now := after[urn]
+				if assert.NotNil(t, now, "%s is no longer in the state", urn) {
+					assert.True(t, old.Outputs.DeepEquals(now.Outputs), "the outputs of %s changed", urn)
+				}
+			}
+			assert.Len(t, s.Snap.Resources, len(before), "the state holds other resources")
+		})
+	}
+}
+
+const movedHint = "a create and a delete are a resource whose URN changed (renamed, re-typed or re-parented): " +
+	"give it pulumi.Aliases with its old name and parent; a replace is a create-only input that changed"
+
+// moved are the steps that create or delete a resource, replacements included.
+func moved(res Result) []string {
+	var out []string
+	for _, st := range res.Steps {
+		switch st.Op {
+		case deploy.OpCreate, deploy.OpDelete, deploy.OpReplace, deploy.OpCreateReplacement, deploy.OpDeleteReplaced,
+			deploy.OpImport, deploy.OpImportReplacement:
+			out = append(out, fmt.Sprintf("%s %s", st.Op, st.URN))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// writeCheckpoint writes the checkpoint of a first up of the program as it
+// is, unless the file holds the same state already: ciphertexts, the salt
+// and bcrypt hashes are new on every run, and a file that changes with
+// nothing changed hides the one that did.
+func writeCheckpoint(t *testing.T, sc *render.StackConfig, path string) {
+	t.Helper()
+	s := NewStack(t, sc)
+	up(t, s)
+	state, err := s.Checkpoint()
+	require.NoError(t, err)
+	state, err = stableCheckpoint(state)
+	require.NoError(t, err)
+	if old, err := os.ReadFile(path); err == nil {
+		was, err := revealed(old)
+		require.NoError(t, err, "the committed %s", path)
+		now, err := revealed(state)
+		require.NoError(t, err)
+		if bytes.Equal(was, now) {
+			return
+		}
+	}
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, append(state, '\n'), 0o644))
+}
+
+// stableCheckpoint is a checkpoint without what differs between runs of the
+// same program or between checkouts, none of which the engine diffs:
+// timestamps, source positions (paths of this machine), the engine's random
+// provider IDs; and with resources in an order of their own (the engine
+// writes them as their steps finish).
+func stableCheckpoint(state []byte) ([]byte, error) {
+	var dep apitype.DeploymentV3
+	dec := json.NewDecoder(bytes.NewReader(state))
+	dec.UseNumber() // numbers as written, not as float64
+	if err := dec.Decode(&dep); err != nil {
+		return nil, err
+	}
+	refs := map[string]string{}
+	for i := range dep.Resources {
+		r := &dep.Resources[i]
+		r.Created, r.Modified, r.SourcePosition, r.StackTrace = nil, nil, "", nil
+		slices.Sort(r.Dependencies)
+		for _, urns := range r.PropertyDependencies {
+			slices.Sort(urns)
+		}
+		if strings.HasPrefix(string(r.Type), "pulumi:providers:") {
+			sum := sha256.Sum256([]byte(r.URN))
+			id := fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+			refs[string(r.URN)+"::"+string(r.ID)] = string(r.URN) + "::" + id
+			r.ID = resource.ID(id)
+		}
+	}
+	for i := range dep.Resources {
+		if ref, ok := refs[dep.Resources[i].Provider]; ok {
+			dep.Resources[i].Provider = ref
+		}
+	}
+	sorted, err := topological(dep.Resources)
+	if err != nil {
+		return nil, err
+	}
+	dep.Resources = sorted
+	return json.MarshalIndent(dep, "", "  ")
+}
+
+// topological orders resources by URN, the stack first as the engine
+// writes it, each after every resource it names (parent, provider,
+// dependencies): the order the engine requires.
+func topological(rs []apitype.ResourceV3) ([]apitype.ResourceV3, error) {
+	rs = slices.Clone(rs)
+	slices.SortStableFunc(rs, func(a, b apitype.ResourceV3) int {
+		if a, b := a.Type == resource.RootStackType, b.Type == resource.RootStackType; a != b {
+			if a {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(string(a.URN), string(b.URN))
+	})
+	present, done := map[resource.URN]bool{}, map[resource.URN]bool{}
+	for _, r := range rs {
+		present[r.URN] = true
+	}
+	ready := func(r apitype.ResourceV3) bool {
+		names := append([]resource.URN{r.Parent, r.DeletedWith}, r.Dependencies...)
+		names = append(names, r.ReplaceWith...)
+		for _, urns := range r.PropertyDependencies {
+			names = append(names, urns...)
+		}
+		if i := strings.LastIndex(r.Provider, "::"); i > 0 {
+			names = append(names, resource.URN(r.Provider[:i]))
+		}
+		for _, n := range names {
+			if present[n] && !done[n] {
+				return false
+			}
+		}
+		return true
+	}
+	var out []apitype.ResourceV3
+	for len(rs) > 0 {
+		i := slices.IndexFunc(rs, ready)
+		if i < 0 {
+			return nil, fmt.Errorf("the checkpoint's resources refer to each other in a cycle: %s", rs[0].URN)
+		}
+		out = append(out, rs[i])
+		done[rs[i].URN] = true
+		rs = slices.Delete(rs, i, i+1)
+	}
+	return out, nil
+}
+
+// bcryptHash is a bcrypt hash, salted anew on every run.
+var bcryptHash = regexp.MustCompile(`\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}`)
+
+// revealed is a checkpoint as it compares with another: secrets in clear,
+// without its secrets manager's salt, bcrypt hashes masked.
+func revealed(state []byte) ([]byte, error) {
+	snap, err := DecodeCheckpoint(state)
+	if err != nil {
+		return nil, err
+	}
+	snap.SecretsManager = nil
+	dep, err := stack.SerializeDeployment(context.Background(), snap, true)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(dep, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return bcryptHash.ReplaceAll(b, []byte("$bcrypt$")), nil
+}
