@@ -38,7 +38,7 @@ type RegistryArgs struct {
 	Registry spec.Registry `pulumi:"registry"`
 	Storage  spec.Storage  `pulumi:"storage"`
 	Identity spec.Identity `pulumi:"identity"`
-	Secrets  spec.Secrets  `pulumi:"secrets,optional"`
+	Secrets  spec.Secrets  `pulumi:"secrets"`
 	// Environment names the registry's environment where a default needs
 	// one (the OAuth2 client id zot-<environment>, the bucket prefix);
 	// default: the stack's name.
@@ -62,11 +62,9 @@ func DefaultRegistryArgs(environment string) RegistryArgs {
 	return RegistryArgs{Registry: d.Registry, Storage: d.Storage, Identity: d.Identity, Secrets: d.Secrets, Environment: environment}
 }
 
-// Registry is the deployed registry; its outputs are a stack's outputs.
-type Registry struct {
-	pulumi.ResourceState
-	outputs.Stack
-}
+// Registry is the deployed registry: its outputs are a stack's outputs,
+// one tagged struct for both.
+type Registry = outputs.Stack
 
 // inputEnv answers validation's questions about the secret keys from the
 // inputs, and about authentik:url from the program's config (the Authentik
@@ -140,7 +138,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	c.Stack = *out
+	c.SetOutputs(out)
 	if err := ctx.RegisterResourceOutputs(c, pulumi.ToMap(anyMap(out.Secrets()))); err != nil {
 		return nil, err
 	}

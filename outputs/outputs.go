@@ -47,9 +47,14 @@ const (
 // Stack is this program's outputs, typed: the one list of them. Each
 // field's pulumi tag is its output name (the constants above say the same;
 // a test holds them together); provider:"secret" marks an output that is
-// always a secret, whatever it holds. The component package's Registry
-// resource has exactly these outputs.
+// always a secret, whatever it holds.
+//
+// It is also the state of the component package's Registry resource
+// (components.Registry is this type), so the component has exactly these
+// outputs; the ResourceState is unused in a stack's outputs.
 type Stack struct {
+	pulumi.ResourceState
+
 	RegistryURL       pulumi.StringOutput    `pulumi:"registryUrl"`
 	RegistryHost      pulumi.StringOutput    `pulumi:"registryHost"`
 	Namespace         pulumi.StringOutput    `pulumi:"namespace"`
@@ -86,10 +91,12 @@ type field struct {
 // fields reads the tags of Stack, in declaration order.
 var fields = func() []field {
 	t := reflect.TypeFor[Stack]()
-	out := make([]field, t.NumField())
-	for i := range out {
+	var out []field
+	for i := range t.NumField() {
 		f := t.Field(i)
-		out[i] = field{name: f.Tag.Get("pulumi"), secret: f.Tag.Get("provider") == "secret", index: i}
+		if name, ok := f.Tag.Lookup("pulumi"); ok {
+			out = append(out, field{name: name, secret: f.Tag.Get("provider") == "secret", index: i})
+		}
 	}
 	return out
 }()
@@ -122,6 +129,14 @@ func (s *Stack) Map() map[string]pulumi.Output {
 		out[f.name], _ = v.Field(f.index).Interface().(pulumi.Output)
 	}
 	return out
+}
+
+// SetOutputs copies every output of o into s (not s's ResourceState).
+func (s *Stack) SetOutputs(o *Stack) {
+	dst, src := reflect.ValueOf(s).Elem(), reflect.ValueOf(o).Elem()
+	for _, f := range fields {
+		dst.Field(f.index).Set(src.Field(f.index))
+	}
 }
 
 // Secrets is Map with the outputs in Secret made secret, whatever they

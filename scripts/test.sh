@@ -25,6 +25,11 @@ echo "== engine tier: the program under the real Pulumi engine (tests/engine)"
 # dependencies stay those the program needs.
 (cd tests/engine && go vet ./... && go test -count=1 ./...)
 
+echo "== component package: the provider and its schema (provider/)"
+# A module of its own for the same reason: pulumi-go-provider needs pkg/v3.
+# Its versions are the engine tier's, so the two share compiled packages.
+(cd provider && go vet ./... && go test -count=1 ./... && go build -o /dev/null .)
+
 echo "== offline render and policy check of every stack"
 for f in Pulumi.*.yaml; do
   stack=${f#Pulumi.}; stack=${stack%.yaml}

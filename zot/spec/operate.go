@@ -33,9 +33,9 @@ var CacheDrivers = []string{CacheLocal, CacheRedis, CacheDynamoDB}
 // needs a shared driver: with local metadata every pod would answer the
 // catalog and search from its own files.
 type Cache struct {
-	Driver   string        `json:"driver"`
-	Redis    RedisCache    `json:"redis"`
-	DynamoDB DynamoDBCache `json:"dynamodb"`
+	Driver   string        `json:"driver" pulumi:"driver,optional"`
+	Redis    RedisCache    `json:"redis" pulumi:"redis"`
+	DynamoDB DynamoDBCache `json:"dynamodb" pulumi:"dynamodb"`
 }
 
 // Shared reports whether the metadata is shared by every replica.
@@ -44,59 +44,59 @@ func (c Cache) Shared() bool { return c.Driver == CacheRedis || c.Driver == Cach
 // RedisCache is an existing Redis (or Valkey); its password is the secret
 // key zot-registry:redisPassword.
 type RedisCache struct {
-	Addresses []string `json:"addresses"` // host:port; several for a Redis Cluster
-	DB        int      `json:"db"`
-	Username  string   `json:"username"`
-	KeyPrefix string   `json:"keyPrefix"`
+	Addresses []string `json:"addresses" pulumi:"addresses,optional"` // host:port; several for a Redis Cluster
+	DB        int      `json:"db" pulumi:"db,optional"`
+	Username  string   `json:"username" pulumi:"username,optional"`
+	KeyPrefix string   `json:"keyPrefix" pulumi:"keyPrefix,optional"`
 }
 
 // DynamoDBCache names the tables this program creates: <tablePrefix>-<table>.
 type DynamoDBCache struct {
-	TablePrefix string `json:"tablePrefix"`
+	TablePrefix string `json:"tablePrefix" pulumi:"tablePrefix,optional"`
 	// Endpoint is the DynamoDB URL zot calls (a VPC endpoint, a local
 	// DynamoDB); empty: the region's public endpoint. zot's metadata store
 	// refuses an empty one, so the program always writes one.
-	Endpoint string `json:"endpoint"`
+	Endpoint string `json:"endpoint" pulumi:"endpoint,optional"`
 }
 
 // Availability spreads replicas over nodes and bounds voluntary disruptions.
 // Both apply with more than one replica.
 type Availability struct {
-	PodDisruptionBudget bool   `json:"podDisruptionBudget"`
-	MaxUnavailable      int    `json:"maxUnavailable"`
-	TopologyKey         string `json:"topologyKey"`
-	WhenUnsatisfiable   string `json:"whenUnsatisfiable"`
+	PodDisruptionBudget bool   `json:"podDisruptionBudget" pulumi:"podDisruptionBudget,optional"`
+	MaxUnavailable      int    `json:"maxUnavailable" pulumi:"maxUnavailable,optional"`
+	TopologyKey         string `json:"topologyKey" pulumi:"topologyKey,optional"`
+	WhenUnsatisfiable   string `json:"whenUnsatisfiable" pulumi:"whenUnsatisfiable,optional"`
 }
 
 // Metrics is zot's metrics extension and who may scrape it.
 type Metrics struct {
 	// Enabled defaults to on once a scrape identity is named (users or
 	// anonymous): without one zot refuses every scrape, admins included.
-	Enabled        *bool          `json:"enabled"`
-	Path           string         `json:"path"`
-	Users          []string       `json:"users"`     // accessControl.metrics.users
-	Anonymous      bool           `json:"anonymous"` // accessControl.metrics.anonymousPolicy: [read]
-	ServiceMonitor ServiceMonitor `json:"serviceMonitor"`
+	Enabled        *bool          `json:"enabled" pulumi:"enabled,optional"`
+	Path           string         `json:"path" pulumi:"path,optional"`
+	Users          []string       `json:"users" pulumi:"users,optional"`         // accessControl.metrics.users
+	Anonymous      bool           `json:"anonymous" pulumi:"anonymous,optional"` // accessControl.metrics.anonymousPolicy: [read]
+	ServiceMonitor ServiceMonitor `json:"serviceMonitor" pulumi:"serviceMonitor"`
 }
 
 // ServiceMonitor is a Prometheus Operator ServiceMonitor this program
 // declares (not the chart's: that one needs a Secret named basic-auth and
 // scrapes every pod twice once the headless Service exists).
 type ServiceMonitor struct {
-	Enabled  bool              `json:"enabled"`
-	Interval string            `json:"interval"`
-	Labels   map[string]string `json:"labels"`
+	Enabled  bool              `json:"enabled" pulumi:"enabled,optional"`
+	Interval string            `json:"interval" pulumi:"interval,optional"`
+	Labels   map[string]string `json:"labels" pulumi:"labels,optional"`
 	// BasicAuthSecret holds username and password keys for the scrape user.
 	// In push mode the program writes it from the user's generated password.
-	BasicAuthSecret string `json:"basicAuthSecret"`
+	BasicAuthSecret string `json:"basicAuthSecret" pulumi:"basicAuthSecret,optional"`
 }
 
 // GC is zot's garbage collection of blobs no manifest references.
 type GC struct {
-	Enabled    bool   `json:"enabled"`
-	Delay      string `json:"delay"`      // storage.gcDelay
-	Interval   string `json:"interval"`   // storage.gcInterval
-	TimeWindow string `json:"timeWindow"` // storage.gcTimeWindow, HH:MM-HH:MM UTC
+	Enabled    bool   `json:"enabled" pulumi:"enabled,optional"`
+	Delay      string `json:"delay" pulumi:"delay,optional"`           // storage.gcDelay
+	Interval   string `json:"interval" pulumi:"interval,optional"`     // storage.gcInterval
+	TimeWindow string `json:"timeWindow" pulumi:"timeWindow,optional"` // storage.gcTimeWindow, HH:MM-HH:MM UTC
 }
 
 // Retention is zot's storage.retention: which tags and untagged manifests
@@ -111,8 +111,8 @@ type (
 
 // Scrub is zot's scrub extension: it re-reads every blob to check its digest.
 type Scrub struct {
-	Enabled  bool   `json:"enabled"`
-	Interval string `json:"interval"`
+	Enabled  bool   `json:"enabled" pulumi:"enabled,optional"`
+	Interval string `json:"interval" pulumi:"interval,optional"`
 }
 
 // KeyRedisPassword is the Redis password (registry.cache.driver redis).

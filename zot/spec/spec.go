@@ -53,42 +53,42 @@ func FullKey(k string) string { return Project + ":" + k }
 
 // Registry is zot-registry:registry: the zot deployment itself.
 type Registry struct {
-	ExternalURL     string        `json:"externalUrl"`
-	Namespace       string        `json:"namespace"`
-	CreateNamespace bool          `json:"createNamespace"`
-	ReleaseName     string        `json:"releaseName"`
-	Chart           Chart         `json:"chart"`
-	Image           Image         `json:"image"`
-	Port            int           `json:"port"`
-	ServiceType     string        `json:"serviceType"`
-	LogLevel        string        `json:"logLevel"`
-	ReadTimeout     string        `json:"readTimeout"`
-	WriteTimeout    string        `json:"writeTimeout"`
-	Persistence     Persistence   `json:"persistence"`
-	Ingress         Ingress       `json:"ingress"`
-	Route           Route         `json:"route"`
-	ExternalProxy   bool          `json:"externalProxy"`
-	Upload          Upload        `json:"upload"`
-	AccessControl   AccessControl `json:"accessControl"`
-	Resources       Resources     `json:"resources"`
-	Security        Security      `json:"security"`
+	ExternalURL     string        `json:"externalUrl" pulumi:"externalUrl,optional"`
+	Namespace       string        `json:"namespace" pulumi:"namespace,optional"`
+	CreateNamespace bool          `json:"createNamespace" pulumi:"createNamespace,optional"`
+	ReleaseName     string        `json:"releaseName" pulumi:"releaseName,optional"`
+	Chart           Chart         `json:"chart" pulumi:"chart"`
+	Image           Image         `json:"image" pulumi:"image"`
+	Port            int           `json:"port" pulumi:"port,optional"`
+	ServiceType     string        `json:"serviceType" pulumi:"serviceType,optional"`
+	LogLevel        string        `json:"logLevel" pulumi:"logLevel,optional"`
+	ReadTimeout     string        `json:"readTimeout" pulumi:"readTimeout,optional"`
+	WriteTimeout    string        `json:"writeTimeout" pulumi:"writeTimeout,optional"`
+	Persistence     Persistence   `json:"persistence" pulumi:"persistence"`
+	Ingress         Ingress       `json:"ingress" pulumi:"ingress"`
+	Route           Route         `json:"route" pulumi:"route"`
+	ExternalProxy   bool          `json:"externalProxy" pulumi:"externalProxy,optional"`
+	Upload          Upload        `json:"upload" pulumi:"upload"`
+	AccessControl   AccessControl `json:"accessControl" pulumi:"accessControl"`
+	Resources       Resources     `json:"resources" pulumi:"resources"`
+	Security        Security      `json:"security" pulumi:"security"`
 	// Day-2 settings (operate.go).
-	Replicas int `json:"replicas"`
+	Replicas int `json:"replicas" pulumi:"replicas,optional"`
 	// ClusterDomain is the cluster's DNS domain (the kubelet's
 	// --cluster-domain): the cluster members and serviceDns are named under it.
-	ClusterDomain string `json:"clusterDomain"`
+	ClusterDomain string `json:"clusterDomain" pulumi:"clusterDomain,optional"`
 	// StartupTimeout is how long zot may take to start: it walks the whole
 	// bucket before it listens, and the chart's startupProbe is sized to it.
-	StartupTimeout string `json:"startupTimeout"`
+	StartupTimeout string `json:"startupTimeout" pulumi:"startupTimeout,optional"`
 	// FastRestart is zot's storage.fastRestart; unset, validation turns it
 	// on wherever the metadata DB (and its stamp) survives a restart.
-	FastRestart  *bool        `json:"fastRestart"`
-	Cache        Cache        `json:"cache"`
-	Availability Availability `json:"availability"`
-	Metrics      Metrics      `json:"metrics"`
-	GC           GC           `json:"gc"`
-	Retention    Retention    `json:"retention"`
-	Scrub        Scrub        `json:"scrub"`
+	FastRestart  *bool        `json:"fastRestart" pulumi:"fastRestart,optional"`
+	Cache        Cache        `json:"cache" pulumi:"cache"`
+	Availability Availability `json:"availability" pulumi:"availability"`
+	Metrics      Metrics      `json:"metrics" pulumi:"metrics"`
+	GC           GC           `json:"gc" pulumi:"gc"`
+	Retention    Retention    `json:"retention" pulumi:"retention"`
+	Scrub        Scrub        `json:"scrub" pulumi:"scrub"`
 
 	// Derived by validation; not config keys.
 	URL             *url.URL      `json:"-"`
@@ -99,42 +99,42 @@ type Registry struct {
 
 // Chart pins the Helm chart.
 type Chart struct {
-	Repository string `json:"repository"`
-	Version    string `json:"version"`
+	Repository string `json:"repository" pulumi:"repository,optional"`
+	Version    string `json:"version" pulumi:"version,optional"`
 }
 
 // Image pins zot's container image.
 type Image struct {
-	Repository string `json:"repository"`
-	Tag        string `json:"tag"`
-	PullPolicy string `json:"pullPolicy"`
+	Repository string `json:"repository" pulumi:"repository,optional"`
+	Tag        string `json:"tag" pulumi:"tag,optional"`
+	PullPolicy string `json:"pullPolicy" pulumi:"pullPolicy,optional"`
 }
 
 // Persistence is the volume behind zot's local rootDirectory (BoltDB metadata).
 type Persistence struct {
-	Enabled      bool   `json:"enabled"`
-	Size         string `json:"size"`
-	StorageClass string `json:"storageClass"`
+	Enabled      bool   `json:"enabled" pulumi:"enabled,optional"`
+	Size         string `json:"size" pulumi:"size,optional"`
+	StorageClass string `json:"storageClass" pulumi:"storageClass,optional"`
 }
 
 // Ingress exposes zot at externalUrl's host.
 type Ingress struct {
-	Enabled       bool              `json:"enabled"`
-	ClassName     string            `json:"className"`
-	TLSSecretName string            `json:"tlsSecretName"`
-	Annotations   map[string]string `json:"annotations"`
+	Enabled       bool              `json:"enabled" pulumi:"enabled,optional"`
+	ClassName     string            `json:"className" pulumi:"className,optional"`
+	TLSSecretName string            `json:"tlsSecretName" pulumi:"tlsSecretName,optional"`
+	Annotations   map[string]string `json:"annotations" pulumi:"annotations,optional"`
 }
 
 // Route exposes zot at externalUrl's host through a Gateway API HTTPRoute
 // attached to Gateways someone else runs (TLS ends at their listeners).
 type Route struct {
-	Enabled    bool        `json:"enabled"`
-	ParentRefs []ParentRef `json:"parentRefs"`
+	Enabled    bool        `json:"enabled" pulumi:"enabled,optional"`
+	ParentRefs []ParentRef `json:"parentRefs" pulumi:"parentRefs,optional"`
 	// Timeout bounds one request through the Gateway (timeouts.request and
 	// timeouts.backendRequest); default: the longer of zot's read and write
 	// timeouts, so a large blob upload is not cut off.
-	Timeout     string            `json:"timeout"`
-	Annotations map[string]string `json:"annotations"`
+	Timeout     string            `json:"timeout" pulumi:"timeout,optional"`
+	Annotations map[string]string `json:"annotations" pulumi:"annotations,optional"`
 
 	// Derived by validation; not a config key.
 	TimeoutDuration time.Duration `json:"-"`
@@ -142,52 +142,52 @@ type Route struct {
 
 // ParentRef names a Gateway (and optionally one of its listeners).
 type ParentRef struct {
-	Name        string `json:"name"`
-	Namespace   string `json:"namespace"`
-	SectionName string `json:"sectionName"`
+	Name        string `json:"name" pulumi:"name,optional"`
+	Namespace   string `json:"namespace" pulumi:"namespace,optional"`
+	SectionName string `json:"sectionName" pulumi:"sectionName,optional"`
 }
 
 // Upload tunes the S3 driver's multipart uploads and copies, in bytes.
 type Upload struct {
-	ChunkSize                   int64 `json:"chunkSize"`
-	MultipartCopyChunkSize      int64 `json:"multipartCopyChunkSize"`
-	MultipartCopyMaxConcurrency int64 `json:"multipartCopyMaxConcurrency"`
-	MultipartCopyThresholdSize  int64 `json:"multipartCopyThresholdSize"`
+	ChunkSize                   int64 `json:"chunkSize" pulumi:"chunkSize,optional"`
+	MultipartCopyChunkSize      int64 `json:"multipartCopyChunkSize" pulumi:"multipartCopyChunkSize,optional"`
+	MultipartCopyMaxConcurrency int64 `json:"multipartCopyMaxConcurrency" pulumi:"multipartCopyMaxConcurrency,optional"`
+	MultipartCopyThresholdSize  int64 `json:"multipartCopyThresholdSize" pulumi:"multipartCopyThresholdSize,optional"`
 }
 
 // AccessControl says who may push and delete (admins) and who may pull
 // (readers). Users are htpasswd users or OpenID users; groups come from the
 // OpenID groups claim.
 type AccessControl struct {
-	AdminUsers    []string `json:"adminUsers"`
-	AdminGroups   []string `json:"adminGroups"`
-	ReaderUsers   []string `json:"readerUsers"`
-	ReaderGroups  []string `json:"readerGroups"`
-	AnonymousRead bool     `json:"anonymousRead"`
+	AdminUsers    []string `json:"adminUsers" pulumi:"adminUsers,optional"`
+	AdminGroups   []string `json:"adminGroups" pulumi:"adminGroups,optional"`
+	ReaderUsers   []string `json:"readerUsers" pulumi:"readerUsers,optional"`
+	ReaderGroups  []string `json:"readerGroups" pulumi:"readerGroups,optional"`
+	AnonymousRead bool     `json:"anonymousRead" pulumi:"anonymousRead,optional"`
 }
 
 // Resources are zot's container requests and limits (Kubernetes
 // quantities; empty leaves one unset).
 type Resources struct {
-	Requests ResourceAmounts `json:"requests"`
-	Limits   ResourceAmounts `json:"limits"`
+	Requests ResourceAmounts `json:"requests" pulumi:"requests"`
+	Limits   ResourceAmounts `json:"limits" pulumi:"limits"`
 }
 
 // ResourceAmounts is a CPU and a memory quantity.
 type ResourceAmounts struct {
-	CPU    string `json:"cpu"`
-	Memory string `json:"memory"`
+	CPU    string `json:"cpu" pulumi:"cpu,optional"`
+	Memory string `json:"memory" pulumi:"memory,optional"`
 }
 
 // Security is the pod's and container's security context. Privilege
 // escalation is never allowed and every capability is dropped: zot needs
 // none (it listens on 5000).
 type Security struct {
-	RunAsUser              int64  `json:"runAsUser"`
-	RunAsGroup             int64  `json:"runAsGroup"`
-	FSGroup                int64  `json:"fsGroup"`
-	ReadOnlyRootFilesystem bool   `json:"readOnlyRootFilesystem"`
-	SeccompProfile         string `json:"seccompProfile"`
+	RunAsUser              int64  `json:"runAsUser" pulumi:"runAsUser,optional"`
+	RunAsGroup             int64  `json:"runAsGroup" pulumi:"runAsGroup,optional"`
+	FSGroup                int64  `json:"fsGroup" pulumi:"fsGroup,optional"`
+	ReadOnlyRootFilesystem bool   `json:"readOnlyRootFilesystem" pulumi:"readOnlyRootFilesystem,optional"`
+	SeccompProfile         string `json:"seccompProfile" pulumi:"seccompProfile,optional"`
 }
 
 // Storage modes.
@@ -202,19 +202,19 @@ var StorageModes = []string{StorageAWS, StorageS3Compatible, StorageExisting}
 
 // Storage is zot-registry:storage: the bucket zot keeps blobs in.
 type Storage struct {
-	Mode           string `json:"mode"`
-	Bucket         string `json:"bucket"`
-	Region         string `json:"region"`
-	Endpoint       string `json:"endpoint"`
-	SecureSetting  *bool  `json:"secure"`
-	ForcePathStyle *bool  `json:"forcePathStyle"`
-	SkipVerify     bool   `json:"skipVerify"`
-	KeyPrefix      string `json:"keyPrefix"`
+	Mode           string `json:"mode" pulumi:"mode,optional"`
+	Bucket         string `json:"bucket" pulumi:"bucket,optional"`
+	Region         string `json:"region" pulumi:"region,optional"`
+	Endpoint       string `json:"endpoint" pulumi:"endpoint,optional"`
+	SecureSetting  *bool  `json:"secure" pulumi:"secure,optional"`
+	ForcePathStyle *bool  `json:"forcePathStyle" pulumi:"forcePathStyle,optional"`
+	SkipVerify     bool   `json:"skipVerify" pulumi:"skipVerify,optional"`
+	KeyPrefix      string `json:"keyPrefix" pulumi:"keyPrefix,optional"`
 	// AbortIncompleteUploadsDays: a failed docker push leaves multipart parts
 	// that are billed until a lifecycle rule removes them.
-	AbortIncompleteUploadsDays int  `json:"abortIncompleteUploadsDays"`
-	RetainOnDelete             bool `json:"retainOnDelete"`
-	Protect                    bool `json:"protect"`
+	AbortIncompleteUploadsDays int  `json:"abortIncompleteUploadsDays" pulumi:"abortIncompleteUploadsDays,optional"`
+	RetainOnDelete             bool `json:"retainOnDelete" pulumi:"retainOnDelete,optional"`
+	Protect                    bool `json:"protect" pulumi:"protect,optional"`
 
 	// Derived by validation; not config keys.
 	Secure         bool   `json:"-"` // from the endpoint's scheme
@@ -238,15 +238,15 @@ var IdentityModes = []string{IdentityAuthentik, IdentityExternal}
 
 // Identity is zot-registry:identity: the OpenID provider for the web UI.
 type Identity struct {
-	Mode     string   `json:"mode"`
-	Issuer   string   `json:"issuer"` // external mode
-	ClientID string   `json:"clientId"`
-	Label    string   `json:"label"`
-	Scopes   []string `json:"scopes"`
+	Mode     string   `json:"mode" pulumi:"mode,optional"`
+	Issuer   string   `json:"issuer" pulumi:"issuer,optional"` // external mode
+	ClientID string   `json:"clientId" pulumi:"clientId,optional"`
+	Label    string   `json:"label" pulumi:"label,optional"`
+	Scopes   []string `json:"scopes" pulumi:"scopes,optional"`
 	// UsernameClaim is the ID token claim zot names an SSO user by, and so
 	// the form of SSO entries in registry.accessControl.*Users.
-	UsernameClaim string    `json:"usernameClaim"`
-	Authentik     Authentik `json:"authentik"`
+	UsernameClaim string    `json:"usernameClaim" pulumi:"usernameClaim,optional"`
+	Authentik     Authentik `json:"authentik" pulumi:"authentik"`
 
 	// Derived by validation; not config keys.
 	AuthentikURL *url.URL `json:"-"` // from authentik:url
@@ -256,44 +256,44 @@ type Identity struct {
 // Authentik. The Authentik URL and token are the provider's own config,
 // authentik:url and authentik:token.
 type Authentik struct {
-	Slug                 string   `json:"slug"`
-	ApplicationName      string   `json:"applicationName"`
-	AuthorizationFlow    string   `json:"authorizationFlow"`
-	InvalidationFlow     string   `json:"invalidationFlow"`
-	SigningKey           string   `json:"signingKey"`
-	SubMode              string   `json:"subMode"`
-	AccessCodeValidity   string   `json:"accessCodeValidity"`
-	AccessTokenValidity  string   `json:"accessTokenValidity"`
-	RefreshTokenValidity string   `json:"refreshTokenValidity"`
-	Groups               []string `json:"groups"`
-	AllowHTTP            bool     `json:"allowHttp"` // labs only
+	Slug                 string   `json:"slug" pulumi:"slug,optional"`
+	ApplicationName      string   `json:"applicationName" pulumi:"applicationName,optional"`
+	AuthorizationFlow    string   `json:"authorizationFlow" pulumi:"authorizationFlow,optional"`
+	InvalidationFlow     string   `json:"invalidationFlow" pulumi:"invalidationFlow,optional"`
+	SigningKey           string   `json:"signingKey" pulumi:"signingKey,optional"`
+	SubMode              string   `json:"subMode" pulumi:"subMode,optional"`
+	AccessCodeValidity   string   `json:"accessCodeValidity" pulumi:"accessCodeValidity,optional"`
+	AccessTokenValidity  string   `json:"accessTokenValidity" pulumi:"accessTokenValidity,optional"`
+	RefreshTokenValidity string   `json:"refreshTokenValidity" pulumi:"refreshTokenValidity,optional"`
+	Groups               []string `json:"groups" pulumi:"groups,optional"`
+	AllowHTTP            bool     `json:"allowHttp" pulumi:"allowHttp,optional"` // labs only
 }
 
 // Secrets is zot-registry:secrets: the Kubernetes Secrets zot mounts. Their
 // keys are fixed by the layout package.
 type Secrets struct {
-	Mode            string   `json:"mode"`
-	Store           StoreRef `json:"store"`
-	RefreshInterval string   `json:"refreshInterval"`
-	WaitForReady    bool     `json:"waitForReady"`
+	Mode            string   `json:"mode" pulumi:"mode,optional"`
+	Store           StoreRef `json:"store" pulumi:"store"`
+	RefreshInterval string   `json:"refreshInterval" pulumi:"refreshInterval,optional"`
+	WaitForReady    bool     `json:"waitForReady" pulumi:"waitForReady,optional"`
 	// WaitTimeout bounds how long pulumi up waits for each ExternalSecret
 	// and PushSecret to become Ready before it fails with ESO's message.
-	WaitTimeout string     `json:"waitTimeout"`
-	RemoteKeys  RemoteKeys `json:"remoteKeys"`
+	WaitTimeout string     `json:"waitTimeout" pulumi:"waitTimeout,optional"`
+	RemoteKeys  RemoteKeys `json:"remoteKeys" pulumi:"remoteKeys"`
 	// RemoteProperty is the field inside each remote key, for every remote
 	// key that names none (Vault: the field of `vault kv put KEY value=…`).
-	RemoteProperty     string `json:"remoteProperty"`
-	OIDCSecretName     string `json:"oidcSecretName"`
-	HtpasswdSecretName string `json:"htpasswdSecretName"`
-	S3SecretName       string `json:"s3SecretName"`
-	SessionSecretName  string `json:"sessionSecretName"`
+	RemoteProperty     string `json:"remoteProperty" pulumi:"remoteProperty,optional"`
+	OIDCSecretName     string `json:"oidcSecretName" pulumi:"oidcSecretName,optional"`
+	HtpasswdSecretName string `json:"htpasswdSecretName" pulumi:"htpasswdSecretName,optional"`
+	S3SecretName       string `json:"s3SecretName" pulumi:"s3SecretName,optional"`
+	SessionSecretName  string `json:"sessionSecretName" pulumi:"sessionSecretName,optional"`
 	// Push mode: htpasswd users, each with a generated password.
-	Users          []string `json:"users"`
-	PasswordLength int      `json:"passwordLength"`
+	Users          []string `json:"users" pulumi:"users,optional"`
+	PasswordLength int      `json:"passwordLength" pulumi:"passwordLength,optional"`
 	// RolloutToken goes into a pod annotation: change it to restart zot
 	// after a rotated OIDC client or session keys (zot reads those files
 	// only at start-up; it reloads htpasswd by itself).
-	RolloutToken string `json:"rolloutToken"`
+	RolloutToken string `json:"rolloutToken" pulumi:"rolloutToken,optional"`
 
 	// Derived by validation; not a config key.
 	WaitDuration time.Duration `json:"-"`
@@ -310,19 +310,19 @@ var SecretsModes = []string{SecretsStore, SecretsPush}
 
 // StoreRef names the External Secrets Operator store.
 type StoreRef struct {
-	Name string `json:"name"`
-	Kind string `json:"kind"`
+	Name string `json:"name" pulumi:"name,optional"`
+	Kind string `json:"kind" pulumi:"kind,optional"`
 }
 
 // RemoteKeys are the keys in the secret store's backend.
 type RemoteKeys struct {
-	OIDCClientID      RemoteKey `json:"oidcClientId"`
-	OIDCClientSecret  RemoteKey `json:"oidcClientSecret"`
-	Htpasswd          RemoteKey `json:"htpasswd"`
-	S3AccessKeyID     RemoteKey `json:"s3AccessKeyId"`
-	S3SecretAccessKey RemoteKey `json:"s3SecretAccessKey"`
-	SessionHashKey    RemoteKey `json:"sessionHashKey"`
-	SessionEncryptKey RemoteKey `json:"sessionEncryptKey"`
+	OIDCClientID      RemoteKey `json:"oidcClientId" pulumi:"oidcClientId"`
+	OIDCClientSecret  RemoteKey `json:"oidcClientSecret" pulumi:"oidcClientSecret"`
+	Htpasswd          RemoteKey `json:"htpasswd" pulumi:"htpasswd"`
+	S3AccessKeyID     RemoteKey `json:"s3AccessKeyId" pulumi:"s3AccessKeyId"`
+	S3SecretAccessKey RemoteKey `json:"s3SecretAccessKey" pulumi:"s3SecretAccessKey"`
+	SessionHashKey    RemoteKey `json:"sessionHashKey" pulumi:"sessionHashKey"`
+	SessionEncryptKey RemoteKey `json:"sessionEncryptKey" pulumi:"sessionEncryptKey"`
 }
 
 // NamedRemoteKey is one remote key with its config field name.
@@ -352,8 +352,8 @@ func (k *RemoteKeys) All() []NamedRemoteKey {
 //
 // In config it is either a string (the key) or {key, property}.
 type RemoteKey struct {
-	Key      string `json:"key"`
-	Property string `json:"property,omitempty"`
+	Key      string `json:"key" pulumi:"key,optional"`
+	Property string `json:"property,omitempty" pulumi:"property,optional"`
 }
 
 // UnmarshalJSON accepts "key" as well as {"key": …, "property": …}.

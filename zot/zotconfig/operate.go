@@ -138,18 +138,18 @@ type GC struct {
 
 // Retention is zot's storage.retention.
 type Retention struct {
-	DryRun   bool              `json:"dryRun"`
-	Delay    string            `json:"delay,omitempty"`
-	Policies []RetentionPolicy `json:"policies"`
+	DryRun   bool              `json:"dryRun" pulumi:"dryRun,optional"`
+	Delay    string            `json:"delay,omitempty" pulumi:"delay,optional"`
+	Policies []RetentionPolicy `json:"policies" pulumi:"policies,optional"`
 }
 
 // RetentionPolicy is one of storage.retention.policies.
 type RetentionPolicy struct {
-	Repositories    []string      `json:"repositories"`
-	DeleteReferrers bool          `json:"deleteReferrers"`
-	DeleteUntagged  *bool         `json:"deleteUntagged,omitempty"`
-	KeepTags        []KeepRule    `json:"keepTags,omitempty"`
-	KeepUntagged    *KeepUntagged `json:"keepUntagged,omitempty"`
+	Repositories    []string      `json:"repositories" pulumi:"repositories,optional"`
+	DeleteReferrers bool          `json:"deleteReferrers" pulumi:"deleteReferrers,optional"`
+	DeleteUntagged  *bool         `json:"deleteUntagged,omitempty" pulumi:"deleteUntagged,optional"`
+	KeepTags        []KeepRule    `json:"keepTags,omitempty" pulumi:"keepTags,optional"`
+	KeepUntagged    *KeepUntagged `json:"keepUntagged,omitempty" pulumi:"keepUntagged,optional"`
 }
 
 // KeepRule is one of keepTags: tags matching Patterns (every tag when
@@ -157,20 +157,20 @@ type RetentionPolicy struct {
 // first entry whose Patterns match it (pkg/retention/retention.go
 // getTagPolicy).
 type KeepRule struct {
-	Patterns                []string `json:"patterns,omitempty"`
-	PulledWithin            string   `json:"pulledWithin,omitempty"`
-	PushedWithin            string   `json:"pushedWithin,omitempty"`
-	MostRecentlyPushedCount int      `json:"mostRecentlyPushedCount,omitempty"`
-	MostRecentlyPulledCount int      `json:"mostRecentlyPulledCount,omitempty"`
+	Patterns                []string `json:"patterns,omitempty" pulumi:"patterns,optional"`
+	PulledWithin            string   `json:"pulledWithin,omitempty" pulumi:"pulledWithin,optional"`
+	PushedWithin            string   `json:"pushedWithin,omitempty" pulumi:"pushedWithin,optional"`
+	MostRecentlyPushedCount int      `json:"mostRecentlyPushedCount,omitempty" pulumi:"mostRecentlyPushedCount,optional"`
+	MostRecentlyPulledCount int      `json:"mostRecentlyPulledCount,omitempty" pulumi:"mostRecentlyPulledCount,optional"`
 }
 
 // KeepUntagged keeps the untagged manifests meeting any criterion (zot
 // v2.1.19 and later).
 type KeepUntagged struct {
-	PulledWithin            string `json:"pulledWithin,omitempty"`
-	PushedWithin            string `json:"pushedWithin,omitempty"`
-	MostRecentlyPushedCount int    `json:"mostRecentlyPushedCount,omitempty"`
-	MostRecentlyPulledCount int    `json:"mostRecentlyPulledCount,omitempty"`
+	PulledWithin            string `json:"pulledWithin,omitempty" pulumi:"pulledWithin,optional"`
+	PushedWithin            string `json:"pushedWithin,omitempty" pulumi:"pushedWithin,optional"`
+	MostRecentlyPushedCount int    `json:"mostRecentlyPushedCount,omitempty" pulumi:"mostRecentlyPushedCount,optional"`
+	MostRecentlyPulledCount int    `json:"mostRecentlyPulledCount,omitempty" pulumi:"mostRecentlyPulledCount,optional"`
 }
 
 // Metrics is the metrics extension and who may read it.

@@ -1,0 +1,34 @@
+// A zot registry from the zot-registry component package, in TypeScript.
+//
+//   pulumi package add ../../provider   # generates the SDK and adds it to package.json
+//   pulumi stack init dev
+//   pulumi config set --secret oidcClientSecret <the client secret>
+//   pulumi up
+//
+// `settings` is plain data in the inputs' shape (docs/configuration.md);
+// provider/provider_test.go reads it and checks every key against the
+// package's schema.
+import * as pulumi from "@pulumi/pulumi";
+import * as zot from "@pulumi/zot-registry";
+
+const config = new pulumi.Config();
+
+const settings = {
+    registry: {
+        externalUrl: "https://registry.example.com",
+        replicas: 3,
+        cache: { driver: "redis", redis: { addresses: ["redis.platform.svc:6379"] } },
+        accessControl: { adminGroups: ["registry-admins"], readerGroups: ["developers"] },
+    },
+    storage: { mode: "existing", bucket: "zot-example", region: "eu-central-1" },
+    identity: { mode: "external", issuer: "https://keycloak.example.com/realms/platform", clientId: "zot" },
+    secrets: { store: { name: "vault" } },
+};
+
+const registry = new zot.Registry("zot", {
+    ...settings,
+    oidcClientSecret: config.requireSecret("oidcClientSecret"),
+});
+
+export const registryUrl = registry.registryUrl;
+export const serviceDns = registry.serviceDns;
