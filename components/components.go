@@ -10,6 +10,7 @@ package components
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -113,6 +114,10 @@ func (a *RegistryArgs) Validate(ctx *pulumi.Context) (*spec.Settings, error) {
 	}
 	for _, e := range errs {
 		e.Key = strings.TrimPrefix(e.Key, spec.Project+":")
+		// The secret values are inputs here, not secret config keys.
+		if slices.Contains(spec.SecretKeys, e.Key) && strings.HasPrefix(e.Fix, "pulumi config set") {
+			e.Fix = "set the " + e.Key + " input (a secret)"
+		}
 	}
 	return nil, errs
 }

@@ -252,7 +252,7 @@ func TestConstructRejectsBadInputs(t *testing.T) {
 	require.Error(t, err)
 	msg := err.Error()
 	assert.Contains(t, msg, "registry.externalUrl")
-	assert.Contains(t, msg, "oidcClientSecret", "external mode needs the secret input")
+	assert.Contains(t, msg, "config oidcClientSecret: is missing; external mode needs the client secret; set the oidcClientSecret input (a secret)")
 	assert.NotContains(t, msg, spec.Project+":registry", "keys are input paths, not stack config keys")
 	assert.Empty(t, rec.Resources(), "nothing is registered for bad inputs")
 }
