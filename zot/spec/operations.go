@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"net/url"
 	"path"
 	"regexp"
 	"slices"
@@ -11,12 +10,12 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
-
 	"github.com/zot-registry/zot-registry/zot/zotconfig"
 )
 
-// Day-2 settings of zot-registry:registry: replicas and the shared metadata
-// they need, availability, metrics, garbage collection, retention, scrub.
+// The day-2 settings of zot-registry:registry: replicas and the shared
+// metadata they need, start-up, availability, metrics, garbage collection,
+// retention, scrub.
 
 // Cache drivers: where zot keeps its metadata (repositories, tags, search,
 // users' stars and API keys). zot's storage.remoteCache and cacheDriver.
@@ -114,9 +113,6 @@ type Scrub struct {
 	Enabled  bool   `json:"enabled" pulumi:"enabled,optional"`
 	Interval string `json:"interval" pulumi:"interval,optional"`
 }
-
-// KeyRedisPassword is the Redis password (registry.cache.driver redis).
-const KeyRedisPassword = "redisPassword"
 
 // Defaults of the day-2 settings; docs/configuration.md lists the same.
 const (
@@ -250,31 +246,11 @@ func validateCache(cfg *Settings, c Collector) {
 	}
 }
 
-// endpointURL: an http or https URL with a host and nothing after it, as
-// the AWS SDK takes a base endpoint.
-func endpointURL(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Hostname() != "" && u.User == nil &&
-		(u.Path == "" || u.Path == "/") && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" && !strings.Contains(raw, "#")
-}
-
 // MetadataSurvives reports whether zot's metadata DB outlives a pod: on the
 // volume (one replica with persistence) or in Redis or DynamoDB. An
 // emptyDir starts empty, so zot rebuilds it from the bucket every time.
 func (r Registry) MetadataSurvives() bool {
 	return r.Cache.Shared() || r.Replicas == 1 && r.Persistence.Enabled
-}
-
-// short writes a duration as a stack file would: 12h, not 12h0m0s.
-func short(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // FastRestartOn reports whether zot's storage.fastRestart is set.
@@ -361,19 +337,6 @@ func validateMetrics(cfg *Settings, c Collector) {
 		c.Add("metrics.serviceMonitor.basicAuthSecret", "is empty; in secrets mode store only the store knows the scrape user's password",
 			"name a Secret in zot's namespace with keys username and password, or set registry.metrics.anonymous: true")
 	}
-}
-
-// validDuration checks a Go duration that zot reads (storage durations):
-// not negative; empty means zot's default.
-func validDuration(c Collector, field, v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		c.Add(field, fmt.Sprintf("%q is not a duration zot accepts", v), "use a Go duration such as 1h or 168h (days are written in hours), or leave it empty for zot's default")
-	}
-	return d
 }
 
 func validateGC(r *Registry, c Collector) {

@@ -1,0 +1,193 @@
+package spec
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// zot-registry:identity: the OpenID provider of the web UI.
+
+// Identity modes.
+const (
+	IdentityAuthentik = "authentik" // the provider and application made in Authentik
+	IdentityExternal  = "external"  // any OpenID provider managed elsewhere
+)
+
+// IdentityModes lists the modes.
+var IdentityModes = []string{IdentityAuthentik, IdentityExternal}
+
+// Identity is zot-registry:identity: the OpenID provider for the web UI.
+type Identity struct {
+	Mode     string   `json:"mode" pulumi:"mode,optional"`
+	Issuer   string   `json:"issuer" pulumi:"issuer,optional"` // external mode
+	ClientID string   `json:"clientId" pulumi:"clientId,optional"`
+	Label    string   `json:"label" pulumi:"label,optional"`
+	Scopes   []string `json:"scopes" pulumi:"scopes,optional"`
+	// UsernameClaim is the ID token claim zot names an SSO user by, and so
+	// the form of SSO entries in registry.accessControl.*Users.
+	UsernameClaim string    `json:"usernameClaim" pulumi:"usernameClaim,optional"`
+	Authentik     Authentik `json:"authentik" pulumi:"authentik"`
+
+	// Derived by validation; not config keys.
+	AuthentikURL *url.URL `json:"-"` // from authentik:url
+}
+
+// Authentik configures the OAuth2 provider and application made in
+// Authentik. The Authentik URL and token are the provider's own config,
+// authentik:url and authentik:token.
+type Authentik struct {
+	Slug                 string   `json:"slug" pulumi:"slug,optional"`
+	ApplicationName      string   `json:"applicationName" pulumi:"applicationName,optional"`
+	AuthorizationFlow    string   `json:"authorizationFlow" pulumi:"authorizationFlow,optional"`
+	InvalidationFlow     string   `json:"invalidationFlow" pulumi:"invalidationFlow,optional"`
+	SigningKey           string   `json:"signingKey" pulumi:"signingKey,optional"`
+	SubMode              string   `json:"subMode" pulumi:"subMode,optional"`
+	AccessCodeValidity   string   `json:"accessCodeValidity" pulumi:"accessCodeValidity,optional"`
+	AccessTokenValidity  string   `json:"accessTokenValidity" pulumi:"accessTokenValidity,optional"`
+	RefreshTokenValidity string   `json:"refreshTokenValidity" pulumi:"refreshTokenValidity,optional"`
+	Groups               []string `json:"groups" pulumi:"groups,optional"`
+	AllowHTTP            bool     `json:"allowHttp" pulumi:"allowHttp,optional"` // labs only
+}
+
+// DefaultScopes are the scopes zot asks the OpenID provider for.
+var DefaultScopes = []string{"openid", "profile", "email", "groups"}
+
+var (
+	// Authentik's slug field: letters, digits, '-' and '_'.
+	authentikSlug = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
+	// Authentik's validity format: unit=amount pairs separated by ';'.
+	authentikValidity = regexp.MustCompile(`^(weeks|days|hours|minutes|seconds|microseconds|milliseconds)=[0-9]+(\.[0-9]+)?(;(weeks|days|hours|minutes|seconds|microseconds|milliseconds)=[0-9]+(\.[0-9]+)?)*$`)
+	subModes          = []string{"hashed_user_id", "user_id", "user_uuid", "user_username", "user_email", "user_upn"}
+)
+
+func validateIdentity(id *Identity, src Env, stack string, c Collector) {
+	if !validMode(c, id.Mode, IdentityModes, "identity") {
+		return
+	}
+	if id.Mode == IdentityAuthentik {
+		validateAuthentik(id, src, stack, c)
+	} else {
+		validateExternal(id, src, c)
+	}
+	if strings.TrimSpace(id.ClientID) == "" {
+		c.Add("clientId", "is empty", "set the OAuth2 client id (authentik mode defaults to zot-<stack>)")
+	}
+	if id.Label == "" {
+		id.Label = DefaultOIDCLabel
+		if id.Mode == IdentityAuthentik {
+			id.Label = DefaultAuthentikLabel
+		}
+	}
+	if strings.TrimSpace(id.Label) == "" {
+		c.Add("label", "is empty", "name the login button, e.g. %q", DefaultOIDCLabel)
+	}
+	if id.Scopes == nil {
+		id.Scopes = append([]string(nil), DefaultScopes...)
+	}
+	hasOpenID := false
+	for i, s := range id.Scopes {
+		if strings.TrimSpace(s) == "" || strings.ContainsAny(s, " \t") {
+			c.Add(fmt.Sprintf("scopes[%d]", i), fmt.Sprintf("%q is not a scope", s), "use one word per entry")
+		}
+		hasOpenID = hasOpenID || s == "openid"
+	}
+	if !hasOpenID {
+		c.Add("scopes", `does not include "openid", so the provider returns no ID token`, "add openid (default: %s)", strings.Join(DefaultScopes, " "))
+	}
+	switch claim := id.UsernameClaim; {
+	case strings.TrimSpace(claim) == "" || strings.ContainsAny(claim, " \t"):
+		c.Add("usernameClaim", fmt.Sprintf("%q is not a claim name", claim), "use email (default), preferred_username, sub or another claim of the ID token")
+	case claimScope[claim] != "" && !slices.Contains(id.Scopes, claimScope[claim]):
+		c.Add("usernameClaim", fmt.Sprintf("is %s, but scopes lack %q, so the ID token has no %s claim", claim, claimScope[claim], claim), "add %s to identity.scopes", claimScope[claim])
+	}
+}
+
+// claimScope is the standard scope that brings a standard claim (OpenID
+// Connect Core 5.4).
+var claimScope = map[string]string{"email": "email", "preferred_username": "profile", "name": "profile"}
+
+func validateExternal(id *Identity, src Env, c Collector) {
+	const fix = "set it to the provider's issuer, e.g. https://keycloak.example.com/realms/platform"
+	switch u, err := url.Parse(id.Issuer); {
+	case id.Issuer == "":
+		c.Add("issuer", "is missing; external mode takes the issuer from config", fix)
+	case err != nil || u.Host == "":
+		c.Add("issuer", fmt.Sprintf("%q is not an absolute URL", id.Issuer), fix)
+	case u.Scheme != "https":
+		c.Add("issuer", fmt.Sprintf("%q must use https; zot fetches its discovery document at start-up", id.Issuer), fix)
+	case u.RawQuery != "" || u.Fragment != "":
+		c.Add("issuer", fmt.Sprintf("%q has a query or fragment", id.Issuer), fix)
+	}
+	secretKey(c.Errs, src, FullKey(KeyOIDCClientSecret), true, "external mode needs the client secret")
+	a := id.Authentik
+	if len(a.Groups) > 0 || a.AllowHTTP {
+		c.Add("authentik", "is set, but external mode creates nothing in Authentik", "remove it, or use mode authentik")
+	}
+}
+
+func validateAuthentik(id *Identity, src Env, stack string, c Collector) {
+	a := &id.Authentik
+	if id.Issuer != "" {
+		c.Add("issuer", "is set, but authentik mode derives it from authentik:url and the slug", "remove it")
+	}
+	if id.ClientID == "" {
+		id.ClientID = "zot-" + stack
+	}
+	// The Authentik URL is the provider's own config key: one place for the
+	// provider and the issuer.
+	raw, _ := src.Get(AuthentikURLKey)
+	urlErr := func(problem string) {
+		*c.Errs = append(*c.Errs, &FieldError{Key: AuthentikURLKey, Problem: problem, Fix: "pulumi config set authentik:url https://auth.example.com"})
+	}
+	switch u, err := url.Parse(raw); {
+	case raw == "":
+		urlErr("is missing; identity mode authentik needs the Authentik URL")
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		urlErr(fmt.Sprintf("%q is not an https URL", raw))
+	case u.Scheme == "http" && !a.AllowHTTP:
+		urlErr(fmt.Sprintf("%q uses http; tokens and client secrets would cross the network in clear", raw) + " (for a lab, set identity.authentik.allowHttp: true)")
+	case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "":
+		urlErr(fmt.Sprintf("%q has a path or query; give the Authentik root URL", raw))
+	default:
+		u.Path = ""
+		id.AuthentikURL = u
+	}
+	secretKey(c.Errs, src, AuthentikTokenKey, false, "")
+	if !authentikSlug.MatchString(a.Slug) || len(a.Slug) > 50 {
+		c.Add("authentik.slug", fmt.Sprintf("%q is not an Authentik slug", a.Slug), "use letters, digits, '-' and '_' (default %q)", DefaultSlug)
+	}
+	for field, v := range map[string]string{
+		"authentik.applicationName":   a.ApplicationName,
+		"authentik.authorizationFlow": a.AuthorizationFlow,
+		"authentik.invalidationFlow":  a.InvalidationFlow,
+		"authentik.signingKey":        a.SigningKey,
+	} {
+		if strings.TrimSpace(v) == "" {
+			c.Add(field, "is empty", "name it, or remove the key for the default")
+		}
+	}
+	oneOf(c, "authentik.subMode", a.SubMode, subModes)
+	for field, v := range map[string]string{
+		"authentik.accessCodeValidity":   a.AccessCodeValidity,
+		"authentik.accessTokenValidity":  a.AccessTokenValidity,
+		"authentik.refreshTokenValidity": a.RefreshTokenValidity,
+	} {
+		if !authentikValidity.MatchString(v) {
+			c.Add(field, fmt.Sprintf("%q is not an Authentik duration", v), "use unit=amount pairs such as minutes=10 or days=30;hours=12")
+		}
+	}
+	seen := map[string]bool{}
+	for i, g := range a.Groups {
+		field := fmt.Sprintf("authentik.groups[%d]", i)
+		switch {
+		case strings.TrimSpace(g) == "":
+			c.Add(field, "is empty", "name an Authentik group, or remove the entry")
+		case seen[g]:
+			c.Add(field, fmt.Sprintf("%q is listed twice", g), "remove the duplicate")
+		}
+		seen[g] = true
+	}
+}

@@ -1,0 +1,409 @@
+package spec
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// zot-registry:registry: the zot release, how it is reached, who may do
+// what, and the pod. Its day-2 settings are in operations.go.
+
+// Registry is zot-registry:registry: the zot deployment itself.
+type Registry struct {
+	ExternalURL     string        `json:"externalUrl" pulumi:"externalUrl,optional"`
+	Namespace       string        `json:"namespace" pulumi:"namespace,optional"`
+	CreateNamespace bool          `json:"createNamespace" pulumi:"createNamespace,optional"`
+	ReleaseName     string        `json:"releaseName" pulumi:"releaseName,optional"`
+	Chart           Chart         `json:"chart" pulumi:"chart"`
+	Image           Image         `json:"image" pulumi:"image"`
+	Port            int           `json:"port" pulumi:"port,optional"`
+	ServiceType     string        `json:"serviceType" pulumi:"serviceType,optional"`
+	LogLevel        string        `json:"logLevel" pulumi:"logLevel,optional"`
+	ReadTimeout     string        `json:"readTimeout" pulumi:"readTimeout,optional"`
+	WriteTimeout    string        `json:"writeTimeout" pulumi:"writeTimeout,optional"`
+	Persistence     Persistence   `json:"persistence" pulumi:"persistence"`
+	Ingress         Ingress       `json:"ingress" pulumi:"ingress"`
+	Route           Route         `json:"route" pulumi:"route"`
+	ExternalProxy   bool          `json:"externalProxy" pulumi:"externalProxy,optional"`
+	Upload          Upload        `json:"upload" pulumi:"upload"`
+	AccessControl   AccessControl `json:"accessControl" pulumi:"accessControl"`
+	Resources       Resources     `json:"resources" pulumi:"resources"`
+	Security        Security      `json:"security" pulumi:"security"`
+	// Day-2 settings (operate.go).
+	Replicas int `json:"replicas" pulumi:"replicas,optional"`
+	// ClusterDomain is the cluster's DNS domain (the kubelet's
+	// --cluster-domain): the cluster members and serviceDns are named under it.
+	ClusterDomain string `json:"clusterDomain" pulumi:"clusterDomain,optional"`
+	// StartupTimeout is how long zot may take to start: it walks the whole
+	// bucket before it listens, and the chart's startupProbe is sized to it.
+	StartupTimeout string `json:"startupTimeout" pulumi:"startupTimeout,optional"`
+	// FastRestart is zot's storage.fastRestart; unset, validation turns it
+	// on wherever the metadata DB (and its stamp) survives a restart.
+	FastRestart  *bool        `json:"fastRestart" pulumi:"fastRestart,optional"`
+	Cache        Cache        `json:"cache" pulumi:"cache"`
+	Availability Availability `json:"availability" pulumi:"availability"`
+	Metrics      Metrics      `json:"metrics" pulumi:"metrics"`
+	GC           GC           `json:"gc" pulumi:"gc"`
+	Retention    Retention    `json:"retention" pulumi:"retention"`
+	Scrub        Scrub        `json:"scrub" pulumi:"scrub"`
+
+	// Derived by validation; not config keys.
+	URL             *url.URL      `json:"-"`
+	ReadDuration    time.Duration `json:"-"`
+	WriteDuration   time.Duration `json:"-"`
+	StartupDuration time.Duration `json:"-"`
+}
+
+// Chart pins the Helm chart.
+type Chart struct {
+	Repository string `json:"repository" pulumi:"repository,optional"`
+	Version    string `json:"version" pulumi:"version,optional"`
+}
+
+// Image pins zot's container image.
+type Image struct {
+	Repository string `json:"repository" pulumi:"repository,optional"`
+	Tag        string `json:"tag" pulumi:"tag,optional"`
+	PullPolicy string `json:"pullPolicy" pulumi:"pullPolicy,optional"`
+}
+
+// Persistence is the volume behind zot's local rootDirectory (BoltDB metadata).
+type Persistence struct {
+	Enabled      bool   `json:"enabled" pulumi:"enabled,optional"`
+	Size         string `json:"size" pulumi:"size,optional"`
+	StorageClass string `json:"storageClass" pulumi:"storageClass,optional"`
+}
+
+// Ingress exposes zot at externalUrl's host.
+type Ingress struct {
+	Enabled       bool              `json:"enabled" pulumi:"enabled,optional"`
+	ClassName     string            `json:"className" pulumi:"className,optional"`
+	TLSSecretName string            `json:"tlsSecretName" pulumi:"tlsSecretName,optional"`
+	Annotations   map[string]string `json:"annotations" pulumi:"annotations,optional"`
+}
+
+// Route exposes zot at externalUrl's host through a Gateway API HTTPRoute
+// attached to Gateways someone else runs (TLS ends at their listeners).
+type Route struct {
+	Enabled    bool        `json:"enabled" pulumi:"enabled,optional"`
+	ParentRefs []ParentRef `json:"parentRefs" pulumi:"parentRefs,optional"`
+	// Timeout bounds one request through the Gateway (timeouts.request and
+	// timeouts.backendRequest); default: the longer of zot's read and write
+	// timeouts, so a large blob upload is not cut off.
+	Timeout     string            `json:"timeout" pulumi:"timeout,optional"`
+	Annotations map[string]string `json:"annotations" pulumi:"annotations,optional"`
+
+	// Derived by validation; not a config key.
+	TimeoutDuration time.Duration `json:"-"`
+}
+
+// ParentRef names a Gateway (and optionally one of its listeners).
+type ParentRef struct {
+	Name        string `json:"name" pulumi:"name,optional"`
+	Namespace   string `json:"namespace" pulumi:"namespace,optional"`
+	SectionName string `json:"sectionName" pulumi:"sectionName,optional"`
+}
+
+// Upload tunes the S3 driver's multipart uploads and copies, in bytes.
+type Upload struct {
+	ChunkSize                   int64 `json:"chunkSize" pulumi:"chunkSize,optional"`
+	MultipartCopyChunkSize      int64 `json:"multipartCopyChunkSize" pulumi:"multipartCopyChunkSize,optional"`
+	MultipartCopyMaxConcurrency int64 `json:"multipartCopyMaxConcurrency" pulumi:"multipartCopyMaxConcurrency,optional"`
+	MultipartCopyThresholdSize  int64 `json:"multipartCopyThresholdSize" pulumi:"multipartCopyThresholdSize,optional"`
+}
+
+// AccessControl says who may push and delete (admins) and who may pull
+// (readers). Users are htpasswd users or OpenID users; groups come from the
+// OpenID groups claim.
+type AccessControl struct {
+	AdminUsers    []string `json:"adminUsers" pulumi:"adminUsers,optional"`
+	AdminGroups   []string `json:"adminGroups" pulumi:"adminGroups,optional"`
+	ReaderUsers   []string `json:"readerUsers" pulumi:"readerUsers,optional"`
+	ReaderGroups  []string `json:"readerGroups" pulumi:"readerGroups,optional"`
+	AnonymousRead bool     `json:"anonymousRead" pulumi:"anonymousRead,optional"`
+}
+
+// Resources are zot's container requests and limits (Kubernetes
+// quantities; empty leaves one unset).
+type Resources struct {
+	Requests ResourceAmounts `json:"requests" pulumi:"requests"`
+	Limits   ResourceAmounts `json:"limits" pulumi:"limits"`
+}
+
+// ResourceAmounts is a CPU and a memory quantity.
+type ResourceAmounts struct {
+	CPU    string `json:"cpu" pulumi:"cpu,optional"`
+	Memory string `json:"memory" pulumi:"memory,optional"`
+}
+
+// Security is the pod's and container's security context. Privilege
+// escalation is never allowed and every capability is dropped: zot needs
+// none (it listens on 5000).
+type Security struct {
+	RunAsUser              int64  `json:"runAsUser" pulumi:"runAsUser,optional"`
+	RunAsGroup             int64  `json:"runAsGroup" pulumi:"runAsGroup,optional"`
+	FSGroup                int64  `json:"fsGroup" pulumi:"fsGroup,optional"`
+	ReadOnlyRootFilesystem bool   `json:"readOnlyRootFilesystem" pulumi:"readOnlyRootFilesystem,optional"`
+	SeccompProfile         string `json:"seccompProfile" pulumi:"seccompProfile,optional"`
+}
+
+var (
+	logLevels    = []string{"debug", "info", "warn", "error"}
+	serviceTypes = []string{"ClusterIP", "NodePort", "LoadBalancer"}
+	pullPolicies = []string{"IfNotPresent", "Always", "Never"}
+)
+
+func validateRegistry(r *Registry, c Collector) {
+	r.URL = validateExternalURL(r.ExternalURL, c)
+	if r.URL != nil {
+		r.ExternalURL = r.URL.String()
+	}
+	if len(r.Namespace) > 63 || !dnsLabel.MatchString(r.Namespace) {
+		c.Add("namespace", fmt.Sprintf("%q is not a valid namespace name", r.Namespace), "use lowercase letters, digits and '-', at most 63 characters")
+	}
+	// Helm keeps release names to 53 characters (it appends suffixes).
+	if len(r.ReleaseName) > 53 || !dnsLabel.MatchString(r.ReleaseName) {
+		c.Add("releaseName", fmt.Sprintf("%q is not a valid Helm release name", r.ReleaseName), "use lowercase letters, digits and '-', at most 53 characters")
+	}
+	if u, err := url.Parse(r.Chart.Repository); err != nil || (u.Scheme != "https" && u.Scheme != "oci") || u.Host == "" {
+		c.Add("chart.repository", fmt.Sprintf("%q is not an https:// or oci:// chart repository URL", r.Chart.Repository), "set it to %s or your mirror", DefaultChartRepository)
+	}
+	pinned(c, "chart.version", r.Chart.Version, "a chart version such as "+DefaultChartVersion)
+	if r.Image.Repository == "" || strings.Contains(r.Image.Repository, ":") && !strings.Contains(strings.SplitN(r.Image.Repository, "/", 2)[0], ":") {
+		c.Add("image.repository", fmt.Sprintf("%q is not an image repository without tag", r.Image.Repository), "set the repository (e.g. %s) and the tag in image.tag", DefaultImageRepository)
+	}
+	if pinned(c, "image.tag", r.Image.Tag, "a zot release such as "+DefaultImageTag) && !imageTag.MatchString(r.Image.Tag) {
+		c.Add("image.tag", fmt.Sprintf("%q is not a valid image tag", r.Image.Tag), "use a zot release tag such as %s", DefaultImageTag)
+	}
+	oneOf(c, "image.pullPolicy", r.Image.PullPolicy, pullPolicies)
+	if r.Port < 1 || r.Port > 65535 {
+		c.Add("port", fmt.Sprintf("%d is out of range", r.Port), "use a TCP port from 1 to 65535 (default %d)", DefaultPort)
+	}
+	oneOf(c, "serviceType", r.ServiceType, serviceTypes)
+	oneOf(c, "logLevel", r.LogLevel, logLevels)
+	r.ReadDuration = timeout(c, "readTimeout", r.ReadTimeout)
+	r.WriteDuration = timeout(c, "writeTimeout", r.WriteTimeout)
+
+	if r.Persistence.Enabled {
+		if !validQuantity(r.Persistence.Size) {
+			c.Add("persistence.size", fmt.Sprintf("%q is not a volume size", r.Persistence.Size), "use a Kubernetes quantity such as 10Gi")
+		}
+		if sc := r.Persistence.StorageClass; sc != "" && !dnsSubdomain.MatchString(sc) {
+			c.Add("persistence.storageClass", fmt.Sprintf("%q is not a valid storage class name", sc), "use the name shown by kubectl get storageclass, or leave it empty for the default class")
+		}
+	}
+	if r.Ingress.Enabled {
+		if r.Ingress.ClassName == "" || !dnsSubdomain.MatchString(r.Ingress.ClassName) {
+			c.Add("ingress.className", fmt.Sprintf("%q is not a valid ingress class name", r.Ingress.ClassName), "use the name shown by kubectl get ingressclass")
+		}
+		if s := r.Ingress.TLSSecretName; s != "" && !dnsSubdomain.MatchString(s) {
+			c.Add("ingress.tlsSecretName", fmt.Sprintf("%q is not a valid Secret name", s), "use lowercase letters, digits, '-' and '.'")
+		}
+		if r.URL != nil && r.URL.Port() != "" && r.URL.Port() != "443" {
+			c.Add("externalUrl", fmt.Sprintf("names port %s, but the ingress serves https on 443", r.URL.Port()), "drop the port from externalUrl, or disable the ingress and expose zot another way")
+		}
+		for k := range r.Ingress.Annotations {
+			if k == "" {
+				c.Add("ingress.annotations", "has an empty annotation name", "remove it")
+			}
+		}
+	}
+	validateRoute(r, c)
+	validateUpload(r.Upload, c)
+	validateAccess(r.AccessControl, c)
+	validatePod(r, c)
+}
+
+// validateExternalURL checks the URL docker login and the OpenID redirect use:
+// https, a host, nothing after it.
+func validateExternalURL(raw string, c Collector) *url.URL {
+	const fix = "set it to the URL docker uses, such as https://registry.example.com"
+	if raw == "" {
+		c.Add("externalUrl", "is missing", fix)
+		return nil
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || u.Scheme == "":
+		c.Add("externalUrl", fmt.Sprintf("%q is not an absolute URL", raw), fix)
+		return nil
+	case u.Scheme != "https":
+		c.Add("externalUrl", fmt.Sprintf("%q must use https (docker and OpenID need TLS)", raw), fix)
+		return nil
+	case u.User != nil:
+		c.Add("externalUrl", fmt.Sprintf("%q must not carry credentials", raw), fix)
+		return nil
+	case u.Path != "" && u.Path != "/":
+		c.Add("externalUrl", fmt.Sprintf("%q has a path; zot serves the registry API at the host root", raw), fix)
+		return nil
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
+		c.Add("externalUrl", fmt.Sprintf("%q has a query or fragment, which would end up in the OpenID redirect URI", raw), fix)
+		return nil
+	}
+	if p := u.Port(); p != "" {
+		var n int
+		if _, err := fmt.Sscanf(p, "%d", &n); err != nil || n < 1 || n > 65535 {
+			c.Add("externalUrl", fmt.Sprintf("%q has an invalid port", raw), fix)
+			return nil
+		}
+	}
+	u.Path = "" // one spelling: no trailing slash
+	u.Host = strings.ToLower(u.Host)
+	return u
+}
+
+func validateUpload(u Upload, c Collector) {
+	if u.ChunkSize < MinChunkSize || u.ChunkSize > MaxChunkSize {
+		c.Add("upload.chunkSize", fmt.Sprintf("%d bytes is outside S3's multipart part limits", u.ChunkSize), "use %d to %d bytes (default %d, 64 MiB)", MinChunkSize, MaxChunkSize, DefaultChunkSize)
+	}
+	if v := u.MultipartCopyChunkSize; v != 0 && (v < MinChunkSize || v > MaxChunkSize) {
+		c.Add("upload.multipartCopyChunkSize", fmt.Sprintf("%d bytes is outside S3's multipart part limits", v), "use %d to %d bytes, or 0 for zot's default", MinChunkSize, MaxChunkSize)
+	}
+	if v := u.MultipartCopyMaxConcurrency; v < 0 || v > 1000 {
+		c.Add("upload.multipartCopyMaxConcurrency", fmt.Sprintf("%d is out of range", v), "use 1 to 1000, or 0 for zot's default")
+	}
+	if v := u.MultipartCopyThresholdSize; v < 0 || v > MaxChunkSize {
+		c.Add("upload.multipartCopyThresholdSize", fmt.Sprintf("%d bytes is out of range", v), "use 0 (zot's default) to %d bytes", MaxChunkSize)
+	}
+}
+
+// A Kubernetes CPU quantity: cores or millicores.
+var cpuQuantity = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`)
+
+var seccompProfiles = []string{SeccompRuntimeDefault, "Unconfined"}
+
+func validatePod(r *Registry, c Collector) {
+	for _, q := range []struct{ field, cpu, memory string }{
+		{"resources.requests", r.Resources.Requests.CPU, r.Resources.Requests.Memory},
+		{"resources.limits", r.Resources.Limits.CPU, r.Resources.Limits.Memory},
+	} {
+		if q.cpu != "" && !cpuQuantity.MatchString(q.cpu) {
+			c.Add(q.field+".cpu", fmt.Sprintf("%q is not a CPU quantity", q.cpu), "use cores or millicores, e.g. 500m or 2")
+		}
+		if q.memory != "" && !validQuantity(q.memory) {
+			c.Add(q.field+".memory", fmt.Sprintf("%q is not a memory quantity", q.memory), "use a Kubernetes quantity such as 512Mi or 2Gi")
+		}
+	}
+	sec := r.Security
+	if sec.RunAsUser <= 0 {
+		c.Add("security.runAsUser", fmt.Sprintf("%d would run zot as root", sec.RunAsUser), "use a non-root id (default %d, distroless's nonroot)", DefaultNonRootID)
+	}
+	if sec.RunAsGroup < 0 || sec.FSGroup < 0 {
+		c.Add("security", "runAsGroup and fsGroup must not be negative", "use a group id such as %d", DefaultNonRootID)
+	}
+	oneOf(c, "security.seccompProfile", sec.SeccompProfile, seccompProfiles)
+}
+
+func validateAccess(a AccessControl, c Collector) {
+	lists := []struct {
+		field string
+		names []string
+	}{
+		{"accessControl.adminUsers", a.AdminUsers},
+		{"accessControl.adminGroups", a.AdminGroups},
+		{"accessControl.readerUsers", a.ReaderUsers},
+		{"accessControl.readerGroups", a.ReaderGroups},
+	}
+	for _, l := range lists {
+		seen := map[string]bool{}
+		for i, n := range l.names {
+			field := fmt.Sprintf("%s[%d]", l.field, i)
+			switch {
+			case strings.TrimSpace(n) == "":
+				c.Add(field, "is empty", "remove it or name a user or group")
+			case strings.TrimSpace(n) != n:
+				c.Add(field, fmt.Sprintf("%q has leading or trailing spaces, which never match a login", n), "remove the spaces")
+			case seen[n]:
+				c.Add(field, fmt.Sprintf("%q is listed twice", n), "remove the duplicate")
+			}
+			seen[n] = true
+		}
+	}
+	if len(a.AdminUsers)+len(a.AdminGroups) == 0 {
+		c.Add("accessControl", "names no admin user or group, so nobody could push", "add accessControl.adminUsers (htpasswd users, e.g. a CI user) or accessControl.adminGroups (OpenID groups)")
+	}
+}
+
+// validateUserNames: zot names an SSO user by identity.usernameClaim, so
+// with the default (email) an accessControl user entry is either an htpasswd
+// user or an email address. Push mode knows every htpasswd user, so an
+// entry that is neither can never match.
+func validateUserNames(cfg *Settings, c Collector) {
+	if cfg.Identity.UsernameClaim != "email" || cfg.Secrets.Mode != SecretsPush {
+		return
+	}
+	ac := cfg.Registry.AccessControl
+	for _, list := range []struct {
+		field string
+		users []string
+	}{{"accessControl.adminUsers", ac.AdminUsers}, {"accessControl.readerUsers", ac.ReaderUsers}} {
+		for i, u := range list.users {
+			if !strings.Contains(u, "@") && !slices.Contains(cfg.Secrets.Users, u) {
+				c.Add(fmt.Sprintf("%s[%d]", list.field, i),
+					fmt.Sprintf("%q is neither an htpasswd user (secrets.users) nor an email address, and zot names SSO users by their email (identity.usernameClaim)", u),
+					"add it to secrets.users, write the user's email address, or set identity.usernameClaim to the claim your entries use (e.g. preferred_username)")
+			}
+		}
+	}
+}
+
+// validateRoute: zot is exposed one way, and a route names the Gateways it
+// attaches to. An externalUrl that nothing serves is an error: docker login
+// and the OIDC callback would go nowhere.
+func validateRoute(r *Registry, c Collector) {
+	rt := &r.Route
+	switch {
+	case rt.Enabled && r.Ingress.Enabled:
+		c.Add("route.enabled", "and registry.ingress.enabled are both true: zot would be served twice, with two sets of proxy settings",
+			"keep one: route (Gateway API) or ingress")
+	case !rt.Enabled && !r.Ingress.Enabled && r.ServiceType == DefaultServiceType && !r.ExternalProxy:
+		c.Add("route.enabled", fmt.Sprintf("and registry.ingress.enabled are both false and serviceType is %s: nothing serves externalUrl %s", r.ServiceType, r.ExternalURL),
+			"enable registry.route (Gateway API) or registry.ingress, set serviceType LoadBalancer, or set registry.externalProxy: true if a proxy you run forwards externalUrl to zot's Service")
+	}
+	if !rt.Enabled {
+		return
+	}
+	if len(rt.ParentRefs) == 0 {
+		c.Add("route.parentRefs", "is empty: a route attaches to no Gateway and serves nothing", "name the Gateway: parentRefs: [{name: public, namespace: gateway-system}]")
+	}
+	if len(rt.ParentRefs) > 32 {
+		c.Add("route.parentRefs", fmt.Sprintf("has %d entries; Gateway API allows 32", len(rt.ParentRefs)), "attach to fewer Gateways")
+	}
+	for i, p := range rt.ParentRefs {
+		key := fmt.Sprintf("route.parentRefs[%d]", i)
+		if len(p.Name) > 253 || !dnsSubdomain.MatchString(p.Name) {
+			c.Add(key+".name", fmt.Sprintf("%q is not a Gateway name", p.Name), "use the name shown by kubectl get gateways -A")
+		}
+		if p.Namespace != "" && (len(p.Namespace) > 63 || !dnsLabel.MatchString(p.Namespace)) {
+			c.Add(key+".namespace", fmt.Sprintf("%q is not a namespace name", p.Namespace), "use the Gateway's namespace, or leave it empty for zot's own")
+		}
+		if p.SectionName != "" && (len(p.SectionName) > 253 || !dnsSubdomain.MatchString(p.SectionName)) {
+			c.Add(key+".sectionName", fmt.Sprintf("%q is not a listener name", p.SectionName), "use the name of the Gateway's https listener, or leave it empty for all its listeners")
+		}
+	}
+	if r.URL != nil && r.URL.Port() != "" {
+		c.Add("externalUrl", fmt.Sprintf("names port %s, but a route's hostname cannot hold a port", r.URL.Port()),
+			"drop the port: the Gateway's listener decides it")
+	}
+	rt.TimeoutDuration = max(r.ReadDuration, r.WriteDuration)
+	if rt.Timeout != "" {
+		d, err := time.ParseDuration(rt.Timeout)
+		switch {
+		case err != nil || d <= 0:
+			c.Add("route.timeout", fmt.Sprintf("%q is not a duration", rt.Timeout), "use a Go duration such as 1h or 90m, or leave it empty for zot's longest timeout")
+		case d%time.Second != 0:
+			c.Add("route.timeout", fmt.Sprintf("%q is not whole seconds", rt.Timeout), "use whole seconds, minutes or hours, such as 90s or 1h")
+		default:
+			rt.TimeoutDuration = d
+		}
+	}
+	for k := range rt.Annotations {
+		if k == "" {
+			c.Add("route.annotations", "has an empty annotation name", "remove it")
+		}
+	}
+}

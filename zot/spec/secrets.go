@@ -1,0 +1,231 @@
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zot-registry/zot-registry/zot/layout"
+)
+
+// zot-registry:secrets: the Kubernetes Secrets zot mounts and where their
+// values live.
+
+// Secrets is zot-registry:secrets: the Kubernetes Secrets zot mounts. Their
+// keys are fixed by the layout package.
+type Secrets struct {
+	Mode            string   `json:"mode" pulumi:"mode,optional"`
+	Store           StoreRef `json:"store" pulumi:"store"`
+	RefreshInterval string   `json:"refreshInterval" pulumi:"refreshInterval,optional"`
+	WaitForReady    bool     `json:"waitForReady" pulumi:"waitForReady,optional"`
+	// WaitTimeout bounds how long pulumi up waits for each ExternalSecret
+	// and PushSecret to become Ready before it fails with ESO's message.
+	WaitTimeout string     `json:"waitTimeout" pulumi:"waitTimeout,optional"`
+	RemoteKeys  RemoteKeys `json:"remoteKeys" pulumi:"remoteKeys"`
+	// RemoteProperty is the field inside each remote key, for every remote
+	// key that names none (Vault: the field of `vault kv put KEY value=…`).
+	RemoteProperty     string `json:"remoteProperty" pulumi:"remoteProperty,optional"`
+	OIDCSecretName     string `json:"oidcSecretName" pulumi:"oidcSecretName,optional"`
+	HtpasswdSecretName string `json:"htpasswdSecretName" pulumi:"htpasswdSecretName,optional"`
+	S3SecretName       string `json:"s3SecretName" pulumi:"s3SecretName,optional"`
+	SessionSecretName  string `json:"sessionSecretName" pulumi:"sessionSecretName,optional"`
+	// Push mode: htpasswd users, each with a generated password.
+	Users          []string `json:"users" pulumi:"users,optional"`
+	PasswordLength int      `json:"passwordLength" pulumi:"passwordLength,optional"`
+	// RolloutToken goes into a pod annotation: change it to restart zot
+	// after a rotated OIDC client or session keys (zot reads those files
+	// only at start-up; it reloads htpasswd by itself).
+	RolloutToken string `json:"rolloutToken" pulumi:"rolloutToken,optional"`
+
+	// Derived by validation; not a config key.
+	WaitDuration time.Duration `json:"-"`
+}
+
+// Secret delivery modes.
+const (
+	SecretsStore = "store" // the values already live in the secret store
+	SecretsPush  = "push"  // the program generates them and pushes them there
+)
+
+// SecretsModes lists the modes.
+var SecretsModes = []string{SecretsStore, SecretsPush}
+
+// StoreRef names the External Secrets Operator store.
+type StoreRef struct {
+	Name string `json:"name" pulumi:"name,optional"`
+	Kind string `json:"kind" pulumi:"kind,optional"`
+}
+
+// RemoteKeys are the keys in the secret store's backend.
+type RemoteKeys struct {
+	OIDCClientID      RemoteKey `json:"oidcClientId" pulumi:"oidcClientId"`
+	OIDCClientSecret  RemoteKey `json:"oidcClientSecret" pulumi:"oidcClientSecret"`
+	Htpasswd          RemoteKey `json:"htpasswd" pulumi:"htpasswd"`
+	S3AccessKeyID     RemoteKey `json:"s3AccessKeyId" pulumi:"s3AccessKeyId"`
+	S3SecretAccessKey RemoteKey `json:"s3SecretAccessKey" pulumi:"s3SecretAccessKey"`
+	SessionHashKey    RemoteKey `json:"sessionHashKey" pulumi:"sessionHashKey"`
+	SessionEncryptKey RemoteKey `json:"sessionEncryptKey" pulumi:"sessionEncryptKey"`
+}
+
+// NamedRemoteKey is one remote key with its config field name.
+type NamedRemoteKey struct {
+	Field string // e.g. htpasswd
+	*RemoteKey
+}
+
+// All lists the remote keys in a fixed order, by config field name; the
+// entries point into k.
+func (k *RemoteKeys) All() []NamedRemoteKey {
+	return []NamedRemoteKey{
+		{"oidcClientId", &k.OIDCClientID},
+		{"oidcClientSecret", &k.OIDCClientSecret},
+		{"htpasswd", &k.Htpasswd},
+		{"s3AccessKeyId", &k.S3AccessKeyID},
+		{"s3SecretAccessKey", &k.S3SecretAccessKey},
+		{"sessionHashKey", &k.SessionHashKey},
+		{"sessionEncryptKey", &k.SessionEncryptKey},
+	}
+}
+
+// RemoteKey is where one value lives in the secret store: the key and,
+// for stores that keep several fields under one key (Vault, the
+// kubernetes provider, JSON secrets in AWS Secrets Manager), the field.
+// Without a property ESO hands over the whole key as JSON.
+//
+// In config it is either a string (the key) or {key, property}.
+type RemoteKey struct {
+	Key      string `json:"key" pulumi:"key,optional"`
+	Property string `json:"property,omitempty" pulumi:"property,optional"`
+}
+
+// UnmarshalJSON accepts "key" as well as {"key": …, "property": …}.
+func (r *RemoteKey) UnmarshalJSON(b []byte) error {
+	var key string
+	if err := json.Unmarshal(b, &key); err == nil {
+		*r = RemoteKey{Key: key}
+		return nil
+	}
+	type plain RemoteKey // no UnmarshalJSON: no recursion
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*r = RemoteKey(p)
+	return nil
+}
+
+// String is key or key#property, for messages.
+func (r RemoteKey) String() string {
+	if r.Property == "" {
+		return r.Key
+	}
+	return r.Key + "#" + r.Property
+}
+
+var storeKinds = []string{"ClusterSecretStore", "SecretStore"}
+
+func validateSecrets(cfg *Settings, src Env, c Collector) {
+	s := &cfg.Secrets
+	// The chart mounts the OIDC, htpasswd and session Secrets as volumes
+	// named after them (a DNS-1123 label); zot reads the S3 one through env.
+	names := []struct {
+		field, v string
+		mounted  bool
+	}{
+		{"oidcSecretName", s.OIDCSecretName, true},
+		{"htpasswdSecretName", s.HtpasswdSecretName, true},
+		{"s3SecretName", s.S3SecretName, false},
+		{"sessionSecretName", s.SessionSecretName, true},
+	}
+	chartVolumes := layout.ChartVolumes(cfg.Registry.ReleaseName)
+	seen := map[string]string{}
+	for _, n := range names {
+		switch {
+		case n.mounted && (len(n.v) > 63 || !dnsLabel.MatchString(n.v)):
+			c.Add(n.field, fmt.Sprintf("%q is not a valid volume name; the chart mounts this Secret as a pod volume named after it", n.v),
+				"use lowercase letters, digits and '-' (no dots), at most 63 characters")
+			continue
+		case !n.mounted && (len(n.v) > 253 || !dnsSubdomain.MatchString(n.v)):
+			c.Add(n.field, fmt.Sprintf("%q is not a valid Secret name", n.v), "use lowercase letters, digits, '-' and '.'")
+			continue
+		case n.mounted && slices.Contains(chartVolumes, n.v):
+			c.Add(n.field, fmt.Sprintf("%q is the name of one of the chart's own pod volumes (%s) for release %q", n.v, strings.Join(chartVolumes, ", "), cfg.Registry.ReleaseName),
+				"choose another name, e.g. zot-htpasswd")
+			continue
+		}
+		if other, dup := seen[n.v]; dup {
+			c.Add(n.field, fmt.Sprintf("%q is also %s; each Secret is mounted on its own folder", n.v, other), "give each Secret its own name")
+		}
+		seen[n.v] = n.field
+	}
+	if !validMode(c, s.Mode, SecretsModes, "secrets") {
+		return
+	}
+	if strings.TrimSpace(s.Store.Name) == "" {
+		c.Add("store.name", "is empty", "name the External Secrets Operator store zot's secrets live in")
+	} else if !dnsSubdomain.MatchString(s.Store.Name) {
+		c.Add("store.name", fmt.Sprintf("%q is not a valid store name", s.Store.Name), "use the name shown by kubectl get clustersecretstore")
+	}
+	oneOf(c, "store.kind", s.Store.Kind, storeKinds)
+	if d, err := time.ParseDuration(s.RefreshInterval); err != nil || d < 0 {
+		c.Add("refreshInterval", fmt.Sprintf("%q is not a duration", s.RefreshInterval), "use a Go duration such as 1h or 15m (0 reads once)")
+	}
+	if d, err := time.ParseDuration(s.WaitTimeout); err != nil || d < MinWaitTimeout {
+		c.Add("waitTimeout", fmt.Sprintf("%q is not a duration of at least %s", s.WaitTimeout, MinWaitTimeout), "use a Go duration such as 5m (default %s)", DefaultWaitTimeout)
+	} else {
+		s.WaitDuration = d
+	}
+	if strings.TrimSpace(s.RemoteProperty) != s.RemoteProperty {
+		c.Add("remoteProperty", fmt.Sprintf("%q has leading or trailing white space", s.RemoteProperty), "name the field inside each remote key, e.g. value")
+	}
+	seenRemote := map[RemoteKey]string{}
+	for _, r := range s.RemoteKeys.All() {
+		field := "remoteKeys." + r.Field
+		if strings.TrimSpace(r.Key) == "" {
+			c.Add(field, "is empty", "name the key in the secret store, or remove it for the default")
+			continue
+		}
+		if strings.TrimSpace(r.Property) != r.Property {
+			c.Add(field+".property", fmt.Sprintf("%q has leading or trailing white space", r.Property), "name the field inside the remote key, e.g. value")
+		}
+		if r.Property == "" {
+			r.Property = s.RemoteProperty
+		}
+		if other, dup := seenRemote[*r.RemoteKey]; dup {
+			c.Add(field, fmt.Sprintf("%q is also %s; one remote key would feed two values", r.String(), other), "give each value its own remote key or property")
+		}
+		seenRemote[*r.RemoteKey] = field
+	}
+	seenUser := map[string]bool{}
+	for i, u := range s.Users {
+		field := fmt.Sprintf("users[%d]", i)
+		switch {
+		case strings.TrimSpace(u) == "":
+			c.Add(field, "is empty", "name the htpasswd user, e.g. ci-pusher")
+		case strings.ContainsAny(u, ": \t\n"):
+			c.Add(field, fmt.Sprintf("%q contains ':' or white space, which breaks the htpasswd line", u), "use letters, digits, '-', '_' or '.'")
+		case seenUser[u]:
+			c.Add(field, fmt.Sprintf("%q is listed twice", u), "remove the duplicate")
+		}
+		seenUser[u] = true
+	}
+	if s.Mode != SecretsPush {
+		if len(s.Users) > 0 {
+			c.Add("users", "is set, but store mode generates nothing", "remove it (the htpasswd file comes from the store), or use mode push")
+		}
+		return
+	}
+	if len(s.Users) == 0 {
+		c.Add("users", "is empty; push mode generates the htpasswd file and nobody could docker login", "list at least one user, e.g. [ci-pusher]")
+	}
+	if s.PasswordLength < 16 {
+		c.Add("passwordLength", fmt.Sprintf("%d is too short for a generated password", s.PasswordLength), "use 16 or more (default 32)")
+	}
+	if cfg.NeedsS3KeyPair() {
+		for _, k := range []string{KeyS3AccessKeyID, KeyS3SecretAccessKey} {
+			secretKey(c.Errs, src, FullKey(k), true, "secrets mode push pushes zot's S3 key, which only storage mode aws creates")
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package spec
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// zot-registry:storage: the bucket zot keeps blobs in.
+
+// Storage modes.
+const (
+	StorageAWS          = "aws"           // a bucket, an IAM user and key on AWS S3
+	StorageS3Compatible = "s3-compatible" // a bucket on MinIO, RustFS, Ceph RGW, Garage…
+	StorageExisting     = "existing"      // a bucket managed elsewhere: nothing created
+)
+
+// StorageModes lists the modes in the order docs/storage.md gives them.
+var StorageModes = []string{StorageAWS, StorageS3Compatible, StorageExisting}
+
+// Storage is zot-registry:storage: the bucket zot keeps blobs in.
+type Storage struct {
+	Mode           string `json:"mode" pulumi:"mode,optional"`
+	Bucket         string `json:"bucket" pulumi:"bucket,optional"`
+	Region         string `json:"region" pulumi:"region,optional"`
+	Endpoint       string `json:"endpoint" pulumi:"endpoint,optional"`
+	SecureSetting  *bool  `json:"secure" pulumi:"secure,optional"`
+	ForcePathStyle *bool  `json:"forcePathStyle" pulumi:"forcePathStyle,optional"`
+	SkipVerify     bool   `json:"skipVerify" pulumi:"skipVerify,optional"`
+	KeyPrefix      string `json:"keyPrefix" pulumi:"keyPrefix,optional"`
+	// AbortIncompleteUploadsDays: a failed docker push leaves multipart parts
+	// that are billed until a lifecycle rule removes them.
+	AbortIncompleteUploadsDays int  `json:"abortIncompleteUploadsDays" pulumi:"abortIncompleteUploadsDays,optional"`
+	RetainOnDelete             bool `json:"retainOnDelete" pulumi:"retainOnDelete,optional"`
+	Protect                    bool `json:"protect" pulumi:"protect,optional"`
+
+	// Derived by validation; not config keys.
+	Secure         bool   `json:"-"` // from the endpoint's scheme
+	RegionEndpoint string `json:"-"` // scheme://host[:port], empty for AWS S3
+	// BucketPrefix names a bucket this program creates when bucket is empty:
+	// in aws mode a random suffix follows (names are global).
+	BucketPrefix string `json:"-"`
+}
+
+// Creates reports whether this program creates the bucket.
+func (s Storage) Creates() bool { return s.Mode == StorageAWS || s.Mode == StorageS3Compatible }
+
+func validateStorage(s *Storage, stack string, c Collector) {
+	if !validMode(c, s.Mode, StorageModes, "storage") {
+		return
+	}
+	const bucketFix = "use 3-63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+	switch {
+	case s.Bucket != "":
+		if msg := bucketNameProblem(s.Bucket); msg != "" {
+			c.Add("bucket", msg, bucketFix)
+		}
+	case s.Mode == StorageExisting:
+		c.Add("bucket", "is missing; existing mode uses a bucket made elsewhere", "name the bucket")
+	default:
+		s.BucketPrefix = defaultBucketPrefix(stack, s.Mode == StorageAWS)
+		if msg := bucketNameProblem(s.BucketPrefix + "-0a1b2c3d"); msg != "" {
+			c.Add("bucket", "is empty and the default name from project and stack would be invalid: "+msg, "set bucket explicitly; %s", bucketFix)
+		}
+	}
+	if s.Region == "" {
+		if s.Mode == StorageAWS {
+			c.Add("region", "is missing; aws mode creates the bucket in a region", "set the AWS region, e.g. eu-central-1")
+		}
+		s.Region = DefaultRegion // S3-compatible stores take any region name
+	}
+	if s.KeyPrefix != "" && (!strings.HasPrefix(s.KeyPrefix, "/") || strings.HasSuffix(s.KeyPrefix, "/") || strings.Contains(s.KeyPrefix, "//")) {
+		c.Add("keyPrefix", fmt.Sprintf("%q is not a key prefix like /zot", s.KeyPrefix), "start it with '/', without a trailing '/', or leave it empty for the bucket root")
+	}
+	if s.AbortIncompleteUploadsDays < 1 {
+		c.Add("abortIncompleteUploadsDays", fmt.Sprintf("%d must be at least 1; failed pushes would leave billed parts forever", s.AbortIncompleteUploadsDays), "use a number of days (default %d)", DefaultAbortDays)
+	}
+	if !s.Creates() && (s.Protect || !s.RetainOnDelete) {
+		c.Add("", "protect and retainOnDelete apply to a bucket this program creates; existing mode creates none", "remove them, or use aws or s3-compatible mode")
+	}
+
+	// The endpoint is the one source of zot's regionendpoint and secure.
+	s.Secure = true
+	switch {
+	case s.Endpoint == "" && s.Mode == StorageS3Compatible:
+		c.Add("endpoint", "is missing; s3-compatible mode needs the store's URL", "set it, e.g. http://rustfs.storage.svc.cluster.local:9000")
+		return
+	case s.Endpoint != "" && s.Mode == StorageAWS:
+		c.Add("endpoint", "is set, but aws mode talks to AWS S3", "remove endpoint, or use s3-compatible mode for another store")
+		return
+	case s.Endpoint == "":
+		if s.SecureSetting != nil && !*s.SecureSetting {
+			c.Add("secure", "is false, but AWS S3 is always https", "remove secure")
+		}
+		if s.ForcePathStyle == nil {
+			s.ForcePathStyle = ptr(false) // AWS S3: virtual-hosted addressing
+		}
+		return
+	}
+	u, err := url.Parse(s.Endpoint)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		c.Add("endpoint", fmt.Sprintf("%q is not an http:// or https:// URL", s.Endpoint), "set the S3 endpoint such as https://s3.example.com")
+		return
+	case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "":
+		c.Add("endpoint", fmt.Sprintf("%q has a path or query; S3 clients add the bucket themselves", s.Endpoint), "use only scheme, host and port, such as https://s3.example.com:9000")
+		return
+	}
+	s.Secure = u.Scheme == "https"
+	s.RegionEndpoint = u.Scheme + "://" + u.Host
+	if s.SecureSetting != nil && *s.SecureSetting != s.Secure {
+		c.Add("secure", fmt.Sprintf("is %t, but the endpoint %q says otherwise", *s.SecureSetting, s.Endpoint), "remove secure: the endpoint's scheme decides it")
+	}
+	if s.ForcePathStyle == nil {
+		// MinIO, RustFS, Ceph RGW and Garage serve path-style addressing.
+		s.ForcePathStyle = ptr(true)
+	}
+	if s.SkipVerify && !s.Secure {
+		c.Add("skipVerify", "is set, but the endpoint uses http, so there is no certificate to skip", "remove skipVerify or use an https endpoint")
+	}
+}
+
+// defaultBucketPrefix is <project>-<stack> made a valid bucket name; in aws
+// mode it leaves room for the random suffix that makes it globally unique.
+func defaultBucketPrefix(stack string, suffixed bool) string {
+	b := []byte(strings.ToLower(Project + "-" + stack))
+	for i, ch := range b {
+		if !(ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '-') {
+			b[i] = '-'
+		}
+	}
+	limit := 63
+	if suffixed {
+		limit = 63 - 9 // "-" and 8 hex digits
+	}
+	name := string(b)
+	if len(name) > limit {
+		name = name[:limit]
+	}
+	return strings.Trim(name, "-")
+}
+
+// bucketNameProblem returns what breaks S3's bucket naming rules, or "".
+func bucketNameProblem(b string) string {
+	switch {
+	case b == "":
+		return "is missing"
+	case len(b) < 3 || len(b) > 63:
+		return fmt.Sprintf("%q is %d characters long; S3 allows 3 to 63", b, len(b))
+	case strings.ContainsAny(b, "_ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
+		return fmt.Sprintf("%q has uppercase letters or '_'", b)
+	case !bucketChars.MatchString(b):
+		return fmt.Sprintf("%q has characters S3 does not allow, or does not start and end with a letter or digit", b)
+	case strings.Contains(b, ".."):
+		return fmt.Sprintf("%q has two adjacent dots", b)
+	case net.ParseIP(b) != nil:
+		return fmt.Sprintf("%q looks like an IP address", b)
+	case strings.HasPrefix(b, "xn--"):
+		return fmt.Sprintf("%q starts with the reserved prefix xn--", b)
+	case strings.HasSuffix(b, "-s3alias") || strings.HasSuffix(b, "--ol-s3"):
+		return fmt.Sprintf("%q ends with a suffix S3 reserves", b)
+	}
+	return ""
+}
