@@ -196,6 +196,7 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 	}
 	stor, err := storage.NewStorage(ctx, base, &storage.Args{
 		Settings:    s.Storage,
+		Environment: s.Stack,
 		Tags:        map[string]string{"project": spec.Project, "stack": s.Stack},
 		TablePrefix: tables,
 	}, with()...)
@@ -205,6 +206,7 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 
 	ident, err := identity.NewIdentity(ctx, base, &identity.Args{
 		Settings:             s.Identity,
+		Environment:          s.Stack,
 		ExternalURL:          r.ExternalURL,
 		ExternalClientSecret: secret(sec.OIDCClientSecret),
 	}, with()...)

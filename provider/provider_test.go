@@ -227,7 +227,7 @@ func TestConstructFromYAML(t *testing.T) {
 
 	var zc map[string]any
 	var release []mocks.Resource
-	for _, r := range rec.ByType("kubernetes:helm.sh/v3:Release") {
+	for _, r := range rec.ByType(mocks.ReleaseType) {
 		release = append(release, r)
 	}
 	require.Len(t, release, 1)

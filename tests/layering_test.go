@@ -68,7 +68,7 @@ func TestLayering(t *testing.T) {
 				assert.False(t, inModule, "outputs (read by other stacks) imports %s", d)
 			}
 			if d == "/config" {
-				assert.Contains(t, []string{"/program", "/internal/render", "/internal/policy", "/internal/configtest", "/cmd/render", "/tests/kube"}, pkg,
+				assert.Contains(t, []string{"/program", "/internal/render", "/internal/policy", "/internal/testsupport", "/cmd/render", "/tests/kube"}, pkg,
 					"%s imports config: only the program (and the render that runs it) reads stack config", pkg)
 			}
 		}

@@ -232,7 +232,7 @@ func TestStorageModesRender(t *testing.T) {
 	}{
 		{"aws", map[string]any{"mode": "aws", "region": "eu-central-1"},
 			`^zot-registry-test-[0-9a-f]{8}$`, "", true, false, "/*",
-			[]string{"aws:s3/bucketV2:BucketV2", "aws:iam/user:User", "aws:iam/userPolicy:UserPolicy", "aws:iam/accessKey:AccessKey"}},
+			[]string{"aws:s3/bucketV2:BucketV2", mocks.UserType, mocks.UserPolicyType, mocks.AccessKeyType}},
 		{"s3-compatible", map[string]any{"mode": "s3-compatible", "endpoint": "http://rustfs.storage.svc:9000", "bucket": "zot-test", "keyPrefix": "/zot"},
 			`^zot-test$`, "http://rustfs.storage.svc:9000", false, true, "/zot/*",
 			[]string{"pulumi:providers:aws", "aws:s3/bucketV2:BucketV2"}},
@@ -358,9 +358,9 @@ func TestIdentityModesRender(t *testing.T) {
 			if tc.authentik {
 				// The issuer is known from config, so the release waits for
 				// the application (and its bindings) explicitly.
-				release, ok := res.Recorder.Find("kubernetes:helm.sh/v3:Release", "zot")
+				release, ok := res.Recorder.Find(mocks.ReleaseType, "zot")
 				require.True(t, ok)
-				for _, typ := range []string{"authentik:index/application:Application", "authentik:index/policyBinding:PolicyBinding"} {
+				for _, typ := range []string{mocks.ApplicationType, "authentik:index/policyBinding:PolicyBinding"} {
 					for _, r := range res.Recorder.ByType(typ) {
 						assert.Contains(t, release.DependsOn, r.URN, "zot starts before %s exists", r.Name)
 					}
@@ -370,7 +370,7 @@ func TestIdentityModesRender(t *testing.T) {
 			secretText := tc.secretText
 			if tc.authentik {
 				// The secret the program generated and gave Authentik.
-				pw, ok := res.Recorder.Find("random:index/randomPassword:RandomPassword", "zot-registry-client-secret")
+				pw, ok := res.Recorder.Find(mocks.RandomPasswordType, "zot-registry-client-secret")
 				require.True(t, ok, "authentik mode generates the client secret")
 				secretText = pw.State["result"].SecretValue().Element.StringValue()
 				require.Len(t, secretText, identity.ClientSecretLength)
@@ -404,9 +404,9 @@ func TestSecretsPushRender(t *testing.T) {
 		switch r.Type {
 		case render.ReleaseType:
 			release = r
-		case "kubernetes:external-secrets.io/v1:ExternalSecret":
+		case mocks.ExternalSecretType:
 			externalSecrets = append(externalSecrets, r.URN)
-		case "random:index/randomPassword:RandomPassword":
+		case mocks.RandomPasswordType:
 			generated = append(generated, r.State["result"].SecretValue().Element.StringValue())
 		}
 	}
@@ -415,7 +415,7 @@ func TestSecretsPushRender(t *testing.T) {
 		assert.Contains(t, release.DependsOn, urn, "zot starts after its Secrets exist")
 	}
 	require.Len(t, generated, 5, "two passwords, two session keys and the OIDC client secret")
-	require.Len(t, res.Recorder.ByType("kubernetes:external-secrets.io/v1alpha1:PushSecret"), 1)
+	require.Len(t, res.Recorder.ByType(mocks.PushSecretType), 1)
 
 	out := t.TempDir()
 	files, err := res.Write(out)
@@ -458,7 +458,7 @@ func TestScaleOutRender(t *testing.T) {
 			assert.Equal(t, map[string]any{"enable": true, "prometheus": map[string]any{"path": "/metrics"}}, ext["metrics"])
 			access := zc["http"].(map[string]any)["accessControl"].(map[string]any)
 			assert.Equal(t, []any{"prometheus"}, access["metrics"].(map[string]any)["users"], "the scrape user, and only it")
-			assert.Len(t, res.Recorder.ByType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor"), map[bool]int{true: 1}[tc.monitor])
+			assert.Len(t, res.Recorder.ByType(mocks.ServiceMonitorType), map[bool]int{true: 1}[tc.monitor])
 
 			if tc.replicas == 1 {
 				assert.NotContains(t, zc, "cluster")

@@ -25,6 +25,9 @@ type Args struct {
 	// ExternalURL is the registry's validated externalUrl: the redirect URI
 	// and the launch URL derive from it.
 	ExternalURL string
+	// Environment names the default client id zot-<environment>; default:
+	// the stack.
+	Environment string
 	// ExternalClientSecret is the client secret in external mode.
 	ExternalClientSecret pulumi.StringInput
 }
@@ -54,9 +57,19 @@ func Issuer(authentikURL, slug string) string {
 // NewIdentity creates the Authentik provider and application, or carries
 // an external provider's coordinates.
 func NewIdentity(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Identity, error) {
-	if args == nil || args.Settings.Mode == "" || args.ExternalURL == "" {
-		return nil, fmt.Errorf("identity %s: validated Settings and the registry's externalUrl are required", name)
+	if args == nil || args.ExternalURL == "" {
+		return nil, fmt.Errorf("identity %s: args with the registry's ExternalURL are required", name)
 	}
+	// The section is checked here too, so a program using this component
+	// alone gets the same errors and derived values as the whole registry.
+	a := *args
+	if a.Environment == "" {
+		a.Environment = ctx.Stack()
+	}
+	if errs := a.Settings.Validate(a.Environment, env{ctx, a.ExternalClientSecret}); len(errs) > 0 {
+		return nil, fmt.Errorf("identity %s: %w", name, errs)
+	}
+	args = &a
 	c := &Identity{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
 		return nil, err
@@ -75,9 +88,6 @@ func NewIdentity(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		c.ClientSecret = pulumi.ToSecret(args.ExternalClientSecret).(pulumi.StringOutput)
 		c.ApplicationSlug = pulumi.String("").ToStringOutput()
 	case spec.IdentityAuthentik:
-		if s.AuthentikURL == nil {
-			return nil, fmt.Errorf("identity %s: authentik mode needs the validated authentik:url", name)
-		}
 		if err := c.inAuthentik(ctx, name, s, args.ExternalURL, redirect); err != nil {
 			return nil, err
 		}
@@ -162,4 +172,23 @@ func (c *Identity) inAuthentik(ctx *pulumi.Context, name string, s spec.Identity
 	c.ClientSecret = clientSecret
 	c.ApplicationSlug = pulumi.String(a.Slug).ToStringOutput()
 	return nil
+}
+
+// env answers the section check's questions: authentik:url from the
+// program's config (the Authentik provider's own), the client secret from
+// the args.
+type env struct {
+	ctx    *pulumi.Context
+	secret pulumi.StringInput
+}
+
+func (e env) Get(key string) (string, bool) {
+	if key == spec.FullKey(spec.KeyOIDCClientSecret) {
+		return "(set)", e.secret != nil
+	}
+	return e.ctx.GetConfig(key)
+}
+
+func (e env) IsSecret(key string) bool {
+	return key == spec.FullKey(spec.KeyOIDCClientSecret) || e.ctx.IsConfigSecret(key)
 }

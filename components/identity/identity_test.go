@@ -14,15 +14,15 @@ import (
 	"github.com/zot-registry/zot-registry/components/identity"
 	"github.com/zot-registry/zot-registry/components/identity/authentik"
 	"github.com/zot-registry/zot-registry/config"
-	"github.com/zot-registry/zot-registry/internal/configtest"
 	"github.com/zot-registry/zot-registry/internal/mocks"
+	"github.com/zot-registry/zot-registry/internal/testsupport"
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // parse validates an identity object (and externalUrl) as the program does.
 func parse(t *testing.T, externalURL string, identityObj map[string]any) *config.Config {
 	t.Helper()
-	return configtest.Parse(t, map[string]any{
+	return testsupport.Parse(t, map[string]any{
 		"registry": map[string]any{"externalUrl": externalURL, "externalProxy": true, "accessControl": map[string]any{"adminUsers": []any{"ci"}}},
 		"identity": identityObj,
 	})
@@ -36,9 +36,7 @@ type result struct {
 
 func run(t *testing.T, cfg *config.Config, clientSecret pulumi.StringOutput) result {
 	t.Helper()
-	rec := mocks.New("zot-registry", "dev")
-	var collected *mocks.Collected
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+	r := testsupport.Run(t, func(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
 		secret := clientSecret
 		if cfg.Identity.Mode == spec.IdentityExternal {
 			secret = pulumi.ToSecret(pulumi.String("external-s3cr3t")).(pulumi.StringOutput)
@@ -47,32 +45,27 @@ func run(t *testing.T, cfg *config.Config, clientSecret pulumi.StringOutput) res
 			Settings: cfg.Identity, ExternalURL: cfg.Registry.ExternalURL, ExternalClientSecret: secret,
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		collected = mocks.Collect(map[string]pulumi.Output{
+		return map[string]pulumi.Output{
 			"issuer": c.Issuer, "clientId": c.ClientID, "clientSecret": c.ClientSecret,
 			"slug": c.ApplicationSlug, "redirect": c.RedirectURI,
-		})
-		return nil
-	}, rec.Option())
-	require.NoError(t, err)
-	values, secret, err := collected.Wait()
-	require.NoError(t, err)
+		}, nil
+	})
 	out := map[string]string{}
-	for k, v := range values {
+	for k, v := range r.Outputs {
 		out[k] = v.(string)
 	}
-	return result{rec, out, secret}
+	return result{r.Rec, out, r.Secret}
 }
 
 func one(t *testing.T, rec *mocks.Recorder, typ string) map[string]any {
 	t.Helper()
-	rs := rec.ByType(typ)
-	require.Len(t, rs, 1, typ)
-	p, ok := rec.ParentOf(rs[0])
+	r := testsupport.One(t, rec, typ)
+	p, ok := rec.ParentOf(r)
 	require.True(t, ok)
 	assert.Equal(t, identity.Type, p.Type, "%s is the component's child", typ)
-	return mocks.PlainMap(rs[0].Inputs)
+	return mocks.PlainMap(r.Inputs)
 }
 
 // lookup returns the stand-in ID the mocks answered for an invoke.
@@ -126,7 +119,7 @@ func TestAuthentikMode(t *testing.T) {
 	assert.Equal(t, "minutes=5", p["accessTokenValidity"])
 	// The program generates the client secret and gives it to Authentik, so
 	// the value pushed for zot is the one Authentik checks.
-	pw, ok := rec.Find("random:index/randomPassword:RandomPassword", "zot-registry-client-secret")
+	pw, ok := rec.Find(mocks.RandomPasswordType, "zot-registry-client-secret")
 	require.True(t, ok)
 	assert.Equal(t, float64(identity.ClientSecretLength), mocks.PlainMap(pw.Inputs)["length"])
 	assert.Equal(t, false, mocks.PlainMap(pw.Inputs)["special"], "JSON- and URL-safe")

@@ -30,7 +30,7 @@ func run(t *testing.T, args *namespace.Args) (*mocks.Recorder, string) {
 func TestCreates(t *testing.T) {
 	rec, name := run(t, &namespace.Args{Name: "registry", Create: true})
 	assert.Equal(t, "registry", name)
-	nss := rec.ByType("kubernetes:core/v1:Namespace")
+	nss := rec.ByType(mocks.NamespaceType)
 	require.Len(t, nss, 1)
 	meta := mocks.PlainMap(nss[0].Inputs)["metadata"].(map[string]any)
 	assert.Equal(t, "registry", meta["name"], "no auto-naming suffix")
@@ -43,5 +43,5 @@ func TestCreates(t *testing.T) {
 func TestAdoptsExisting(t *testing.T) {
 	rec, name := run(t, &namespace.Args{Name: "platform", Create: false})
 	assert.Equal(t, "platform", name)
-	assert.Empty(t, rec.ByType("kubernetes:core/v1:Namespace"), "an existing namespace is not managed here")
+	assert.Empty(t, rec.ByType(mocks.NamespaceType), "an existing namespace is not managed here")
 }

@@ -109,9 +109,16 @@ const SkipAwaitAnnotation = "pulumi.com/skipAwait"
 
 // NewRegistry deploys zot.
 func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Registry, error) {
-	if args == nil || args.Namespace == nil || args.Settings.URL == nil {
-		return nil, fmt.Errorf("registry %s: Namespace and validated Settings are required (use config.Load)", name)
+	if args == nil || args.Namespace == nil {
+		return nil, fmt.Errorf("registry %s: args with a Namespace are required", name)
 	}
+	// The section is checked here too, so a program using this component
+	// alone gets the section's errors and derived values.
+	a := *args
+	if errs := a.Settings.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("registry %s: %w", name, errs)
+	}
+	args = &a
 	c := &Registry{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package registry_test
 
 import (
 	"encoding/json"
-	"net/url"
 	"path"
 	"strings"
 	"testing"
@@ -19,32 +18,18 @@ import (
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
-const releaseType = "kubernetes:helm.sh/v3:Release"
+const releaseType = mocks.ReleaseType
 
 func settings(t *testing.T, mutate func(*spec.Registry)) spec.Registry {
 	t.Helper()
-	u, err := url.Parse("https://registry.dev.example.com")
-	require.NoError(t, err)
-	r := spec.Registry{
-		ExternalURL: u.String(), URL: u,
-		Namespace: "zot", ReleaseName: "zot",
-		Chart:         spec.Chart{Repository: spec.DefaultChartRepository, Version: "0.1.122"},
-		Image:         spec.Image{Repository: "ghcr.io/project-zot/zot", Tag: "v2.1.18", PullPolicy: "IfNotPresent"},
-		Port:          5000,
-		ServiceType:   "ClusterIP",
-		LogLevel:      "info",
-		ReadDuration:  time.Hour,
-		WriteDuration: time.Hour,
-		Persistence:   spec.Persistence{Enabled: true, Size: "20Gi", StorageClass: "fast"},
-		Ingress:       spec.Ingress{Enabled: true, ClassName: "nginx", TLSSecretName: "registry-tls"},
-		Upload:        spec.Upload{ChunkSize: 64 << 20},
-		AccessControl: spec.AccessControl{AdminUsers: []string{"ci"}},
-		Replicas:      1,
-		ClusterDomain: spec.DefaultClusterDomain,
-		GC:            spec.GC{Enabled: true},
-		// As validation leaves them.
-		StartupTimeout: spec.DefaultStartupTimeout, StartupDuration: 30 * time.Minute,
-	}
+	// The defaults a stack starts from; the component derives the rest.
+	r := spec.Defaults("dev").Registry
+	r.ExternalURL = "https://registry.dev.example.com"
+	r.Image.Tag = "v2.1.18"
+	r.Persistence = spec.Persistence{Enabled: true, Size: "20Gi", StorageClass: "fast"}
+	r.Ingress = spec.Ingress{Enabled: true, ClassName: "nginx", TLSSecretName: "registry-tls"}
+	r.AccessControl = spec.AccessControl{AdminUsers: []string{"ci"}}
+	r.StartupTimeout = "30m"
 	if mutate != nil {
 		mutate(&r)
 	}
@@ -238,7 +223,7 @@ func TestWorkloadFollowsReplicas(t *testing.T) {
 					assert.Equal(t, want, v[k], k)
 				}
 			}
-			claims := rec.ByType("kubernetes:core/v1:PersistentVolumeClaim")
+			claims := rec.ByType(mocks.PVCType)
 			require.Len(t, claims, tc.claims)
 			if tc.claims == 1 {
 				c := mocks.PlainMap(claims[0].Inputs)
@@ -345,7 +330,7 @@ func configSecret(t *testing.T, rec *mocks.Recorder, in map[string]any, release 
 	assert.Equal(t, false, v["mountConfig"])
 	assert.Contains(t, v["externalSecrets"], map[string]any{"secretName": registry.ConfigSecretName(release), "mountPath": layout.ConfigDir},
 		"the Secret takes the ConfigMap's place at /etc/zot, where the image's serve command reads config.json")
-	for _, sec := range rec.ByType("kubernetes:core/v1:Secret") {
+	for _, sec := range rec.ByType(mocks.SecretType) {
 		m := mocks.PlainMap(sec.Inputs)
 		if dig(m, "metadata", "name") != registry.ConfigSecretName(release) {
 			continue
@@ -372,7 +357,7 @@ func TestCredentialsOnlyInTheConfigSecret(t *testing.T) {
 		a.RedisPassword = pulumi.ToSecret(pulumi.String(password)).(pulumi.StringOutput)
 	})
 
-	keys := rec.ByType("random:index/randomPassword:RandomPassword")
+	keys := rec.ByType(mocks.RandomPasswordType)
 	require.Len(t, keys, 1, "the cluster hash key, generated once")
 	hashKey := keys[0].State["result"].SecretValue().Element.StringValue()
 	assert.Len(t, hashKey, 16, "zot refuses any other length")
@@ -389,13 +374,13 @@ func TestCredentialsOnlyInTheConfigSecret(t *testing.T) {
 	assert.Equal(t, []any{"redis:6379"}, dig(real, "storage", "cacheDriver", "addr"))
 
 	for _, r := range rec.Resources() {
-		if r.Type == "kubernetes:core/v1:Secret" {
+		if r.Type == mocks.SecretType {
 			continue
 		}
 		b, err := json.Marshal(mocks.RevealedMap(r.Inputs))
 		require.NoError(t, err)
 		assert.NotContains(t, string(b), password, "%s %s holds the Redis password", r.Type, r.Name)
-		if r.Type != "random:index/randomPassword:RandomPassword" {
+		if r.Type != mocks.RandomPasswordType {
 			assert.NotContains(t, string(b), hashKey, "%s %s holds the hash key", r.Type, r.Name)
 		}
 	}
@@ -413,7 +398,7 @@ func TestOneReplicaWithoutCredentialKeepsTheConfigMap(t *testing.T) {
 	in, rec := deploy(t, settings(t, nil), awsStorage())
 	assert.Contains(t, values(in)["configFiles"], layout.ConfigFile)
 	assert.Equal(t, true, values(in)["mountConfig"])
-	assert.Empty(t, rec.ByType("random:index/randomPassword:RandomPassword"))
+	assert.Empty(t, rec.ByType(mocks.RandomPasswordType))
 	assert.NotContains(t, zotConfig(t, in), "cluster")
 }
 
@@ -441,7 +426,10 @@ func TestStartupProbeCoversTheStartupTimeout(t *testing.T) {
 			assert.GreaterOrEqual(t, float64(p.Seconds()), tc.timeout.Seconds())
 			assert.Less(t, float64(p.Seconds()), tc.timeout.Seconds()+10)
 
-			in, _ := deploy(t, settings(t, func(r *spec.Registry) { r.StartupDuration = tc.timeout }), awsStorage())
+			if tc.timeout < spec.MinStartupTimeout || tc.timeout > spec.MaxStartupTimeout {
+				return // registry.startupTimeout refuses it; the probe's arithmetic is above
+			}
+			in, _ := deploy(t, settings(t, func(r *spec.Registry) { r.StartupTimeout = tc.timeout.String() }), awsStorage())
 			assert.Equal(t, map[string]any{"initialDelaySeconds": float64(5), "periodSeconds": float64(10), "failureThreshold": float64(tc.failures)}, values(in)["startupProbe"])
 			assert.Equal(t, float64(p.Seconds()+600), in["timeout"], "Helm waits for the probe and 10 minutes more")
 		})

@@ -15,22 +15,22 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/zot-registry/zot-registry/components/secrets"
-	"github.com/zot-registry/zot-registry/internal/configtest"
 	"github.com/zot-registry/zot-registry/internal/mocks"
+	"github.com/zot-registry/zot-registry/internal/testsupport"
 	"github.com/zot-registry/zot-registry/zot/layout"
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 const (
-	tES     = "kubernetes:external-secrets.io/v1:ExternalSecret"
-	tPush   = "kubernetes:external-secrets.io/v1alpha1:PushSecret"
-	tSecret = "kubernetes:core/v1:Secret"
-	tPW     = "random:index/randomPassword:RandomPassword"
+	tES     = mocks.ExternalSecretType
+	tPush   = mocks.PushSecretType
+	tSecret = mocks.SecretType
+	tPW     = mocks.RandomPasswordType
 )
 
 func settings(t *testing.T, secretsObj map[string]any) spec.Secrets {
 	t.Helper()
-	return configtest.Parse(t, map[string]any{
+	return testsupport.Parse(t, map[string]any{
 		"storage": map[string]any{"mode": "aws", "region": "eu-west-1"},
 		"secrets": secretsObj,
 	}).Secrets
@@ -41,9 +41,7 @@ func settings(t *testing.T, secretsObj map[string]any) spec.Secrets {
 // storage mode aws or from config in push mode).
 func run(t *testing.T, s spec.Secrets, withS3 bool) (*mocks.Recorder, map[string]any, map[string]bool) {
 	t.Helper()
-	rec := mocks.New("zot-registry", "dev")
-	var collected *mocks.Collected
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+	r := testsupport.Run(t, func(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
 		args := &secrets.Args{
 			Namespace:        pulumi.String("zot"),
 			Settings:         s,
@@ -56,16 +54,12 @@ func run(t *testing.T, s spec.Secrets, withS3 bool) (*mocks.Recorder, map[string
 		}
 		c, err := secrets.NewSecrets(ctx, "zot-registry", args)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		assert.Len(t, c.ExternalSecrets, 4)
-		collected = mocks.Collect(map[string]pulumi.Output{"passwords": c.Passwords})
-		return nil
-	}, rec.Option())
-	require.NoError(t, err)
-	values, secret, err := collected.Wait()
-	require.NoError(t, err)
-	return rec, values, secret
+		return map[string]pulumi.Output{"passwords": c.Passwords}, nil
+	})
+	return r.Rec, r.Outputs, r.Secret
 }
 
 func byName(rec *mocks.Recorder, typ string) map[string]mocks.Resource {

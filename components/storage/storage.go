@@ -24,6 +24,8 @@ type Args struct {
 	Settings spec.Storage
 	// Tags go on what this component creates on AWS.
 	Tags map[string]string
+	// Environment names the default bucket prefix; default: the stack.
+	Environment string
 	// TablePrefix, in aws mode, makes zot's DynamoDB metadata tables
 	// (registry.cache.driver dynamodb); empty makes none.
 	TablePrefix string
@@ -63,9 +65,19 @@ const LifecycleRuleID = "abort-incomplete-multipart-uploads"
 
 // NewStorage creates or adopts the bucket according to Settings.Mode.
 func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Storage, error) {
-	if args == nil || args.Settings.Mode == "" || args.Settings.ForcePathStyle == nil {
-		return nil, fmt.Errorf("storage %s: validated Settings are required (use config.Load)", name)
+	if args == nil {
+		return nil, fmt.Errorf("storage %s: args are required", name)
 	}
+	// The section is checked here too, so a program using this component
+	// alone gets the same errors and derived values as the whole registry.
+	a := *args
+	if a.Environment == "" {
+		a.Environment = ctx.Stack()
+	}
+	if errs := a.Settings.Validate(a.Environment); len(errs) > 0 {
+		return nil, fmt.Errorf("storage %s: %w", name, errs)
+	}
+	args = &a
 	c := &Storage{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
 		return nil, err

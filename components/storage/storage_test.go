@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zot-registry/zot-registry/components/storage"
-	"github.com/zot-registry/zot-registry/internal/configtest"
 	"github.com/zot-registry/zot-registry/internal/mocks"
+	"github.com/zot-registry/zot-registry/internal/testsupport"
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
@@ -22,10 +22,10 @@ const (
 	tOwnership = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
 	tSSE       = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
 	tLifecycle = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
-	tUser      = "aws:iam/user:User"
-	tPolicy    = "aws:iam/userPolicy:UserPolicy"
-	tKey       = "aws:iam/accessKey:AccessKey"
-	tRandom    = "random:index/randomId:RandomId"
+	tUser      = mocks.UserType
+	tPolicy    = mocks.UserPolicyType
+	tKey       = mocks.AccessKeyType
+	tRandom    = mocks.RandomIDType
 	tProvider  = "pulumi:providers:aws"
 )
 
@@ -33,7 +33,7 @@ const (
 // program does.
 func settings(t *testing.T, storageObj map[string]any) spec.Storage {
 	t.Helper()
-	return configtest.Parse(t, map[string]any{"storage": storageObj}).Storage
+	return testsupport.Parse(t, map[string]any{"storage": storageObj}).Storage
 }
 
 type result struct {
@@ -46,25 +46,19 @@ func run(t *testing.T, s spec.Storage) result { return runTables(t, s, "") }
 
 func runTables(t *testing.T, s spec.Storage, tablePrefix string) result {
 	t.Helper()
-	rec := mocks.New("zot-registry", "dev")
-	var collected *mocks.Collected
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+	r := testsupport.Run(t, func(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
 		c, err := storage.NewStorage(ctx, "zot-registry", &storage.Args{Settings: s, TablePrefix: tablePrefix})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		collected = mocks.Collect(map[string]pulumi.Output{
+		return map[string]pulumi.Output{
 			"bucket": c.BucketName, "region": c.Region, "endpoint": c.Endpoint,
 			"secure": c.Secure, "forcePathStyle": c.ForcePathStyle, "policy": c.PolicyJSON,
 			"accessKeyId": c.AccessKeyID, "secretAccessKey": c.SecretAccessKey, "keyPrefix": c.KeyPrefix,
 			"abortUploads": c.AbortUploadsCommand,
-		})
-		return nil
-	}, rec.Option())
-	require.NoError(t, err)
-	outs, secret, err := collected.Wait()
-	require.NoError(t, err)
-	return result{rec: rec, outputs: outs, secret: secret}
+		}, nil
+	})
+	return result{rec: r.Rec, outputs: r.Outputs, secret: r.Secret}
 }
 
 func types(rec *mocks.Recorder) []string {
@@ -79,10 +73,7 @@ func types(rec *mocks.Recorder) []string {
 }
 
 func one(t *testing.T, rec *mocks.Recorder, typ string) mocks.Resource {
-	t.Helper()
-	rs := rec.ByType(typ)
-	require.Len(t, rs, 1, typ)
-	return rs[0]
+	return testsupport.One(t, rec, typ)
 }
 
 // statements maps each policy resource to its set of actions.
@@ -272,13 +263,18 @@ func TestExistingMode(t *testing.T) {
 	assertAbortCommand(t, r.outputs["abortUploads"].(string), "http://rustfs:9000", "shared-zot", 7)
 }
 
-func TestRequiresValidatedSettings(t *testing.T) {
+// TestChecksItsSection: used on its own (not through the Registry or a
+// stack's config), the component checks its section before it registers
+// anything, with the keys and words config.Parse uses.
+func TestChecksItsSection(t *testing.T) {
+	rec := mocks.New("p", "s")
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		_, err := storage.NewStorage(ctx, "s", &storage.Args{Settings: spec.Storage{Mode: "aws"}})
 		return err
-	}, mocks.New("p", "s").Option())
+	}, rec.Option())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "validated Settings")
+	assert.Contains(t, err.Error(), "config storage.region: is missing")
+	assert.Empty(t, rec.Resources())
 }
 
 // TestDynamoDBTables: registry.cache.driver dynamodb makes the seven tables
@@ -286,7 +282,7 @@ func TestRequiresValidatedSettings(t *testing.T) {
 // exactly the six table actions on exactly those tables.
 func TestDynamoDBTables(t *testing.T) {
 	r := runTables(t, settings(t, map[string]any{"mode": "aws", "region": "eu-central-1", "bucket": "acme-zot", "protect": true}), "zot-prod")
-	tables := r.rec.ByType("aws:dynamodb/table:Table")
+	tables := r.rec.ByType(mocks.TableType)
 	require.Len(t, tables, 7)
 	hashKeys := map[string]string{}
 	var arns []string
@@ -318,6 +314,6 @@ func TestDynamoDBTables(t *testing.T) {
 
 	// Without the driver: no table, no table statement.
 	r = run(t, settings(t, map[string]any{"mode": "aws", "region": "eu-central-1", "bucket": "acme-zot"}))
-	assert.Empty(t, r.rec.ByType("aws:dynamodb/table:Table"))
+	assert.Empty(t, r.rec.ByType(mocks.TableType))
 	assert.NotContains(t, r.outputs["policy"], "dynamodb")
 }

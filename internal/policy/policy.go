@@ -143,7 +143,7 @@ func noClearSecrets(in *Input) []Violation {
 		}
 	}
 	for _, r := range in.Resources {
-		if r.Type != "kubernetes:core/v1:Secret" {
+		if r.Type != mocks.SecretType {
 			continue
 		}
 		for _, field := range []resource.PropertyKey{"data", "stringData"} {
@@ -436,7 +436,7 @@ func exactS3Policy(in *Input) []Violation {
 	}
 	// The IAM user's policy (aws mode) must be the same document.
 	for _, r := range in.Resources {
-		if r.Type == "aws:iam/userPolicy:UserPolicy" {
+		if r.Type == mocks.UserPolicyType {
 			if p, _ := mocks.Plain(r.Inputs["policy"]).(string); p != raw {
 				out = append(out, Violation{Resource: r.URN, Message: "differs from the storagePolicy output that was checked"})
 			}

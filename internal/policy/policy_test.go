@@ -83,7 +83,7 @@ func TestEachRuleFires(t *testing.T) {
 			in.Files["secrets/leak.yaml"] = []byte("password: " + in.Secrets[0])
 		}, "secrets/leak.yaml", "holds a secret value in clear text"},
 		{"no-clear-secrets", "secrets-push-aws", func(t *testing.T, in *policy.Input) {
-			i := resourceOf(t, in, "kubernetes:core/v1:Secret")
+			i := resourceOf(t, in, mocks.SecretType)
 			in.Resources[i].Inputs["stringData"] = resource.NewObjectProperty(resource.PropertyMap{"htpasswd": resource.NewStringProperty("ci:$2a$10$x")})
 		}, "zot-registry-push-source", "stringData is not marked secret"},
 		{"strict-redirect-uri", "dev", func(t *testing.T, in *policy.Input) {
@@ -140,7 +140,7 @@ func TestEachRuleFires(t *testing.T) {
 			in.Outputs["storagePolicy"] = strings.Replace(in.Outputs["storagePolicy"].(string), `"s3:AbortMultipartUpload"`, `"s3:*"`, 1)
 		}, "output storagePolicy", "on the objects, want exactly"},
 		{"exact-s3-policy", "storage-aws", func(t *testing.T, in *policy.Input) {
-			i := resourceOf(t, in, "aws:iam/userPolicy:UserPolicy")
+			i := resourceOf(t, in, mocks.UserPolicyType)
 			in.Resources[i].Inputs["policy"] = resource.NewStringProperty(`{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)
 		}, "UserPolicy", "differs from the storagePolicy output"},
 		{"service-exposure", "dev", func(t *testing.T, in *policy.Input) {

@@ -31,13 +31,13 @@ const SecretMarker = mocks.SecretMarker
 const UnknownMarker = mocks.UnknownMarker
 
 // ReleaseType is the Helm release resource's type token.
-const ReleaseType = "kubernetes:helm.sh/v3:Release"
+const ReleaseType = mocks.ReleaseType
 
 // SecretType is a Kubernetes Secret's type token.
-const SecretType = "kubernetes:core/v1:Secret"
+const SecretType = mocks.SecretType
 
 // HTTPRouteType is the Gateway API route's type token (registry.route).
-const HTTPRouteType = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
+const HTTPRouteType = mocks.HTTPRouteType
 
 // Result is one evaluated stack.
 type Result struct {

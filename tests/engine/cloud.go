@@ -78,30 +78,30 @@ var CreateOnly = map[string][]string{
 	"aws:s3/bucketOwnershipControls:BucketOwnershipControls":                                     {"bucket"},
 	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": {"bucket", "expectedBucketOwner"},
 	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":                       {"bucket", "expectedBucketOwner"},
-	"aws:iam/userPolicy:UserPolicy":                                                              {"user", "name", "namePrefix"},
-	"aws:iam/accessKey:AccessKey":                                                                {"user", "pgpKey"},
+	mocks.UserPolicyType: {"user", "name", "namePrefix"},
+	mocks.AccessKeyType:  {"user", "pgpKey"},
 	// terraform-provider-random: every argument is ForceNew.
-	"random:index/randomPassword:RandomPassword": {"length", "special", "upper", "lower", "numeric", "number",
+	mocks.RandomPasswordType: {"length", "special", "upper", "lower", "numeric", "number",
 		"minLower", "minUpper", "minNumeric", "minSpecial", "overrideSpecial", "keepers"},
-	"random:index/randomId:RandomId": {"byteLength", "keepers", "prefix"},
+	mocks.RandomIDType: {"byteLength", "keepers", "prefix"},
 	// terraform-provider-authentik: client_type is ForceNew.
 	"authentik:index/providerOauth2:ProviderOauth2": {"clientType"},
 	// pulumi-kubernetes: a named object is replaced when its name or
 	// namespace changes; a Secret's type is immutable in the API.
-	"kubernetes:core/v1:Namespace":                       {"metadata.name"},
-	"kubernetes:core/v1:Secret":                          {"metadata.name", "metadata.namespace", "type"},
-	"kubernetes:external-secrets.io/v1:ExternalSecret":   {"metadata.name", "metadata.namespace"},
-	"kubernetes:external-secrets.io/v1alpha1:PushSecret": {"metadata.name", "metadata.namespace"},
-	"kubernetes:gateway.networking.k8s.io/v1:HTTPRoute":  {"metadata.name", "metadata.namespace"},
+	mocks.NamespaceType:      {"metadata.name"},
+	mocks.SecretType:         {"metadata.name", "metadata.namespace", "type"},
+	mocks.ExternalSecretType: {"metadata.name", "metadata.namespace"},
+	mocks.PushSecretType:     {"metadata.name", "metadata.namespace"},
+	mocks.HTTPRouteType:      {"metadata.name", "metadata.namespace"},
 	// provider/pkg/provider/helm_release.go: forceNewFields ".name", ".namespace".
-	"kubernetes:helm.sh/v3:Release": {"name", "namespace"},
+	mocks.ReleaseType: {"name", "namespace"},
 	// A claim's spec is immutable after creation but for its requested
 	// size (Kubernetes API validation of PersistentVolumeClaimSpec).
-	"kubernetes:core/v1:PersistentVolumeClaim":           {"metadata.name", "metadata.namespace", "spec.storageClassName", "spec.accessModes"},
-	"kubernetes:monitoring.coreos.com/v1:ServiceMonitor": {"metadata.name", "metadata.namespace"},
+	mocks.PVCType:            {"metadata.name", "metadata.namespace", "spec.storageClassName", "spec.accessModes"},
+	mocks.ServiceMonitorType: {"metadata.name", "metadata.namespace"},
 	// terraform-provider-aws aws_dynamodb_table: name, hash_key, range_key
 	// are ForceNew.
-	"aws:dynamodb/table:Table": {"name", "hashKey", "rangeKey"},
+	mocks.TableType: {"name", "hashKey", "rangeKey"},
 }
 
 // Op is one operation a provider carried out (previews are not recorded).
@@ -140,7 +140,7 @@ func physicalName(typ string, in resource.PropertyMap) string {
 		return ""
 	}
 	switch {
-	case typ == "kubernetes:helm.sh/v3:Release":
+	case typ == mocks.ReleaseType:
 		return typ + " " + str(at(in, "namespace")) + "/" + str(at(in, "name"))
 	case strings.HasPrefix(typ, "kubernetes:") && str(at(in, "metadata.name")) != "":
 		return typ + " " + str(at(in, "metadata.namespace")) + "/" + str(at(in, "metadata.name"))

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zot-registry/zot-registry/components/registry"
+	"github.com/zot-registry/zot-registry/internal/mocks"
 	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/program"
 	"github.com/zot-registry/zot-registry/tests/stacks"
@@ -138,10 +139,10 @@ func checkOrder(t *testing.T, ops []Op) {
 		return out
 	}
 	byType := func(typ string) []int { return index(func(op Op) bool { return op.Type == typ }) }
-	push := byType("kubernetes:external-secrets.io/v1alpha1:PushSecret")
-	external := byType("kubernetes:external-secrets.io/v1:ExternalSecret")
-	release := byType("kubernetes:helm.sh/v3:Release")
-	apps := byType("authentik:index/application:Application")
+	push := byType(mocks.PushSecretType)
+	external := byType(mocks.ExternalSecretType)
+	release := byType(mocks.ReleaseType)
+	apps := byType(mocks.ApplicationType)
 	require.Len(t, push, 1)
 	require.NotEmpty(t, external)
 	require.Len(t, release, 1)
@@ -283,7 +284,7 @@ func firstPreviewValues(t *testing.T, sc *render.StackConfig) resource.PropertyV
 	pre := NewStack(t, sc).Preview()
 	require.NoError(t, pre.Err, pre.Diagnostics)
 	for _, st := range pre.Steps {
-		if st.Type == "kubernetes:helm.sh/v3:Release" {
+		if st.Type == mocks.ReleaseType {
 			return st.Inputs["values"]
 		}
 	}
@@ -317,17 +318,17 @@ type edit struct {
 }
 
 const (
-	releaseType        = "kubernetes:helm.sh/v3:Release"
-	externalSecretType = "kubernetes:external-secrets.io/v1:ExternalSecret"
-	pushSecretType     = "kubernetes:external-secrets.io/v1alpha1:PushSecret"
-	secretType         = "kubernetes:core/v1:Secret"
-	passwordType       = "random:index/randomPassword:RandomPassword"
+	releaseType        = mocks.ReleaseType
+	externalSecretType = mocks.ExternalSecretType
+	pushSecretType     = mocks.PushSecretType
+	secretType         = mocks.SecretType
+	passwordType       = mocks.RandomPasswordType
 	oauth2Type         = "authentik:index/providerOauth2:ProviderOauth2"
-	applicationType    = "authentik:index/application:Application"
-	routeType          = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
-	pvcType            = "kubernetes:core/v1:PersistentVolumeClaim"
-	monitorType        = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
-	tableType          = "aws:dynamodb/table:Table"
+	applicationType    = mocks.ApplicationType
+	routeType          = mocks.HTTPRouteType
+	pvcType            = mocks.PVCType
+	monitorType        = mocks.ServiceMonitorType
+	tableType          = mocks.TableType
 )
 
 func set(key, path string, value any) func(*render.StackConfig) []Edit {

@@ -120,7 +120,7 @@ func (ts *tierStack) expect(t *testing.T) expected {
 	push := ts.cfg.Secrets.Mode == spec.SecretsPush
 	switch {
 	case ts.cfg.Storage.Mode == spec.StorageAWS:
-		keys := rec.ByType("aws:iam/accessKey:AccessKey")
+		keys := rec.ByType(mocks.AccessKeyType)
 		require.Len(t, keys, 1)
 		e.s3ID, e.s3Secret = keys[0].ID, fmt.Sprint(mocks.Revealed(keys[0].State["secret"]))
 		e.known = append(e.known, "s3AccessKeyId", "s3SecretAccessKey")
@@ -134,10 +134,10 @@ func (ts *tierStack) expect(t *testing.T) expected {
 	e.passwords = map[string]string{}
 	if push {
 		for _, u := range ts.cfg.Secrets.Users {
-			e.passwords[u] = state("random:index/randomPassword:RandomPassword", spec.Project+"-"+u, "result")
+			e.passwords[u] = state(mocks.RandomPasswordType, spec.Project+"-"+u, "result")
 		}
-		e.hashKey = state("random:index/randomPassword:RandomPassword", spec.Project+"-session-hash-key", "result")
-		e.encryptKey = state("random:index/randomPassword:RandomPassword", spec.Project+"-session-encrypt-key", "result")
+		e.hashKey = state(mocks.RandomPasswordType, spec.Project+"-session-hash-key", "result")
+		e.encryptKey = state(mocks.RandomPasswordType, spec.Project+"-session-encrypt-key", "result")
 		e.known = append(e.known, "htpasswd", "sessionHashKey", "sessionEncryptKey")
 	} else {
 		// What an operator puts in the store: a bcrypt htpasswd file and

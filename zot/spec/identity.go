@@ -191,3 +191,13 @@ func validateAuthentik(id *Identity, src Env, stack string, c Collector) {
 		seen[g] = true
 	}
 }
+
+// Validate checks the identity section on its own, as the identity
+// component does before it registers anything, and fills in its derived
+// values (the client id zot-<environment>, the label, the Authentik URL
+// from env). Keys are identity.*, and env's own keys.
+func (id *Identity) Validate(environment string, env Env) Errors {
+	var errs Errors
+	validateIdentity(id, env, environment, Collector{Errs: &errs, Key: KeyIdentity})
+	return errs
+}

@@ -407,3 +407,15 @@ func validateRoute(r *Registry, c Collector) {
 		}
 	}
 }
+
+// Validate checks what of the registry section stands on its own, as the
+// registry component does before it registers anything, and fills in its
+// derived values (the parsed URL, the timeouts, the start-up budget). The
+// checks against the other sections are Validate's. Keys are registry.*.
+func (r *Registry) Validate() Errors {
+	var errs Errors
+	c := Collector{Errs: &errs, Key: KeyRegistry}
+	validateRegistry(r, c)
+	validateStartup(r, c)
+	return errs
+}

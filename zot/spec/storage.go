@@ -163,3 +163,13 @@ func bucketNameProblem(b string) string {
 	}
 	return ""
 }
+
+// Validate checks the storage section on its own, as the storage component
+// does before it registers anything, and fills in its derived values (the
+// endpoint's parts, the addressing, the bucket prefix). environment names
+// the bucket prefix; keys are storage.*.
+func (s *Storage) Validate(environment string) Errors {
+	var errs Errors
+	validateStorage(s, environment, Collector{Errs: &errs, Key: KeyStorage})
+	return errs
+}

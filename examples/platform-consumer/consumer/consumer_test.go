@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zot-registry/zot-registry/examples/platform-consumer/consumer"
+	"github.com/zot-registry/zot-registry/internal/mocks"
 	"github.com/zot-registry/zot-registry/outputs"
 )
 
@@ -71,7 +72,7 @@ func TestPullSecretFromTheRegistryStack(t *testing.T) {
 
 	assert.Equal(t, "acme/zot-registry/prod", m.refName)
 	assert.Equal(t, "https://registry.example.com", url)
-	secret := m.created["kubernetes:core/v1:Secret"]
+	secret := m.created[mocks.SecretType]
 	require.NotNil(t, secret, "the pull Secret is created")
 	assert.Equal(t, "kubernetes.io/dockerconfigjson", secret["type"].StringValue())
 	meta := secret["metadata"].ObjectValue()

@@ -1,6 +1,8 @@
-// Package configtest gives component tests a validated config built the way
-// the program builds it: from structured objects through config.Parse.
-package configtest
+// Package testsupport is what the unit tests share, written once: a
+// validated config built the way the program builds it (Parse), a
+// component run under the recording mocks (Run), the one resource of a
+// type (One). The type tokens are internal/mocks' constants.
+package testsupport
 
 import (
 	"encoding/json"
@@ -33,7 +35,7 @@ func Parse(t testing.TB, replace map[string]any) *config.Config {
 	}
 	src := config.MapSource{
 		Values: map[string]string{
-			spec.AuthentikURLKey:                    "https://auth.example.com",
+			spec.AuthentikURLKey:                    AuthentikURL,
 			spec.AuthentikTokenKey:                  "t0k3n",
 			spec.FullKey(spec.KeyOIDCClientSecret):  "external-s3cr3t",
 			spec.FullKey(spec.KeyS3AccessKeyID):     "AKIACONFIG",
