@@ -244,7 +244,7 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 	reg, err := registry.NewRegistry(ctx, r.ReleaseName, &registry.Args{
 		Namespace: ns.Name,
 		Settings:  r,
-		Storage: registry.Storage{
+		Bucket: registry.Bucket{
 			Bucket:         stor.BucketName,
 			Region:         stor.Region,
 			RegionEndpoint: stor.Endpoint,
@@ -253,7 +253,7 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 			SkipVerify:     stor.SkipVerify,
 			KeyPrefix:      stor.KeyPrefix,
 		},
-		Identity: registry.Identity{
+		OpenID: registry.OpenID{
 			Issuer:        ident.Issuer,
 			Label:         s.Identity.Label,
 			Scopes:        s.Identity.Scopes,

@@ -23,9 +23,9 @@ import (
 // Type is the component's Pulumi type token.
 const Type = "zot-registry:registry:Registry"
 
-// Storage is where zot keeps blobs. Inputs, so that the storage component's
+// Bucket is where zot keeps blobs. Inputs, so that the storage component's
 // outputs (a bucket name with a random suffix, say) can feed them.
-type Storage struct {
+type Bucket struct {
 	Bucket         pulumi.StringInput
 	Region         pulumi.StringInput
 	RegionEndpoint pulumi.StringInput // empty for AWS S3
@@ -35,8 +35,8 @@ type Storage struct {
 	KeyPrefix      pulumi.StringInput
 }
 
-// Identity is the OpenID provider zot's web UI logs in with.
-type Identity struct {
+// OpenID is the OpenID provider zot's web UI logs in with.
+type OpenID struct {
 	Issuer        pulumi.StringInput
 	Label         string
 	Scopes        []string
@@ -49,8 +49,8 @@ type Args struct {
 	// release waits for it.
 	Namespace pulumi.StringInput
 	Settings  spec.Registry
-	Storage   Storage
-	Identity  Identity
+	Bucket    Bucket
+	OpenID    OpenID
 	Secrets   layout.SecretNames
 	// RolloutToken, when set, becomes a pod annotation: change it to restart
 	// zot after its Secrets were rotated.
@@ -124,7 +124,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		return nil, err
 	}
 	s := args.Settings
-	st := args.Storage
+	st := args.Bucket
 	child := pulumi.Parent(c)
 	meta := func(name string) *metav1.ObjectMetaArgs {
 		return &metav1.ObjectMetaArgs{
@@ -152,7 +152,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	namespace := args.Namespace.ToStringOutput()
 	inputs := []any{
 		st.Bucket, st.Region, orEmpty(st.RegionEndpoint), st.Secure, st.ForcePathStyle,
-		orFalse(st.SkipVerify), orEmpty(st.KeyPrefix), args.Identity.Issuer, namespace,
+		orFalse(st.SkipVerify), orEmpty(st.KeyPrefix), args.OpenID.Issuer, namespace,
 	}
 	build := func(in []any, hashKey, redisPassword string) (string, error) {
 		p := chart.Params(s, zotconfig.Storage{
@@ -163,7 +163,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 			ForcePathStyle: in[4].(bool),
 			SkipVerify:     in[5].(bool),
 			KeyPrefix:      in[6].(string),
-		}, zotconfig.OIDC{Issuer: in[7].(string), Label: args.Identity.Label, Scopes: args.Identity.Scopes, UsernameClaim: args.Identity.UsernameClaim})
+		}, zotconfig.OIDC{Issuer: in[7].(string), Label: args.OpenID.Label, Scopes: args.OpenID.Scopes, UsernameClaim: args.OpenID.UsernameClaim})
 		chart.Operations(&p, s, in[8].(string), hashKey, redisPassword)
 		return zotconfig.Marshal(zotconfig.Build(p))
 	}

@@ -40,15 +40,15 @@ var secretNames = layout.SecretNames{OIDC: "oidc-sec", Htpasswd: "htpasswd-sec",
 
 // deploy runs NewRegistry under mocks and returns the recorded release
 // inputs as plain values, plus the recorder.
-func deploy(t *testing.T, s spec.Registry, st registry.Storage) (map[string]any, *mocks.Recorder) {
+func deploy(t *testing.T, s spec.Registry, st registry.Bucket) (map[string]any, *mocks.Recorder) {
 	t.Helper()
 	rec := mocks.New("zot-registry", "test")
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		_, err := registry.NewRegistry(ctx, "zot", &registry.Args{
 			Namespace: pulumi.String("zot"),
 			Settings:  s,
-			Storage:   st,
-			Identity: registry.Identity{
+			Bucket:    st,
+			OpenID: registry.OpenID{
 				Issuer: pulumi.String("https://auth.example.com/application/o/zot/"),
 				Label:  "Authentik",
 				Scopes: []string{"openid", "profile", "email", "groups"},
@@ -63,8 +63,8 @@ func deploy(t *testing.T, s spec.Registry, st registry.Storage) (map[string]any,
 	return mocks.PlainMap(rels[0].Inputs), rec
 }
 
-func awsStorage() registry.Storage {
-	return registry.Storage{
+func awsStorage() registry.Bucket {
+	return registry.Bucket{
 		Bucket: pulumi.String("bucket-from-storage"), Region: pulumi.String("eu-west-1"),
 		Secure: pulumi.Bool(true), ForcePathStyle: pulumi.Bool(false),
 	}
@@ -156,7 +156,7 @@ func TestS3CredentialsComeFromSecretKeyRefs(t *testing.T) {
 }
 
 func TestConfigTakesStorageFromInputs(t *testing.T) {
-	st := registry.Storage{
+	st := registry.Bucket{
 		Bucket: pulumi.String("zot-abc123"), Region: pulumi.String("us-east-1"),
 		RegionEndpoint: pulumi.String("http://rustfs:9000"),
 		Secure:         pulumi.Bool(false), ForcePathStyle: pulumi.Bool(true),
@@ -301,9 +301,9 @@ func deployWith(t *testing.T, s spec.Registry, edit func(*registry.Args)) (map[s
 	rec := mocks.New("zot-registry", "test")
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		args := &registry.Args{
-			Namespace: pulumi.String("zot"), Settings: s, Storage: awsStorage(),
-			Identity: registry.Identity{Issuer: pulumi.String("https://auth.example.com/application/o/zot/"), Label: "SSO", Scopes: []string{"openid"}},
-			Secrets:  secretNames,
+			Namespace: pulumi.String("zot"), Settings: s, Bucket: awsStorage(),
+			OpenID:  registry.OpenID{Issuer: pulumi.String("https://auth.example.com/application/o/zot/"), Label: "SSO", Scopes: []string{"openid"}},
+			Secrets: secretNames,
 		}
 		edit(args)
 		_, err := registry.NewRegistry(ctx, s.ReleaseName, args)
