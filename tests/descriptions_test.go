@@ -6,7 +6,6 @@ import (
 	"go/format"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -18,32 +17,12 @@ import (
 
 const descriptionsFile = "zot/spec/descriptions.go"
 
-// tableRows reads one section's table of a docs page: for every key of a
-// row (".memory" repeats the previous key's parent), the row's cells.
+// tableRows is sectionRows by key: for every key of a row, the row's cells.
 func tableRows(t *testing.T, page, heading string) map[string][]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "docs", page))
-	require.NoError(t, err)
-	text := string(b)
-	start := strings.Index(text, heading)
-	require.GreaterOrEqual(t, start, 0, "docs/%s has no section %q", page, heading)
-	text = text[start+len(heading):]
-	if end := strings.Index(text, "\n## "); end >= 0 {
-		text = text[:end]
-	}
 	out := map[string][]string{}
-	row := regexp.MustCompile("(?m)^\\| ((?:`[^`]+`(?:, )?)+) \\| (.*) \\|$")
-	for _, m := range row.FindAllStringSubmatch(text, -1) {
-		cells := strings.Split(m[2], " | ")
-		prev := ""
-		for _, k := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(m[1], -1) {
-			key := k[1]
-			if strings.HasPrefix(key, ".") && strings.Contains(prev, ".") {
-				key = prev[:strings.LastIndex(prev, ".")] + key
-			}
-			out[key] = cells
-			prev = key
-		}
+	for _, r := range sectionRows(t, page, heading) {
+		out[r.key] = r.cells
 	}
 	return out
 }

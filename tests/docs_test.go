@@ -41,9 +41,17 @@ func settings(prefix string, t reflect.Type) []string {
 	return out
 }
 
-// documented reads the first column of every table row in one section of a
-// page ("| `a`, `b` | …" documents a and b).
-func documented(t *testing.T, page, heading string) []string {
+// docRow is one table row of a docs page: one key of its first column,
+// and the row's other cells.
+type docRow struct {
+	key   string
+	cells []string
+}
+
+// sectionRows reads every table row in one section of a page, a row per
+// key ("| `a`, `b` | …" documents a and b; "`resources.requests.cpu`,
+// `.memory`": the dot repeats the previous key's parent).
+func sectionRows(t *testing.T, page, heading string) []docRow {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(root, "docs", page))
 	require.NoError(t, err)
@@ -54,20 +62,29 @@ func documented(t *testing.T, page, heading string) []string {
 	if end := strings.Index(text, "\n## "); end >= 0 {
 		text = text[:end]
 	}
-	var out []string
-	cell := regexp.MustCompile("(?m)^\\| ((?:`[^`]+`(?:, )?)+) \\|")
-	for _, m := range cell.FindAllStringSubmatch(text, -1) {
+	var out []docRow
+	row := regexp.MustCompile("(?m)^\\| ((?:`[^`]+`(?:, )?)+) \\|(.*)$")
+	for _, m := range row.FindAllStringSubmatch(text, -1) {
+		cells := strings.Split(strings.TrimSuffix(strings.TrimPrefix(m[2], " "), " |"), " | ")
 		prev := ""
 		for _, k := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(m[1], -1) {
 			key := k[1]
-			// "`resources.requests.cpu`, `.memory`": the dot repeats the
-			// previous key's parent.
 			if strings.HasPrefix(key, ".") && strings.Contains(prev, ".") {
 				key = prev[:strings.LastIndex(prev, ".")] + key
 			}
-			out = append(out, key)
+			out = append(out, docRow{key, cells})
 			prev = key
 		}
+	}
+	return out
+}
+
+// documented reads the first column of every table row in one section.
+func documented(t *testing.T, page, heading string) []string {
+	t.Helper()
+	var out []string
+	for _, r := range sectionRows(t, page, heading) {
+		out = append(out, r.key)
 	}
 	return out
 }
