@@ -3,35 +3,40 @@
 # .ci/run. It fails on the first problem.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each step prints the seconds since the start, so a CI log shows where a
+# cold run spends its time.
+start=$SECONDS
+step() { echo "== $* (at $((SECONDS - start)) s)"; }
 
-echo "== gofmt"
+step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 
-echo "== go build + go vet"
+step "go build + go vet"
 go build ./...
 go vet ./...
 # The integration tier compiles here even where it is not run.
 go vet -tags integration ./tests/kube/
 
-echo "== go test"
+step "go test"
 go test -count=1 ./...
 
-echo "== engine tier: the program under the real Pulumi engine (tests/engine)"
+step "engine tier: the program under the real Pulumi engine (tests/engine)"
 # A module of its own: pkg/v3 (the engine) requires a go.yaml.in/yaml/v4
 # that actionlint in the main module cannot build with, and the program's
 # dependencies stay those the program needs.
 (cd tests/engine && go vet ./... && go test -count=1 ./...)
 
-echo "== component package: the provider and its schema (provider/)"
+step "component package: the provider and its schema (provider/)"
 # A module of its own for the same reason: pulumi-go-provider needs pkg/v3.
 # Its versions are the engine tier's, so the two share compiled packages.
 (cd provider && go vet ./... && go test -count=1 ./... && go build -o /dev/null .)
 
-echo "== offline render and policy check of every stack"
+step "offline render and policy check of every stack"
 for f in Pulumi.*.yaml; do
   stack=${f#Pulumi.}; stack=${stack%.yaml}
   go run ./cmd/render -stack "$stack" -out "out/$stack" -check
 done
+step "done"
