@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -150,6 +151,92 @@ func TestDocsLinksResolve(t *testing.T) {
 			target := filepath.Join(filepath.Dir(p), m[1])
 			_, err := os.Stat(target)
 			assert.NoError(t, err, "%s links to %s", filepath.Base(p), m[1])
+		}
+	}
+}
+
+// citable are the files a reader can open in a clone: the docs, the code's
+// comments, the scripts and the workflows (test data aside).
+func citable(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != root && (strings.HasPrefix(name, ".") && name != ".ci" && name != ".github" || name == "testdata" || name == "out" || name == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch filepath.Ext(name) {
+		case ".md", ".go", ".sh", ".yaml", ".yml", ".ts":
+			files = append(files, p)
+		case "":
+			if filepath.Base(filepath.Dir(p)) == ".ci" {
+				files = append(files, p)
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	return files
+}
+
+// TestDocsCiteWhatAReaderCanOpen: every claim cites something a reader of
+// this repository can open. Refused: the workplace's notes (FACTS), an issue
+// number with no project before it (this project's tracker is not public),
+// a path into this repository that does not exist, and a relative link to a
+// missing file. An upstream path (zot's `pkg/api/proxy.go`) is one whose
+// folder this repository does not have.
+func TestDocsCiteWhatAReaderCanOpen(t *testing.T) {
+	facts := regexp.MustCompile(`\bFACTS(\.md\b|:)`)
+	// The word before is the project; "//" or "(" is none.
+	issue := regexp.MustCompile(`(?i)(?:^|[^\w/.-])(?:([\w./-]*[a-z][\w./-]*)\s+)?(issues?|PR)\s+#?(\d+)\b`)
+	notAProject := map[string]bool{"": true, "the": true, "this": true, "our": true, "an": true, "a": true, "see": true,
+		"in": true, "from": true, "by": true, "for": true, "and": true, "of": true, "with": true, "per": true, "as": true}
+	ours, err := os.ReadDir(root)
+	require.NoError(t, err)
+	top := map[string]bool{}
+	for _, e := range ours {
+		top[e.Name()] = true
+	}
+	path := regexp.MustCompile("`([A-Za-z0-9_.-]+/[A-Za-z0-9_./-]*)`")
+	link := regexp.MustCompile(`\]\(([^)#:]+)(#[^)]*)?\)`)
+	for _, f := range citable(t) {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		rel, _ := filepath.Rel(root, f)
+		// The project may end the line before ("pulumi-kubernetes\nissues 895").
+		for _, m := range issue.FindAllStringSubmatchIndex(string(b), -1) {
+			project := strings.ToLower(string(b[max(m[2], 0):max(m[3], 0)]))
+			assert.False(t, notAProject[project], "%s:%d cites %s with no project: name the upstream project (terraform-provider-aws issue 25660) or write the finding out",
+				rel, 1+strings.Count(string(b[:m[0]]), "\n"), b[m[4]:m[7]])
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			at := rel + ":" + strconv.Itoa(i+1)
+			assert.False(t, facts.MatchString(line), "%s cites the workplace's notes, which a reader cannot open: write the fact out, or cite its upstream source\n\t%s", at, line)
+			for _, m := range path.FindAllStringSubmatch(line, -1) {
+				p := strings.TrimSuffix(m[1], "/")
+				if !top[strings.SplitN(p, "/", 2)[0]] {
+					continue
+				}
+				if _, err := os.Stat(filepath.Join(root, filepath.Dir(p))); err != nil {
+					continue // an upstream path: this repository has no such folder
+				}
+				_, err := os.Stat(filepath.Join(root, p))
+				assert.NoError(t, err, "%s names `%s`, which is not in the repository", at, m[1])
+			}
+			if filepath.Ext(f) != ".md" {
+				continue
+			}
+			for _, m := range link.FindAllStringSubmatch(line, -1) {
+				_, err := os.Stat(filepath.Join(filepath.Dir(f), m[1]))
+				assert.NoError(t, err, "%s links to %s, which is not in the repository", at, m[1])
+			}
 		}
 	}
 }

@@ -430,8 +430,8 @@ func TestSecretsPushRender(t *testing.T) {
 	}
 }
 
-// TestScaleOutRender: the three-replica variants and prod render what
-// issue 13 asks for: the member list, shared metadata, metrics; credentials
+// TestScaleOutRender: the three-replica variants and prod render what a
+// zot cluster needs: the member list, shared metadata, metrics; credentials
 // only in the config Secret; retention in prod.
 func TestScaleOutRender(t *testing.T) {
 	cases := []struct {

@@ -325,7 +325,9 @@ func BuildValues(r spec.Registry, zc ZotConfig, secrets layout.SecretNames, roll
 
 // workload picks what the chart deploys. persistence: true renders a
 // StatefulSet (strategy ignored), false a Deployment with an emptyDir
-// (../shared/FACTS.md, chart 0.1.122).
+// (chart 0.1.122: templates/statefulset.yaml renders only when
+// .Values.persistence is set, templates/deployment.yaml only when it is not,
+// and only the Deployment reads .Values.strategy).
 //   - more than one replica: a StatefulSet behind the headless Service (the
 //     cluster members' names), one scratch claim per pod, a disruption
 //     budget and a topology spread;

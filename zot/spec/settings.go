@@ -61,8 +61,9 @@ const (
 	DefaultChartRepository = "https://zotregistry.dev/helm-charts"
 	DefaultChartVersion    = "0.1.122"
 	DefaultImageRepository = "ghcr.io/project-zot/zot"
-	// DefaultImageTag is newer than chart 0.1.122's appVersion (v2.1.18):
-	// the release the generated config was run with (../shared/FACTS.md).
+	// DefaultImageTag is newer than chart 0.1.122's appVersion (v2.1.18, its
+	// Chart.yaml): the release the zot tier (tests/zot) runs every generated
+	// config.json in.
 	DefaultImageTag    = "v2.1.20"
 	DefaultPullPolicy  = "IfNotPresent"
 	DefaultPort        = 5000
