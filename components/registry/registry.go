@@ -9,7 +9,6 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
-	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -68,7 +67,7 @@ type Args struct {
 type Registry struct {
 	pulumi.ResourceState
 
-	Release *helmv3.Release
+	Release *Release
 	// Route is the HTTPRoute (registry.route), nil when zot is exposed otherwise.
 	Route *apiextensions.CustomResource
 	// Volume is the claim for one replica's local metadata, nil otherwise.
@@ -259,7 +258,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	}
 
 	chartName, repo := chartRef(s.Chart)
-	release, err := helmv3.NewRelease(ctx, name, &helmv3.ReleaseArgs{
+	release, err := NewRelease(ctx, name, &ReleaseArgs{
 		Name:           pulumi.String(s.ReleaseName),
 		Namespace:      args.Namespace,
 		Chart:          pulumi.String(chartName),
@@ -401,11 +400,11 @@ func (c *Registry) monitor(ctx *pulumi.Context, name string, args *Args, meta fu
 
 // chartRef splits the chart setting into Helm's chart and repository: an
 // oci:// repository names the chart in its URL.
-func chartRef(ch spec.Chart) (string, helmv3.RepositoryOptsPtrInput) {
+func chartRef(ch spec.Chart) (string, pulumi.StringMapInput) {
 	if strings.HasPrefix(ch.Repository, "oci://") {
 		return strings.TrimSuffix(ch.Repository, "/") + "/" + chart.ChartName, nil
 	}
-	return chart.ChartName, &helmv3.RepositoryOptsArgs{Repo: pulumi.String(ch.Repository)}
+	return chart.ChartName, pulumi.StringMap{"repo": pulumi.String(ch.Repository)}
 }
 
 func orEmpty(in pulumi.StringInput) pulumi.StringInput {

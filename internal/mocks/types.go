@@ -1,9 +1,11 @@
 package mocks
 
+import "github.com/zot-registry/zot-registry/zot/chart"
+
 // The type tokens the render, the policy rules and the tests find resources
 // by: each written once.
 const (
-	ReleaseType        = "kubernetes:helm.sh/v3:Release"
+	ReleaseType        = chart.ReleaseType
 	SecretType         = "kubernetes:core/v1:Secret"
 	NamespaceType      = "kubernetes:core/v1:Namespace"
 	PVCType            = "kubernetes:core/v1:PersistentVolumeClaim"

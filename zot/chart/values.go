@@ -18,6 +18,10 @@ import (
 // ChartName is the chart in the project-zot repository.
 const ChartName = "zot"
 
+// ReleaseType is the type token of the resource that installs the chart:
+// pulumi-kubernetes' Helm Release (components/registry binds it).
+const ReleaseType = "kubernetes:helm.sh/v3:Release"
+
 // The chart's values, as typed structs: only what this program sets.
 type chartValues struct {
 	FullnameOverride string            `json:"fullnameOverride"`
