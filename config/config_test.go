@@ -426,6 +426,20 @@ func TestStorageModes(t *testing.T) {
 			assert.True(t, *s.ForcePathStyle)
 		}},
 		{name: "s3-compatible secure agrees", storage: obj{"mode": "s3-compatible", "endpoint": "https://minio:9000", "secure": true}},
+		{name: "provisionEndpoint defaults to endpoint", storage: obj{"mode": "s3-compatible", "endpoint": "http://rustfs:9000/"}, check: func(t *testing.T, s spec.Storage) {
+			assert.Equal(t, "http://rustfs:9000", s.ProvisionURL)
+		}},
+		{name: "provisionEndpoint apart from zot's", storage: obj{"mode": "s3-compatible", "endpoint": "http://rustfs.storage.svc.cluster.local:9000", "provisionEndpoint": "https://s3.dev.example.com/"}, check: func(t *testing.T, s spec.Storage) {
+			assert.Equal(t, "http://rustfs.storage.svc.cluster.local:9000", s.RegionEndpoint, "zot keeps the in-cluster endpoint")
+			assert.Equal(t, "https://s3.dev.example.com", s.ProvisionURL)
+			assert.False(t, s.Secure, "secure follows zot's endpoint")
+		}},
+		{name: "provisionEndpoint in existing mode", storage: obj{"mode": "existing", "bucket": "zot", "endpoint": "http://garage:3900", "provisionEndpoint": "http://127.0.0.1:3900"}, check: func(t *testing.T, s spec.Storage) {
+			assert.Equal(t, "http://127.0.0.1:3900", s.ProvisionURL)
+		}},
+		{name: "provisionEndpoint without endpoint", storage: obj{"mode": "aws", "region": "eu-west-1", "provisionEndpoint": "http://127.0.0.1:9000"}, wantKey: key + ".provisionEndpoint", wantMsg: "endpoint is empty"},
+		{name: "provisionEndpoint not a URL", storage: obj{"mode": "s3-compatible", "endpoint": "http://rustfs:9000", "provisionEndpoint": "127.0.0.1:9000"}, wantKey: key + ".provisionEndpoint", wantMsg: "not an http"},
+		{name: "provisionEndpoint with a path", storage: obj{"mode": "s3-compatible", "endpoint": "http://rustfs:9000", "provisionEndpoint": "https://s3.example.com/zot-dev"}, wantKey: key + ".provisionEndpoint", wantMsg: "path or query"},
 		{name: "mode missing", storage: obj{"bucket": "zot"}, wantKey: key + ".mode", wantMsg: "is missing"},
 		{name: "mode unknown", storage: obj{"mode": "gcs", "bucket": "zot"}, wantKey: key + ".mode", wantMsg: "not a storage mode"},
 		{name: "aws without region", storage: obj{"mode": "aws"}, wantKey: key + ".region", wantMsg: "is missing"},

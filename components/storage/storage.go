@@ -113,7 +113,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 			return Policy(b, s.KeyPrefix).JSON()
 		}).(pulumi.StringOutput)
 		c.AbortUploadsCommand = c.BucketName.ApplyT(func(b string) string {
-			return AbortUploadsCommand(s.RegionEndpoint, b, s.AbortIncompleteUploadsDays)
+			return AbortUploadsCommand(s.ProvisionURL, b, s.AbortIncompleteUploadsDays)
 		}).(pulumi.StringOutput)
 	}
 
@@ -260,7 +260,9 @@ func (c *Storage) createOnStore(ctx *pulumi.Context, name string, args *Args) er
 	s := args.Settings
 	pargs := &aws.ProviderArgs{
 		Region:    pulumi.String(s.Region),
-		Endpoints: aws.ProviderEndpointArray{&aws.ProviderEndpointArgs{S3: pulumi.String(s.RegionEndpoint)}},
+		// Where pulumi up reaches the store (provisionEndpoint), which may
+		// differ from where zot does (cluster DNS).
+		Endpoints: aws.ProviderEndpointArray{&aws.ProviderEndpointArgs{S3: pulumi.String(s.ProvisionURL)}},
 		// MinIO, RustFS, Ceph RGW and Garage have no STS, IAM, account id or
 		// instance metadata, and take any region name.
 		S3UsePathStyle:            pulumi.Bool(*s.ForcePathStyle),

@@ -198,6 +198,17 @@ func TestAWSModeNamedAndProtected(t *testing.T) {
 	assert.Equal(t, "", r.outputs["abortUploads"], "on AWS the program makes the rule")
 }
 
+// TestProvisionEndpoint: the bucket is made where pulumi up reaches the
+// store, zot keeps the address it reaches it at.
+func TestProvisionEndpoint(t *testing.T) {
+	r := run(t, settings(t, map[string]any{"mode": "s3-compatible", "bucket": "zot-dev",
+		"endpoint": "http://rustfs.storage.svc.cluster.local:9000", "provisionEndpoint": "http://127.0.0.1:9000"}))
+	p := one(t, r.rec, tProvider)
+	assert.Equal(t, []any{map[string]any{"s3": "http://127.0.0.1:9000"}}, mocks.PlainMap(p.Inputs)["endpoints"], "the provider that creates the bucket")
+	assert.Equal(t, "http://rustfs.storage.svc.cluster.local:9000", r.outputs["endpoint"], "zot's endpoint")
+	assertAbortCommand(t, r.outputs["abortUploads"].(string), "http://127.0.0.1:9000", "zot-dev", 7)
+}
+
 func TestS3CompatibleMode(t *testing.T) {
 	r := run(t, settings(t, map[string]any{"mode": "s3-compatible", "endpoint": "https://minio.example.com:9000", "skipVerify": true}))
 	// No IAM (such stores do not speak it) and no lifecycle resource: it

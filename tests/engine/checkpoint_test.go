@@ -25,10 +25,11 @@ import (
 )
 
 var updateCheckpoints = flag.Bool("update-checkpoints", false,
-	"write testdata/checkpoints/<variant>.json from a first up of the program as it is now")
+	"write testdata/checkpoints/<variant>.json (and .config.json) from a first up of the program as it is now")
 
 // checkpoints holds, per variant, the state file a first `pulumi up` of the
-// program wrote when they were last written: state that exists in clusters.
+// program wrote when they were last written (state that exists in
+// clusters), and beside it the stack config it was written with.
 const checkpoints = "testdata/checkpoints"
 
 // TestCheckpointsUpdateInPlace: a stack deployed by the program as it was
@@ -44,10 +45,17 @@ func TestCheckpointsUpdateInPlace(t *testing.T) {
 	for _, v := range variants(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
-			sc := config(t, v)
 			path := filepath.Join(checkpoints, v.Name+".json")
+			// The config the checkpoint was written with: an edit of the
+			// example stacks is not a change of the program.
+			confPath := filepath.Join(checkpoints, v.Name+".config.json")
+			var sc *render.StackConfig
 			if *updateCheckpoints {
+				sc = config(t, v)
 				writeCheckpoint(t, sc, path)
+				writeJSON(t, confPath, sc)
+			} else {
+				sc = readConfig(t, confPath)
 			}
 			state, err := os.ReadFile(path)
 			require.NoError(t, err, "write it with: go test -run TestCheckpointsUpdateInPlace -update-checkpoints")
@@ -235,4 +243,22 @@ func revealed(state []byte) ([]byte, error) {
 		return nil, err
 	}
 	return bcryptHash.ReplaceAll(b, []byte("$bcrypt$")), nil
+}
+
+// writeJSON writes v indented, with a final newline.
+func writeJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", "  ")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, append(b, '\n'), 0o644))
+}
+
+// readConfig reads the stack config a checkpoint was written with.
+func readConfig(t *testing.T, path string) *render.StackConfig {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err, "write it with: go test -run TestCheckpointsUpdateInPlace -update-checkpoints")
+	var sc render.StackConfig
+	require.NoError(t, json.Unmarshal(b, &sc), path)
+	return &sc
 }

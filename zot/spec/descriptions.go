@@ -126,6 +126,7 @@ var Descriptions = map[string]string{
 	"storage.keyPrefix":                               "Where in the bucket zot keeps its data, e.g. `/zot` (zot's `storageDriver.rootdirectory`); the policy's object statement is narrowed to it. Default: empty (bucket root).",
 	"storage.mode":                                    "`aws`, `s3-compatible` or `existing`.",
 	"storage.protect":                                 "Refuse to delete the bucket at all (set it on production stacks). Default: `false`.",
+	"storage.provisionEndpoint":                       "Where `pulumi up` reaches the same store, when zot's `endpoint` (cluster DNS, say) does not resolve there: a port-forward such as `http://127.0.0.1:9000` or the store's ingress. The program's S3 provider (the bucket in mode `s3-compatible`) and the `abortUploadsCommand` output use it; zot's `config.json` keeps `endpoint`. Scheme, host and port only; only with `endpoint` ([Storage](storage.md#reaching-an-in-cluster-store-from-pulumi-up)). Default: `endpoint`.",
 	"storage.region":                                  "Bucket region. Default: aws: required; otherwise `us-east-1`.",
 	"storage.retainOnDelete":                          "Keep the bucket when the stack is destroyed: images are data. Default: `true`.",
 	"storage.secure":                                  "May only repeat what the endpoint says (`true` with an `http://` endpoint is an error). Default: from the endpoint.",
@@ -134,7 +135,7 @@ var Descriptions = map[string]string{
 
 // OutputDescriptions are the outputs' meanings, by name.
 var OutputDescriptions = map[string]string{
-	"abortUploadsCommand": "the command that sets the abort-incomplete-uploads rule where the program does not (modes `s3-compatible` and `existing`); empty in mode `aws`",
+	"abortUploadsCommand": "the command that sets the abort-incomplete-uploads rule where the program does not (modes `s3-compatible` and `existing`), against `storage.provisionEndpoint`; empty in mode `aws`",
 	"bucket":              "S3 bucket",
 	"chartVersion":        "deployed chart version",
 	"headlessServiceName": "the cluster members' headless Service; each pod is `<releaseName>-<i>.<headlessServiceName>.<namespace>.svc.<clusterDomain>`",
@@ -150,7 +151,7 @@ var OutputDescriptions = map[string]string{
 	"releaseName":         "Helm release name",
 	"replicas":            "zot pods (a number)",
 	"s3AccessKeyId":       "zot's access key id (aws mode; empty otherwise)",
-	"s3Endpoint":          "S3 endpoint (empty for AWS S3)",
+	"s3Endpoint":          "S3 endpoint zot uses (`storage.endpoint`; empty for AWS S3)",
 	"s3ForcePathStyle":    "path-style addressing",
 	"s3Region":            "bucket region",
 	"s3SecretAccessKey":   "zot's secret key (aws mode; empty otherwise)",

@@ -25,6 +25,9 @@ type Storage struct {
 	Bucket         string `json:"bucket" pulumi:"bucket,optional"`
 	Region         string `json:"region" pulumi:"region,optional"`
 	Endpoint       string `json:"endpoint" pulumi:"endpoint,optional"`
+	// ProvisionEndpoint is where pulumi up reaches the same store, when
+	// zot's endpoint (cluster DNS, say) does not resolve there.
+	ProvisionEndpoint string `json:"provisionEndpoint" pulumi:"provisionEndpoint,optional"`
 	SecureSetting  *bool  `json:"secure" pulumi:"secure,optional"`
 	ForcePathStyle *bool  `json:"forcePathStyle" pulumi:"forcePathStyle,optional"`
 	SkipVerify     bool   `json:"skipVerify" pulumi:"skipVerify,optional"`
@@ -38,6 +41,9 @@ type Storage struct {
 	// Derived by validation; not config keys.
 	Secure         bool   `json:"-"` // from the endpoint's scheme
 	RegionEndpoint string `json:"-"` // scheme://host[:port], empty for AWS S3
+	// ProvisionURL is scheme://host[:port] of provisionEndpoint, else
+	// RegionEndpoint: what the program's S3 calls and abortUploadsCommand use.
+	ProvisionURL string `json:"-"`
 	// BucketPrefix names a bucket this program creates when bucket is empty:
 	// in aws mode a random suffix follows (names are global).
 	BucketPrefix string `json:"-"`
@@ -90,6 +96,9 @@ func validateStorage(s *Storage, stack string, c Collector) {
 		c.Add("endpoint", "is set, but aws mode talks to AWS S3", "remove endpoint, or use s3-compatible mode for another store")
 		return
 	case s.Endpoint == "":
+		if s.ProvisionEndpoint != "" {
+			c.Add("provisionEndpoint", "is set, but endpoint is empty, so zot talks to AWS S3", "remove provisionEndpoint, or set endpoint to the store zot uses")
+		}
 		if s.SecureSetting != nil && !*s.SecureSetting {
 			c.Add("secure", "is false, but AWS S3 is always https", "remove secure")
 		}
@@ -98,17 +107,18 @@ func validateStorage(s *Storage, stack string, c Collector) {
 		}
 		return
 	}
-	u, err := url.Parse(s.Endpoint)
-	switch {
-	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-		c.Add("endpoint", fmt.Sprintf("%q is not an http:// or https:// URL", s.Endpoint), "set the S3 endpoint such as https://s3.example.com")
-		return
-	case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "":
-		c.Add("endpoint", fmt.Sprintf("%q has a path or query; S3 clients add the bucket themselves", s.Endpoint), "use only scheme, host and port, such as https://s3.example.com:9000")
+	u, ok := s3Endpoint(c, "endpoint", s.Endpoint)
+	if !ok {
 		return
 	}
 	s.Secure = u.Scheme == "https"
 	s.RegionEndpoint = u.Scheme + "://" + u.Host
+	s.ProvisionURL = s.RegionEndpoint
+	if s.ProvisionEndpoint != "" {
+		if p, ok := s3Endpoint(c, "provisionEndpoint", s.ProvisionEndpoint); ok {
+			s.ProvisionURL = p.Scheme + "://" + p.Host
+		}
+	}
 	if s.SecureSetting != nil && *s.SecureSetting != s.Secure {
 		c.Add("secure", fmt.Sprintf("is %t, but the endpoint %q says otherwise", *s.SecureSetting, s.Endpoint), "remove secure: the endpoint's scheme decides it")
 	}
@@ -119,6 +129,20 @@ func validateStorage(s *Storage, stack string, c Collector) {
 	if s.SkipVerify && !s.Secure {
 		c.Add("skipVerify", "is set, but the endpoint uses http, so there is no certificate to skip", "remove skipVerify or use an https endpoint")
 	}
+}
+
+// s3Endpoint parses an S3 endpoint setting: scheme, host and port only.
+func s3Endpoint(c Collector, key, v string) (*url.URL, bool) {
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		c.Add(key, fmt.Sprintf("%q is not an http:// or https:// URL", v), "set the S3 endpoint such as https://s3.example.com")
+		return nil, false
+	case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "":
+		c.Add(key, fmt.Sprintf("%q has a path or query; S3 clients add the bucket themselves", v), "use only scheme, host and port, such as https://s3.example.com:9000")
+		return nil, false
+	}
+	return u, true
 }
 
 // defaultBucketPrefix is <project>-<stack> made a valid bucket name; in aws
