@@ -259,7 +259,7 @@ func (c *Storage) createOnAWS(ctx *pulumi.Context, name string, args *Args) erro
 func (c *Storage) createOnStore(ctx *pulumi.Context, name string, args *Args) error {
 	s := args.Settings
 	pargs := &aws.ProviderArgs{
-		Region:    pulumi.String(s.Region),
+		Region: pulumi.String(s.Region),
 		// Where pulumi up reaches the store (provisionEndpoint), which may
 		// differ from where zot does (cluster DNS).
 		Endpoints: aws.ProviderEndpointArray{&aws.ProviderEndpointArgs{S3: pulumi.String(s.ProvisionURL)}},

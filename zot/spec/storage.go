@@ -21,17 +21,17 @@ var StorageModes = []string{StorageAWS, StorageS3Compatible, StorageExisting}
 
 // Storage is zot-registry:storage: the bucket zot keeps blobs in.
 type Storage struct {
-	Mode           string `json:"mode" pulumi:"mode,optional"`
-	Bucket         string `json:"bucket" pulumi:"bucket,optional"`
-	Region         string `json:"region" pulumi:"region,optional"`
-	Endpoint       string `json:"endpoint" pulumi:"endpoint,optional"`
+	Mode     string `json:"mode" pulumi:"mode,optional"`
+	Bucket   string `json:"bucket" pulumi:"bucket,optional"`
+	Region   string `json:"region" pulumi:"region,optional"`
+	Endpoint string `json:"endpoint" pulumi:"endpoint,optional"`
 	// ProvisionEndpoint is where pulumi up reaches the same store, when
 	// zot's endpoint (cluster DNS, say) does not resolve there.
 	ProvisionEndpoint string `json:"provisionEndpoint" pulumi:"provisionEndpoint,optional"`
-	SecureSetting  *bool  `json:"secure" pulumi:"secure,optional"`
-	ForcePathStyle *bool  `json:"forcePathStyle" pulumi:"forcePathStyle,optional"`
-	SkipVerify     bool   `json:"skipVerify" pulumi:"skipVerify,optional"`
-	KeyPrefix      string `json:"keyPrefix" pulumi:"keyPrefix,optional"`
+	SecureSetting     *bool  `json:"secure" pulumi:"secure,optional"`
+	ForcePathStyle    *bool  `json:"forcePathStyle" pulumi:"forcePathStyle,optional"`
+	SkipVerify        bool   `json:"skipVerify" pulumi:"skipVerify,optional"`
+	KeyPrefix         string `json:"keyPrefix" pulumi:"keyPrefix,optional"`
 	// AbortIncompleteUploadsDays: a failed docker push leaves multipart parts
 	// that are billed until a lifecycle rule removes them.
 	AbortIncompleteUploadsDays int  `json:"abortIncompleteUploadsDays" pulumi:"abortIncompleteUploadsDays,optional"`
