@@ -240,3 +240,60 @@ func TestDocsCiteWhatAReaderCanOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstDeployNamesWhatExists: every setting docs/first-deploy.md names
+// is a key the program reads, every output it names is one the stack
+// exports, and every page it links is there (TestDocsLinksResolve), so the
+// walk through a first deploy never sends a reader to something missing.
+func TestFirstDeployNamesWhatExists(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, "docs", "first-deploy.md"))
+	require.NoError(t, err)
+	page := string(b)
+	keys := map[string]bool{}
+	for key, typ := range map[string]reflect.Type{
+		spec.KeyRegistry: reflect.TypeFor[spec.Registry](),
+		spec.KeyStorage:  reflect.TypeFor[spec.Storage](),
+		spec.KeyIdentity: reflect.TypeFor[spec.Identity](),
+		spec.KeySecrets:  reflect.TypeFor[spec.Secrets](),
+	} {
+		for _, k := range settings(key, typ) {
+			// A group (secrets.store) names its settings together.
+			for p := k; p != ""; p, _ = cutLast(p, ".") {
+				keys[p] = true
+			}
+		}
+	}
+	setting := regexp.MustCompile("`((?:registry|storage|identity|secrets)\\.[A-Za-z.]+)`")
+	named := setting.FindAllStringSubmatch(page, -1)
+	require.NotEmpty(t, named)
+	for _, m := range named {
+		assert.True(t, keys[m[1]], "docs/first-deploy.md names %s, which is not a setting", m[1])
+	}
+	exported := map[string]bool{}
+	for _, n := range outputs.Names {
+		exported[n] = true
+	}
+	output := regexp.MustCompile("pulumi stack output ([A-Za-z]+)|`([A-Za-z]+)` output|pulumi stack output +# ([A-Za-z]+(?:, [A-Za-z]+)*)")
+	found := 0
+	for _, m := range output.FindAllStringSubmatch(page, -1) {
+		for _, names := range m[1:] {
+			for _, n := range strings.Split(names, ", ") {
+				if n == "" {
+					continue
+				}
+				found++
+				assert.True(t, exported[n], "docs/first-deploy.md names the output %s, which the stack does not export", n)
+			}
+		}
+	}
+	assert.Greater(t, found, 3, "the page names the outputs it verifies with")
+}
+
+// cutLast cuts s around the last sep: "a.b.c" → "a.b", "c".
+func cutLast(s, sep string) (string, string) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return "", s
+	}
+	return s[:i], s[i+len(sep):]
+}
