@@ -167,7 +167,7 @@ func TestDriftCheckCoversEveryStack(t *testing.T) {
 			assert.Equal(t, "preview", s.With["command"])
 			assert.Equal(t, "true", s.With["expect-no-changes"], "a drift fails the job")
 			assert.Equal(t, "true", s.With["refresh"], "the live resources are read, so changes made by hand show")
-			assert.Equal(t, "${{ vars.PULUMI_ORG }}/${{ matrix.stack }}", s.With["stack-name"])
+			assert.Equal(t, "${{ matrix.stack }}", stackOf(s.With["stack-name"]))
 		}
 	}
 	assert.True(t, preview)
@@ -221,14 +221,66 @@ func TestRenderCommentScript(t *testing.T) {
 	assert.Regexp(t, `# pass [1-9]`, string(out))
 }
 
+// stackNames are the two forms a workflow names a stack in: <org>/<stack>
+// on Pulumi Cloud, <stack> on a self-managed backend (PULUMI_BACKEND_URL).
+var stackNames = []*regexp.Regexp{
+	regexp.MustCompile(`^\$\{\{ vars\.PULUMI_BACKEND_URL == '' && format\('\{0\}/([a-z0-9-]+)', vars\.PULUMI_ORG\) \|\| '([a-z0-9-]+)' \}\}$`),
+	regexp.MustCompile(`^\$\{\{ vars\.PULUMI_BACKEND_URL == '' && format\('\{0\}/\{1\}', vars\.PULUMI_ORG, (matrix\.stack)\) \|\| (matrix\.stack) \}\}$`),
+}
+
+// stackOf is the stack a pulumi/actions stack-name names under either
+// backend ("${{ matrix.stack }}" for a matrix), or "" for any other form.
+func stackOf(name string) string {
+	for _, re := range stackNames {
+		if m := re.FindStringSubmatch(name); m != nil && m[1] == m[2] {
+			if m[1] == "matrix.stack" {
+				return "${{ matrix.stack }}"
+			}
+			return m[1]
+		}
+	}
+	return ""
+}
+
+// TestWorkflowsWorkWithAnyBackend: every Pulumi step runs against Pulumi
+// Cloud (PULUMI_ACCESS_TOKEN, stacks <org>/<stack>) or, when the repository
+// variable PULUMI_BACKEND_URL is set, a self-managed backend (stacks
+// <stack>, a passphrase or KMS secrets provider), chosen by variables alone.
+func TestWorkflowsWorkWithAnyBackend(t *testing.T) {
+	want := map[string]string{
+		"PULUMI_ACCESS_TOKEN":      "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+		"PULUMI_BACKEND_URL":       "${{ vars.PULUMI_BACKEND_URL }}",
+		"PULUMI_CONFIG_PASSPHRASE": "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+	}
+	steps := 0
+	for file, w := range workflowFiles(t) {
+		for name, job := range w.Jobs {
+			for _, s := range job.Steps {
+				if !strings.HasPrefix(s.Uses, "pulumi/actions@") {
+					continue
+				}
+				steps++
+				assert.NotEmpty(t, stackOf(s.With["stack-name"]), "%s %s: stack-name %q names the stack for one backend only", file, name, s.With["stack-name"])
+				for k, v := range want {
+					got, ok := s.Env[k]
+					if !ok {
+						got = job.Env[k]
+					}
+					assert.Equal(t, v, got, "%s %s: %s", file, name, k)
+				}
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, steps, 4, "up-dev, up-prod, the previews and the drift check")
+}
+
 // upJobs are the jobs that run pulumi up, by stack.
 func upJobs(w workflow) map[string]workflowJob {
 	out := map[string]workflowJob{}
 	for _, job := range w.Jobs {
 		for _, s := range job.Steps {
 			if strings.HasPrefix(s.Uses, "pulumi/actions@") && s.With["command"] == "up" {
-				stack := s.With["stack-name"]
-				out[stack[strings.LastIndex(stack, "/")+1:]] = job
+				out[stackOf(s.With["stack-name"])] = job
 			}
 		}
 	}
