@@ -64,6 +64,16 @@ func main() {
 		return
 	}
 	violations := policy.Check(policy.FromRender(res, content))
+	// The other stacks of the project: nothing this one owns may be theirs.
+	others, skipped, err := policy.LoadStacks(*dir)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "render: stack %s: %v\n", *stack, err)
+		os.Exit(exitError)
+	}
+	for _, name := range skipped {
+		fmt.Fprintf(os.Stderr, "render: stack %s: not compared with stack %s, whose config is invalid (its own -check says why)\n", *stack, name)
+	}
+	violations = append(violations, policy.Involving(policy.Collisions(others), *stack)...)
 	for _, v := range violations {
 		fmt.Fprintf(os.Stderr, "policy %s\n", v)
 	}
@@ -71,5 +81,5 @@ func main() {
 		fmt.Fprintf(os.Stderr, "render: stack %s: %d policy violation(s)\n", *stack, len(violations))
 		os.Exit(exitViolation)
 	}
-	fmt.Printf("policy: %d rules passed for stack %s\n", len(policy.Rules), *stack)
+	fmt.Printf("policy: %d rules passed for stack %s, and it shares nothing with the project's %d other stacks\n", len(policy.Rules), *stack, len(others)-1)
 }

@@ -1,0 +1,92 @@
+package policy_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zot-registry/zot-registry/internal/policy"
+)
+
+// project writes a project folder with the repository's Pulumi.yaml and
+// the given stack files.
+func project(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), b, 0o644))
+	for name, content := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi."+name+".yaml"), []byte(content), 0o644))
+	}
+	return dir
+}
+
+func example(t *testing.T, stack string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "Pulumi."+stack+".yaml"))
+	require.NoError(t, err)
+	return string(b)
+}
+
+// TestStacksApart: a new environment copied from prod must change what prod
+// owns; copied unchanged, the check names both stacks and every shared value.
+func TestStacksApart(t *testing.T) {
+	prod := example(t, "prod")
+	cases := []struct {
+		name    string
+		staging string
+		shared  []string // the values the violations must name
+	}{
+		{"every unique value changed", strings.ReplaceAll(prod, "prod", "staging"), nil},
+		{"copied unchanged", prod, []string{
+			`bucket "example-zot-registry-prod" on AWS S3`,
+			"remote key zot-prod-htpasswd",
+			`Authentik slug "zot-prod" at https://auth.example.com`,
+			`client id "zot-prod" at https://auth.example.com`,
+			"release zot/zot in Kubernetes context prod",
+		}},
+		{"only the bucket kept", strings.ReplaceAll(strings.ReplaceAll(prod, "prod", "staging"), "example-zot-registry-staging", "example-zot-registry-prod"),
+			[]string{`bucket "example-zot-registry-prod" on AWS S3`}},
+		{"another context, same namespace and release", strings.ReplaceAll(strings.ReplaceAll(prod, "prod", "staging"), "kubernetes:context: staging", "kubernetes:context: prod"),
+			[]string{"release zot/zot in Kubernetes context prod"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			stacks, skipped, err := policy.LoadStacks(project(t, map[string]string{"prod": prod, "staging": tc.staging}))
+			require.NoError(t, err)
+			require.Empty(t, skipped, "both configs are valid")
+			vs := policy.Collisions(stacks)
+			if tc.shared == nil {
+				assert.Empty(t, vs)
+				return
+			}
+			for _, want := range tc.shared {
+				found := false
+				for _, v := range vs {
+					found = found || (v.Rule == policy.StacksApart && v.Resource == "stacks prod and staging" && strings.Contains(v.Message, want))
+				}
+				assert.True(t, found, "want a violation naming %s; got %v", want, vs)
+			}
+			if len(tc.shared) == 1 {
+				assert.Len(t, vs, 1, "only what is shared: %v", vs)
+			}
+			assert.Equal(t, vs, policy.Involving(vs, "staging"))
+			assert.Equal(t, vs, policy.Involving(vs, "prod"))
+			assert.Empty(t, policy.Involving(vs, "dev"))
+		})
+	}
+}
+
+// TestExampleStacksApart: the repository's own stacks share nothing.
+func TestExampleStacksApart(t *testing.T) {
+	stacks, skipped, err := policy.LoadStacks(root)
+	require.NoError(t, err)
+	require.Empty(t, skipped)
+	require.NotEmpty(t, stacks)
+	assert.Empty(t, policy.Collisions(stacks))
+}
