@@ -2,7 +2,9 @@ package policy
 
 import (
 	"fmt"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -33,57 +35,94 @@ type owned struct{ what, value string }
 
 func (s Stack) owns() []owned {
 	c := s.Config
+	// Without kubernetes:context the cluster is whatever kubeconfig the run
+	// has (a per-stack KUBECONFIG in CI): what lives in a cluster cannot be
+	// compared then.
+	ctx := s.Values["kubernetes:context"]
 	var out []owned
 	if b := c.Storage.Bucket; b != "" {
 		store := "AWS S3" // bucket names are global there
-		if c.Storage.RegionEndpoint != "" {
-			store = c.Storage.RegionEndpoint
+		if e := c.Storage.RegionEndpoint; e != "" {
+			store = e
+			if inCluster(e) {
+				store += " in Kubernetes context " + ctx
+			}
 		}
-		out = append(out, owned{"storage.bucket", fmt.Sprintf("bucket %q on %s", b, store)})
+		// A bucket made elsewhere may be shared under distinct key prefixes;
+		// one this program creates belongs to one stack.
+		prefix := ""
+		if !c.Storage.Creates() {
+			prefix = c.Storage.KeyPrefix
+		}
+		if !inCluster(c.Storage.RegionEndpoint) || ctx != "" {
+			out = append(out, owned{"storage.bucket", fmt.Sprintf("bucket %q%s on %s", b, prefix, store)})
+		}
 	}
 	store := c.Secrets.Store.Kind + " " + c.Secrets.Store.Name
 	if c.Secrets.Store.Kind != "ClusterSecretStore" {
-		// A SecretStore lives in the release's namespace, so context too.
-		store += " in " + s.Values["kubernetes:context"] + "/" + c.Registry.Namespace
+		// A SecretStore lives in the release's namespace.
+		store += " in " + ctx + "/" + c.Registry.Namespace
 	}
-	for _, r := range c.Secrets.RemoteKeys.All() {
-		out = append(out, owned{"secrets.remoteKeys." + r.Field, fmt.Sprintf("remote key %s in %s", r.String(), store)})
+	if c.Secrets.Store.Kind == "ClusterSecretStore" || ctx != "" {
+		for _, r := range c.Secrets.RemoteKeys.All() {
+			out = append(out, owned{"secrets.remoteKeys." + r.Field, fmt.Sprintf("remote key %s in %s", r.String(), store)})
+		}
 	}
 	if c.Identity.Mode == spec.IdentityAuthentik && c.Identity.AuthentikURL != nil {
-		at := c.Identity.AuthentikURL.String()
+		at := strings.TrimSuffix(c.Identity.AuthentikURL.String(), "/")
 		out = append(out,
 			owned{"identity.authentik.slug", fmt.Sprintf("Authentik slug %q at %s", c.Identity.Authentik.Slug, at)},
 			owned{"identity.clientId", fmt.Sprintf("client id %q at %s", c.Identity.ClientID, at)})
 	}
-	ctx := s.Values["kubernetes:context"]
-	if ctx == "" {
-		ctx = "(the current context)"
+	if ctx != "" {
+		out = append(out, owned{"kubernetes:context, registry.namespace, registry.releaseName", fmt.Sprintf("release %s/%s in Kubernetes context %s", c.Registry.Namespace, c.Registry.ReleaseName, ctx)})
 	}
-	out = append(out, owned{"kubernetes:context, registry.namespace, registry.releaseName", fmt.Sprintf("release %s/%s in Kubernetes context %s", c.Registry.Namespace, c.Registry.ReleaseName, ctx)})
 	return out
+}
+
+// inCluster reports whether an endpoint is a cluster DNS name, which names
+// a different store in each cluster.
+func inCluster(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	return strings.HasSuffix(h, ".svc") || strings.Contains(h, ".svc.")
 }
 
 // Collisions names every value two of the stacks share, once per pair.
 func Collisions(stacks []Stack) []Violation {
+	stacks = slices.Clone(stacks)
 	sort.Slice(stacks, func(i, j int) bool { return stacks[i].Name < stacks[j].Name })
-	first := map[string]string{} // value → the first stack that owns it
+	owners := map[string][]string{} // value → the stacks that own it, so far
 	var out []Violation
 	for _, s := range stacks {
 		for _, o := range s.owns() {
-			other, taken := first[o.value]
-			switch {
-			case !taken:
-				first[o.value] = s.Name
-			case other != s.Name:
+			for _, other := range owners[o.value] {
+				if other == s.Name {
+					continue
+				}
 				out = append(out, Violation{
 					Rule:     StacksApart,
 					Resource: "stacks " + other + " and " + s.Name,
-					Message:  fmt.Sprintf("both use the %s (%s): the second deploy would overwrite the first's; give %s its own", o.value, o.what, s.Name),
+					Message:  fmt.Sprintf("both use the %s (%s): %s; give %s its own", o.value, o.what, consequence(o.what), s.Name),
 				})
+			}
+			if !slices.Contains(owners[o.value], s.Name) {
+				owners[o.value] = append(owners[o.value], s.Name)
 			}
 		}
 	}
 	return out
+}
+
+// consequence says what sharing the value does.
+func consequence(what string) string {
+	if strings.HasPrefix(what, "secrets.remoteKeys.") {
+		return "one stack's PushSecret overwrites the other's value, or both run with the same credential"
+	}
+	return "the second deploy would overwrite the first's"
 }
 
 // Involving keeps the violations that name the stack.
@@ -110,7 +149,8 @@ func LoadStacks(dir string) (stacks []Stack, skipped []string, err error) {
 		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml")
 		sc, err := render.LoadStackConfig(dir, name)
 		if err != nil {
-			return nil, nil, err
+			skipped = append(skipped, name)
+			continue
 		}
 		cfg, err := config.Parse(name, sc.Source())
 		if err != nil {

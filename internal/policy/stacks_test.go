@@ -82,6 +82,43 @@ func TestStacksApart(t *testing.T) {
 	}
 }
 
+// TestStacksApartOnlyWhatCanBeCompared: what lives in a cluster is
+// compared only when both stacks name their Kubernetes context (a per-stack
+// KUBECONFIG picks the cluster otherwise), and every pair of three stacks
+// that share a value is named.
+func TestStacksApartOnlyWhatCanBeCompared(t *testing.T) {
+	dev := example(t, "dev")
+	noContext := strings.ReplaceAll(dev, "  kubernetes:context: dev\n", "")
+	require.NotEqual(t, dev, noContext)
+	other := func(s, name string) string {
+		return strings.NewReplacer("zot-dev", "zot-"+name, "slug: zot\n", "slug: zot-"+name+"\n", "zot-rustfs-", "zot-"+name+"-rustfs-").Replace(s)
+	}
+
+	stacks, skipped, err := policy.LoadStacks(project(t, map[string]string{"a": other(noContext, "a"), "b": other(noContext, "b")}))
+	require.NoError(t, err)
+	require.Empty(t, skipped)
+	for _, v := range policy.Collisions(stacks) {
+		assert.NotContains(t, v.Message, "release", "no context: the clusters are unknown")
+		assert.NotContains(t, v.Message, "bucket", "an in-cluster endpoint names a store per cluster")
+	}
+
+	stacks, _, err = policy.LoadStacks(project(t, map[string]string{"a": dev, "b": dev, "c": dev}))
+	require.NoError(t, err)
+	pairs := map[string]bool{}
+	for _, v := range policy.Collisions(stacks) {
+		if strings.Contains(v.Message, "release zot/zot") {
+			pairs[v.Resource] = true
+		}
+	}
+	assert.Equal(t, map[string]bool{"stacks a and b": true, "stacks a and c": true, "stacks b and c": true}, pairs)
+
+	// A broken file of another stack is left out, not fatal.
+	stacks, skipped, err = policy.LoadStacks(project(t, map[string]string{"a": dev, "b": "config: [\n"}))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b"}, skipped)
+	assert.Len(t, stacks, 1)
+}
+
 // TestExampleStacksApart: the repository's own stacks share nothing.
 func TestExampleStacksApart(t *testing.T) {
 	stacks, skipped, err := policy.LoadStacks(root)

@@ -40,6 +40,9 @@ fi
 start=$(date +%s)
 work="$CACHE/wrapper-eso-$ESO_VERSION"
 mkdir -p "$work" "$BIN"
+# An earlier run's go.mod replaces ESO with the copy, and go mod download
+# skips a module replaced by a folder: locate ESO without it.
+rm -f "$work/go.mod" "$work/go.sum"
 
 log "locating $ESO_MODULE@$ESO_VERSION"
 eso_dir=$(module_dir "$ESO_MODULE@$ESO_VERSION" "$work")
@@ -50,7 +53,7 @@ log "replaces from ESO's go.mod: ${replaces:-none}"
 
 # ESO's source with only the chosen providers registered.
 src="$work/src"
-rm -rf "$src"
+if [ -d "$src" ]; then chmod -R u+w "$src"; rm -rf "$src"; fi
 cp -r "$eso_dir" "$src"
 chmod -R u+w "$src"
 for p in $ESO_PROVIDERS; do
