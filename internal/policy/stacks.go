@@ -3,7 +3,6 @@ package policy
 import (
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -141,12 +140,11 @@ func Involving(vs []Violation, stack string) []Violation {
 // folder. A stack whose config is invalid is left out and named in skipped:
 // its own render -check fails with the config's problems.
 func LoadStacks(dir string) (stacks []Stack, skipped []string, err error) {
-	files, err := filepath.Glob(filepath.Join(dir, "Pulumi.*.yaml"))
+	names, err := render.StackNames(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, f := range files {
-		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml")
+	for _, name := range names {
 		sc, err := render.LoadStackConfig(dir, name)
 		if err != nil {
 			skipped = append(skipped, name)

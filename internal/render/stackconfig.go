@@ -50,6 +50,21 @@ func (s *StackConfig) SecretKeys() []string {
 	return keys
 }
 
+// StackNames are the stacks with a Pulumi.<stack>.yaml in the project
+// folder, sorted.
+func StackNames(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "Pulumi.*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
 // LoadStackConfig reads Pulumi.yaml and Pulumi.<stack>.yaml from dir. A key
 // in the project's namespace that Pulumi.yaml does not declare is an error,
 // so a typo in a top-level key fails like a typo inside an object does.

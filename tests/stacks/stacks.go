@@ -6,8 +6,6 @@ package stacks
 import (
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 
 	"github.com/zot-registry/zot-registry/internal/render"
 )
@@ -51,18 +49,7 @@ func Named(name string) Variant {
 }
 
 // Examples are the stacks with a Pulumi.<stack>.yaml in root.
-func Examples(root string) ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(root, "Pulumi.*.yaml"))
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, f := range files {
-		names = append(names, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
-	}
-	sort.Strings(names)
-	return names, nil
-}
+func Examples(root string) ([]string, error) { return render.StackNames(root) }
 
 // Modes are the dev stack with one component switched to each of its other
 // modes (dev itself is s3-compatible storage, authentik identity, store
