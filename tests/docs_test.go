@@ -18,6 +18,14 @@ import (
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
+// sections are the config sections by key, each with its settings type.
+var sections = map[string]reflect.Type{
+	spec.KeyRegistry: reflect.TypeFor[spec.Registry](),
+	spec.KeyStorage:  reflect.TypeFor[spec.Storage](),
+	spec.KeyIdentity: reflect.TypeFor[spec.Identity](),
+	spec.KeySecrets:  reflect.TypeFor[spec.Secrets](),
+}
+
 // settings lists every setting of a config section by its dotted key, as
 // the decoder reads it: a struct is descended into, anything else (a list,
 // a map, a value with its own JSON form) is one setting.
@@ -93,12 +101,6 @@ func documented(t *testing.T, page, heading string) []string {
 // TestConfigReferenceMatchesTheCode: docs/configuration.md documents every
 // setting the config package reads, and none it does not.
 func TestConfigReferenceMatchesTheCode(t *testing.T) {
-	sections := map[string]reflect.Type{
-		spec.KeyRegistry: reflect.TypeFor[spec.Registry](),
-		spec.KeyStorage:  reflect.TypeFor[spec.Storage](),
-		spec.KeyIdentity: reflect.TypeFor[spec.Identity](),
-		spec.KeySecrets:  reflect.TypeFor[spec.Secrets](),
-	}
 	for key, typ := range sections {
 		t.Run(key, func(t *testing.T) {
 			want := settings("", typ)
@@ -137,22 +139,26 @@ func TestREADMEIsAMap(t *testing.T) {
 	}
 }
 
-// TestDocsLinksResolve: every relative link in the README and the docs
-// points at a file that exists (one click from the README, never a 404).
+// TestDocsLinksResolve: every relative link in any Markdown file of the
+// repository (the README, docs/, examples) points at a file that exists
+// (one click from the README, never a 404).
 func TestDocsLinksResolve(t *testing.T) {
-	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
-	require.NoError(t, err)
-	pages = append(pages, filepath.Join(root, "README.md"))
-	link := regexp.MustCompile(`\]\(([^)#:]+\.md|[^)#:]+/)(#[^)]*)?\)`)
-	for _, p := range pages {
+	link := regexp.MustCompile(`\]\(([^)#:]+)(#[^)]*)?\)`)
+	pages := 0
+	for _, p := range citable(t) {
+		if filepath.Ext(p) != ".md" {
+			continue
+		}
+		pages++
 		b, err := os.ReadFile(p)
 		require.NoError(t, err)
+		rel, _ := filepath.Rel(root, p)
 		for _, m := range link.FindAllStringSubmatch(string(b), -1) {
-			target := filepath.Join(filepath.Dir(p), m[1])
-			_, err := os.Stat(target)
-			assert.NoError(t, err, "%s links to %s", filepath.Base(p), m[1])
+			_, err := os.Stat(filepath.Join(filepath.Dir(p), m[1]))
+			assert.NoError(t, err, "%s links to %s, which is not in the repository", rel, m[1])
 		}
 	}
+	assert.Greater(t, pages, 10, "the README and the docs pages")
 }
 
 // citable are the files a reader can open in a clone: the docs, the code's
@@ -189,8 +195,8 @@ func citable(t *testing.T) []string {
 // TestDocsCiteWhatAReaderCanOpen: every claim cites something a reader of
 // this repository can open. Refused: the workplace's notes (FACTS), an issue
 // number with no project before it (this project's tracker is not public),
-// a path into this repository that does not exist, and a relative link to a
-// missing file. An upstream path (zot's `pkg/api/proxy.go`) is one whose
+// and a path into this repository that does not exist (relative links:
+// TestDocsLinksResolve). An upstream path (zot's `pkg/api/proxy.go`) is one whose
 // folder this repository does not have.
 func TestDocsCiteWhatAReaderCanOpen(t *testing.T) {
 	facts := regexp.MustCompile(`\bFACTS(\.md\b|:)`)
@@ -205,7 +211,6 @@ func TestDocsCiteWhatAReaderCanOpen(t *testing.T) {
 		top[e.Name()] = true
 	}
 	path := regexp.MustCompile("`([A-Za-z0-9_.-]+/[A-Za-z0-9_./-]*)`")
-	link := regexp.MustCompile(`\]\(([^)#:]+)(#[^)]*)?\)`)
 	for _, f := range citable(t) {
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
@@ -230,13 +235,6 @@ func TestDocsCiteWhatAReaderCanOpen(t *testing.T) {
 				_, err := os.Stat(filepath.Join(root, p))
 				assert.NoError(t, err, "%s names `%s`, which is not in the repository", at, m[1])
 			}
-			if filepath.Ext(f) != ".md" {
-				continue
-			}
-			for _, m := range link.FindAllStringSubmatch(line, -1) {
-				_, err := os.Stat(filepath.Join(filepath.Dir(f), m[1]))
-				assert.NoError(t, err, "%s links to %s, which is not in the repository", at, m[1])
-			}
 		}
 	}
 }
@@ -250,12 +248,7 @@ func TestFirstDeployNamesWhatExists(t *testing.T) {
 	require.NoError(t, err)
 	page := string(b)
 	keys := map[string]bool{}
-	for key, typ := range map[string]reflect.Type{
-		spec.KeyRegistry: reflect.TypeFor[spec.Registry](),
-		spec.KeyStorage:  reflect.TypeFor[spec.Storage](),
-		spec.KeyIdentity: reflect.TypeFor[spec.Identity](),
-		spec.KeySecrets:  reflect.TypeFor[spec.Secrets](),
-	} {
+	for key, typ := range sections {
 		for _, k := range settings(key, typ) {
 			// A group (secrets.store) names its settings together.
 			for p := k; p != ""; p, _ = cutLast(p, ".") {
