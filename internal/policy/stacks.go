@@ -40,12 +40,12 @@ func (s Stack) owns() []owned {
 	ctx := s.Values["kubernetes:context"]
 	var out []owned
 	if b := c.Storage.Bucket; b != "" {
-		store := "AWS S3" // bucket names are global there
-		if e := c.Storage.RegionEndpoint; e != "" {
-			store = e
-			if inCluster(e) {
-				store += " in Kubernetes context " + ctx
-			}
+		store, cluster := "AWS S3", inCluster(c.Storage.RegionEndpoint) // bucket names are global on AWS
+		if c.Storage.RegionEndpoint != "" {
+			store = c.Storage.RegionEndpoint
+		}
+		if cluster {
+			store += " in Kubernetes context " + ctx
 		}
 		// A bucket made elsewhere may be shared under distinct key prefixes;
 		// one this program creates belongs to one stack.
@@ -53,16 +53,16 @@ func (s Stack) owns() []owned {
 		if !c.Storage.Creates() {
 			prefix = c.Storage.KeyPrefix
 		}
-		if !inCluster(c.Storage.RegionEndpoint) || ctx != "" {
+		if !cluster || ctx != "" {
 			out = append(out, owned{"storage.bucket", fmt.Sprintf("bucket %q%s on %s", b, prefix, store)})
 		}
 	}
 	store := c.Secrets.Store.Kind + " " + c.Secrets.Store.Name
-	if c.Secrets.Store.Kind != "ClusterSecretStore" {
+	if c.Secrets.Store.Kind != spec.ClusterSecretStore {
 		// A SecretStore lives in the release's namespace.
 		store += " in " + ctx + "/" + c.Registry.Namespace
 	}
-	if c.Secrets.Store.Kind == "ClusterSecretStore" || ctx != "" {
+	if c.Secrets.Store.Kind == spec.ClusterSecretStore || ctx != "" {
 		for _, r := range c.Secrets.RemoteKeys.All() {
 			out = append(out, owned{"secrets.remoteKeys." + r.Field, fmt.Sprintf("remote key %s in %s", r.String(), store)})
 		}

@@ -124,7 +124,13 @@ func (r RemoteKey) String() string {
 	return r.Key + "#" + r.Property
 }
 
-var storeKinds = []string{"ClusterSecretStore", "SecretStore"}
+// The ESO store kinds: one for the cluster, or one in zot's namespace.
+const (
+	ClusterSecretStore = "ClusterSecretStore"
+	SecretStore        = "SecretStore"
+)
+
+var storeKinds = []string{ClusterSecretStore, SecretStore}
 
 func validateSecrets(cfg *Settings, src Env, c Collector) {
 	s := &cfg.Secrets

@@ -162,7 +162,7 @@ func Defaults(stack string) Settings {
 		}},
 		Secrets: Secrets{
 			Mode:            SecretsStore,
-			Store:           StoreRef{Kind: "ClusterSecretStore"},
+			Store:           StoreRef{Kind: ClusterSecretStore},
 			RefreshInterval: "1h",
 			WaitForReady:    true,
 			WaitTimeout:     DefaultWaitTimeout,
