@@ -116,10 +116,10 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, "1h", sec.RefreshInterval)
 	assert.True(t, sec.WaitForReady)
 	assert.Equal(t, spec.RemoteKeys{
-		OIDCClientID: key("zot-oidc-client-id"), OIDCClientSecret: key("zot-oidc-client-secret"), Htpasswd: key("zot-htpasswd"),
-		S3AccessKeyID: key("zot-rustfs-access"), S3SecretAccessKey: key("zot-rustfs-secret"),
-		SessionHashKey: key("zot-session-hash-key"), SessionEncryptKey: key("zot-session-encrypt-key"),
-	}, sec.RemoteKeys, "the walk-through's names, no property")
+		OIDCClientID: key("zot-dev-oidc-client-id"), OIDCClientSecret: key("zot-dev-oidc-client-secret"), Htpasswd: key("zot-dev-htpasswd"),
+		S3AccessKeyID: key("zot-dev-s3-access-key-id"), S3SecretAccessKey: key("zot-dev-s3-secret-access-key"),
+		SessionHashKey: key("zot-dev-session-hash-key"), SessionEncryptKey: key("zot-dev-session-encrypt-key"),
+	}, sec.RemoteKeys, "zot-<stack>-<value>, no property")
 	assert.Equal(t, "5m", sec.WaitTimeout)
 	assert.Equal(t, 5*time.Minute, sec.WaitDuration)
 	assert.Equal(t, []string{"zot-oidc", "zot-htpasswd", "zot-s3", "zot-session"}, []string{sec.OIDCSecretName, sec.HtpasswdSecretName, sec.S3SecretName, sec.SessionSecretName})
@@ -127,6 +127,32 @@ func TestDefaults(t *testing.T) {
 }
 
 func key(k string) spec.RemoteKey { return spec.RemoteKey{Key: k} }
+
+// A copied stack file that keeps the default remote keys must not read or
+// push the other stack's values: each default key carries the stack name,
+// and a key the stack names (or an empty one) is kept as given.
+func TestDefaultRemoteKeysCarryTheStack(t *testing.T) {
+	objs := valid()
+	objs["secrets"] = obj{"store": obj{"name": "vault"}, "remoteKeys": obj{"htpasswd": "shared/htpasswd", "sessionHashKey": ""}}
+	keys := map[string]map[string]string{}
+	for _, stack := range []string{"dev", "staging"} {
+		cfg, err := config.Parse(stack, source(t, objs))
+		require.NoError(t, err)
+		keys[stack] = map[string]string{}
+		for _, r := range cfg.Secrets.RemoteKeys.All() {
+			keys[stack][r.Field] = r.Key
+		}
+	}
+	for field, dev := range keys["dev"] {
+		if field == "htpasswd" {
+			assert.Equal(t, "shared/htpasswd", dev, "a key the stack names is kept")
+			continue
+		}
+		assert.NotEqual(t, dev, keys["staging"][field], "default %s", field)
+		assert.Contains(t, keys["staging"][field], "zot-staging-", "default %s", field)
+	}
+	assert.Equal(t, "zot-staging-session-hash-key", keys["staging"]["sessionHashKey"], "an empty key is the default")
+}
 
 func TestRemoteKeysTakeAPropertyEach(t *testing.T) {
 	objs := valid()
@@ -581,8 +607,8 @@ func TestSecretsModes(t *testing.T) {
 		{name: "store name empty", secrets: obj{"store": obj{"name": ""}}, wantKey: key + ".store.name", wantMsg: "is empty"},
 		{name: "store kind", secrets: obj{"store": obj{"name": "vault", "kind": "Vault"}}, wantKey: key + ".store.kind", wantMsg: "not allowed"},
 		{name: "refresh interval", secrets: obj{"store": obj{"name": "vault"}, "refreshInterval": "hourly"}, wantKey: key + ".refreshInterval", wantMsg: "not a duration"},
-		{name: "remote key empty", secrets: obj{"store": obj{"name": "vault"}, "remoteKeys": obj{"htpasswd": ""}}, wantKey: key + ".remoteKeys.htpasswd", wantMsg: "is empty"},
-		{name: "remote key duplicated", secrets: obj{"store": obj{"name": "vault"}, "remoteKeys": obj{"s3SecretAccessKey": "zot-rustfs-access"}}, wantKey: key + ".remoteKeys.s3SecretAccessKey", wantMsg: "also remoteKeys.s3AccessKeyId"},
+		{name: "remote key blank", secrets: obj{"store": obj{"name": "vault"}, "remoteKeys": obj{"htpasswd": " "}}, wantKey: key + ".remoteKeys.htpasswd", wantMsg: "white space"},
+		{name: "remote key duplicated", secrets: obj{"store": obj{"name": "vault"}, "remoteKeys": obj{"s3SecretAccessKey": "zot-dev-s3-access-key-id"}}, wantKey: key + ".remoteKeys.s3SecretAccessKey", wantMsg: "also remoteKeys.s3AccessKeyId"},
 		{name: "unknown mode", secrets: obj{"mode": "sync", "store": obj{"name": "vault"}}, wantKey: key + ".mode", wantMsg: "not a secrets mode"},
 		{name: "user empty", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{""}}, storage: obj{"mode": "aws", "region": "eu-west-1"}, wantKey: key + ".users[0]", wantMsg: "is empty"},
 		{name: "user with colon", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci:x"}}, storage: obj{"mode": "aws", "region": "eu-west-1"}, wantKey: key + ".users[0]", wantMsg: "':'"},

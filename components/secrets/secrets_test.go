@@ -78,11 +78,11 @@ func TestStoreModeExternalSecrets(t *testing.T) {
 		data     map[string]string // secretKey -> remote key
 		template map[string]any
 	}{
-		"zot-oidc": {map[string]string{"clientid": "zot-oidc-client-id", "clientsecret": "zot-oidc-client-secret"},
+		"zot-oidc": {map[string]string{"clientid": "zot-dev-oidc-client-id", "clientsecret": "zot-dev-oidc-client-secret"},
 			map[string]any{layout.OIDCCredentialsKey: secrets.OIDCTemplate}},
-		"zot-htpasswd": {map[string]string{layout.HtpasswdKey: "zot-htpasswd"}, nil},
-		"zot-s3":       {map[string]string{layout.S3AccessKeyIDKey: "zot-rustfs-access", layout.S3SecretAccessKeyKey: "zot-rustfs-secret"}, nil},
-		"zot-session": {map[string]string{"hashKey": "zot-session-hash-key", "encryptKey": "zot-session-encrypt-key"},
+		"zot-htpasswd": {map[string]string{layout.HtpasswdKey: "zot-dev-htpasswd"}, nil},
+		"zot-s3":       {map[string]string{layout.S3AccessKeyIDKey: "zot-dev-s3-access-key-id", layout.S3SecretAccessKeyKey: "zot-dev-s3-secret-access-key"}, nil},
+		"zot-session": {map[string]string{"hashKey": "zot-dev-session-hash-key", "encryptKey": "zot-dev-session-encrypt-key"},
 			map[string]any{layout.SessionKeysKey: secrets.SessionTemplate}},
 	}
 	for name, w := range want {
@@ -123,8 +123,8 @@ func TestStoreModeExternalSecrets(t *testing.T) {
 	push := rec.ByType(tPush)
 	require.Len(t, push, 1)
 	assert.Equal(t, map[string]string{
-		secrets.SourceOIDCClientID:     "zot-oidc-client-id",
-		secrets.SourceOIDCClientSecret: "zot-oidc-client-secret",
+		secrets.SourceOIDCClientID:     "zot-dev-oidc-client-id",
+		secrets.SourceOIDCClientSecret: "zot-dev-oidc-client-secret",
 	}, pushedKeys(t, push[0]))
 	src := rec.ByType(tSecret)
 	require.Len(t, src, 1)
@@ -162,10 +162,10 @@ func TestStoreModeWithProgramS3Key(t *testing.T) {
 	push := rec.ByType(tPush)
 	require.Len(t, push, 1)
 	assert.Equal(t, map[string]string{
-		secrets.SourceOIDCClientID:      "zot-oidc-client-id",
-		secrets.SourceOIDCClientSecret:  "zot-oidc-client-secret",
-		secrets.SourceS3AccessKeyID:     "zot-rustfs-access",
-		secrets.SourceS3SecretAccessKey: "zot-rustfs-secret",
+		secrets.SourceOIDCClientID:      "zot-dev-oidc-client-id",
+		secrets.SourceOIDCClientSecret:  "zot-dev-oidc-client-secret",
+		secrets.SourceS3AccessKeyID:     "zot-dev-s3-access-key-id",
+		secrets.SourceS3SecretAccessKey: "zot-dev-s3-secret-access-key",
 	}, pushedKeys(t, push[0]))
 }
 
@@ -190,11 +190,11 @@ func TestRemotePropertiesReachESO(t *testing.T) {
 	}
 	assert.Equal(t, map[string]any{"key": "zot/auth", "property": "htpasswd"}, refs[layout.HtpasswdKey], "a key's own property wins")
 	assert.Equal(t, map[string]any{"key": "zot/oidc", "property": "value"}, refs["clientsecret"], "the store-wide default fills in")
-	assert.Equal(t, map[string]any{"key": "zot-session-hash-key", "property": "value"}, refs["hashKey"])
+	assert.Equal(t, map[string]any{"key": "zot-dev-session-hash-key", "property": "value"}, refs["hashKey"])
 	push := rec.ByType(tPush)
 	require.Len(t, push, 1)
 	assert.Equal(t, map[string]string{
-		secrets.SourceOIDCClientID:     "zot-oidc-client-id#value",
+		secrets.SourceOIDCClientID:     "zot-dev-oidc-client-id#value",
 		secrets.SourceOIDCClientSecret: "zot/oidc#value",
 	}, pushedKeys(t, push[0]), "pushed to the same key and field it is read from")
 	assert.Equal(t, map[string]string{"create": "1m30s", "update": "1m30s"}, push[0].CustomTimeouts)

@@ -72,6 +72,7 @@ type RemoteKeys struct {
 // NamedRemoteKey is one remote key with its config field name.
 type NamedRemoteKey struct {
 	Field string // e.g. htpasswd
+	Value string // the value's name in its default key, e.g. htpasswd
 	*RemoteKey
 }
 
@@ -79,15 +80,20 @@ type NamedRemoteKey struct {
 // entries point into k.
 func (k *RemoteKeys) All() []NamedRemoteKey {
 	return []NamedRemoteKey{
-		{"oidcClientId", &k.OIDCClientID},
-		{"oidcClientSecret", &k.OIDCClientSecret},
-		{"htpasswd", &k.Htpasswd},
-		{"s3AccessKeyId", &k.S3AccessKeyID},
-		{"s3SecretAccessKey", &k.S3SecretAccessKey},
-		{"sessionHashKey", &k.SessionHashKey},
-		{"sessionEncryptKey", &k.SessionEncryptKey},
+		{"oidcClientId", "oidc-client-id", &k.OIDCClientID},
+		{"oidcClientSecret", "oidc-client-secret", &k.OIDCClientSecret},
+		{"htpasswd", "htpasswd", &k.Htpasswd},
+		{"s3AccessKeyId", "s3-access-key-id", &k.S3AccessKeyID},
+		{"s3SecretAccessKey", "s3-secret-access-key", &k.S3SecretAccessKey},
+		{"sessionHashKey", "session-hash-key", &k.SessionHashKey},
+		{"sessionEncryptKey", "session-encrypt-key", &k.SessionEncryptKey},
 	}
 }
+
+// DefaultRemoteKey is the key of a value the stack names no key for:
+// zot-<stack>-<value>. The stack name keeps two stacks on one store apart
+// (a copied stack file would otherwise push over the other's values).
+func DefaultRemoteKey(stack, value string) string { return "zot-" + stack + "-" + value }
 
 // RemoteKey is where one value lives in the secret store: the key and,
 // for stores that keep several fields under one key (Vault, the
@@ -189,8 +195,11 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 	seenRemote := map[RemoteKey]string{}
 	for _, r := range s.RemoteKeys.All() {
 		field := "remoteKeys." + r.Field
-		if strings.TrimSpace(r.Key) == "" {
-			c.Add(field, "is empty", "name the key in the secret store, or remove it for the default")
+		if r.Key == "" {
+			r.Key = DefaultRemoteKey(cfg.Stack, r.Value)
+		}
+		if strings.TrimSpace(r.Key) != r.Key {
+			c.Add(field, fmt.Sprintf("%q has leading or trailing white space", r.Key), "name the key in the secret store, or remove it for the default zot-<stack>-%s", r.Value)
 			continue
 		}
 		if strings.TrimSpace(r.Property) != r.Property {

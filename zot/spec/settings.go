@@ -166,15 +166,8 @@ func Defaults(stack string) Settings {
 			RefreshInterval: "1h",
 			WaitForReady:    true,
 			WaitTimeout:     DefaultWaitTimeout,
-			RemoteKeys: RemoteKeys{
-				OIDCClientID:      RemoteKey{Key: "zot-oidc-client-id"},
-				OIDCClientSecret:  RemoteKey{Key: "zot-oidc-client-secret"},
-				Htpasswd:          RemoteKey{Key: "zot-htpasswd"},
-				S3AccessKeyID:     RemoteKey{Key: "zot-rustfs-access"},
-				S3SecretAccessKey: RemoteKey{Key: "zot-rustfs-secret"},
-				SessionHashKey:    RemoteKey{Key: "zot-session-hash-key"},
-				SessionEncryptKey: RemoteKey{Key: "zot-session-encrypt-key"},
-			},
+			// RemoteKeys: each empty key is zot-<stack>-<value>
+			// (DefaultRemoteKey), filled in by validation.
 			OIDCSecretName:     DefaultOIDCSecretName,
 			HtpasswdSecretName: DefaultHtpasswdSecret,
 			S3SecretName:       DefaultS3SecretName,
