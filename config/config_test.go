@@ -128,6 +128,23 @@ func TestDefaults(t *testing.T) {
 
 func key(k string) spec.RemoteKey { return spec.RemoteKey{Key: k} }
 
+// A bare name is a push robot, as before roles; {name, role} gives one.
+func TestRobotRoles(t *testing.T) {
+	objs := valid()
+	objs["storage"] = obj{"mode": "aws", "region": "eu-west-1"}
+	objs["secrets"] = obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci", obj{"name": "cluster-pull", "role": "pull"}, "prometheus"}}
+	objs["registry"]["metrics"] = obj{"users": []any{"prometheus"}}
+	cfg, err := parse(t, objs)
+	require.NoError(t, err)
+	assert.Equal(t, spec.Users{{Name: "ci", Role: "push"}, {Name: "cluster-pull", Role: "pull"}, {Name: "prometheus", Role: "push"}}, cfg.Secrets.Users)
+	assert.Equal(t, []string{"cluster-pull"}, cfg.Secrets.Users.Pull())
+
+	objs["registry"]["metrics"] = obj{"users": []any{"cluster-pull"}}
+	_, err = parse(t, objs)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `zot-registry:registry.metrics.users[0]: "cluster-pull" is a pull robot`)
+}
+
 // A copied stack file that keeps the default remote keys must not read or
 // push the other stack's values: each default key carries the stack name,
 // and a key the stack names (or an empty one) is kept as given.
@@ -617,6 +634,14 @@ func TestSecretsModes(t *testing.T) {
 		{name: "short passwords", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci"}, "passwordLength": 12}, storage: obj{"mode": "aws", "region": "eu-west-1"}, wantKey: key + ".passwordLength", wantMsg: "too short"},
 		{name: "admin neither htpasswd user nor email", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci-pusher"}}, storage: obj{"mode": "aws", "region": "eu-west-1"},
 			wantKey: "zot-registry:registry.accessControl.adminUsers[0]", wantMsg: `"ci" is neither an htpasswd user (secrets.users) nor an email address`},
+		{name: "push and pull robots", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci", obj{"name": "cluster-pull", "role": "pull"}, obj{"name": "renovate"}}},
+			storage: obj{"mode": "aws", "region": "eu-west-1"}},
+		{name: "robot role unknown", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci", obj{"name": "p", "role": "read"}}}, storage: obj{"mode": "aws", "region": "eu-west-1"},
+			wantKey: key + ".users[1].role", wantMsg: `"read"`},
+		{name: "robot field typo", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci", obj{"name": "p", "rol": "pull"}}}, storage: obj{"mode": "aws", "region": "eu-west-1"},
+			wantKey: key + ".users[1].rol", wantMsg: `did you mean "role"`},
+		{name: "pull robot as admin", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{obj{"name": "ci", "role": "pull"}}}, storage: obj{"mode": "aws", "region": "eu-west-1"},
+			wantKey: "zot-registry:registry.accessControl.adminUsers[0]", wantMsg: `"ci" is a pull robot`},
 		{name: "users in store mode", secrets: obj{"store": obj{"name": "vault"}, "users": []any{"ci"}}, wantKey: key + ".users", wantMsg: "store mode"},
 		{name: "push without S3 keys", secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci"}}, wantKey: "zot-registry:s3AccessKeyId", wantMsg: "only storage mode aws"},
 		{name: "one key, several properties", secrets: obj{"store": obj{"name": "vault"}, "remoteKeys": obj{

@@ -39,6 +39,7 @@ const (
 	OIDCClientID      = "oidcClientId"
 	OIDCRedirectURI   = "oidcRedirectUri"   // the one URI registered at the provider
 	RegistryPasswords = "registryPasswords" // secret; user -> password, secrets mode push
+	RegistryPullUsers = "registryPullUsers" // the pull robots (secrets.users role pull), for image pull secrets
 	Replicas          = "replicas"
 	HeadlessService   = "headlessServiceName" // the cluster members' Service; empty with one replica
 	MetricsPath       = "metricsPath"         // where each pod serves Prometheus metrics; empty when off
@@ -55,30 +56,31 @@ const (
 type Stack struct {
 	pulumi.ResourceState
 
-	RegistryURL       pulumi.StringOutput    `pulumi:"registryUrl"`
-	RegistryHost      pulumi.StringOutput    `pulumi:"registryHost"`
-	Namespace         pulumi.StringOutput    `pulumi:"namespace"`
-	ReleaseName       pulumi.StringOutput    `pulumi:"releaseName"`
-	ServiceName       pulumi.StringOutput    `pulumi:"serviceName"`
-	ServiceDNS        pulumi.StringOutput    `pulumi:"serviceDns"`
-	ChartVersion      pulumi.StringOutput    `pulumi:"chartVersion"`
-	ImageTag          pulumi.StringOutput    `pulumi:"imageTag"`
-	Bucket            pulumi.StringOutput    `pulumi:"bucket"`
-	S3Region          pulumi.StringOutput    `pulumi:"s3Region"`
-	S3Endpoint        pulumi.StringOutput    `pulumi:"s3Endpoint"`
-	S3Secure          pulumi.BoolOutput      `pulumi:"s3Secure"`
-	S3ForcePathStyle  pulumi.BoolOutput      `pulumi:"s3ForcePathStyle"`
-	StoragePolicy     pulumi.StringOutput    `pulumi:"storagePolicy"`
-	AbortUploads      pulumi.StringOutput    `pulumi:"abortUploadsCommand"`
-	S3AccessKeyID     pulumi.StringOutput    `pulumi:"s3AccessKeyId" provider:"secret"`
-	S3SecretAccessKey pulumi.StringOutput    `pulumi:"s3SecretAccessKey" provider:"secret"`
-	OIDCIssuer        pulumi.StringOutput    `pulumi:"oidcIssuer"`
-	OIDCClientID      pulumi.StringOutput    `pulumi:"oidcClientId"`
-	OIDCRedirectURI   pulumi.StringOutput    `pulumi:"oidcRedirectUri"`
-	RegistryPasswords pulumi.StringMapOutput `pulumi:"registryPasswords" provider:"secret"`
-	Replicas          pulumi.IntOutput       `pulumi:"replicas"`
-	HeadlessService   pulumi.StringOutput    `pulumi:"headlessServiceName"`
-	MetricsPath       pulumi.StringOutput    `pulumi:"metricsPath"`
+	RegistryURL       pulumi.StringOutput      `pulumi:"registryUrl"`
+	RegistryHost      pulumi.StringOutput      `pulumi:"registryHost"`
+	Namespace         pulumi.StringOutput      `pulumi:"namespace"`
+	ReleaseName       pulumi.StringOutput      `pulumi:"releaseName"`
+	ServiceName       pulumi.StringOutput      `pulumi:"serviceName"`
+	ServiceDNS        pulumi.StringOutput      `pulumi:"serviceDns"`
+	ChartVersion      pulumi.StringOutput      `pulumi:"chartVersion"`
+	ImageTag          pulumi.StringOutput      `pulumi:"imageTag"`
+	Bucket            pulumi.StringOutput      `pulumi:"bucket"`
+	S3Region          pulumi.StringOutput      `pulumi:"s3Region"`
+	S3Endpoint        pulumi.StringOutput      `pulumi:"s3Endpoint"`
+	S3Secure          pulumi.BoolOutput        `pulumi:"s3Secure"`
+	S3ForcePathStyle  pulumi.BoolOutput        `pulumi:"s3ForcePathStyle"`
+	StoragePolicy     pulumi.StringOutput      `pulumi:"storagePolicy"`
+	AbortUploads      pulumi.StringOutput      `pulumi:"abortUploadsCommand"`
+	S3AccessKeyID     pulumi.StringOutput      `pulumi:"s3AccessKeyId" provider:"secret"`
+	S3SecretAccessKey pulumi.StringOutput      `pulumi:"s3SecretAccessKey" provider:"secret"`
+	OIDCIssuer        pulumi.StringOutput      `pulumi:"oidcIssuer"`
+	OIDCClientID      pulumi.StringOutput      `pulumi:"oidcClientId"`
+	OIDCRedirectURI   pulumi.StringOutput      `pulumi:"oidcRedirectUri"`
+	RegistryPasswords pulumi.StringMapOutput   `pulumi:"registryPasswords" provider:"secret"`
+	RegistryPullUsers pulumi.StringArrayOutput `pulumi:"registryPullUsers"`
+	Replicas          pulumi.IntOutput         `pulumi:"replicas"`
+	HeadlessService   pulumi.StringOutput      `pulumi:"headlessServiceName"`
+	MetricsPath       pulumi.StringOutput      `pulumi:"metricsPath"`
 }
 
 // field is one output: its name, whether it is always secret, its index.
@@ -176,6 +178,18 @@ func Read(ctx *pulumi.Context, stackName string, opts ...pulumi.ResourceOption) 
 			o = raw.ApplyT(func(v any) bool { b, _ := v.(bool); return b })
 		case pulumi.IntOutput:
 			o = raw.ApplyT(func(v any) int { n, _ := v.(float64); return int(n) }) // JSON numbers
+		case pulumi.StringArrayOutput:
+			o = raw.ApplyT(func(v any) []string {
+				var out []string // absent in a stack written before the output: none
+				if in, ok := v.([]any); ok {
+					for _, p := range in {
+						if s, ok := p.(string); ok {
+							out = append(out, s)
+						}
+					}
+				}
+				return out
+			})
 		case pulumi.StringMapOutput:
 			o = raw.ApplyT(func(v any) map[string]string {
 				m := map[string]string{}

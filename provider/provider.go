@@ -82,6 +82,9 @@ func withDefaults(in property.Map, stack string) (property.Map, error) {
 	}
 	d := components.DefaultRegistryArgs(env)
 	out := in.AsMap()
+	if sec, ok := out["secrets"]; ok {
+		out["secrets"] = bareUsers(sec)
+	}
 	for key, section := range map[string]any{"registry": d.Registry, "storage": d.Storage, "identity": d.Identity, "secrets": d.Secrets} {
 		b, err := json.Marshal(section)
 		if err != nil {
@@ -100,6 +103,29 @@ func withDefaults(in property.Map, stack string) (property.Map, error) {
 		out[key] = overlay(def, given)
 	}
 	return property.NewMap(out), nil
+}
+
+// bareUsers turns each name in secrets.users into {name}: a stack's config
+// may list a push robot by its name alone (spec.User), and so may a
+// program, though the schema's type is the object.
+func bareUsers(sec property.Value) property.Value {
+	if !sec.IsMap() || sec.Secret() || sec.IsComputed() {
+		return sec
+	}
+	m := sec.AsMap().AsMap()
+	users, ok := m["users"]
+	if !ok || !users.IsArray() || users.Secret() {
+		return sec
+	}
+	var list []property.Value
+	for _, u := range users.AsArray().All {
+		if u.IsString() {
+			u = property.New(property.NewMap(map[string]property.Value{"name": u})).WithDependencies(u.Dependencies())
+		}
+		list = append(list, u)
+	}
+	m["users"] = property.New(property.NewArray(list)).WithDependencies(users.Dependencies())
+	return property.New(property.NewMap(m)).WithDependencies(sec.Dependencies())
 }
 
 // overlay is given laid over def. Secrets and unknowns keep their marks:

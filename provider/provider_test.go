@@ -240,6 +240,46 @@ func TestConstructFromYAML(t *testing.T) {
 	assert.Equal(t, true, values["persistence"], "persistence is on by default")
 }
 
+// TestConstructRobotRoles: secrets.users takes bare names (push robots)
+// beside {name, role}; a pull robot reads every repository in zot's
+// config.json and gets a password like any user.
+func TestConstructRobotRoles(t *testing.T) {
+	in := yamlProperties(t)
+	in["registry"].(map[string]any)["accessControl"] = map[string]any{"adminUsers": []any{"ci-pusher"}}
+	in["storage"] = map[string]any{"mode": "aws", "region": "eu-west-1", "bucket": "zot-example"}
+	in["secrets"] = map[string]any{"mode": "push", "store": map[string]any{"name": "vault"},
+		"users": []any{"ci-pusher", map[string]any{"name": "cluster-pull", "role": "pull"}}}
+	rec := mocks.New("consumer", stack)
+	_, err := construct(t, rec, propertyMap(t, in))
+	require.NoError(t, err)
+	release := rec.ByType(mocks.ReleaseType)
+	require.Len(t, release, 1)
+	var zc struct {
+		HTTP struct {
+			AccessControl struct {
+				Repositories map[string]struct {
+					Policies []struct {
+						Users   []string `json:"users"`
+						Actions []string `json:"actions"`
+					} `json:"policies"`
+				} `json:"repositories"`
+				AdminPolicy struct {
+					Users []string `json:"users"`
+				} `json:"adminPolicy"`
+			} `json:"accessControl"`
+		} `json:"http"`
+	}
+	for _, r := range release {
+		files := mocks.PlainMap(r.Inputs)["values"].(map[string]any)["configFiles"].(map[string]any)
+		require.NoError(t, json.Unmarshal([]byte(files[layout.ConfigFile].(string)), &zc))
+	}
+	ac := zc.HTTP.AccessControl
+	require.Len(t, ac.Repositories["**"].Policies, 1)
+	assert.Equal(t, []string{"cluster-pull"}, ac.Repositories["**"].Policies[0].Users)
+	assert.Equal(t, []string{"read"}, ac.Repositories["**"].Policies[0].Actions)
+	assert.Equal(t, []string{"ci-pusher"}, ac.AdminPolicy.Users)
+}
+
 // TestConstructRejectsBadInputs: the checks a stack's config gets, keyed
 // by input path, all at once and before any part is registered.
 func TestConstructRejectsBadInputs(t *testing.T) {

@@ -4,6 +4,7 @@ package registry
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -51,6 +52,10 @@ type Args struct {
 	Bucket    Bucket
 	OpenID    OpenID
 	Secrets   layout.SecretNames
+	// PullRobots are htpasswd users that may only pull (secrets.users role
+	// pull): config.json gives them read on every repository. None may be
+	// an admin user.
+	PullRobots []string
 	// RolloutToken, when set, becomes a pod annotation: change it to restart
 	// zot after its Secrets were rotated.
 	RolloutToken string
@@ -117,6 +122,11 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	if errs := a.Settings.Validate(); len(errs) > 0 {
 		return nil, fmt.Errorf("registry %s: %w", name, errs)
 	}
+	for _, u := range a.PullRobots {
+		if slices.Contains(a.Settings.AccessControl.AdminUsers, u) {
+			return nil, fmt.Errorf("registry %s: pull robot %q is also in accessControl.adminUsers, where it could push and delete; remove it from one", name, u)
+		}
+	}
 	args = &a
 	c := &Registry{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
@@ -154,7 +164,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		orFalse(st.SkipVerify), orEmpty(st.KeyPrefix), args.OpenID.Issuer, namespace,
 	}
 	build := func(in []any, hashKey, redisPassword string) (string, error) {
-		p := chart.Params(s, zotconfig.Storage{
+		p := chart.Params(s, args.PullRobots, zotconfig.Storage{
 			Bucket:         in[0].(string),
 			Region:         in[1].(string),
 			RegionEndpoint: in[2].(string),

@@ -204,7 +204,7 @@ func (c *Secrets) generate(ctx *pulumi.Context, name string, s spec.Secrets, val
 	// (and the next preview) does not change.
 	passwords := pulumi.StringMap{}
 	var hashes []any
-	for _, user := range s.Users {
+	for _, user := range s.Users.Names() {
 		pw, err := random.NewRandomPassword(ctx, name+"-"+user, &random.RandomPasswordArgs{
 			Length:  pulumi.Int(s.PasswordLength),
 			Special: pulumi.Bool(false),
@@ -219,7 +219,7 @@ func (c *Secrets) generate(ctx *pulumi.Context, name string, s spec.Secrets, val
 		c.Password[user] = pw.Result
 		hashes = append(hashes, pw.BcryptHash)
 	}
-	users := append([]string(nil), s.Users...)
+	users := s.Users.Names()
 	values[SourceHtpasswd] = pulumi.All(hashes...).ApplyT(func(hs []any) string {
 		lines := make([]string, len(hs))
 		for i, h := range hs {

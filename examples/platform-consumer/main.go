@@ -1,6 +1,7 @@
 // Command platform-consumer is an example platform program: it reads a
 // zot-registry stack through a StackReference (with the typed reader in the
-// outputs package) and gives a team namespace an image pull Secret for it.
+// outputs package) and gives a team namespace an image pull Secret for it,
+// as one of its pull robots (read-only).
 //
 //	cd examples/platform-consumer
 //	pulumi stack init dev
@@ -19,14 +20,10 @@ import (
 func main() {
 	pulumi.Run(func(ctx *pulumi.Context) error {
 		cfg := config.New(ctx, "")
-		user := cfg.Get("user")
-		if user == "" {
-			user = consumer.DefaultUser
-		}
 		res, err := consumer.New(ctx, "team", consumer.Args{
 			RegistryStack: cfg.Require("registryStack"),
 			Namespace:     cfg.Require("namespace"),
-			User:          user,
+			User:          cfg.Get("user"), // empty: the stack's first pull robot
 		})
 		if err != nil {
 			return err

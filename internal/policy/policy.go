@@ -117,7 +117,7 @@ func FromRender(res *render.Result, files map[string][]byte) *Input {
 	// User names are public by design too: config.json lists them, and the
 	// scrape user's name sits next to its password in one Secret.
 	if c := in.Config; c != nil {
-		for _, u := range slices.Concat(c.Secrets.Users, c.Registry.Metrics.Users, c.Registry.AccessControl.AdminUsers, c.Registry.AccessControl.ReaderUsers) {
+		for _, u := range slices.Concat(c.Secrets.Users.Names(), c.Registry.Metrics.Users, c.Registry.AccessControl.AdminUsers, c.Registry.AccessControl.ReaderUsers) {
 			delete(seen, u)
 		}
 	}

@@ -133,7 +133,7 @@ func (ts *tierStack) expect(t *testing.T) expected {
 	}
 	e.passwords = map[string]string{}
 	if push {
-		for _, u := range ts.cfg.Secrets.Users {
+		for _, u := range ts.cfg.Secrets.Users.Names() {
 			e.passwords[u] = state(mocks.RandomPasswordType, spec.Project+"-"+u, "result")
 		}
 		e.hashKey = state(mocks.RandomPasswordType, spec.Project+"-session-hash-key", "result")

@@ -75,7 +75,7 @@ func Modes() []Variant {
 		}},
 		{Name: "secrets-push-aws", Stack: "dev", Replace: map[string]any{
 			"zot-registry:storage": map[string]any{"mode": "aws", "region": "eu-central-1"},
-			"zot-registry:secrets": map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "renovate", "prometheus"}, "remoteProperty": "value"},
+			"zot-registry:secrets": map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "renovate", "prometheus", map[string]any{"name": "cluster-pull", "role": "pull"}}, "remoteProperty": "value"},
 		}},
 		{Name: "secrets-push-s3-compatible", Stack: "dev", Replace: map[string]any{
 			"zot-registry:secrets":           map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "prometheus"}, "remoteProperty": "value"},

@@ -20,6 +20,7 @@ type people struct {
 	Admin    user    // an adminPolicy user (htpasswd): pushes and deletes
 	Scraper  user    // a metrics user (htpasswd), when metrics are on
 	Outsider user    // an htpasswd user with no rights
+	Puller   user    // a read-only htpasswd user (a pull robot), when the config has one
 	Reader   ssoUser // a member of a reader group
 	SSOAdmin ssoUser // a member of an admin group
 	Nobody   ssoUser // an SSO user in no group the config names
@@ -47,6 +48,23 @@ func strs(v any) []string {
 		for _, x := range l {
 			if s, ok := x.(string); ok {
 				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// readOnlyUsers are the htpasswd users (no "@": not SSO emails) of the
+// "**" policies that may read and do nothing else: pull robots.
+func readOnlyUsers(cfg map[string]any) []string {
+	var out []string
+	for _, p := range getPath(cfg, "http", "accessControl", "repositories", "**", "policies").([]any) {
+		pm := p.(map[string]any)
+		if slices.Equal(strs(pm["actions"]), []string{"read"}) {
+			for _, u := range strs(pm["users"]) {
+				if !strings.Contains(u, "@") {
+					out = append(out, u)
+				}
 			}
 		}
 	}
@@ -87,8 +105,11 @@ func setUp(t testing.TB, r *rendered, rewrite func(map[string]any)) *cluster {
 	if m := strs(getPath(cfg, "http", "accessControl", "metrics", "users")); len(m) > 0 {
 		c.People.Scraper = user{m[0], "scrape-pw-" + m[0]}
 	}
+	if p := readOnlyUsers(cfg); len(p) > 0 {
+		c.People.Puller = user{p[0], "pull-pw-" + p[0]}
+	}
 	var lines []string
-	for _, u := range []user{c.People.Admin, c.People.Scraper, c.People.Outsider} {
+	for _, u := range []user{c.People.Admin, c.People.Scraper, c.People.Outsider, c.People.Puller} {
 		if u.Name == "" {
 			continue
 		}

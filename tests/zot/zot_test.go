@@ -163,7 +163,8 @@ func anonymousRead(cfg map[string]any) bool {
 }
 
 // checkAccess: anonymous users are refused unless anonymousRead, a wrong
-// password is refused, a user with no rights gets 403, only admins delete.
+// password is refused, a user with no rights gets 403, a pull robot pulls
+// and gets 403 on a push and a delete, only admins delete.
 func (c *cluster) checkAccess(t *testing.T) {
 	z := c.Zots[0]
 	const repo = "team/access:1"
@@ -185,6 +186,14 @@ func (c *cluster) checkAccess(t *testing.T) {
 	}
 	wantCode(t, "push by a user with no rights", push(z.Host(), "team/outsider:1", dockerImage(t, 512), c.People.Outsider), 403)
 	wantCode(t, "delete by a user with no rights", deleteTag(z.Host(), repo, c.People.Outsider), 403)
+	if p := c.People.Puller; p.Name != "" {
+		// A pull robot (secrets.users role pull) reads and does nothing else.
+		if _, err := pull(z.Host(), repo, p); err != nil {
+			t.Errorf("pull as pull robot %s: %s", p.Name, describe(err))
+		}
+		wantCode(t, "push by a pull robot", push(z.Host(), "team/puller:1", dockerImage(t, 512), p), 403)
+		wantCode(t, "delete by a pull robot", deleteTag(z.Host(), repo, p), 403)
+	}
 	if err := deleteTag(z.Host(), repo, c.People.Admin); err != nil {
 		t.Errorf("delete as admin: %s", describe(err))
 	}

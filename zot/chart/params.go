@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 
 	"github.com/zot-registry/zot-registry/zot/spec"
 	"github.com/zot-registry/zot-registry/zot/zotconfig"
@@ -19,8 +20,15 @@ func ConfigDigest(key, configJSON string) string {
 }
 
 // Params is the pure mapping from the registry settings plus the storage and
-// identity values to the zot config builder's input.
-func Params(s spec.Registry, st zotconfig.Storage, oidc zotconfig.OIDC) zotconfig.Params {
+// identity values to the zot config builder's input. pullRobots (push mode's
+// role-pull users) read every repository, as reader users do.
+func Params(s spec.Registry, pullRobots []string, st zotconfig.Storage, oidc zotconfig.OIDC) zotconfig.Params {
+	readers := slices.Clone(s.AccessControl.ReaderUsers)
+	for _, u := range pullRobots {
+		if !slices.Contains(readers, u) {
+			readers = append(readers, u)
+		}
+	}
 	st.ChunkSize = s.Upload.ChunkSize
 	st.MultipartCopyChunkSize = s.Upload.MultipartCopyChunkSize
 	st.MultipartCopyMaxConcurrency = s.Upload.MultipartCopyMaxConcurrency
@@ -35,7 +43,7 @@ func Params(s spec.Registry, st zotconfig.Storage, oidc zotconfig.OIDC) zotconfi
 		Access: zotconfig.Access{
 			AdminUsers:    s.AccessControl.AdminUsers,
 			AdminGroups:   s.AccessControl.AdminGroups,
-			ReaderUsers:   s.AccessControl.ReaderUsers,
+			ReaderUsers:   readers,
 			ReaderGroups:  s.AccessControl.ReaderGroups,
 			AnonymousRead: s.AccessControl.AnonymousRead,
 		},

@@ -311,8 +311,10 @@ func validateMetrics(cfg *Settings, c Collector) {
 		switch {
 		case strings.TrimSpace(u) == "" || strings.TrimSpace(u) != u:
 			c.Add(field, fmt.Sprintf("%q is not a user name", u), "name an htpasswd user without spaces")
-		case cfg.Secrets.Mode == SecretsPush && !slices.Contains(cfg.Secrets.Users, u):
+		case cfg.Secrets.Mode == SecretsPush && !cfg.Secrets.Users.Has(u):
 			c.Add(field, fmt.Sprintf("%q is not an htpasswd user of push mode (secrets.users), so it has no password", u), "add it to secrets.users")
+		case cfg.Secrets.Mode == SecretsPush && slices.Contains(cfg.Secrets.Users.Pull(), u):
+			c.Add(field, fmt.Sprintf("%q is a pull robot (secrets.users role pull), which may only pull images", u), "scrape with a user of its own (role push, the default)")
 		}
 	}
 	sm := m.ServiceMonitor

@@ -333,16 +333,27 @@ func validateAccess(a AccessControl, c Collector) {
 // user or an email address. Push mode knows every htpasswd user, so an
 // entry that is neither can never match.
 func validateUserNames(cfg *Settings, c Collector) {
-	if cfg.Identity.UsernameClaim != "email" || cfg.Secrets.Mode != SecretsPush {
+	if cfg.Secrets.Mode != SecretsPush {
 		return
 	}
 	ac := cfg.Registry.AccessControl
+	// A pull robot reads through the policy the program adds; as an admin
+	// it could push and delete everywhere.
+	for i, u := range ac.AdminUsers {
+		if slices.Contains(cfg.Secrets.Users.Pull(), u) {
+			c.Add(fmt.Sprintf("accessControl.adminUsers[%d]", i), fmt.Sprintf("%q is a pull robot (secrets.users role pull), which may only pull images", u),
+				"remove it from adminUsers, or give it role push in secrets.users")
+		}
+	}
+	if cfg.Identity.UsernameClaim != "email" {
+		return
+	}
 	for _, list := range []struct {
 		field string
 		users []string
 	}{{"accessControl.adminUsers", ac.AdminUsers}, {"accessControl.readerUsers", ac.ReaderUsers}} {
 		for i, u := range list.users {
-			if !strings.Contains(u, "@") && !slices.Contains(cfg.Secrets.Users, u) {
+			if !strings.Contains(u, "@") && !cfg.Secrets.Users.Has(u) {
 				c.Add(fmt.Sprintf("%s[%d]", list.field, i),
 					fmt.Sprintf("%q is neither an htpasswd user (secrets.users) nor an email address, and zot names SSO users by their email (identity.usernameClaim)", u),
 					"add it to secrets.users, write the user's email address, or set identity.usernameClaim to the claim your entries use (e.g. preferred_username)")

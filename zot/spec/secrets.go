@@ -31,9 +31,9 @@ type Secrets struct {
 	HtpasswdSecretName string `json:"htpasswdSecretName" pulumi:"htpasswdSecretName,optional"`
 	S3SecretName       string `json:"s3SecretName" pulumi:"s3SecretName,optional"`
 	SessionSecretName  string `json:"sessionSecretName" pulumi:"sessionSecretName,optional"`
-	// Push mode: htpasswd users, each with a generated password.
-	Users          []string `json:"users" pulumi:"users,optional"`
-	PasswordLength int      `json:"passwordLength" pulumi:"passwordLength,optional"`
+	// Push mode: htpasswd users (robots), each with a generated password.
+	Users          Users `json:"users" pulumi:"users,optional"`
+	PasswordLength int   `json:"passwordLength" pulumi:"passwordLength,optional"`
 	// RolloutToken goes into a pod annotation: change it to restart zot
 	// after a rotated OIDC client or session keys (zot reads those files
 	// only at start-up; it reloads htpasswd by itself).
@@ -41,6 +41,62 @@ type Secrets struct {
 
 	// Derived by validation; not a config key.
 	WaitDuration time.Duration `json:"-"`
+}
+
+// User is an htpasswd user push mode generates a password for. In config
+// it is a name (role push) or {name, role}.
+type User struct {
+	Name string `json:"name" pulumi:"name"`
+	// Role push (the default) has what accessControl gives the name; role
+	// pull is a read-only robot, for image pull secrets: the program gives
+	// it read on every repository and refuses it anywhere else.
+	Role string `json:"role,omitempty" pulumi:"role,optional"`
+}
+
+// The robot roles.
+const (
+	RolePush = "push"
+	RolePull = "pull"
+)
+
+var roles = []string{RolePush, RolePull}
+
+// UnmarshalJSON accepts "name" as well as {"name": …, "role": …}.
+func (u *User) UnmarshalJSON(b []byte) error {
+	var name string
+	if err := json.Unmarshal(b, &name); err == nil {
+		*u = User{Name: name}
+		return nil
+	}
+	type plain User // no UnmarshalJSON: no recursion
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*u = User(p)
+	return nil
+}
+
+// Users are push mode's htpasswd users.
+type Users []User
+
+// Names are the users' names, in order.
+func (us Users) Names() []string { return us.names(func(User) bool { return true }) }
+
+// Pull are the names of the pull robots, in order.
+func (us Users) Pull() []string { return us.names(func(u User) bool { return u.Role == RolePull }) }
+
+// Has reports whether name is one of the users.
+func (us Users) Has(name string) bool { return slices.Contains(us.Names(), name) }
+
+func (us Users) names(keep func(User) bool) []string {
+	var out []string
+	for _, u := range us {
+		if keep(u) {
+			out = append(out, u.Name)
+		}
+	}
+	return out
 }
 
 // Secret delivery modes.
@@ -214,17 +270,22 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 		seenRemote[*r.RemoteKey] = field
 	}
 	seenUser := map[string]bool{}
-	for i, u := range s.Users {
+	for i := range s.Users {
+		u := &s.Users[i]
 		field := fmt.Sprintf("users[%d]", i)
 		switch {
-		case strings.TrimSpace(u) == "":
+		case strings.TrimSpace(u.Name) == "":
 			c.Add(field, "is empty", "name the htpasswd user, e.g. ci-pusher")
-		case strings.ContainsAny(u, ": \t\n"):
-			c.Add(field, fmt.Sprintf("%q contains ':' or white space, which breaks the htpasswd line", u), "use letters, digits, '-', '_' or '.'")
-		case seenUser[u]:
-			c.Add(field, fmt.Sprintf("%q is listed twice", u), "remove the duplicate")
+		case strings.ContainsAny(u.Name, ": \t\n"):
+			c.Add(field, fmt.Sprintf("%q contains ':' or white space, which breaks the htpasswd line", u.Name), "use letters, digits, '-', '_' or '.'")
+		case seenUser[u.Name]:
+			c.Add(field, fmt.Sprintf("%q is listed twice", u.Name), "remove the duplicate")
 		}
-		seenUser[u] = true
+		seenUser[u.Name] = true
+		if u.Role == "" {
+			u.Role = RolePush
+		}
+		oneOf(c, field+".role", u.Role, roles)
 	}
 	if s.Mode != SecretsPush {
 		if len(s.Users) > 0 {

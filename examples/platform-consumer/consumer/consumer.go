@@ -14,9 +14,6 @@ import (
 	"github.com/zot-registry/zot-registry/outputs"
 )
 
-// DefaultUser is the push robot the zot-registry example stacks generate.
-const DefaultUser = "ci-pusher"
-
 // PullSecretName is the name of the Secret in the team namespace.
 const PullSecretName = "zot-registry-pull"
 
@@ -24,7 +21,9 @@ const PullSecretName = "zot-registry-pull"
 type Args struct {
 	RegistryStack string // <org>/zot-registry/<stack>
 	Namespace     string
-	User          string
+	// User is the htpasswd user the Secret logs in as; empty: the stack's
+	// first pull robot (registryPullUsers), which may only pull.
+	User string
 }
 
 // Result is what the consumer exports.
@@ -57,21 +56,28 @@ func DockerConfigJSON(host, user, password string) (string, error) {
 // New reads the registry stack and creates the pull Secret. The password
 // stays a secret output from the StackReference to the Secret's data.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Result, error) {
-	if args.RegistryStack == "" || args.Namespace == "" || args.User == "" {
-		return nil, fmt.Errorf("consumer: registryStack, namespace and user are required")
+	if args.RegistryStack == "" || args.Namespace == "" {
+		return nil, fmt.Errorf("consumer: registryStack and namespace are required")
 	}
 	zot, err := outputs.Read(ctx, args.RegistryStack, opts...)
 	if err != nil {
 		return nil, err
 	}
-	doc := pulumi.All(zot.RegistryHost, zot.RegistryPasswords).ApplyT(func(v []any) (string, error) {
+	doc := pulumi.All(zot.RegistryHost, zot.RegistryPasswords, zot.RegistryPullUsers).ApplyT(func(v []any) (string, error) {
 		host := v[0].(string)
 		passwords, _ := v[1].(map[string]string)
-		pw, ok := passwords[args.User]
-		if !ok {
-			return "", fmt.Errorf("consumer: stack %s has no generated password for user %q (registryPasswords); add the user to zot-registry:secrets.users (push mode)", args.RegistryStack, args.User)
+		user := args.User
+		if pull, _ := v[2].([]string); user == "" && len(pull) > 0 {
+			user = pull[0]
 		}
-		return DockerConfigJSON(host, args.User, pw)
+		if user == "" {
+			return "", fmt.Errorf("consumer: stack %s has no pull robot (registryPullUsers is empty); add {name: cluster-pull, role: pull} to zot-registry:secrets.users (push mode) there, or set the user config key", args.RegistryStack)
+		}
+		pw, ok := passwords[user]
+		if !ok {
+			return "", fmt.Errorf("consumer: stack %s has no generated password for user %q (registryPasswords); add the user to zot-registry:secrets.users (push mode)", args.RegistryStack, user)
+		}
+		return DockerConfigJSON(host, user, pw)
 	}).(pulumi.StringOutput)
 
 	secret, err := corev1.NewSecret(ctx, name+"-pull", &corev1.SecretArgs{

@@ -51,8 +51,10 @@ func newMocks() *stackMocks {
 			outputs.RegistryURL:  resource.NewStringProperty("https://registry.example.com"),
 			outputs.RegistryHost: resource.NewStringProperty("registry.example.com"),
 			outputs.RegistryPasswords: resource.MakeSecret(resource.NewObjectProperty(resource.PropertyMap{
-				"ci-pusher": resource.NewStringProperty("s3cr3t-from-the-stack"),
+				"ci-pusher":    resource.NewStringProperty("admin-password"),
+				"cluster-pull": resource.NewStringProperty("s3cr3t-from-the-stack"),
 			})),
+			outputs.RegistryPullUsers: resource.NewArrayProperty([]resource.PropertyValue{resource.NewStringProperty("cluster-pull")}),
 		},
 	}
 }
@@ -61,7 +63,8 @@ func TestPullSecretFromTheRegistryStack(t *testing.T) {
 	m := newMocks()
 	var url string
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		res, err := consumer.New(ctx, "team", consumer.Args{RegistryStack: "acme/zot-registry/prod", Namespace: "team-a", User: "ci-pusher"})
+		// No user named: the stack's pull robot, never its admin robot.
+		res, err := consumer.New(ctx, "team", consumer.Args{RegistryStack: "acme/zot-registry/prod", Namespace: "team-a"})
 		if err != nil {
 			return err
 		}
@@ -93,9 +96,21 @@ func TestPullSecretFromTheRegistryStack(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(data.StringValue()), &doc))
 	auth := doc.Auths["registry.example.com"]
-	assert.Equal(t, "ci-pusher", auth.Username)
+	assert.Equal(t, "cluster-pull", auth.Username)
 	assert.Equal(t, "s3cr3t-from-the-stack", auth.Password)
-	assert.Equal(t, base64.StdEncoding.EncodeToString([]byte("ci-pusher:s3cr3t-from-the-stack")), auth.Auth)
+	assert.Equal(t, base64.StdEncoding.EncodeToString([]byte("cluster-pull:s3cr3t-from-the-stack")), auth.Auth)
+}
+
+func TestNoPullRobotSaysWhatToDo(t *testing.T) {
+	m := newMocks()
+	delete(m.outputs, outputs.RegistryPullUsers) // a stack with none, or written before the output
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := consumer.New(ctx, "team", consumer.Args{RegistryStack: "acme/zot-registry/prod", Namespace: "team-a"})
+		return err
+	}, pulumi.WithMocks("platform-consumer", "dev", m))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "has no pull robot")
+	assert.Contains(t, err.Error(), "role: pull")
 }
 
 func TestUnknownUserSaysWhatToDo(t *testing.T) {
