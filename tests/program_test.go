@@ -51,14 +51,16 @@ func TestPulumiYAMLDeclaresExactlyTheProgramsKeys(t *testing.T) {
 	assert.Equal(t, want, declared)
 }
 
-// TestEveryStackRenders: every example stack, and the dev stack in every
-// mode of every component, renders with the documented outputs and a
-// config.json that docker can push to.
+// TestEveryStackRenders: every fixture stack, the dev fixture in every
+// mode of every component, and whatever example stacks exist render with
+// the documented outputs and a config.json that docker can push to.
 func TestEveryStackRenders(t *testing.T) {
 	variants, err := stacks.All(root)
 	require.NoError(t, err)
-	require.Greater(t, len(variants), len(stacks.Modes()), "no Pulumi.<stack>.yaml found")
-	for _, v := range variants {
+	require.Greater(t, len(variants), len(stacks.Modes()), "no fixture Pulumi.<stack>.yaml found")
+	examples, err := stacks.ExampleVariants(root)
+	require.NoError(t, err)
+	for _, v := range append(variants, examples...) {
 		t.Run(v.Name, func(t *testing.T) {
 			res, err := v.Evaluate(root)
 			require.NoError(t, err)
@@ -105,11 +107,11 @@ func TestEveryStackRenders(t *testing.T) {
 	}
 }
 
-// TestDevConfigGolden pins config.json for Pulumi.dev.yaml. The pure builder
+// TestDevConfigGolden pins config.json for the dev fixture. The pure builder
 // and the full program must produce the same bytes. Run with -update after
 // an intended change, and review the diff.
 func TestDevConfigGolden(t *testing.T) {
-	sc, err := render.LoadStackConfig(root, "dev")
+	sc, err := stacks.Named("dev").Config(root)
 	require.NoError(t, err)
 	cfg, err := config.Parse("dev", sc.Source())
 	require.NoError(t, err)
@@ -140,7 +142,7 @@ func TestDevConfigGolden(t *testing.T) {
 // TestBadConfigRegistersNothing: a config error stops the program before
 // any resource exists, so `pulumi up` changes nothing.
 func TestBadConfigRegistersNothing(t *testing.T) {
-	sc, err := render.LoadStackConfig(root, "dev")
+	sc, err := stacks.Named("dev").Config(root)
 	require.NoError(t, err)
 	sc.Values["zot-registry:registry"] = strings.Replace(sc.Values["zot-registry:registry"], `"version":"0.1.122"`, `"version":"latest"`, 1)
 	rec := mocks.New(sc.Project, sc.Stack)
@@ -164,9 +166,17 @@ func TestRenderCommand(t *testing.T) {
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, string(out))
 
+	// A project of the fixture dev stack.
+	proj := t.TempDir()
+	py, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(proj, "Pulumi.yaml"), py, 0o644))
+	dev, err := os.ReadFile(filepath.Join(root, stacks.FixtureDir, "Pulumi.dev.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(proj, "Pulumi.dev.yaml"), dev, 0o644))
+
 	dir := t.TempDir()
-	cmd := exec.Command(bin, "-stack", "dev", "-out", dir)
-	cmd.Dir = root
+	cmd := exec.Command(bin, "-stack", "dev", "-project", proj, "-out", dir)
 	out, err = cmd.CombinedOutput()
 	require.NoError(t, err, string(out))
 	assert.Contains(t, string(out), "rendered stack dev")
@@ -174,12 +184,6 @@ func TestRenderCommand(t *testing.T) {
 	assert.FileExists(t, filepath.Join(dir, "zot", "values.yaml"))
 
 	// A broken stack file: exit 1, the key named on stderr.
-	proj := t.TempDir()
-	py, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(proj, "Pulumi.yaml"), py, 0o644))
-	dev, err := os.ReadFile(filepath.Join(root, "Pulumi.dev.yaml"))
-	require.NoError(t, err)
 	broken := strings.Replace(string(dev), "port: 5000", "port: 0", 1)
 	broken = strings.Replace(broken, "    namespace: zot\n", "    namespace: zot\n    port: 70000\n", 1)
 	require.NoError(t, os.WriteFile(filepath.Join(proj, "Pulumi.broken.yaml"), []byte(broken), 0o644))
@@ -194,7 +198,7 @@ func TestRenderCommand(t *testing.T) {
 // BenchmarkDevStack times one whole-program evaluation of the dev stack
 // under mocks: config parsing, validation, every component, the outputs.
 func BenchmarkDevStack(b *testing.B) {
-	sc, err := render.LoadStackConfig(root, "dev")
+	sc, err := stacks.Named("dev").Config(root)
 	require.NoError(b, err)
 	b.ReportAllocs()
 	for b.Loop() {

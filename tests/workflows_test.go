@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -34,8 +36,12 @@ type workflowJob struct {
 		Group            string `yaml:"group"`
 		CancelInProgress bool   `yaml:"cancel-in-progress"`
 	} `yaml:"concurrency"`
+	Needs    any               `yaml:"needs"`
+	Outputs  map[string]string `yaml:"outputs"`
 	Strategy struct {
-		Matrix map[string]any `yaml:"matrix"`
+		Matrix      map[string]any `yaml:"matrix"`
+		MaxParallel int            `yaml:"max-parallel"`
+		FailFast    *bool          `yaml:"fail-fast"`
 	} `yaml:"strategy"`
 	Steps []struct {
 		Uses string            `yaml:"uses"`
@@ -116,12 +122,11 @@ func TestWorkflowsLeastPrivilege(t *testing.T) {
 	writes := map[string]map[string]string{ // file/job -> the write scopes it may have
 		"pr.yml/preview":             {"pull-requests": "write", "id-token": "write"},
 		"render-comment.yml/comment": {"pull-requests": "write"},
-		"deploy.yml/up-dev":          {"id-token": "write"},
-		"deploy.yml/up-prod":         {"id-token": "write"},
+		"deploy.yml/up":               {"id-token": "write"},
 		"drift.yml/drift":            {"id-token": "write"},
 	}
 	secretsAllowed := map[string]bool{"pr.yml/preview": true, "render-comment.yml/comment": true,
-		"deploy.yml/up-dev": true, "deploy.yml/up-prod": true, "drift.yml/drift": true}
+		"deploy.yml/up": true, "drift.yml/drift": true}
 	for file, w := range workflowFiles(t) {
 		assert.NotNil(t, w.Permissions, "%s: set top-level permissions: {}", file)
 		assert.Empty(t, w.Permissions, "%s: nothing is granted to every job", file)
@@ -148,17 +153,14 @@ func TestWorkflowsLeastPrivilege(t *testing.T) {
 	}
 }
 
-// TestDriftCheckCoversEveryStack: a scheduled preview with
-// expect-no-changes runs for every example stack, outside the environments
+// TestDriftCheckRunsOutsideEnvironments: a scheduled preview with
+// expect-no-changes and refresh for every stack, outside the environments
 // (whose required reviewers would hold a scheduled run).
-func TestDriftCheckCoversEveryStack(t *testing.T) {
-	examples, err := stacks.Examples(root)
-	require.NoError(t, err)
+func TestDriftCheckRunsOutsideEnvironments(t *testing.T) {
 	w := workflowFiles(t)["drift.yml"]
 	require.Contains(t, w.On, "schedule")
 	job, ok := w.Jobs["drift"]
 	require.True(t, ok)
-	assert.ElementsMatch(t, examples, job.Strategy.Matrix["stack"])
 	assert.Nil(t, job.Environment, "a scheduled check must not wait for an approval")
 	var preview bool
 	for _, s := range job.Steps {
@@ -167,7 +169,6 @@ func TestDriftCheckCoversEveryStack(t *testing.T) {
 			assert.Equal(t, "preview", s.With["command"])
 			assert.Equal(t, "true", s.With["expect-no-changes"], "a drift fails the job")
 			assert.Equal(t, "true", s.With["refresh"], "the live resources are read, so changes made by hand show")
-			assert.Equal(t, "${{ matrix.stack }}", stackOf(s.With["stack-name"]))
 		}
 	}
 	assert.True(t, preview)
@@ -271,52 +272,154 @@ func TestWorkflowsWorkWithAnyBackend(t *testing.T) {
 			}
 		}
 	}
-	assert.GreaterOrEqual(t, steps, 4, "up-dev, up-prod, the previews and the drift check")
+	assert.GreaterOrEqual(t, steps, 3, "the deploys, the previews and the drift check")
 }
 
-// upJobs are the jobs that run pulumi up, by stack.
-func upJobs(w workflow) map[string]workflowJob {
-	out := map[string]workflowJob{}
-	for _, job := range w.Jobs {
+// stackMatrix is how a job takes its stacks: one matrix entry per stack
+// file, from the workflow's stacks job.
+const stackMatrix = "${{ fromJSON(needs.stacks.outputs.matrix) }}"
+
+func needs(job workflowJob) []string {
+	switch n := job.Needs.(type) {
+	case string:
+		return []string{n}
+	case []any:
+		var out []string
+		for _, x := range n {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	}
+	return nil
+}
+
+// TestWorkflowsTakeEveryStackFromTheFiles: deploy, preview and drift run
+// for whatever Pulumi.<stack>.yaml files exist, through the stacks job's
+// list, so a new environment is one file: no workflow names a stack. Each
+// stack deploys behind the GitHub environment of its name, one at a time,
+// in a concurrency group of its own that queues rather than cancels, after
+// the render's policy check.
+func TestWorkflowsTakeEveryStackFromTheFiles(t *testing.T) {
+	wfs := workflowFiles(t)
+	for file, id := range map[string]string{"deploy.yml": "up", "pr.yml": "preview", "drift.yml": "drift"} {
+		w := wfs[file]
+		list, ok := w.Jobs["stacks"]
+		if !assert.True(t, ok, "%s has no stacks job", file) {
+			continue
+		}
+		var lists bool
+		for _, s := range list.Steps {
+			lists = lists || strings.Contains(s.Run, "bash .github/scripts/stacks.sh")
+		}
+		assert.True(t, lists, "%s: the stacks job runs .github/scripts/stacks.sh", file)
+		assert.Equal(t, "${{ steps.list.outputs.matrix }}", list.Outputs["matrix"], file)
+
+		job := w.Jobs[id]
+		assert.Contains(t, needs(job), "stacks", "%s/%s", file, id)
+		assert.Equal(t, stackMatrix, job.Strategy.Matrix["include"], "%s/%s: the matrix is the stack files", file, id)
+		assert.Len(t, job.Strategy.Matrix, 1, "%s/%s: no stack listed by hand", file, id)
+		var pulumiSteps int
 		for _, s := range job.Steps {
-			if strings.HasPrefix(s.Uses, "pulumi/actions@") && s.With["command"] == "up" {
-				out[stackOf(s.With["stack-name"])] = job
+			if strings.HasPrefix(s.Uses, "pulumi/actions@") {
+				pulumiSteps++
+				assert.Equal(t, "${{ matrix.stack }}", stackOf(s.With["stack-name"]), "%s/%s", file, id)
+			}
+		}
+		assert.Equal(t, 1, pulumiSteps, "%s/%s", file, id)
+	}
+
+	up := wfs["deploy.yml"].Jobs["up"]
+	assert.Equal(t, "${{ matrix.stack }}", up.Environment, "each stack deploys in the GitHub environment of its name (reviewers are set there)")
+	assert.Equal(t, "pulumi-up-${{ matrix.stack }}", up.Concurrency.Group, "one concurrency group per stack")
+	assert.False(t, up.Concurrency.CancelInProgress, "a running update must never be cancelled")
+	assert.Equal(t, 1, up.Strategy.MaxParallel, "one stack at a time, in the list's order")
+	require.NotNil(t, up.Strategy.FailFast)
+	assert.True(t, *up.Strategy.FailFast, "a failed stack stops the ones after it")
+	assert.Equal(t, "${{ matrix.stack }}", up.Env["STACK"])
+	var checked bool
+	for _, s := range up.Steps {
+		if strings.HasPrefix(s.Uses, "pulumi/actions@") {
+			break
+		}
+		checked = checked || strings.Contains(s.Run, `./cmd/render -stack "$STACK" -check`)
+	}
+	assert.True(t, checked, "pulumi up runs only after the render's policy check")
+
+	// No stack name is written into a workflow.
+	examples, err := stacks.Examples(root)
+	require.NoError(t, err)
+	for file := range wfs {
+		b, err := os.ReadFile(filepath.Join(root, ".github", "workflows", file))
+		require.NoError(t, err)
+		for _, name := range examples {
+			for _, literal := range []string{"-stack " + name, "'" + name + "'", "[" + name, "environment: " + name} {
+				assert.NotContains(t, string(b), literal, "%s names the stack %s", file, name)
 			}
 		}
 	}
-	return out
 }
 
-// TestDeployWorkflowCoversEveryStack: every example stack is deployed by
-// exactly one job, behind a GitHub environment of its name, in a concurrency
-// group of its own that queues rather than cancels; every PR previews it.
-func TestDeployWorkflowCoversEveryStack(t *testing.T) {
+type matrixEntry struct{ Stack, Prefix string }
+
+// runStacks runs .github/scripts/stacks.sh in dir.
+func runStacks(t *testing.T, dir, order string) ([]matrixEntry, string, error) {
+	t.Helper()
+	cmd := exec.Command("bash", filepath.Join(root, ".github", "scripts", "stacks.sh"), dir)
+	cmd.Env = append(os.Environ(), "DEPLOY_ORDER="+order)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, stderr.String(), err
+	}
+	var entries []matrixEntry
+	require.NoError(t, json.Unmarshal(out, &entries), string(out))
+	return entries, stderr.String(), nil
+}
+
+// TestStacksScript: the workflows' list is every stack file of the project,
+// ordered by DEPLOY_ORDER, each with the prefix of its secrets' names.
+func TestStacksScript(t *testing.T) {
+	got, _, err := runStacks(t, root, "")
+	require.NoError(t, err)
 	examples, err := stacks.Examples(root)
 	require.NoError(t, err)
-	wfs := workflowFiles(t)
-
-	ups := upJobs(wfs["deploy.yml"])
-	var deployed []string
-	groups := map[string]bool{}
-	for stack, job := range ups {
-		deployed = append(deployed, stack)
-		assert.Equal(t, stack, job.Environment, "the %s job runs in the %s environment (reviewers are set there)", stack, stack)
-		assert.NotEmpty(t, job.Concurrency.Group, "%s: no concurrency group", stack)
-		assert.Contains(t, job.Concurrency.Group, stack)
-		assert.False(t, job.Concurrency.CancelInProgress, "%s: a running update must never be cancelled", stack)
-		assert.False(t, groups[job.Concurrency.Group], "two stacks share a concurrency group")
-		groups[job.Concurrency.Group] = true
-		var checked bool
-		for _, s := range job.Steps {
-			checked = checked || strings.Contains(s.Run, "./cmd/render -stack "+stack+" -check")
-		}
-		assert.True(t, checked, "%s: pulumi up runs only after the render's policy check", stack)
+	var names []string
+	for _, e := range got {
+		names = append(names, e.Stack)
 	}
-	sort.Strings(deployed)
-	assert.Equal(t, examples, deployed)
+	assert.Equal(t, examples, names, "the project's stack files, by name")
 
-	preview := wfs["pr.yml"].Jobs["preview"]
-	assert.ElementsMatch(t, examples, preview.Strategy.Matrix["stack"], "every stack is previewed on a PR")
+	dir := t.TempDir()
+	for _, f := range []string{"Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.staging.yaml", "Pulumi.eu-west.1.yaml"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte("config: {}\n"), 0o644))
+	}
+	for _, tc := range []struct {
+		order   string
+		want    []matrixEntry
+		wantErr string
+	}{
+		{"", []matrixEntry{{"dev", "DEV"}, {"eu-west.1", "EU_WEST_1"}, {"prod", "PROD"}, {"staging", "STAGING"}}, ""},
+		{"dev staging prod", []matrixEntry{{"dev", "DEV"}, {"staging", "STAGING"}, {"prod", "PROD"}, {"eu-west.1", "EU_WEST_1"}}, ""},
+		{"dev qa", nil, "DEPLOY_ORDER names qa, but there is no Pulumi.qa.yaml"},
+	} {
+		got, stderr, err := runStacks(t, dir, tc.order)
+		if tc.wantErr != "" {
+			require.Error(t, err, tc.order)
+			assert.Contains(t, stderr, tc.wantErr)
+			continue
+		}
+		require.NoError(t, err, stderr)
+		assert.Equal(t, tc.want, got, "DEPLOY_ORDER=%q", tc.order)
+	}
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.eu_west-1.yaml"), []byte("config: {}\n"), 0o644))
+	_, stderr, err := runStacks(t, dir, "")
+	require.Error(t, err)
+	assert.Contains(t, stderr, "share the secret prefix EU_WEST_1")
+	_, stderr, err = runStacks(t, t.TempDir(), "")
+	require.Error(t, err)
+	assert.Contains(t, stderr, "no Pulumi.<stack>.yaml")
 }
 
 // TestWorkflowsRunTheREADMECommands: CI and PRs run what the README and

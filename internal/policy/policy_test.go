@@ -19,23 +19,31 @@ import (
 
 const root = "../.."
 
-// input renders a stack variant (an example stack name or a mode variant).
+// input renders a stack variant (a fixture stack name or a mode variant).
 func input(t *testing.T, name string) *policy.Input {
 	t.Helper()
-	res, err := stacks.Named(name).Evaluate(root)
+	return inputOf(t, stacks.Named(name))
+}
+
+func inputOf(t *testing.T, v stacks.Variant) *policy.Input {
+	t.Helper()
+	res, err := v.Evaluate(root)
 	require.NoError(t, err)
 	files, err := res.Files()
 	require.NoError(t, err)
 	return policy.FromRender(res, files)
 }
 
-// TestEveryStackPasses: the example stacks and every mode satisfy every rule.
+// TestEveryStackPasses: the fixtures, every mode and whatever example
+// stacks exist satisfy every rule.
 func TestEveryStackPasses(t *testing.T) {
 	variants, err := stacks.All(root)
 	require.NoError(t, err)
-	for _, v := range variants {
+	examples, err := stacks.ExampleVariants(root)
+	require.NoError(t, err)
+	for _, v := range append(variants, examples...) {
 		t.Run(v.Name, func(t *testing.T) {
-			in := input(t, v.Name)
+			in := inputOf(t, v)
 			assert.Empty(t, policy.Check(in))
 		})
 	}

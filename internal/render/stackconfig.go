@@ -70,6 +70,13 @@ func StackNames(dir string) ([]string, error) {
 // so a typo in a top-level key fails like a typo inside an object does.
 // Secure values cannot be decrypted offline: they become SecretMarker.
 func LoadStackConfig(dir, stack string) (*StackConfig, error) {
+	return LoadStackConfigFrom(dir, dir, stack)
+}
+
+// LoadStackConfigFrom is LoadStackConfig with the stack file in stackDir
+// and Pulumi.yaml in dir: the tests' fixture stacks are read against the
+// project's own Pulumi.yaml.
+func LoadStackConfigFrom(dir, stackDir, stack string) (*StackConfig, error) {
 	var proj project
 	if err := ReadYAML(filepath.Join(dir, "Pulumi.yaml"), &proj); err != nil {
 		return nil, err
@@ -77,7 +84,7 @@ func LoadStackConfig(dir, stack string) (*StackConfig, error) {
 	if proj.Name != spec.Project {
 		return nil, fmt.Errorf("%s: project name is %q, want %q", filepath.Join(dir, "Pulumi.yaml"), proj.Name, spec.Project)
 	}
-	stackFile := filepath.Join(dir, "Pulumi."+stack+".yaml")
+	stackFile := filepath.Join(stackDir, "Pulumi."+stack+".yaml")
 	var st struct {
 		Config map[string]any `yaml:"config"`
 	}

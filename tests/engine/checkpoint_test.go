@@ -47,7 +47,7 @@ func TestCheckpointsUpdateInPlace(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join(checkpoints, v.Name+".json")
 			// The config the checkpoint was written with: an edit of the
-			// example stacks is not a change of the program.
+			// fixture stacks is not a change of the program.
 			confPath := filepath.Join(checkpoints, v.Name+".config.json")
 			var sc *render.StackConfig
 			if *updateCheckpoints {

@@ -35,7 +35,7 @@ func config(t testing.TB, v stacks.Variant) *render.StackConfig {
 	return sc
 }
 
-// variants are every example stack and every mode variant.
+// variants are every fixture stack and every mode variant.
 func variants(t *testing.T) []stacks.Variant {
 	t.Helper()
 	all, err := stacks.All(root(t))

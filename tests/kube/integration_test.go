@@ -2,7 +2,7 @@
 
 // The integration tier: every Kubernetes object the program declares
 // directly (not the chart's) is server-side applied to a real kube-apiserver
-// with the External Secrets Operator CRDs installed, for every example stack
+// with the External Secrets Operator CRDs installed, for every fixture stack
 // and every mode; broken variants must be rejected with the server's message.
 // ESO's controller runs against it too (secrets_integration_test.go).
 //

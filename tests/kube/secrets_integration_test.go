@@ -2,7 +2,7 @@
 
 // Secrets that really arrive: the External Secrets Operator controller runs
 // against the tier's API server with a store backed by ESO's own kubernetes
-// provider, and every example stack and mode variant is deployed the way
+// provider, and every fixture stack and mode variant is deployed the way
 // pulumi up deploys it (dependency order, waiting for Ready where the
 // program asks Pulumi to). The Secrets zot mounts must then hold exactly
 // what zot reads.
@@ -311,7 +311,7 @@ func (ts *tierStack) checkPushed(t *testing.T, e expected, objs []Deployed) {
 	assert.ElementsMatch(t, want, pushed, "the PushSecret pushes exactly the values the program has")
 }
 
-// TestSecretsArrive: for every example stack and mode variant, each
+// TestSecretsArrive: for every fixture stack and mode variant, each
 // ExternalSecret and PushSecret becomes Ready under the real controller,
 // zot's Secrets hold exactly what zot reads (the OIDC client Authentik
 // checks, htpasswd lines that verify, session keys of the right sizes, bare

@@ -54,6 +54,13 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
+	// The examples too, whatever they are: every config the program
+	// generates runs in zot.
+	examples, err := stacks.ExampleVariants(root)
+	if err != nil {
+		return err
+	}
+	all = append(all, examples...)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}

@@ -1,6 +1,10 @@
 // Package stacks lists the stacks the whole-program and integration tests
-// render: every example Pulumi.<stack>.yaml, and the dev stack with keys
-// replaced so that every mode of every component is rendered at least once.
+// render: the tests' own fixture stacks (testdata/Pulumi.<stack>.yaml, with
+// golden files and checkpoints), the fixture dev stack with keys replaced so
+// that every mode of every component is rendered at least once, and the
+// project's example stacks, whatever they are. Tests hold the fixtures to
+// their goldens and the examples only to properties (they render, pass the
+// policy, run in zot), so a team edits, adds or deletes examples freely.
 package stacks
 
 import (
@@ -10,18 +14,30 @@ import (
 	"github.com/zot-registry/zot-registry/internal/render"
 )
 
-// Variant is a stack to render: an example stack, optionally with keys
-// replaced (as written in Pulumi.<stack>.yaml; nil removes a key).
+// Variant is a stack to render: a fixture stack, optionally with keys
+// replaced (as written in Pulumi.<stack>.yaml; nil removes a key), or an
+// example stack of the project.
 type Variant struct {
 	Name    string
 	Stack   string
 	Replace map[string]any
 	Edits   []render.Edit // then these settings
+	// Example: the stack file is the project's own Pulumi.<stack>.yaml,
+	// not a fixture.
+	Example bool
 }
 
-// Config loads the variant's config from the project in root.
+// FixtureDir holds the fixture stack files, relative to the project root.
+const FixtureDir = "tests/stacks/testdata"
+
+// Config loads the variant's config: its stack file against the project's
+// Pulumi.yaml in root.
 func (v Variant) Config(root string) (*render.StackConfig, error) {
-	sc, err := render.LoadStackConfig(root, v.Stack)
+	dir := filepath.Join(root, FixtureDir)
+	if v.Example {
+		dir = root
+	}
+	sc, err := render.LoadStackConfigFrom(root, dir, v.Stack)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +56,7 @@ func (v Variant) Evaluate(root string) (*render.Result, error) {
 	return render.EvaluateConfig(sc)
 }
 
-// Named is the mode variant of that name, or else the example stack.
+// Named is the mode variant of that name, or else the fixture stack.
 func Named(name string) Variant {
 	if v, ok := Mode(name); ok {
 		return v
@@ -51,9 +67,31 @@ func Named(name string) Variant {
 // Examples are the stacks with a Pulumi.<stack>.yaml in root.
 func Examples(root string) ([]string, error) { return render.StackNames(root) }
 
-// Modes are the dev stack with one component switched to each of its other
-// modes (dev itself is s3-compatible storage, authentik identity, store
-// secrets from a ClusterSecretStore).
+// ExamplePrefix starts the variant names of the example stacks, apart from
+// the fixtures of the same stack name.
+const ExamplePrefix = "example-"
+
+// ExampleVariants are the project's example stacks as variants.
+func ExampleVariants(root string) ([]Variant, error) {
+	names, err := Examples(root)
+	if err != nil {
+		return nil, err
+	}
+	var out []Variant
+	for _, n := range names {
+		out = append(out, Variant{Name: ExamplePrefix + n, Stack: n, Example: true})
+	}
+	return out, nil
+}
+
+// Fixtures are the fixture stacks' names.
+func Fixtures(root string) ([]string, error) {
+	return render.StackNames(filepath.Join(root, FixtureDir))
+}
+
+// Modes are the fixture dev stack with one component switched to each of
+// its other modes (dev itself is s3-compatible storage, authentik identity,
+// store secrets from a ClusterSecretStore).
 func Modes() []Variant {
 	secure := func(s string) map[string]any { return map[string]any{"secure": s} }
 	store := map[string]any{"name": "vault-backend"}
@@ -110,9 +148,10 @@ func Modes() []Variant {
 // registry is the registry section's full key, for Edits.
 const registry = "zot-registry:registry"
 
-// All is every example stack followed by every mode variant.
+// All is every fixture stack followed by every mode variant: what golden
+// files and checkpoints are kept for.
 func All(root string) ([]Variant, error) {
-	names, err := Examples(root)
+	names, err := Fixtures(root)
 	if err != nil {
 		return nil, err
 	}

@@ -21,8 +21,8 @@ func dynamoDB(cfg map[string]any) bool {
 	return getPath(cfg, "storage", "cacheDriver", "name") == "dynamodb"
 }
 
-// TestEveryGeneratedConfigRunsInZot: for every example stack and mode
-// variant the program's tests enumerate, the generated config.json is run
+// TestEveryGeneratedConfigRunsInZot: for every fixture stack, mode
+// variant and example stack (example-<stack>) the program's tests enumerate, the generated config.json is run
 // in zot v2.1.20 and checked for what users rely on.
 func TestEveryGeneratedConfigRunsInZot(t *testing.T) {
 	b := needBins(t)
