@@ -122,7 +122,7 @@ func TestWorkflowsLeastPrivilege(t *testing.T) {
 	writes := map[string]map[string]string{ // file/job -> the write scopes it may have
 		"pr.yml/preview":             {"pull-requests": "write", "id-token": "write"},
 		"render-comment.yml/comment": {"pull-requests": "write"},
-		"deploy.yml/up":               {"id-token": "write"},
+		"deploy.yml/up":              {"id-token": "write"},
 		"drift.yml/drift":            {"id-token": "write"},
 	}
 	secretsAllowed := map[string]bool{"pr.yml/preview": true, "render-comment.yml/comment": true,
