@@ -252,6 +252,7 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 			ForcePathStyle: stor.ForcePathStyle,
 			SkipVerify:     stor.SkipVerify,
 			KeyPrefix:      stor.KeyPrefix,
+			RedirectPulls:  s.Storage.Redirects(),
 		},
 		OpenID: registry.OpenID{
 			Issuer:        ident.Issuer,

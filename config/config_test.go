@@ -128,6 +128,29 @@ func TestDefaults(t *testing.T) {
 
 func key(k string) spec.RemoteKey { return spec.RemoteKey{Key: k} }
 
+// Blob pulls are redirected to the store by default only where every
+// client reaches it: AWS S3.
+func TestRedirectPullsDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		storage obj
+		want    bool
+	}{
+		{"aws", obj{"mode": "aws", "region": "eu-west-1"}, true},
+		{"aws, turned off", obj{"mode": "aws", "region": "eu-west-1", "redirectPulls": false}, false},
+		{"s3-compatible", obj{"mode": "s3-compatible", "endpoint": "http://rustfs:9000"}, false},
+		{"existing, turned on", obj{"mode": "existing", "bucket": "shared-zot", "endpoint": "https://s3.example.com", "redirectPulls": true}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			objs["storage"] = tc.storage
+			cfg, err := parse(t, objs)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, cfg.Storage.Redirects())
+		})
+	}
+}
+
 // A bare name is a push robot, as before roles; {name, role} gives one.
 func TestRobotRoles(t *testing.T) {
 	objs := valid()

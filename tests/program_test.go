@@ -120,7 +120,7 @@ func TestDevConfigGolden(t *testing.T) {
 	issuer := identity.Issuer(cfg.Identity.AuthentikURL.String(), cfg.Identity.Authentik.Slug)
 	p := chart.Params(cfg.Registry, cfg.Secrets.Users.Pull(), zotconfig.Storage{
 		Bucket: st.Bucket, Region: st.Region, RegionEndpoint: st.RegionEndpoint, Secure: st.Secure,
-		ForcePathStyle: *st.ForcePathStyle, SkipVerify: st.SkipVerify, KeyPrefix: st.KeyPrefix,
+		ForcePathStyle: *st.ForcePathStyle, SkipVerify: st.SkipVerify, KeyPrefix: st.KeyPrefix, RedirectBlobURL: st.Redirects(),
 	}, zotconfig.OIDC{Issuer: issuer, Label: cfg.Identity.Label, Scopes: cfg.Identity.Scopes, UsernameClaim: cfg.Identity.UsernameClaim})
 	chart.Operations(&p, cfg.Registry, cfg.Registry.Namespace, "", "") // one replica: no credential
 	built, err := zotconfig.Marshal(zotconfig.Build(p))

@@ -33,6 +33,9 @@ type Bucket struct {
 	ForcePathStyle pulumi.BoolInput
 	SkipVerify     pulumi.BoolInput
 	KeyPrefix      pulumi.StringInput
+	// RedirectPulls sends clients to the store for blob pulls
+	// (storage.redirectPulls).
+	RedirectPulls bool
 }
 
 // OpenID is the OpenID provider zot's web UI logs in with.
@@ -172,6 +175,8 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 			ForcePathStyle: in[4].(bool),
 			SkipVerify:     in[5].(bool),
 			KeyPrefix:      in[6].(string),
+			// A setting, not an output of the storage component.
+			RedirectBlobURL: st.RedirectPulls,
 		}, zotconfig.OIDC{Issuer: in[7].(string), Label: args.OpenID.Label, Scopes: args.OpenID.Scopes, UsernameClaim: args.OpenID.UsernameClaim})
 		chart.Operations(&p, s, in[8].(string), hashKey, redisPassword)
 		return zotconfig.Marshal(zotconfig.Build(p))

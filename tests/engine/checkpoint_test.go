@@ -107,10 +107,12 @@ var oldRemoteKeys = map[string]string{
 	"sessionHashKey": "zot-session-hash-key", "sessionEncryptKey": "zot-session-encrypt-key",
 }
 
-// upgrade makes the config changes docs/secrets.md asks of a stack written
-// by an older program, where the state shows it was: a stack that used the
-// old default remote keys pins them in secrets.remoteKeys (a pinned key is
-// used as written). A checkpoint written since needs no step.
+// upgrade makes the config changes the docs give a stack written by an
+// older program that is to change nothing, where the state shows it was:
+// a stack that used the old default remote keys pins them in
+// secrets.remoteKeys (docs/secrets.md), and one without blob pull redirects
+// sets storage.redirectPulls: false (docs/storage.md). A checkpoint written
+// since needs no step.
 func upgrade(t *testing.T, sc *render.StackConfig, state []byte) *render.StackConfig {
 	t.Helper()
 	const secrets = "zot-registry:secrets"
@@ -124,6 +126,18 @@ func upgrade(t *testing.T, sc *render.StackConfig, state []byte) *render.StackCo
 	for field, old := range oldRemoteKeys {
 		if _, pinned := sec.RemoteKeys[field]; !pinned && bytes.Contains(state, []byte(`"`+old+`"`)) {
 			edits = append(edits, render.Edit{Key: secrets, Path: "remoteKeys." + field, Value: old})
+		}
+	}
+	// Blob pull redirects came later, on by default in mode aws: a stack
+	// that keeps its pulls through zot says so (docs/storage.md).
+	const storage = "zot-registry:storage"
+	var st struct {
+		RedirectPulls *bool `json:"redirectPulls"`
+	}
+	if raw, ok := sc.Values[storage]; ok {
+		require.NoError(t, json.Unmarshal([]byte(raw), &st))
+		if st.RedirectPulls == nil && !bytes.Contains(state, []byte("redirectBlobURL")) {
+			edits = append(edits, render.Edit{Key: storage, Path: "redirectPulls", Value: false})
 		}
 	}
 	out, err := sc.Apply(edits...)

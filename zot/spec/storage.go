@@ -37,6 +37,11 @@ type Storage struct {
 	AbortIncompleteUploadsDays int  `json:"abortIncompleteUploadsDays" pulumi:"abortIncompleteUploadsDays,optional"`
 	RetainOnDelete             bool `json:"retainOnDelete" pulumi:"retainOnDelete,optional"`
 	Protect                    bool `json:"protect" pulumi:"protect,optional"`
+	// RedirectPulls is zot's storage.redirectBlobURL: a blob GET zot has
+	// authorized answers 307 with a presigned URL of the store, and the
+	// client downloads from there. Default: on in mode aws (clients reach
+	// AWS S3), off otherwise (the URL names zot's endpoint).
+	RedirectPulls *bool `json:"redirectPulls" pulumi:"redirectPulls,optional"`
 
 	// Derived by validation; not config keys.
 	Secure         bool   `json:"-"` // from the endpoint's scheme
@@ -49,12 +54,18 @@ type Storage struct {
 	BucketPrefix string `json:"-"`
 }
 
+// Redirects reports whether blob pulls are redirected to the store.
+func (s Storage) Redirects() bool { return s.RedirectPulls != nil && *s.RedirectPulls }
+
 // Creates reports whether this program creates the bucket.
 func (s Storage) Creates() bool { return s.Mode == StorageAWS || s.Mode == StorageS3Compatible }
 
 func validateStorage(s *Storage, stack string, c Collector) {
 	if !validMode(c, s.Mode, StorageModes, "storage") {
 		return
+	}
+	if s.RedirectPulls == nil {
+		s.RedirectPulls = ptr(s.Mode == StorageAWS)
 	}
 	const bucketFix = "use 3-63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	switch {

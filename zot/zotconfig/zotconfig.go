@@ -51,6 +51,9 @@ type Storage struct {
 	MultipartCopyChunkSize      int64
 	MultipartCopyMaxConcurrency int64
 	MultipartCopyThresholdSize  int64
+	// RedirectBlobURL: blob GETs answer 307 with a presigned URL of the
+	// store (pkg/api/routes.go GetBlob; ranged GETs stay proxied).
+	RedirectBlobURL bool
 }
 
 // OIDC is the OpenID provider's part of Params.
@@ -87,17 +90,19 @@ type Config struct {
 }
 
 type StorageConf struct {
-	RootDirectory string        `json:"rootDirectory"`
-	Dedupe        bool          `json:"dedupe"`
-	RemoteCache   bool          `json:"remoteCache,omitempty"`
-	FastRestart   bool          `json:"fastRestart,omitempty"`
-	GC            bool          `json:"gc"`
-	GCDelay       string        `json:"gcDelay,omitempty"`
-	GCInterval    string        `json:"gcInterval,omitempty"`
-	GCTimeWindow  string        `json:"gcTimeWindow,omitempty"`
-	Retention     *Retention    `json:"retention,omitempty"`
-	StorageDriver StorageDriver `json:"storageDriver"`
-	CacheDriver   *CacheDriver  `json:"cacheDriver,omitempty"`
+	RootDirectory string `json:"rootDirectory"`
+	Dedupe        bool   `json:"dedupe"`
+	RemoteCache   bool   `json:"remoteCache,omitempty"`
+	// RedirectBlobURL is zot's storage.redirectBlobURL (v2.1.20).
+	RedirectBlobURL bool          `json:"redirectBlobURL,omitempty"`
+	FastRestart     bool          `json:"fastRestart,omitempty"`
+	GC              bool          `json:"gc"`
+	GCDelay         string        `json:"gcDelay,omitempty"`
+	GCInterval      string        `json:"gcInterval,omitempty"`
+	GCTimeWindow    string        `json:"gcTimeWindow,omitempty"`
+	Retention       *Retention    `json:"retention,omitempty"`
+	StorageDriver   StorageDriver `json:"storageDriver"`
+	CacheDriver     *CacheDriver  `json:"cacheDriver,omitempty"`
 }
 
 // StorageDriver is zot's S3 driver section. The tuning options are strings on
@@ -232,14 +237,15 @@ func Build(p Params) Config {
 			Dedupe: false,
 			// Without remoteCache zot ignores cacheDriver (a warning only)
 			// and every replica keeps its own metadata.
-			RemoteCache:  p.CacheDriver != nil,
-			CacheDriver:  p.CacheDriver,
-			FastRestart:  p.FastRestart,
-			GC:           p.GC.Enabled,
-			GCDelay:      p.GC.Delay,
-			GCInterval:   p.GC.Interval,
-			GCTimeWindow: p.GC.TimeWindow,
-			Retention:    p.Retention,
+			RemoteCache:     p.CacheDriver != nil,
+			RedirectBlobURL: p.Storage.RedirectBlobURL,
+			CacheDriver:     p.CacheDriver,
+			FastRestart:     p.FastRestart,
+			GC:              p.GC.Enabled,
+			GCDelay:         p.GC.Delay,
+			GCInterval:      p.GC.Interval,
+			GCTimeWindow:    p.GC.TimeWindow,
+			Retention:       p.Retention,
 			StorageDriver: StorageDriver{
 				Name:                        "s3",
 				Region:                      p.Storage.Region,
