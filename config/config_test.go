@@ -128,6 +128,62 @@ func TestDefaults(t *testing.T) {
 
 func key(k string) spec.RemoteKey { return spec.RemoteKey{Key: k} }
 
+// Rules per repository: checked like the global lists, named by their
+// index and field.
+func TestRepositoryRules(t *testing.T) {
+	const key = "zot-registry:registry.accessControl.repositories"
+	rule := func(extra obj) obj {
+		r := obj{"pattern": "team-a/**", "pushGroups": []any{"team-a"}}
+		for k, v := range extra {
+			r[k] = v
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name    string
+		rules   []any
+		secrets obj
+		wantKey string
+		wantMsg string
+	}{
+		{name: "two teams", rules: []any{rule(nil), obj{"pattern": "team-b/**", "pushUsers": []any{"b@example.com"}, "deleteGroups": []any{"team-b"}}, obj{"pattern": "public/**", "anonymousRead": true}}},
+		{name: "alternatives", rules: []any{rule(obj{"pattern": "{team-a,team-c}/**"})}},
+		{name: "empty pattern", rules: []any{rule(obj{"pattern": ""})}, wantKey: key + "[0].pattern", wantMsg: "is empty"},
+		{name: "every repository", rules: []any{rule(obj{"pattern": "**"})}, wantKey: key + "[0].pattern", wantMsg: "readerUsers"},
+		{name: "bad glob", rules: []any{rule(obj{"pattern": "team-a/[x"})}, wantKey: key + "[0].pattern", wantMsg: "not a repository pattern"},
+		{name: "leading slash", rules: []any{rule(obj{"pattern": "/team-a/**"})}, wantKey: key + "[0].pattern", wantMsg: "not a repository pattern"},
+		{name: "twice", rules: []any{rule(nil), rule(obj{"pushGroups": []any{"x"}})}, wantKey: key + "[1].pattern", wantMsg: "also accessControl.repositories[0]"},
+		{name: "grants nothing", rules: []any{obj{"pattern": "team-a/**"}}, wantKey: key + "[0]", wantMsg: "grants nothing"},
+		{name: "user listed twice", rules: []any{rule(obj{"pullUsers": []any{"a@example.com", "a@example.com"}})}, wantKey: key + "[0].pullUsers[1]", wantMsg: "twice"},
+		{name: "field typo", rules: []any{rule(obj{"pushGroup": []any{"x"}})}, wantKey: key + "[0].pushGroup", wantMsg: `did you mean "pushGroups"`},
+		{name: "pull robot pushes", rules: []any{rule(obj{"pushUsers": []any{"puller"}})},
+			secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci", obj{"name": "puller", "role": "pull"}}},
+			wantKey: key + "[0].pushUsers[0]", wantMsg: `"puller" is a pull robot`},
+		{name: "unknown htpasswd user", rules: []any{rule(obj{"deleteUsers": []any{"nobody"}})},
+			secrets: obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci"}},
+			wantKey: key + "[0].deleteUsers[0]", wantMsg: "neither an htpasswd user"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			objs["registry"]["accessControl"] = obj{"adminUsers": []any{"ci"}, "repositories": tc.rules}
+			if tc.secrets != nil {
+				objs["secrets"] = tc.secrets
+				objs["storage"] = obj{"mode": "aws", "region": "eu-west-1"}
+			}
+			cfg, err := parse(t, objs)
+			if tc.wantKey == "" {
+				require.NoError(t, err)
+				assert.Len(t, cfg.Registry.AccessControl.Repositories, len(tc.rules))
+				return
+			}
+			var errs spec.Errors
+			require.ErrorAs(t, err, &errs)
+			require.Contains(t, errs.Keys(), tc.wantKey, err.Error())
+			assert.Contains(t, err.Error(), tc.wantMsg)
+		})
+	}
+}
+
 // Blob pulls are redirected to the store by default only where every
 // client reaches it: AWS S3.
 func TestRedirectPullsDefaults(t *testing.T) {

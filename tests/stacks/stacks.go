@@ -111,9 +111,20 @@ func Modes() []Variant {
 		{Name: "secrets-namespaced-store", Stack: "dev", Replace: map[string]any{
 			"zot-registry:secrets": map[string]any{"store": map[string]any{"name": "zot-vault", "kind": "SecretStore"}, "refreshInterval": "15m", "remoteProperty": "value"},
 		}},
+		// Push mode with robots by role and rules per repository: each team's
+		// robot pushes under its prefix, team-b's also deletes, public/** is
+		// open to anonymous pulls.
 		{Name: "secrets-push-aws", Stack: "dev", Replace: map[string]any{
 			"zot-registry:storage": map[string]any{"mode": "aws", "region": "eu-central-1"},
-			"zot-registry:secrets": map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "renovate", "prometheus", map[string]any{"name": "cluster-pull", "role": "pull"}}, "remoteProperty": "value"},
+			"zot-registry:secrets": map[string]any{"mode": "push", "store": store, "users": []any{
+				"ci-pusher", "renovate", "prometheus", "team-a-ci", "team-b-ci", map[string]any{"name": "cluster-pull", "role": "pull"},
+			}, "remoteProperty": "value"},
+		}, Edits: []render.Edit{
+			{Key: registry, Path: "accessControl.repositories", Value: []any{
+				map[string]any{"pattern": "team-a/**", "pushUsers": []any{"team-a-ci"}},
+				map[string]any{"pattern": "team-b/**", "pushUsers": []any{"team-b-ci"}, "deleteUsers": []any{"team-b-ci"}},
+				map[string]any{"pattern": "public/**", "anonymousRead": true},
+			}},
 		}},
 		{Name: "secrets-push-s3-compatible", Stack: "dev", Replace: map[string]any{
 			"zot-registry:secrets":           map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "prometheus"}, "remoteProperty": "value"},

@@ -2,6 +2,7 @@ package zot
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,10 +18,13 @@ import (
 // the reader group is checked with SSO users, whose groups come from the
 // provider's groups claim.
 type people struct {
-	Admin    user    // an adminPolicy user (htpasswd): pushes and deletes
-	Scraper  user    // a metrics user (htpasswd), when metrics are on
-	Outsider user    // an htpasswd user with no rights
-	Puller   user    // a read-only htpasswd user (a pull robot), when the config has one
+	Admin    user // an adminPolicy user (htpasswd): pushes and deletes
+	Scraper  user // a metrics user (htpasswd), when metrics are on
+	Outsider user // an htpasswd user with no rights
+	Puller   user // a read-only htpasswd user (a pull robot), when the config has one
+	// Rules are the htpasswd users the repository rules (patterns other
+	// than "**") name, by name.
+	Rules    map[string]user
 	Reader   ssoUser // a member of a reader group
 	SSOAdmin ssoUser // a member of an admin group
 	Nobody   ssoUser // an SSO user in no group the config names
@@ -108,8 +112,23 @@ func setUp(t testing.TB, r *rendered, rewrite func(map[string]any)) *cluster {
 	if p := readOnlyUsers(cfg); len(p) > 0 {
 		c.People.Puller = user{p[0], "pull-pw-" + p[0]}
 	}
+	known := []user{c.People.Admin, c.People.Scraper, c.People.Outsider, c.People.Puller}
+	c.People.Rules = map[string]user{}
+	for pattern, g := range getPath(cfg, "http", "accessControl", "repositories").(map[string]any) {
+		if pattern == "**" {
+			continue
+		}
+		for _, p := range g.(map[string]any)["policies"].([]any) {
+			for _, name := range strs(p.(map[string]any)["users"]) {
+				if _, ok := c.People.Rules[name]; ok || strings.Contains(name, "@") || slices.ContainsFunc(known, func(u user) bool { return u.Name == name }) {
+					continue
+				}
+				c.People.Rules[name] = user{name, "rule-pw-" + name}
+			}
+		}
+	}
 	var lines []string
-	for _, u := range []user{c.People.Admin, c.People.Scraper, c.People.Outsider, c.People.Puller} {
+	for _, u := range append(known, slices.Collect(maps.Values(c.People.Rules))...) {
 		if u.Name == "" {
 			continue
 		}

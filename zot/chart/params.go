@@ -46,6 +46,7 @@ func Params(s spec.Registry, pullRobots []string, st zotconfig.Storage, oidc zot
 			ReaderUsers:   readers,
 			ReaderGroups:  s.AccessControl.ReaderGroups,
 			AnonymousRead: s.AccessControl.AnonymousRead,
+			Repositories:  repositoryAccess(s.AccessControl.Repositories),
 		},
 	}
 }
@@ -76,4 +77,17 @@ func Operations(p *zotconfig.Params, s spec.Registry, namespace, hashKey, redisP
 	if s.Scrub.Enabled {
 		p.Scrub = &zotconfig.ScrubExt{Enable: true, Interval: s.Scrub.Interval}
 	}
+}
+
+func repositoryAccess(rules []spec.RepositoryRule) []zotconfig.RepositoryAccess {
+	var out []zotconfig.RepositoryAccess
+	for _, r := range rules {
+		out = append(out, zotconfig.RepositoryAccess{
+			Pattern: r.Pattern, AnonymousRead: r.AnonymousRead,
+			PullUsers: r.PullUsers, PullGroups: r.PullGroups,
+			PushUsers: r.PushUsers, PushGroups: r.PushGroups,
+			DeleteUsers: r.DeleteUsers, DeleteGroups: r.DeleteGroups,
+		})
+	}
+	return out
 }

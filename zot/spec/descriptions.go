@@ -27,6 +27,7 @@ var Descriptions = map[string]string{
 	"registry.accessControl.anonymousRead":            "Let anonymous clients pull. Default: `false`.",
 	"registry.accessControl.readerGroups":             "Users and groups who may pull. Anyone else who logs in gets nothing. Default: `[]`.",
 	"registry.accessControl.readerUsers":              "Users and groups who may pull. Anyone else who logs in gets nothing. Default: `[]`.",
+	"registry.accessControl.repositories":             "Rules for some repositories: each `{pattern, pullUsers, pullGroups, pushUsers, pushGroups, deleteUsers, deleteGroups, anonymousRead}`. `pattern` is zot's glob (`team-a/**`, `{team-a,team-b}/**`; not `**`, not twice); push is create and move tags, delete removes them, both with pull. Readers, pull robots, `anonymousRead` and admins keep their rights inside every rule; where two rules match, the longer pattern alone applies ([access per repository](identity.md#access-per-repository)). A pull robot may not push or delete. Default: `[]`.",
 	"registry.availability.maxUnavailable":            "At least 1, fewer than `replicas`. Default: `1`.",
 	"registry.availability.podDisruptionBudget":       "With more than one replica: a PodDisruptionBudget (the chart's) so a node drain evicts at most `maxUnavailable` pods. Default: `true`.",
 	"registry.availability.topologyKey":               "With more than one replica: a topology spread constraint (maxSkew 1) over this node label, so replicas do not share a node (`topology.kubernetes.io/zone` spreads zones). Default: `kubernetes.io/hostname`.",

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // zot-registry:registry: the zot release, how it is reached, who may do
@@ -125,6 +127,40 @@ type AccessControl struct {
 	ReaderUsers   []string `json:"readerUsers" pulumi:"readerUsers,optional"`
 	ReaderGroups  []string `json:"readerGroups" pulumi:"readerGroups,optional"`
 	AnonymousRead bool     `json:"anonymousRead" pulumi:"anonymousRead,optional"`
+	// Repositories grant more on the repositories a pattern matches; the
+	// readers above (and anonymousRead) keep their read inside every rule.
+	Repositories []RepositoryRule `json:"repositories" pulumi:"repositories,optional"`
+}
+
+// RepositoryRule grants pull, push (create and move tags) and delete on the
+// repositories its pattern matches (zot's glob: doublestar, `team-a/**`).
+// Where two rules match a repository, zot applies the longer pattern only.
+type RepositoryRule struct {
+	Pattern       string   `json:"pattern" pulumi:"pattern"`
+	PullUsers     []string `json:"pullUsers" pulumi:"pullUsers,optional"`
+	PullGroups    []string `json:"pullGroups" pulumi:"pullGroups,optional"`
+	PushUsers     []string `json:"pushUsers" pulumi:"pushUsers,optional"`
+	PushGroups    []string `json:"pushGroups" pulumi:"pushGroups,optional"`
+	DeleteUsers   []string `json:"deleteUsers" pulumi:"deleteUsers,optional"`
+	DeleteGroups  []string `json:"deleteGroups" pulumi:"deleteGroups,optional"`
+	AnonymousRead bool     `json:"anonymousRead" pulumi:"anonymousRead,optional"`
+}
+
+// ruleLists are a rule's user and group lists with their field names.
+func (r RepositoryRule) lists() []struct {
+	field string
+	names []string
+	users bool
+} {
+	return []struct {
+		field string
+		names []string
+		users bool
+	}{
+		{"pullUsers", r.PullUsers, true}, {"pullGroups", r.PullGroups, false},
+		{"pushUsers", r.PushUsers, true}, {"pushGroups", r.PushGroups, false},
+		{"deleteUsers", r.DeleteUsers, true}, {"deleteGroups", r.DeleteGroups, false},
+	}
 }
 
 // Resources are zot's container requests and limits (Kubernetes
@@ -308,6 +344,34 @@ func validateAccess(a AccessControl, c Collector) {
 		{"accessControl.readerUsers", a.ReaderUsers},
 		{"accessControl.readerGroups", a.ReaderGroups},
 	}
+	patterns := map[string]int{}
+	for i, r := range a.Repositories {
+		field := fmt.Sprintf("accessControl.repositories[%d]", i)
+		switch p := r.Pattern; {
+		case strings.TrimSpace(p) == "":
+			c.Add(field+".pattern", "is empty", "name the repositories, e.g. team-a/**")
+		case p == "**":
+			c.Add(field+".pattern", `"**" is every repository`, "grant that with accessControl.readerUsers, readerGroups or adminUsers; a rule is for some repositories, e.g. team-a/**")
+		case strings.HasPrefix(p, "/") || strings.TrimSpace(p) != p || !doublestar.ValidatePattern(p):
+			c.Add(field+".pattern", fmt.Sprintf("%q is not a repository pattern", p), "write a path glob without a leading '/', e.g. team-a/** or {team-a,team-b}/**")
+		default:
+			if j, dup := patterns[p]; dup {
+				c.Add(field+".pattern", fmt.Sprintf("%q is also accessControl.repositories[%d]; zot keeps one rule per pattern", p, j), "merge the two rules")
+			}
+			patterns[p] = i
+		}
+		grants := r.AnonymousRead
+		for _, l := range r.lists() {
+			lists = append(lists, struct {
+				field string
+				names []string
+			}{field + "." + l.field, l.names})
+			grants = grants || len(l.names) > 0
+		}
+		if !grants {
+			c.Add(field, "grants nothing", "name pullUsers, pushUsers, deleteUsers (or their groups), or set anonymousRead, or remove the rule")
+		}
+	}
 	for _, l := range lists {
 		seen := map[string]bool{}
 		for i, n := range l.names {
@@ -345,13 +409,37 @@ func validateUserNames(cfg *Settings, c Collector) {
 				"remove it from adminUsers, or give it role push in secrets.users")
 		}
 	}
+	for i, r := range ac.Repositories {
+		for _, l := range []struct {
+			field string
+			users []string
+		}{{"pushUsers", r.PushUsers}, {"deleteUsers", r.DeleteUsers}} {
+			for j, u := range l.users {
+				if slices.Contains(cfg.Secrets.Users.Pull(), u) {
+					c.Add(fmt.Sprintf("accessControl.repositories[%d].%s[%d]", i, l.field, j), fmt.Sprintf("%q is a pull robot (secrets.users role pull), which may only pull images", u),
+						"remove it here, or give it role push in secrets.users")
+				}
+			}
+		}
+	}
 	if cfg.Identity.UsernameClaim != "email" {
 		return
 	}
-	for _, list := range []struct {
+	lists := []struct {
 		field string
 		users []string
-	}{{"accessControl.adminUsers", ac.AdminUsers}, {"accessControl.readerUsers", ac.ReaderUsers}} {
+	}{{"accessControl.adminUsers", ac.AdminUsers}, {"accessControl.readerUsers", ac.ReaderUsers}}
+	for i, r := range ac.Repositories {
+		for _, l := range r.lists() {
+			if l.users {
+				lists = append(lists, struct {
+					field string
+					users []string
+				}{fmt.Sprintf("accessControl.repositories[%d].%s", i, l.field), l.names})
+			}
+		}
+	}
+	for _, list := range lists {
 		for i, u := range list.users {
 			if !strings.Contains(u, "@") && !cfg.Secrets.Users.Has(u) {
 				c.Add(fmt.Sprintf("%s[%d]", list.field, i),

@@ -5,6 +5,7 @@ package zotconfig
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +78,18 @@ type Access struct {
 	ReaderUsers   []string
 	ReaderGroups  []string
 	AnonymousRead bool
+	// Repositories are the rules for the repositories a pattern matches.
+	Repositories []RepositoryAccess
+}
+
+// RepositoryAccess grants pull, push and delete on the repositories a
+// pattern matches, besides what the global readers and the admins have.
+type RepositoryAccess struct {
+	Pattern                   string
+	PullUsers, PullGroups     []string
+	PushUsers, PushGroups     []string
+	DeleteUsers, DeleteGroups []string
+	AnonymousRead             bool
 }
 
 // Config is zot's config.json. Field names are zot's.
@@ -211,23 +224,48 @@ const (
 var (
 	readActions  = []string{"read"}
 	adminActions = []string{"read", "create", "update", "delete"}
+	// A push creates a tag or moves one (update); docker checks blobs
+	// first (read).
+	pushActions   = []string{"read", "create", "update"}
+	deleteActions = []string{"read", "delete"}
 )
+
+// repositories is zot's accessControl.repositories. zot grants by the
+// longest pattern that matches a repository and nothing else
+// (pkg/api/authz.go AccessController.can), so every rule's policy group
+// repeats the global readers and anonymous read: a team's rule adds to
+// what everyone has and never hides it.
+func repositories(a Access) map[string]PolicyGroup {
+	var global []Policy
+	if len(a.ReaderUsers)+len(a.ReaderGroups) > 0 {
+		global = append(global, Policy{Users: nonNil(a.ReaderUsers), Groups: nonNil(a.ReaderGroups), Actions: readActions})
+	}
+	anonymous := func(on bool) []string {
+		if on || a.AnonymousRead {
+			return readActions
+		}
+		return []string{}
+	}
+	out := map[string]PolicyGroup{
+		AllRepositories: {Policies: nonNilPolicies(global), DefaultPolicy: []string{}, AnonymousPolicy: anonymous(false)},
+	}
+	for _, r := range a.Repositories {
+		policies := slices.Clone(global)
+		for _, g := range []struct {
+			users, groups, actions []string
+		}{{r.PullUsers, r.PullGroups, readActions}, {r.PushUsers, r.PushGroups, pushActions}, {r.DeleteUsers, r.DeleteGroups, deleteActions}} {
+			if len(g.users)+len(g.groups) > 0 {
+				policies = append(policies, Policy{Users: nonNil(g.users), Groups: nonNil(g.groups), Actions: g.actions})
+			}
+		}
+		out[r.Pattern] = PolicyGroup{Policies: nonNilPolicies(policies), DefaultPolicy: []string{}, AnonymousPolicy: anonymous(r.AnonymousRead)}
+	}
+	return out
+}
 
 // Build returns zot's config for p. The mount-derived paths come from the
 // layout package, the same constants the Helm values mount Secrets with.
 func Build(p Params) Config {
-	anonymous := []string{}
-	if p.Access.AnonymousRead {
-		anonymous = readActions
-	}
-	var policies []Policy
-	if len(p.Access.ReaderUsers)+len(p.Access.ReaderGroups) > 0 {
-		policies = append(policies, Policy{
-			Users:   nonNil(p.Access.ReaderUsers),
-			Groups:  nonNil(p.Access.ReaderGroups),
-			Actions: readActions,
-		})
-	}
 	c := Config{
 		DistSpecVersion: DistSpecVersion,
 		Storage: StorageConf{
@@ -283,13 +321,7 @@ func Build(p Params) Config {
 				}},
 			},
 			AccessControl: AccessControl{
-				Repositories: map[string]PolicyGroup{
-					AllRepositories: {
-						Policies:        nonNilPolicies(policies),
-						DefaultPolicy:   []string{},
-						AnonymousPolicy: anonymous,
-					},
-				},
+				Repositories: repositories(p.Access),
 				AdminPolicy: Policy{
 					Users:   nonNil(p.Access.AdminUsers),
 					Groups:  nonNil(p.Access.AdminGroups),

@@ -111,6 +111,31 @@ func TestAccessControl(t *testing.T) {
 	}
 }
 
+// zot grants by the longest matching pattern alone: every rule's group
+// repeats the global readers and anonymous read, then adds its own.
+func TestRepositoryRulesKeepTheGlobalReaders(t *testing.T) {
+	p := params()
+	p.Access = zotconfig.Access{
+		AdminUsers: []string{"ci"}, ReaderGroups: []string{"devs"}, AnonymousRead: false,
+		Repositories: []zotconfig.RepositoryAccess{
+			{Pattern: "team-a/**", PushGroups: []string{"team-a"}, DeleteUsers: []string{"lead@example.com"}},
+			{Pattern: "public/**", AnonymousRead: true},
+		},
+	}
+	repos := generic(t, p)["http"].(map[string]any)["accessControl"].(map[string]any)["repositories"].(map[string]any)
+	readers := map[string]any{"users": []any{}, "groups": []any{"devs"}, "actions": []any{"read"}}
+	assert.Equal(t, map[string]any{
+		"policies": []any{readers,
+			map[string]any{"users": []any{}, "groups": []any{"team-a"}, "actions": []any{"read", "create", "update"}},
+			map[string]any{"users": []any{"lead@example.com"}, "groups": []any{}, "actions": []any{"read", "delete"}},
+		},
+		"defaultPolicy": []any{}, "anonymousPolicy": []any{},
+	}, repos["team-a/**"])
+	assert.Equal(t, map[string]any{"policies": []any{readers}, "defaultPolicy": []any{}, "anonymousPolicy": []any{"read"}}, repos["public/**"])
+	assert.Equal(t, []any{readers}, repos["**"].(map[string]any)["policies"])
+	assert.Len(t, repos, 3)
+}
+
 func TestBuildIsDeterministic(t *testing.T) {
 	a, err := zotconfig.Marshal(zotconfig.Build(params()))
 	require.NoError(t, err)

@@ -1,0 +1,120 @@
+package zot
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// rule is one repository rule as config.json holds it.
+type rule struct {
+	pattern   string
+	actions   map[string][]string // user -> actions
+	anonymous bool
+}
+
+// rules are the config's repository rules (every pattern but "**").
+func rules(cfg map[string]any) []rule {
+	var out []rule
+	for pattern, g := range getPath(cfg, "http", "accessControl", "repositories").(map[string]any) {
+		if pattern == "**" {
+			continue
+		}
+		gm := g.(map[string]any)
+		r := rule{pattern: pattern, actions: map[string][]string{}, anonymous: slices.Contains(strs(gm["anonymousPolicy"]), "read")}
+		for _, p := range gm["policies"].([]any) {
+			pm := p.(map[string]any)
+			for _, u := range strs(pm["users"]) {
+				r.actions[u] = append(r.actions[u], strs(pm["actions"])...)
+			}
+		}
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b rule) int { return strings.Compare(a.pattern, b.pattern) })
+	return out
+}
+
+// repoUnder is a repository a simple "<prefix>/**" pattern matches.
+func repoUnder(pattern string) (string, bool) {
+	prefix, ok := strings.CutSuffix(pattern, "/**")
+	if !ok || strings.ContainsAny(prefix, "*?[{") {
+		return "", false
+	}
+	return prefix + "/app", true
+}
+
+// TestRepositoryRules: in zot itself, a rule's pushers push under its
+// pattern and get 403 under another rule's and outside every rule; a pusher
+// without delete cannot delete, a deleter can; a global reader (the pull
+// robot) pulls inside every rule, as docs/identity.md says; a rule's
+// anonymousRead opens only its own repositories.
+func TestRepositoryRules(t *testing.T) {
+	var r *rendered
+	for _, x := range renders {
+		if len(rules(x.Config)) > 1 && !dynamoDB(x.Config) {
+			r = x
+			break
+		}
+	}
+	if r == nil {
+		t.Fatal("no variant with two or more repository rules")
+	}
+	t.Logf("variant %s", r.Name)
+	c := setUp(t, r, nil)
+	z := c.Zots[0]
+	admin := c.People.Admin
+	all := rules(r.Config)
+	checked := 0
+	for _, ru := range all {
+		repo, ok := repoUnder(ru.pattern)
+		if !ok {
+			t.Logf("%s: not a <prefix>/** pattern, not checked here", ru.pattern)
+			continue
+		}
+		checked++
+		if err := push(z.Host(), repo+":1", dockerImage(t, 512), admin); err != nil {
+			t.Fatalf("push %s as admin: %s", repo, describe(err))
+		}
+		if p := c.People.Puller; p.Name != "" {
+			if _, err := pull(z.Host(), repo+":1", p); err != nil {
+				t.Errorf("%s: the pull robot (a global reader) cannot pull inside the rule: %s", ru.pattern, describe(err))
+			}
+		}
+		manifest := z.URL() + "/v2/" + strings.TrimSuffix(repo, ":1") + "/manifests/1"
+		if code, _ := status(t, http.MethodGet, manifest, user{}, nil); (code == 200) != (ru.anonymous || anonymousRead(r.Config)) {
+			t.Errorf("%s: anonymous GET manifest: %d (rule anonymousRead %v)", ru.pattern, code, ru.anonymous)
+		}
+		for name, actions := range ru.actions {
+			u, ok := c.People.Rules[name]
+			if !ok {
+				continue // a global reader or an SSO user
+			}
+			if slices.Contains(actions, "create") {
+				if err := push(z.Host(), repo+":"+name, dockerImage(t, 512), u); err != nil {
+					t.Errorf("%s: %s pushes under its own pattern: %s", ru.pattern, name, describe(err))
+				}
+				wantCode(t, name+" pushes outside every rule", push(z.Host(), "outside/"+name+":1", dockerImage(t, 512), u), 403)
+				for _, other := range all {
+					if o, ok := repoUnder(other.pattern); ok && other.pattern != ru.pattern && !slices.Contains(other.actions[name], "create") {
+						wantCode(t, name+" pushes under "+other.pattern, push(z.Host(), o+":"+name, dockerImage(t, 512), u), 403)
+					}
+				}
+			}
+			err := deleteTag(z.Host(), repo+":1", u)
+			if slices.Contains(actions, "delete") {
+				if err != nil {
+					t.Errorf("%s: %s deletes under its own pattern: %s", ru.pattern, name, describe(err))
+				}
+				if err := push(z.Host(), repo+":1", dockerImage(t, 512), admin); err != nil {
+					t.Fatalf("push %s again: %s", repo, describe(err))
+				}
+			} else {
+				wantCode(t, name+" deletes without the delete right", err, 403)
+			}
+		}
+	}
+	if checked < 2 {
+		t.Fatalf("checked %d rules, want at least 2", checked)
+	}
+}
