@@ -3,6 +3,7 @@ module github.com/zot-registry/zot-registry
 go 1.26.6
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/Masterminds/sprig/v3 v3.3.0
 	github.com/OSMIT-GmbH/pulumi-authentik/sdk/v2024 v2024.10.3
 	github.com/bmatcuk/doublestar/v4 v4.10.0
@@ -18,7 +19,6 @@ require (
 
 require (
 	dario.cat/mergo v1.0.1 // indirect
-	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/Masterminds/goutils v1.1.1 // indirect
 	github.com/Masterminds/semver/v3 v3.3.0 // indirect
 	github.com/Microsoft/go-winio v0.6.2 // indirect

@@ -21,6 +21,7 @@ import (
 	"github.com/zot-registry/zot-registry/components/secrets"
 	"github.com/zot-registry/zot-registry/components/storage"
 	"github.com/zot-registry/zot-registry/outputs"
+	"github.com/zot-registry/zot-registry/zot/nodes"
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
@@ -273,6 +274,10 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 		return nil, err
 	}
 
+	hosts, crio, err := nodeConfigs(s.Registry)
+	if err != nil {
+		return nil, err
+	}
 	return &outputs.Stack{
 		RegistryURL:       reg.RegistryURL,
 		RegistryHost:      reg.RegistryHost,
@@ -299,5 +304,22 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 		Replicas:          reg.Replicas,
 		HeadlessService:   reg.HeadlessService,
 		MetricsPath:       reg.MetricsPath,
+		MirrorHostsToml:   pulumi.ToStringMap(hosts).ToStringMapOutput(),
+		MirrorCRIOConf:    pulumi.ToStringMap(crio).ToStringMapOutput(),
 	}, nil
+}
+
+// nodeConfigs are each mirror's containerd hosts.toml and CRI-O
+// registries.conf entry, by mirror name.
+func nodeConfigs(r spec.Registry) (hosts, crio map[string]string, err error) {
+	hosts, crio = map[string]string{}, map[string]string{}
+	for _, m := range r.Mirrors {
+		if hosts[m.Name], err = nodes.HostsToml(r.ExternalURL, m); err != nil {
+			return nil, nil, err
+		}
+		if crio[m.Name], err = nodes.RegistriesConf(r.ExternalURL, m); err != nil {
+			return nil, nil, err
+		}
+	}
+	return hosts, crio, nil
 }

@@ -184,6 +184,77 @@ func TestRepositoryRules(t *testing.T) {
 	}
 }
 
+// Mirrors: every problem named by index and field, before anything runs.
+func TestMirrors(t *testing.T) {
+	const key = "zot-registry:registry"
+	hub := func(extra obj) obj {
+		m := obj{"name": "docker-hub", "url": "https://registry-1.docker.io", "prefix": "docker.io"}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	ghcr := obj{"name": "ghcr", "url": "https://ghcr.io", "prefix": "ghcr.io", "content": []any{"project-zot/*"}}
+	for _, tc := range []struct {
+		name    string
+		mirrors []any
+		extra   obj // more registry settings
+		wantKey string
+		wantMsg string
+	}{
+		{name: "two mirrors", mirrors: []any{hub(nil), ghcr}, extra: obj{"mirrorReaders": obj{"anonymous": true}}},
+		{name: "local http registry", mirrors: []any{hub(obj{"url": "http://registry.local:5000", "insecure": true})}},
+		{name: "bad name", mirrors: []any{hub(obj{"name": "Docker Hub"})}, wantKey: key + ".mirrors[0].name", wantMsg: "not a mirror name"},
+		{name: "same name", mirrors: []any{hub(nil), hub(obj{"prefix": "hub"})}, wantKey: key + ".mirrors[1].name", wantMsg: "also mirrors[0]"},
+		{name: "http", mirrors: []any{hub(obj{"url": "http://registry-1.docker.io"})}, wantKey: key + ".mirrors[0].url", wantMsg: "not https"},
+		{name: "url with path", mirrors: []any{hub(obj{"url": "https://registry-1.docker.io/v2"})}, wantKey: key + ".mirrors[0].url", wantMsg: "has a path"},
+		{name: "insecure with https", mirrors: []any{hub(obj{"insecure": true})}, wantKey: key + ".mirrors[0].insecure", wantMsg: "URL is https"},
+		{name: "prefix with slash", mirrors: []any{hub(obj{"prefix": "/docker.io"})}, wantKey: key + ".mirrors[0].prefix", wantMsg: "not a repository prefix"},
+		{name: "prefixes overlap", mirrors: []any{hub(nil), obj{"name": "library", "url": "https://mirror.gcr.io", "prefix": "docker.io/library"}},
+			wantKey: key + ".mirrors[1].prefix", wantMsg: `overlaps mirrors[0].prefix "docker.io"`},
+		{name: "prefix under a rule", mirrors: []any{hub(obj{"prefix": "team-a/hub"})},
+			extra:   obj{"accessControl": obj{"adminUsers": []any{"ci"}, "repositories": []any{obj{"pattern": "team-a/**", "pushGroups": []any{"a"}}}}},
+			wantKey: key + ".mirrors[0].prefix", wantMsg: "overlaps accessControl.repositories[0].pattern"},
+		{name: "rule with alternatives reaching a mirror", mirrors: []any{hub(nil)},
+			extra:   obj{"accessControl": obj{"adminUsers": []any{"ci"}, "repositories": []any{obj{"pattern": "{docker.io,x}/**", "pushGroups": []any{"a"}}}}},
+			wantKey: key + ".mirrors[0].prefix", wantMsg: "overlaps accessControl.repositories[0]"},
+		{name: "rule beside a mirror", mirrors: []any{hub(nil)},
+			extra: obj{"accessControl": obj{"adminUsers": []any{"ci"}, "repositories": []any{obj{"pattern": "docker.iox/**", "pushGroups": []any{"a"}}}}}},
+		{name: "content everything", mirrors: []any{hub(obj{"content": []any{"**"}})}, wantKey: key + ".mirrors[0].content[0]", wantMsg: "whole upstream"},
+		{name: "poll without content", mirrors: []any{hub(obj{"pollInterval": "1h"})}, wantKey: key + ".mirrors[0].pollInterval", wantMsg: "content is empty"},
+		{name: "poll too often", mirrors: []any{hub(obj{"content": []any{"library/alpine"}, "pollInterval": "1m"})}, wantKey: key + ".mirrors[0].pollInterval", wantMsg: "at least 10m"},
+		{name: "field typo", mirrors: []any{hub(obj{"prefx": "x"})}, wantKey: key + ".mirrors[0].prefx", wantMsg: `did you mean "prefix"`},
+		{name: "readers without mirrors", extra: obj{"mirrorReaders": obj{"groups": []any{"nodes"}}}, wantKey: key + ".mirrorReaders", wantMsg: "no mirrors"},
+		{name: "download size", mirrors: []any{hub(nil)}, extra: obj{"mirrorDownloadSize": "lots"}, wantKey: key + ".mirrorDownloadSize", wantMsg: "not a size"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			if tc.mirrors != nil {
+				objs["registry"]["mirrors"] = tc.mirrors
+			}
+			for k, v := range tc.extra {
+				objs["registry"][k] = v
+			}
+			cfg, err := parse(t, objs)
+			if tc.wantKey == "" {
+				require.NoError(t, err)
+				for _, m := range cfg.Registry.Mirrors {
+					assert.NotEmpty(t, m.Host)
+					assert.True(t, m.TLSVerify != nil && *m.TLSVerify, "tlsVerify defaults to true")
+					if len(m.Content) > 0 {
+						assert.Equal(t, 6*time.Hour, m.PollDuration, "the default pollInterval")
+					}
+				}
+				return
+			}
+			var errs spec.Errors
+			require.ErrorAs(t, err, &errs)
+			require.Contains(t, errs.Keys(), tc.wantKey, err.Error())
+			assert.Contains(t, err.Error(), tc.wantMsg)
+		})
+	}
+}
+
 // Blob pulls are redirected to the store by default only where every
 // client reaches it: AWS S3.
 func TestRedirectPullsDefaults(t *testing.T) {

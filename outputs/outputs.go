@@ -41,8 +41,10 @@ const (
 	RegistryPasswords = "registryPasswords" // secret; user -> password, secrets mode push
 	RegistryPullUsers = "registryPullUsers" // the pull robots (secrets.users role pull), for image pull secrets
 	Replicas          = "replicas"
-	HeadlessService   = "headlessServiceName" // the cluster members' Service; empty with one replica
-	MetricsPath       = "metricsPath"         // where each pod serves Prometheus metrics; empty when off
+	HeadlessService   = "headlessServiceName"  // the cluster members' Service; empty with one replica
+	MetricsPath       = "metricsPath"          // where each pod serves Prometheus metrics; empty when off
+	MirrorHostsToml   = "mirrorHostsToml"      // mirror name -> containerd's hosts.toml
+	MirrorCRIOConf    = "mirrorRegistriesConf" // mirror name -> CRI-O's registries.conf entry
 )
 
 // Stack is this program's outputs, typed: the one list of them. Each
@@ -81,6 +83,8 @@ type Stack struct {
 	Replicas          pulumi.IntOutput         `pulumi:"replicas"`
 	HeadlessService   pulumi.StringOutput      `pulumi:"headlessServiceName"`
 	MetricsPath       pulumi.StringOutput      `pulumi:"metricsPath"`
+	MirrorHostsToml   pulumi.StringMapOutput   `pulumi:"mirrorHostsToml"`
+	MirrorCRIOConf    pulumi.StringMapOutput   `pulumi:"mirrorRegistriesConf"`
 }
 
 // field is one output: its name, whether it is always secret, its index.

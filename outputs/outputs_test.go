@@ -59,6 +59,8 @@ func TestReadIsTyped(t *testing.T) {
 	exported[outputs.S3Secure] = true
 	exported[outputs.RegistryPasswords] = map[string]any{"ci": "pw"}
 	exported[outputs.RegistryPullUsers] = []any{"cluster-pull"}
+	exported[outputs.MirrorHostsToml] = map[string]any{"docker-hub": "server = …"}
+	exported[outputs.MirrorCRIOConf] = map[string]any{"docker-hub": "[[registry]] …"}
 	exported[outputs.S3ForcePathStyle] = false
 	exported[outputs.Replicas] = 3
 	mock := &stackRefMock{outputs: exported, secret: []string{outputs.S3SecretAccessKey, outputs.RegistryPasswords}}
@@ -91,6 +93,10 @@ func TestReadIsTyped(t *testing.T) {
 			assert.Equal(t, map[string]string{"ci": "pw"}, got[n])
 			continue
 		}
+		if n == outputs.MirrorHostsToml || n == outputs.MirrorCRIOConf {
+			assert.Equal(t, map[string]string{"docker-hub": exported[n].(map[string]any)["docker-hub"].(string)}, got[n], n)
+			continue
+		}
 		if n == outputs.RegistryPullUsers {
 			assert.Equal(t, []string{"cluster-pull"}, got[n], "a list, typed")
 			continue
@@ -117,7 +123,7 @@ func TestConstantsAreTheTags(t *testing.T) {
 		outputs.ServiceDNS, outputs.ChartVersion, outputs.ImageTag, outputs.Bucket, outputs.S3Region, outputs.S3Endpoint,
 		outputs.S3Secure, outputs.S3ForcePathStyle, outputs.StoragePolicy, outputs.AbortUploads, outputs.S3AccessKeyID,
 		outputs.S3SecretAccessKey, outputs.OIDCIssuer, outputs.OIDCClientID, outputs.OIDCRedirectURI,
-		outputs.RegistryPasswords, outputs.RegistryPullUsers, outputs.Replicas, outputs.HeadlessService, outputs.MetricsPath,
+		outputs.RegistryPasswords, outputs.RegistryPullUsers, outputs.Replicas, outputs.HeadlessService, outputs.MetricsPath, outputs.MirrorHostsToml, outputs.MirrorCRIOConf,
 	}
 	assert.Equal(t, consts, outputs.Names)
 	assert.Equal(t, map[string]bool{outputs.S3AccessKeyID: true, outputs.S3SecretAccessKey: true, outputs.RegistryPasswords: true}, outputs.Secret)

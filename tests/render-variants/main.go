@@ -1,7 +1,8 @@
 // Command render-variants evaluates every stack and mode variant the tests
 // enumerate (tests/stacks) under mocks, as cmd/render does, and writes for
 // each what the zot tier (tests/zot) runs: config.json exactly as zot reads
-// it, the outputs that name the OpenID client, and the startup probe.
+// it, the outputs that name the OpenID client, the startup probe and the
+// mirrors' hosts.toml.
 //
 //	go run ./tests/render-variants -out DIR
 //
@@ -31,6 +32,9 @@ type Variant struct {
 	OIDCRedirectURI any            `json:"oidcRedirectUri"`
 	StartupProbe    map[string]any `json:"startupProbe"`
 	SecretMarker    string         `json:"secretMarker"`
+	// MirrorHostsToml is the output of that name: containerd's hosts.toml
+	// per mirror.
+	MirrorHostsToml any `json:"mirrorHostsToml"`
 }
 
 func main() {
@@ -74,6 +78,7 @@ func run(out string) error {
 			Index: i, Name: v.Name, ConfigJSON: res.ConfigJSON,
 			OIDCClientID: res.Outputs[outputs.OIDCClientID], OIDCRedirectURI: res.Outputs[outputs.OIDCRedirectURI],
 			StartupProbe: probe, SecretMarker: render.SecretMarker,
+			MirrorHostsToml: res.Outputs[outputs.MirrorHostsToml],
 		}, "", "  ")
 		if err != nil {
 			return err

@@ -111,9 +111,9 @@ func Modes() []Variant {
 		{Name: "secrets-namespaced-store", Stack: "dev", Replace: map[string]any{
 			"zot-registry:secrets": map[string]any{"store": map[string]any{"name": "zot-vault", "kind": "SecretStore"}, "refreshInterval": "15m", "remoteProperty": "value"},
 		}},
-		// Push mode with robots by role and rules per repository: each team's
+		// Push mode with robots by role, rules per repository (each team's
 		// robot pushes under its prefix, team-b's also deletes, public/** is
-		// open to anonymous pulls.
+		// open to anonymous pulls) and two pull-through mirrors.
 		{Name: "secrets-push-aws", Stack: "dev", Replace: map[string]any{
 			"zot-registry:storage": map[string]any{"mode": "aws", "region": "eu-central-1"},
 			"zot-registry:secrets": map[string]any{"mode": "push", "store": store, "users": []any{
@@ -125,6 +125,13 @@ func Modes() []Variant {
 				map[string]any{"pattern": "team-b/**", "pushUsers": []any{"team-b-ci"}, "deleteUsers": []any{"team-b-ci"}},
 				map[string]any{"pattern": "public/**", "anonymousRead": true},
 			}},
+			// Two pull-through mirrors, one also syncing chosen repositories;
+			// nodes pull from them without credentials.
+			{Key: registry, Path: "mirrors", Value: []any{
+				map[string]any{"name": "docker-hub", "url": "https://registry-1.docker.io", "prefix": "docker.io"},
+				map[string]any{"name": "ghcr", "url": "https://ghcr.io", "prefix": "ghcr.io", "content": []any{"project-zot/*"}, "pollInterval": "24h"},
+			}},
+			{Key: registry, Path: "mirrorReaders", Value: map[string]any{"anonymous": true}},
 		}},
 		{Name: "secrets-push-s3-compatible", Stack: "dev", Replace: map[string]any{
 			"zot-registry:secrets":           map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "prometheus"}, "remoteProperty": "value"},

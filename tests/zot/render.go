@@ -13,13 +13,14 @@ import (
 // tests/render-variants (the main module: the renders run there, so this
 // module compiles no Pulumi SDK).
 type rendered struct {
-	Index           int            `json:"index"`
-	Name            string         `json:"name"`
-	ConfigJSON      string         `json:"configJson"`
-	OIDCClientID    string         `json:"oidcClientId"`
-	OIDCRedirectURI string         `json:"oidcRedirectUri"`
-	StartupProbe    map[string]any `json:"startupProbe"`
-	SecretMarker    string         `json:"secretMarker"`
+	Index           int               `json:"index"`
+	Name            string            `json:"name"`
+	ConfigJSON      string            `json:"configJson"`
+	OIDCClientID    string            `json:"oidcClientId"`
+	OIDCRedirectURI string            `json:"oidcRedirectUri"`
+	StartupProbe    map[string]any    `json:"startupProbe"`
+	SecretMarker    string            `json:"secretMarker"`
+	MirrorHostsToml map[string]string `json:"mirrorHostsToml"`
 
 	Config map[string]any `json:"-"` // config.json, parsed
 }

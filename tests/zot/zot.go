@@ -15,6 +15,10 @@ import (
 	"github.com/zot-registry/zot-registry/zot/layout"
 )
 
+// deadUpstream is where the mirrors point unless a test gives them an
+// upstream: a loopback port nothing listens on.
+const deadUpstream = "http://127.0.0.1:9"
+
 // Test values for what the program leaves to the store or generates.
 const (
 	clusterHashKey = "tier-hash-key-16" // zot's cluster.hashKey is 16 bytes (siphash)
@@ -94,6 +98,15 @@ func localize(t testing.TB, r *rendered, l local) map[string]any {
 		}
 		cluster["members"] = members
 		cluster["hashKey"] = clusterHashKey
+	}
+	// Mirrors: a local staging folder, and no upstream beyond loopback (a
+	// test points them at a local registry in its Rewrite).
+	if sync, ok := getPath(cfg, "extensions", "sync").(map[string]any); ok {
+		sync["downloadDir"] = filepath.Join(l.Dir, "sync")
+		for _, reg := range sync["registries"].([]any) {
+			rm := reg.(map[string]any)
+			rm["urls"], rm["tlsVerify"] = []any{deadUpstream}, false
+		}
 	}
 	if l.Rewrite != nil {
 		l.Rewrite(cfg)

@@ -47,8 +47,29 @@ func Params(s spec.Registry, pullRobots []string, st zotconfig.Storage, oidc zot
 			ReaderGroups:  s.AccessControl.ReaderGroups,
 			AnonymousRead: s.AccessControl.AnonymousRead,
 			Repositories:  repositoryAccess(s.AccessControl.Repositories),
+			MirrorReaders: zotconfig.RepositoryAccess{
+				PullUsers: s.MirrorReaders.Users, PullGroups: s.MirrorReaders.Groups, AnonymousRead: s.MirrorReaders.Anonymous,
+			},
+			MirrorPatterns: mirrorPatterns(s.Mirrors),
 		},
+		Mirrors: mirrors(s.Mirrors),
 	}
+}
+
+func mirrorPatterns(ms []spec.Mirror) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Pattern())
+	}
+	return out
+}
+
+func mirrors(ms []spec.Mirror) []zotconfig.Mirror {
+	var out []zotconfig.Mirror
+	for _, m := range ms {
+		out = append(out, zotconfig.Mirror{URL: m.URL, Prefix: m.Prefix, TLSVerify: m.TLSVerify == nil || *m.TLSVerify, Content: m.Content, PollInterval: m.PollInterval})
+	}
+	return out
 }
 
 // Operations adds the day-2 parts to p: the cluster (with more than one

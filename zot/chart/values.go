@@ -389,6 +389,11 @@ func hardenPod(v *chartValues, r spec.Registry) {
 	}
 	v.ExtraVolumes = []volume{{Name: layout.TmpVolume, EmptyDir: &emptyDir{SizeLimit: tmpSizeLimit}}}
 	v.ExtraVolumeMounts = []volumeMount{{Name: layout.TmpVolume, MountPath: layout.TmpDir}}
+	if len(r.Mirrors) > 0 {
+		// The sync extension's staging folder (zotconfig SyncExt.DownloadDir).
+		v.ExtraVolumes = append(v.ExtraVolumes, volume{Name: layout.SyncVolume, EmptyDir: &emptyDir{SizeLimit: r.MirrorDownloadSize}})
+		v.ExtraVolumeMounts = append(v.ExtraVolumeMounts, volumeMount{Name: layout.SyncVolume, MountPath: layout.SyncDownloadDir})
+	}
 }
 
 // tmpSizeLimit bounds /tmp: a pod that fills it is evicted, not its node.

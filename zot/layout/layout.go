@@ -83,7 +83,7 @@ func RedirectURI(externalURL string) string {
 // the chart's externalSecrets becomes a volume named after the Secret, so
 // its name must be none of these.
 func ChartVolumes(release string) []string {
-	return []string{release + "-config", release + "-secret", release + "-pvc", "data", TmpVolume}
+	return []string{release + "-config", release + "-secret", release + "-pvc", "data", TmpVolume, SyncVolume}
 }
 
 // TmpVolume is the emptyDir this program mounts at TmpDir, so zot's root
@@ -91,6 +91,16 @@ func ChartVolumes(release string) []string {
 const (
 	TmpVolume = "zot-tmp"
 	TmpDir    = "/tmp"
+)
+
+// SyncVolume is the emptyDir this program mounts at SyncDownloadDir with
+// mirrors: zot's sync extension stages an image there before it moves it
+// to S3, and refuses to start on remote storage without one
+// (pkg/cli/server/root.go: "using both sync and remote storage features
+// needs config.Extensions.Sync.DownloadDir to be specified").
+const (
+	SyncVolume      = "zot-sync"
+	SyncDownloadDir = "/var/lib/zot-sync"
 )
 
 // HeadlessService is the chart's headless Service for a fullname

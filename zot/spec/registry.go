@@ -52,6 +52,11 @@ type Registry struct {
 	GC           GC           `json:"gc" pulumi:"gc"`
 	Retention    Retention    `json:"retention" pulumi:"retention"`
 	Scrub        Scrub        `json:"scrub" pulumi:"scrub"`
+	// Mirrors are pull-through caches of other registries (mirrors.go).
+	Mirrors       []Mirror      `json:"mirrors" pulumi:"mirrors,optional"`
+	MirrorReaders MirrorReaders `json:"mirrorReaders" pulumi:"mirrorReaders"`
+	// MirrorDownloadSize bounds the local folder the mirrors stage images in.
+	MirrorDownloadSize string `json:"mirrorDownloadSize" pulumi:"mirrorDownloadSize,optional"`
 
 	// Derived by validation; not config keys.
 	URL             *url.URL      `json:"-"`
@@ -251,6 +256,7 @@ func validateRegistry(r *Registry, c Collector) {
 	validateRoute(r, c)
 	validateUpload(r.Upload, c)
 	validateAccess(r.AccessControl, c)
+	validateMirrors(r, c)
 	validatePod(r, c)
 }
 

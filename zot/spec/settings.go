@@ -147,6 +147,8 @@ func Defaults(stack string) Settings {
 			},
 			Metrics: Metrics{Path: DefaultMetricsPath, ServiceMonitor: ServiceMonitor{Interval: DefaultScrapeInterval}},
 			GC:      GC{Enabled: true},
+
+			MirrorDownloadSize: DefaultMirrorDownloadSize,
 		},
 		Storage: Storage{AbortIncompleteUploadsDays: DefaultAbortDays, RetainOnDelete: true},
 		Identity: Identity{UsernameClaim: DefaultUsernameClaim, Authentik: Authentik{

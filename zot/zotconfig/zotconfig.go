@@ -34,6 +34,10 @@ type Params struct {
 	Retention   *Retention
 	Metrics     *Metrics
 	Scrub       *ScrubExt
+	// Mirrors are pulled through (the sync extension); SyncCredentialsFile
+	// names the upstreams' credentials file, empty without any.
+	Mirrors             []Mirror
+	SyncCredentialsFile string
 }
 
 // Storage is the S3 driver's part of Params.
@@ -80,6 +84,10 @@ type Access struct {
 	AnonymousRead bool
 	// Repositories are the rules for the repositories a pattern matches.
 	Repositories []RepositoryAccess
+	// MirrorPatterns are the mirrors' prefixes as patterns (<prefix>/**):
+	// MirrorReaders pull there, nobody pushes but the admins.
+	MirrorPatterns []string
+	MirrorReaders  RepositoryAccess
 }
 
 // RepositoryAccess grants pull, push and delete on the repositories a
@@ -205,6 +213,86 @@ type Extensions struct {
 	UI      Enable      `json:"ui"`
 	Metrics *MetricsExt `json:"metrics,omitempty"`
 	Scrub   *ScrubExt   `json:"scrub,omitempty"`
+	Sync    *SyncExt    `json:"sync,omitempty"`
+}
+
+// SyncExt is zot's sync extension (v2.1.20 pkg/extensions/config/sync
+// Config): the mirrors, each pulled through on demand.
+type SyncExt struct {
+	Enable          bool           `json:"enable"`
+	CredentialsFile string         `json:"credentialsFile,omitempty"`
+	DownloadDir     string         `json:"downloadDir"`
+	Registries      []SyncRegistry `json:"registries"`
+}
+
+// SyncRegistry is one upstream (sync RegistryConfig).
+type SyncRegistry struct {
+	URLs         []string `json:"urls"`
+	OnDemand     bool     `json:"onDemand"`
+	PollInterval string   `json:"pollInterval,omitempty"`
+	TLSVerify    bool     `json:"tlsVerify"`
+	MaxRetries   int      `json:"maxRetries"`
+	RetryDelay   string   `json:"retryDelay"`
+	SyncTimeout  string   `json:"syncTimeout"`
+	// PreserveDigest keeps the upstream's manifest as it is: a pull by
+	// digest gets the digest it asked for (zot otherwise converts Docker
+	// manifests to OCI ones, with new digests).
+	PreserveDigest bool          `json:"preserveDigest"`
+	Content        []SyncContent `json:"content"`
+}
+
+// SyncContent maps upstream repositories to local ones: destination, then
+// the upstream repository's path.
+type SyncContent struct {
+	Prefix      string `json:"prefix"`
+	Destination string `json:"destination"`
+}
+
+// Mirror is one upstream of Params: served under Prefix.
+type Mirror struct {
+	URL          string
+	Prefix       string
+	TLSVerify    bool
+	Content      []string
+	PollInterval string
+}
+
+// Retries and timeouts of every mirror: a pull through waits for the
+// upstream, so retries are few and short; a sync of large layers may take
+// long.
+const (
+	SyncMaxRetries = 3
+	SyncRetryDelay = "5s"
+	SyncTimeout    = "30m"
+)
+
+// sync is the extension for the mirrors, nil without any. Each mirror is
+// one on-demand registry (every upstream repository, under its prefix) and,
+// with content, a second entry for the same upstream that syncs just those
+// repositories every pollInterval: one entry for both would sync the whole
+// upstream.
+func sync(mirrors []Mirror, credentialsFile string) *SyncExt {
+	if len(mirrors) == 0 {
+		return nil
+	}
+	ext := &SyncExt{Enable: true, CredentialsFile: credentialsFile, DownloadDir: layout.SyncDownloadDir}
+	for _, m := range mirrors {
+		base := SyncRegistry{URLs: []string{m.URL}, TLSVerify: m.TLSVerify, MaxRetries: SyncMaxRetries, RetryDelay: SyncRetryDelay, SyncTimeout: SyncTimeout, PreserveDigest: true}
+		dest := "/" + m.Prefix
+		onDemand := base
+		onDemand.OnDemand = true
+		onDemand.Content = []SyncContent{{Prefix: AllRepositories, Destination: dest}}
+		ext.Registries = append(ext.Registries, onDemand)
+		if len(m.Content) > 0 {
+			periodic := base
+			periodic.PollInterval = m.PollInterval
+			for _, p := range m.Content {
+				periodic.Content = append(periodic.Content, SyncContent{Prefix: p, Destination: dest})
+			}
+			ext.Registries = append(ext.Registries, periodic)
+		}
+	}
+	return ext
 }
 
 type Enable struct {
@@ -230,6 +318,15 @@ var (
 	deleteActions = []string{"read", "delete"}
 )
 
+// readPolicies is global with a read policy for users and groups, if any.
+func readPolicies(global []Policy, users, groups []string) []Policy {
+	out := slices.Clone(global)
+	if len(users)+len(groups) > 0 {
+		out = append(out, Policy{Users: nonNil(users), Groups: nonNil(groups), Actions: readActions})
+	}
+	return out
+}
+
 // repositories is zot's accessControl.repositories. zot grants by the
 // longest pattern that matches a repository and nothing else
 // (pkg/api/authz.go AccessController.can), so every rule's policy group
@@ -248,6 +345,10 @@ func repositories(a Access) map[string]PolicyGroup {
 	}
 	out := map[string]PolicyGroup{
 		AllRepositories: {Policies: nonNilPolicies(global), DefaultPolicy: []string{}, AnonymousPolicy: anonymous(false)},
+	}
+	for _, pattern := range a.MirrorPatterns {
+		m := a.MirrorReaders
+		out[pattern] = PolicyGroup{Policies: nonNilPolicies(readPolicies(global, m.PullUsers, m.PullGroups)), DefaultPolicy: []string{}, AnonymousPolicy: anonymous(m.AnonymousRead)}
 	}
 	for _, r := range a.Repositories {
 		policies := slices.Clone(global)
@@ -334,6 +435,7 @@ func Build(p Params) Config {
 			Search: Enable{Enable: true},
 			UI:     Enable{Enable: true},
 			Scrub:  p.Scrub,
+			Sync:   sync(p.Mirrors, p.SyncCredentialsFile),
 		},
 		Cluster: p.Cluster,
 	}

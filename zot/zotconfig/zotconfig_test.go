@@ -136,6 +136,54 @@ func TestRepositoryRulesKeepTheGlobalReaders(t *testing.T) {
 	assert.Len(t, repos, 3)
 }
 
+// Each mirror pulls through on demand under its prefix, keeping digests;
+// one with content gets a second, periodic entry for just that content
+// (one entry for both would sync the whole upstream). The prefix is
+// readable by the mirror readers and the global readers only.
+func TestMirrorsSync(t *testing.T) {
+	p := params()
+	p.Access = zotconfig.Access{AdminUsers: []string{"ci"}, ReaderGroups: []string{"devs"},
+		MirrorPatterns: []string{"docker.io/**", "ghcr.io/**"}, MirrorReaders: zotconfig.RepositoryAccess{PullGroups: []string{"nodes"}}}
+	p.Mirrors = []zotconfig.Mirror{
+		{URL: "https://registry-1.docker.io", Prefix: "docker.io", TLSVerify: true},
+		{URL: "https://ghcr.io", Prefix: "ghcr.io", TLSVerify: true, Content: []string{"project-zot/*"}, PollInterval: "6h"},
+	}
+	m := generic(t, p)
+	sync := m["extensions"].(map[string]any)["sync"].(map[string]any)
+	assert.Equal(t, true, sync["enable"])
+	assert.Equal(t, "/var/lib/zot-sync", sync["downloadDir"], "zot refuses sync on S3 without one")
+	regs := sync["registries"].([]any)
+	require.Len(t, regs, 3)
+	for i, want := range []struct {
+		url, prefix, dest string
+		onDemand          bool
+		poll              any
+	}{
+		{"https://registry-1.docker.io", "**", "/docker.io", true, nil},
+		{"https://ghcr.io", "**", "/ghcr.io", true, nil},
+		{"https://ghcr.io", "project-zot/*", "/ghcr.io", false, "6h"},
+	} {
+		r := regs[i].(map[string]any)
+		assert.Equal(t, []any{want.url}, r["urls"])
+		assert.Equal(t, want.onDemand, r["onDemand"])
+		assert.Equal(t, want.poll, r["pollInterval"])
+		assert.Equal(t, true, r["preserveDigest"])
+		assert.Equal(t, true, r["tlsVerify"])
+		assert.Equal(t, []any{map[string]any{"prefix": want.prefix, "destination": want.dest}}, r["content"])
+	}
+	repos := m["http"].(map[string]any)["accessControl"].(map[string]any)["repositories"].(map[string]any)
+	assert.Equal(t, map[string]any{
+		"policies": []any{
+			map[string]any{"users": []any{}, "groups": []any{"devs"}, "actions": []any{"read"}},
+			map[string]any{"users": []any{}, "groups": []any{"nodes"}, "actions": []any{"read"}},
+		},
+		"defaultPolicy": []any{}, "anonymousPolicy": []any{},
+	}, repos["docker.io/**"], "read only: nobody but the admins pushes under a mirror")
+
+	p.Mirrors, p.Access.MirrorPatterns = nil, nil
+	assert.NotContains(t, generic(t, p)["extensions"].(map[string]any), "sync")
+}
+
 func TestBuildIsDeterministic(t *testing.T) {
 	a, err := zotconfig.Marshal(zotconfig.Build(params()))
 	require.NoError(t, err)

@@ -1,0 +1,193 @@
+package zot
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// upstream is a plain local zot (local storage, no auth) standing in for
+// Docker Hub or ghcr.io.
+type upstream struct {
+	z   *zotInstance
+	URL string
+}
+
+func startUpstream(t testing.TB, b binaries) *upstream {
+	t.Helper()
+	dir := t.TempDir()
+	port := freePort(t)
+	cfg := map[string]any{
+		"distSpecVersion": "1.1.1",
+		"storage":         map[string]any{"rootDirectory": filepath.Join(dir, "root"), "gc": false},
+		"http":            map[string]any{"address": "127.0.0.1", "port": fmt.Sprint(port), "compat": []any{"docker2s2"}},
+		"log":             map[string]any{"level": "info"},
+	}
+	l := local{Dir: dir, Port: port}
+	return &upstream{z: startZot(t, b, l, cfg), URL: l.URL()}
+}
+
+// mirrors are the config's sync registries that pull on demand, by the
+// local prefix of their content (destination).
+func onDemandPrefixes(cfg map[string]any) []string {
+	var out []string
+	sync, _ := getPath(cfg, "extensions", "sync").(map[string]any)
+	if sync == nil {
+		return nil
+	}
+	for _, reg := range sync["registries"].([]any) {
+		rm := reg.(map[string]any)
+		if rm["onDemand"] != true {
+			continue
+		}
+		for _, c := range rm["content"].([]any) {
+			out = append(out, strings.TrimPrefix(c.(map[string]any)["destination"].(string), "/"))
+		}
+	}
+	return out
+}
+
+// periodicPrefixes are the local prefixes of the registries that sync
+// content every pollInterval.
+func periodicPrefixes(cfg map[string]any) []string {
+	var out []string
+	for _, reg := range getPath(cfg, "extensions", "sync", "registries").([]any) {
+		rm := reg.(map[string]any)
+		if rm["onDemand"] == true {
+			continue
+		}
+		for _, c := range rm["content"].([]any) {
+			out = append(out, strings.TrimPrefix(c.(map[string]any)["destination"].(string), "/"))
+		}
+	}
+	return slices.Compact(out)
+}
+
+// hostEntry is containerd's host URL in a hosts.toml.
+var hostEntry = regexp.MustCompile(`\[host\."([^"]+)"\]`)
+
+// TestMirrorsPullThrough: in zot itself, with the program's sync config
+// pointed at a local upstream (a second zot): a pull of <prefix>/<repo>:<tag>
+// returns the upstream's digest (preserveDigest), succeeds again with the
+// upstream stopped, a push under the mirror's prefix is refused to everyone
+// but the admins, a periodic mirror copies its content without a pull, and
+// the generated hosts.toml names the path zot answers.
+func TestMirrorsPullThrough(t *testing.T) {
+	var r *rendered
+	for _, x := range renders {
+		if len(onDemandPrefixes(x.Config)) >= 2 && !dynamoDB(x.Config) {
+			r = x
+			break
+		}
+	}
+	if r == nil {
+		t.Fatal("no variant with two mirrors")
+	}
+	b := needBins(t)
+	up := startUpstream(t, b)
+	img := dockerImage(t, 2048)
+	want, _ := img.Digest()
+	// What the periodic mirror syncs: a repository its content names.
+	synced := ociImage(t, 1024)
+	for _, repo := range []string{"library/app:1", "project-zot/app:1"} {
+		var im = img
+		if strings.HasPrefix(repo, "project-zot/") {
+			im = synced
+		}
+		if err := push(up.z.Host(), repo, im, user{}); err != nil {
+			t.Fatalf("push %s to the upstream: %s", repo, describe(err))
+		}
+	}
+
+	c := setUp(t, r, func(cfg map[string]any) {
+		for _, reg := range getPath(cfg, "extensions", "sync", "registries").([]any) {
+			reg.(map[string]any)["urls"] = []any{up.URL}
+		}
+	})
+	z := c.Zots[0]
+	prefixes := onDemandPrefixes(r.Config)
+	first := prefixes[0]
+	// A mirror with content syncs it every pollInterval, the first time
+	// at start: it shows in the catalog before anyone pulls it.
+	periodic := periodicPrefixes(r.Config)
+	if len(periodic) == 0 {
+		t.Fatal("no mirror with content")
+	}
+	for _, p := range periodic {
+		waitFor(t, 90*time.Second, p+"/project-zot/app in the catalog", func() bool {
+			repos, err := catalog(z.Host(), c.People.Admin)
+			return err == nil && slices.Contains(repos, p+"/project-zot/app")
+		})
+	}
+	anon := user{}
+	// Nodes pull anonymously when mirrorReaders.anonymous is set; else the
+	// pull robot does.
+	reader := anon
+	if !slices.Contains(strs(getPath(r.Config, "http", "accessControl", "repositories", first+"/**", "anonymousPolicy")), "read") {
+		reader = c.People.Puller
+	}
+
+	got, err := pull(z.Host(), first+"/library/app:1", reader)
+	if err != nil {
+		t.Fatalf("pull %s/library/app:1 through the mirror: %s", first, describe(err))
+	}
+	if got != want {
+		t.Errorf("pulled digest %s, the upstream's is %s (preserveDigest)", got, want)
+	}
+
+	hosts := r.MirrorHostsToml
+	for name, text := range hosts {
+		m := hostEntry.FindStringSubmatch(text)
+		if m == nil {
+			t.Errorf("hosts.toml of %s names no host: %s", name, text)
+			continue
+		}
+		ext := getPath(r.Config, "http", "externalUrl").(string)
+		local := z.URL() + strings.TrimPrefix(m[1], ext)
+		if !strings.HasPrefix(m[1], ext+"/v2/") {
+			t.Errorf("hosts.toml of %s: host %s is not under %s/v2/", name, m[1], ext)
+		}
+		if !strings.HasSuffix(m[1], "/"+first) {
+			continue
+		}
+		// containerd with override_path: <host URL>/<repository>/manifests/<tag>.
+		code, _ := status(t, http.MethodGet, local+"/library/app/manifests/1", reader,
+			map[string]string{"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+		if code != http.StatusOK {
+			t.Errorf("GET through hosts.toml's host %s: %d, want 200", m[1], code)
+		}
+	}
+	if len(hosts) < 2 {
+		t.Errorf("mirrorHostsToml has %d entries, want one per mirror", len(hosts))
+	}
+
+	for _, tc := range []struct {
+		who  string
+		u    user
+		want int
+	}{{"anonymous", anon, 401}, {"the pull robot", c.People.Puller, 403}, {"a user with no rights", c.People.Outsider, 403}} {
+		if tc.u.Name == "" && reader.Name != "" {
+			continue
+		}
+		wantCode(t, "push under the mirror's prefix by "+tc.who, push(z.Host(), first+"/library/evil:1", dockerImage(t, 512), tc.u), tc.want)
+	}
+
+	up.z.Stop()
+	if got, err := pull(z.Host(), first+"/library/app:1", reader); err != nil || got != want {
+		t.Errorf("second pull with the upstream stopped: %s, digest %s want %s", describe(err), got, want)
+	}
+
+	// The periodic mirror's content arrived without a pull (it was in
+	// the catalog before the upstream stopped), and is served from zot.
+	syncedWant, _ := synced.Digest()
+	for _, p := range periodic {
+		if got, err := pull(z.Host(), p+"/project-zot/app:1", c.People.Admin); err != nil || got != syncedWant {
+			t.Errorf("%s/project-zot/app:1 with the upstream stopped: %s, digest %s want %s", p, describe(err), got, syncedWant)
+		}
+	}
+}
