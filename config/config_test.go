@@ -226,6 +226,9 @@ func TestMirrors(t *testing.T) {
 		{name: "field typo", mirrors: []any{hub(obj{"prefx": "x"})}, wantKey: key + ".mirrors[0].prefx", wantMsg: `did you mean "prefix"`},
 		{name: "readers without mirrors", extra: obj{"mirrorReaders": obj{"groups": []any{"nodes"}}}, wantKey: key + ".mirrorReaders", wantMsg: "no mirrors"},
 		{name: "download size", mirrors: []any{hub(nil)}, extra: obj{"mirrorDownloadSize": "lots"}, wantKey: key + ".mirrorDownloadSize", wantMsg: "not a size"},
+		{name: "a cache", mirrors: []any{hub(obj{"keepPulledWithin": "720h"})}},
+		{name: "cache window", mirrors: []any{hub(obj{"keepPulledWithin": "a month"})}, wantKey: key + ".mirrors[0].keepPulledWithin", wantMsg: "not a duration"},
+		{name: "cache without gc", mirrors: []any{hub(obj{"keepPulledWithin": "720h"})}, extra: obj{"gc": obj{"enabled": false}}, wantKey: key + ".mirrors[0].keepPulledWithin", wantMsg: "gc.enabled is false"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			objs := valid()

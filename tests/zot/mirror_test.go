@@ -191,3 +191,130 @@ func TestMirrorsPullThrough(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMirror: an image with one 64 MiB layer pulled through a mirror
+// for the first time (zot fetches it from the upstream, stages it and
+// moves it to S3) and a second time (from zot's bucket), each as a ratio
+// to a pull from the upstream itself in the same run.
+//
+//	cd tests/zot && go test -run '^$' -bench Mirror -benchtime 3x
+func BenchmarkMirror(b *testing.B) {
+	var r *rendered
+	for _, x := range renders {
+		if len(onDemandPrefixes(x.Config)) > 0 && !dynamoDB(x.Config) {
+			r = x
+			break
+		}
+	}
+	if r == nil {
+		b.Fatal("no variant with a mirror")
+	}
+	bins := needBins(b)
+	up := startUpstream(b, bins)
+	c := setUp(b, r, func(cfg map[string]any) {
+		for _, reg := range getPath(cfg, "extensions", "sync", "registries").([]any) {
+			reg.(map[string]any)["urls"] = []any{up.URL}
+		}
+	})
+	z := c.Zots[0]
+	prefix := onDemandPrefixes(r.Config)[0]
+	reader := c.People.Admin
+	var direct, miss, hit time.Duration
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		repo := fmt.Sprintf("bench/app-%d:1", i) // new each time: a miss
+		img := dockerImage(b, 64<<20)
+		if err := push(up.z.Host(), repo, img, user{}); err != nil {
+			b.Fatalf("push to the upstream: %s", describe(err))
+		}
+		b.StartTimer()
+		t0 := time.Now()
+		if _, err := pull(up.z.Host(), repo, user{}); err != nil {
+			b.Fatalf("pull from the upstream: %s", describe(err))
+		}
+		t1 := time.Now()
+		if _, err := pull(z.Host(), prefix+"/"+repo, reader); err != nil {
+			b.Fatalf("first pull through the mirror: %s", describe(err))
+		}
+		t2 := time.Now()
+		if _, err := pull(z.Host(), prefix+"/"+repo, reader); err != nil {
+			b.Fatalf("second pull through the mirror: %s", describe(err))
+		}
+		t3 := time.Now()
+		direct, miss, hit = direct+t1.Sub(t0), miss+t2.Sub(t1), hit+t3.Sub(t2)
+	}
+	b.ReportMetric(float64(miss)/float64(direct), "miss/upstream")
+	b.ReportMetric(float64(hit)/float64(direct), "hit/upstream")
+}
+
+// TestMirrorRetention: a mirror with keepPulledWithin is a cache. With the
+// window shortened to seconds, a mirrored tag nobody pulls again is gone
+// after the next GC passes, while a local repository beside it (no policy
+// of its own here) keeps its tag.
+func TestMirrorRetention(t *testing.T) {
+	var r *rendered
+	var prefix string
+	for _, x := range renders {
+		if dynamoDB(x.Config) {
+			continue
+		}
+		for _, p := range retentionPolicies(x.Config) {
+			repos := strs(p["repositories"])
+			if len(repos) == 1 && slices.Contains(onDemandPrefixes(x.Config), strings.TrimSuffix(repos[0], "/**")) {
+				r, prefix = x, strings.TrimSuffix(repos[0], "/**")
+			}
+		}
+		if r != nil {
+			break
+		}
+	}
+	if r == nil {
+		t.Fatal("no variant with a mirror that keeps what was pulled recently")
+	}
+	b := needBins(t)
+	up := startUpstream(t, b)
+	if err := push(up.z.Host(), "library/cached:1", dockerImage(t, 512), user{}); err != nil {
+		t.Fatalf("push to the upstream: %s", describe(err))
+	}
+	c := setUp(t, r, func(cfg map[string]any) {
+		shortTimers(cfg)
+		for _, reg := range getPath(cfg, "extensions", "sync", "registries").([]any) {
+			reg.(map[string]any)["urls"] = []any{up.URL}
+		}
+		for _, p := range retentionPolicies(cfg) {
+			if slices.Contains(strs(p["repositories"]), prefix+"/**") {
+				for _, k := range p["keepTags"].([]any) {
+					km := k.(map[string]any)
+					km["pulledWithin"], km["pushedWithin"] = "3s", "3s"
+				}
+			}
+		}
+	})
+	z := c.Zots[0]
+	if _, err := pull(z.Host(), prefix+"/library/cached:1", c.People.Admin); err != nil {
+		t.Fatalf("pull through the mirror: %s", describe(err))
+	}
+	if err := push(z.Host(), "team/local:1", dockerImage(t, 512), c.People.Admin); err != nil {
+		t.Fatalf("push a local repository: %s", describe(err))
+	}
+	up.z.Stop() // the tag cannot come back from the upstream
+	passes := gcPasses(z.Log())
+	time.Sleep(4 * time.Second)
+	waitFor(t, 90*time.Second, "two GC passes after the window", func() bool { return gcPasses(z.Log()) >= passes+2 })
+	if got, _ := tags(z.Host(), prefix+"/library/cached", c.People.Admin); slices.Contains(got, "1") {
+		t.Errorf("the mirrored tag nobody pulled within the window is still there: %v", got)
+	}
+	if got, err := tags(z.Host(), "team/local", c.People.Admin); err != nil || !slices.Contains(got, "1") {
+		t.Errorf("the local repository lost its tag: %v %s", got, describe(err))
+	}
+}
+
+// retentionPolicies are storage.retention.policies.
+func retentionPolicies(cfg map[string]any) []map[string]any {
+	var out []map[string]any
+	ps, _ := getPath(cfg, "storage", "retention", "policies").([]any)
+	for _, p := range ps {
+		out = append(out, p.(map[string]any))
+	}
+	return out
+}

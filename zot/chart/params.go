@@ -89,7 +89,11 @@ func Operations(p *zotconfig.Params, s spec.Registry, namespace, hashKey, redisP
 	}
 	p.FastRestart = s.FastRestartOn()
 	p.GC = zotconfig.GC{Enabled: s.GC.Enabled, Delay: s.GC.Delay, Interval: s.GC.Interval, TimeWindow: s.GC.TimeWindow}
-	if ret := s.Retention; ret.DryRun || ret.Delay != "" || len(ret.Policies) > 0 {
+	ret := s.Retention
+	// A mirror that is a cache goes first: zot applies the first policy
+	// whose repositories match (pkg/retention/retention.go getRepoPolicy).
+	ret.Policies = append(mirrorRetention(s.Mirrors), ret.Policies...)
+	if ret.DryRun || ret.Delay != "" || len(ret.Policies) > 0 {
 		p.Retention = &ret
 	}
 	if s.Metrics.On() {
@@ -108,6 +112,26 @@ func repositoryAccess(rules []spec.RepositoryRule) []zotconfig.RepositoryAccess 
 			PullUsers: r.PullUsers, PullGroups: r.PullGroups,
 			PushUsers: r.PushUsers, PushGroups: r.PushGroups,
 			DeleteUsers: r.DeleteUsers, DeleteGroups: r.DeleteGroups,
+		})
+	}
+	return out
+}
+
+// mirrorRetention is a policy per mirror with keepPulledWithin: its tags
+// pulled or synced (pushed) within the window stay, the rest and the
+// untagged manifests go.
+func mirrorRetention(ms []spec.Mirror) []zotconfig.RetentionPolicy {
+	var out []zotconfig.RetentionPolicy
+	deleteUntagged := true
+	for _, m := range ms {
+		if m.KeepPulledWithin == "" {
+			continue
+		}
+		out = append(out, zotconfig.RetentionPolicy{
+			Repositories:    []string{m.Pattern()},
+			DeleteReferrers: true,
+			DeleteUntagged:  &deleteUntagged,
+			KeepTags:        []zotconfig.KeepRule{{PulledWithin: m.KeepPulledWithin, PushedWithin: m.KeepPulledWithin}},
 		})
 	}
 	return out

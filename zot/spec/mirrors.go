@@ -31,6 +31,9 @@ type Mirror struct {
 	TLSVerify *bool `json:"tlsVerify" pulumi:"tlsVerify,optional"`
 	// Insecure allows an http:// URL (a registry on a trusted network).
 	Insecure bool `json:"insecure" pulumi:"insecure,optional"`
+	// KeepPulledWithin makes the mirror a cache: at each GC pass zot
+	// deletes its tags that nobody pulled (or synced) for that long.
+	KeepPulledWithin string `json:"keepPulledWithin" pulumi:"keepPulledWithin,optional"`
 
 	// Derived by validation; not config keys.
 	Host         string        `json:"-"` // the upstream's host[:port]
@@ -135,6 +138,13 @@ func validateMirrors(r *Registry, c Collector) {
 			if strings.TrimSpace(p) == "" || strings.HasPrefix(p, "/") || !doublestar.ValidatePattern(p) || p == "**" {
 				c.Add(fmt.Sprintf("%s.content[%d]", field, j), fmt.Sprintf("%q is not an upstream repository pattern", p),
 					"name upstream repositories, e.g. library/alpine or library/*; ** would copy the whole upstream (pulls through need no content)")
+			}
+		}
+		if m.KeepPulledWithin != "" {
+			if d, err := time.ParseDuration(m.KeepPulledWithin); err != nil || d <= 0 {
+				c.Add(field+".keepPulledWithin", fmt.Sprintf("%q is not a duration", m.KeepPulledWithin), "use e.g. 720h (30 days)")
+			} else if !r.GC.Enabled {
+				c.Add(field+".keepPulledWithin", "is set, but gc.enabled is false: zot applies retention only in its GC pass", "enable gc, or remove keepPulledWithin")
 			}
 		}
 		switch {
