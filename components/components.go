@@ -232,6 +232,7 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 		OIDCClientSecret:  ident.ClientSecret,
 		S3AccessKeyID:     s3ID,
 		S3SecretAccessKey: s3Secret,
+		MirrorLogins:      secrets.MirrorLogins(s.Registry.Mirrors),
 	}, with()...)
 	if err != nil {
 		return nil, err

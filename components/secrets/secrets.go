@@ -1,6 +1,7 @@
 // Package secrets declares the External Secrets Operator objects that give
 // zot its files and keys: the OIDC client (oidc-credentials.json), the
-// htpasswd file, the S3 key pair and the session keys.
+// htpasswd file, the S3 key pair, the session keys and the mirrors'
+// upstream logins.
 //
 // Every value the program has (the OIDC client it registered, the IAM key
 // it created, and in push mode the generated htpasswd and session keys) is
@@ -44,6 +45,9 @@ type Args struct {
 	// secret config keys in push mode); nil when the store holds it.
 	S3AccessKeyID     pulumi.StringInput
 	S3SecretAccessKey pulumi.StringInput
+	// MirrorLogins are the mirrors' upstream logins, read from the store
+	// into Settings.SyncSecretName; none: no Secret.
+	MirrorLogins []MirrorLogin
 }
 
 // Secrets is what zot mounts, ready before the registry starts.
@@ -80,6 +84,9 @@ func NewSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	c.Names = layout.SecretNames{
 		OIDC: s.OIDCSecretName, Htpasswd: s.HtpasswdSecretName, S3: s.S3SecretName, Session: s.SessionSecretName,
 	}
+	if len(args.MirrorLogins) > 0 {
+		c.Names.Sync = s.SyncSecretName
+	}
 	c.Passwords = pulumi.ToSecret(pulumi.StringMap{}).(pulumi.StringMapOutput)
 
 	push, err := c.push(ctx, name, args)
@@ -89,7 +96,7 @@ func NewSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	// Every ExternalSecret waits for the push: some read the keys it writes.
 	readAfter := pulumi.DependsOn([]pulumi.Resource{push})
 
-	for _, es := range ExternalSecrets(s) {
+	for _, es := range ExternalSecrets(s, args.MirrorLogins) {
 		r, err := apiextensions.NewCustomResource(ctx, es.Name, &apiextensions.CustomResourceArgs{
 			ApiVersion: pulumi.String(ESOAPIVersion),
 			Kind:       pulumi.String(ExternalSecretKind),
@@ -107,14 +114,18 @@ func NewSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		c.ExternalSecrets = append(c.ExternalSecrets, r)
 	}
 
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+	registered := pulumi.Map{
 		"oidcSecret":     pulumi.String(c.Names.OIDC),
 		"htpasswdSecret": pulumi.String(c.Names.Htpasswd),
 		"s3Secret":       pulumi.String(c.Names.S3),
 		"sessionSecret":  pulumi.String(c.Names.Session),
 		"passwords":      c.Passwords,
 		"pushed":         pulumi.ToStringArray(c.Pushed),
-	}); err != nil {
+	}
+	if c.Names.Sync != "" { // only with mirror logins: other stacks' state stays as it was
+		registered["syncSecret"] = pulumi.String(c.Names.Sync)
+	}
+	if err := ctx.RegisterResourceOutputs(c, registered); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -1,7 +1,9 @@
 package secrets
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/zot-registry/zot-registry/zot/layout"
 	"github.com/zot-registry/zot-registry/zot/spec"
@@ -69,10 +71,46 @@ type ExternalSecret struct {
 	Spec ExternalSecretSpec
 }
 
-// ExternalSecrets returns the four ExternalSecrets zot needs. Target names
-// come from config, target keys from the layout package: the same constants
-// the Helm values mount and zot's config names.
-func ExternalSecrets(s spec.Secrets) []ExternalSecret {
+// MirrorLogin is one mirror's upstream login: the host zot's credentials
+// file is keyed by, and where the username and password live in the store.
+type MirrorLogin struct {
+	Host               string
+	Username, Password spec.RemoteKey
+}
+
+// MirrorLogins are the logins of the mirrors that have one.
+func MirrorLogins(ms []spec.Mirror) []MirrorLogin {
+	var out []MirrorLogin
+	for _, m := range ms {
+		if m.Credentials != nil {
+			out = append(out, MirrorLogin{Host: m.Host, Username: m.Credentials.Username, Password: m.Credentials.Password})
+		}
+	}
+	return out
+}
+
+// SyncTemplate is zot's sync credentials file from the logins' Secret keys
+// mirror<i>-username and mirror<i>-password: {"<host>": {"username": …,
+// "password": …}}, built by the template engine so that any value stays
+// valid JSON. The hosts are validated URL hosts; %q makes each a template
+// string literal.
+func SyncTemplate(logins []MirrorLogin) string {
+	var b strings.Builder
+	b.WriteString("{{ dict")
+	for i, l := range logins {
+		fmt.Fprintf(&b, ` %q (dict "username" (index . %q) "password" (index . %q))`, l.Host, loginKey(i, "username"), loginKey(i, "password"))
+	}
+	b.WriteString(" | toJson }}")
+	return b.String()
+}
+
+func loginKey(i int, field string) string { return fmt.Sprintf("mirror%d-%s", i, field) }
+
+// ExternalSecrets returns the ExternalSecrets zot needs: four always, and
+// the mirrors' logins when there are any. Target names come from config,
+// target keys from the layout package: the same constants the Helm values
+// mount and zot's config names.
+func ExternalSecrets(s spec.Secrets, logins []MirrorLogin) []ExternalSecret {
 	k := s.RemoteKeys
 	es := func(name string, tmpl map[string]string, data ...DataEntry) ExternalSecret {
 		spec := ExternalSecretSpec{
@@ -89,7 +127,7 @@ func ExternalSecrets(s spec.Secrets) []ExternalSecret {
 	entry := func(secretKey string, remote spec.RemoteKey) DataEntry {
 		return DataEntry{SecretKey: secretKey, RemoteRef: RemoteRef{Key: remote.Key, Property: remote.Property}}
 	}
-	return []ExternalSecret{
+	out := []ExternalSecret{
 		es(s.OIDCSecretName, map[string]string{layout.OIDCCredentialsKey: OIDCTemplate},
 			entry("clientid", k.OIDCClientID), entry("clientsecret", k.OIDCClientSecret)),
 		es(s.HtpasswdSecretName, nil, entry(layout.HtpasswdKey, k.Htpasswd)),
@@ -98,6 +136,14 @@ func ExternalSecrets(s spec.Secrets) []ExternalSecret {
 		es(s.SessionSecretName, map[string]string{layout.SessionKeysKey: SessionTemplate},
 			entry("hashKey", k.SessionHashKey), entry("encryptKey", k.SessionEncryptKey)),
 	}
+	if len(logins) > 0 {
+		var data []DataEntry
+		for i, l := range logins {
+			data = append(data, entry(loginKey(i, "username"), l.Username), entry(loginKey(i, "password"), l.Password))
+		}
+		out = append(out, es(s.SyncSecretName, map[string]string{layout.SyncCredentialsKey: SyncTemplate(logins)}, data...))
+	}
+	return out
 }
 
 // Keys of the push-mode source Secret: Kubernetes-safe names, whatever the

@@ -92,7 +92,8 @@ func TestRenderedObjects(t *testing.T) {
 		{"dev", append(slices.Clone(common), "registry/persistentvolumeclaim-zot-data.yaml")}, // one replica: the program's claim
 		// config.json with the hash key and the Redis password: a Secret.
 		{"scale-out-redis", append(slices.Clone(common), "registry/secret-zot-config.yaml", "registry/servicemonitor-zot-metrics.yaml")},
-		{"secrets-push-aws", append(slices.Clone(common), "registry/persistentvolumeclaim-zot-data.yaml")},
+		// A mirror with an upstream login: its credentials file's ExternalSecret.
+		{"secrets-push-aws", append(slices.Clone(common), "registry/persistentvolumeclaim-zot-data.yaml", "secrets/externalsecret-zot-sync.yaml")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.variant, func(t *testing.T) {

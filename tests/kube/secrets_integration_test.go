@@ -202,6 +202,26 @@ func (ts *tierStack) store(t *testing.T, e expected, skip ...string) {
 		}
 		seeds[r.Key][prop] = e.value(r.Field)
 	}
+	// The mirrors' upstream logins, which only the store holds.
+	for i, m := range ts.cfg.Registry.Mirrors {
+		if m.Credentials == nil {
+			continue
+		}
+		user, pass := mirrorLogin(i)
+		for _, kv := range []struct {
+			key spec.RemoteKey
+			v   string
+		}{{m.Credentials.Username, user}, {m.Credentials.Password, pass}} {
+			prop := kv.key.Property
+			if prop == "" {
+				prop = "value"
+			}
+			if seeds[kv.key.Key] == nil {
+				seeds[kv.key.Key] = map[string]any{}
+			}
+			seeds[kv.key.Key][prop] = kv.v
+		}
+	}
 	for key, data := range seeds {
 		_, err := server.Apply(ctx, map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
 			"metadata": map[string]any{"name": key, "namespace": ts.backend}, "stringData": data}, ApplyOptions{})
@@ -278,6 +298,29 @@ func (ts *tierStack) checkDelivered(t *testing.T, e expected) {
 	assert.NoError(t, CheckBare("S3 access key id", got[s.S3SecretName][layout.S3AccessKeyIDKey], e.s3ID))
 	assert.NoError(t, CheckBare("S3 secret access key", got[s.S3SecretName][layout.S3SecretAccessKeyKey], e.s3Secret))
 	assert.NoError(t, CheckSessionKeys(got[s.SessionSecretName][layout.SessionKeysKey], e.hashKey, e.encryptKey))
+	// The mirrors' logins: zot's credentials file, keyed by upstream host.
+	want := map[string]map[string]string{}
+	for i, m := range ts.cfg.Registry.Mirrors {
+		if m.Credentials != nil {
+			user, pass := mirrorLogin(i)
+			want[m.Host] = map[string]string{"username": user, "password": pass}
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	data := secretData(t, ns, s.SyncSecretName)
+	assert.Equal(t, []string{layout.SyncCredentialsKey}, slices.Collect(maps.Keys(data)), "Secret %s holds exactly zot's credentials file", s.SyncSecretName)
+	var file map[string]map[string]string
+	if assert.NoError(t, json.Unmarshal([]byte(data[layout.SyncCredentialsKey]), &file), "%s is JSON", layout.SyncCredentialsKey) {
+		assert.Equal(t, want, file, "zot's sync credentials file: {host: {username, password}}")
+	}
+}
+
+// mirrorLogin is the tier's login for mirror i; the password has a quote
+// and a backslash, which the template must keep valid JSON.
+func mirrorLogin(i int) (string, string) {
+	return fmt.Sprintf("tier-mirror-%d", i), fmt.Sprintf(`pa"ss\%d`, i)
 }
 
 // checkPushed checks the store holds every value the program has, each

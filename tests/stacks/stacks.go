@@ -128,7 +128,8 @@ func Modes() []Variant {
 			// Two pull-through mirrors, one also syncing chosen repositories;
 			// nodes pull from them without credentials.
 			{Key: registry, Path: "mirrors", Value: []any{
-				map[string]any{"name": "docker-hub", "url": "https://registry-1.docker.io", "prefix": "docker.io", "keepPulledWithin": "720h"},
+				map[string]any{"name": "docker-hub", "url": "https://registry-1.docker.io", "prefix": "docker.io", "keepPulledWithin": "720h",
+					"credentials": map[string]any{"username": "zot-dev-dockerhub", "password": map[string]any{"key": "zot-dev-dockerhub", "property": "token"}}},
 				map[string]any{"name": "ghcr", "url": "https://ghcr.io", "prefix": "ghcr.io", "content": []any{"project-zot/*"}, "pollInterval": "24h"},
 			}},
 			{Key: registry, Path: "mirrorReaders", Value: map[string]any{"anonymous": true}},

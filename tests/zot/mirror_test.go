@@ -3,12 +3,17 @@ package zot
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/zot-registry/zot-registry/zot/zotconfig"
 )
 
 // upstream is a plain local zot (local storage, no auth) standing in for
@@ -30,6 +35,72 @@ func startUpstream(t testing.TB, b binaries) *upstream {
 	}
 	l := local{Dir: dir, Port: port}
 	return &upstream{z: startZot(t, b, l, cfg), URL: l.URL()}
+}
+
+// upstreamAdmin pushes to an upstream with logins; upstreamLogin is the
+// mirror's login there.
+var (
+	upstreamAdmin = user{"upstream-admin", "upstream-admin-pw"}
+	upstreamLogin = user{"tier-mirror-0", `pa"ss\0`}
+)
+
+// startUpstreamWithLogin is an upstream where library/** needs the
+// mirror's login and project-zot/** is public, like Docker Hub with an
+// account and ghcr.io's public images.
+func startUpstreamWithLogin(t testing.TB, b binaries) *upstream {
+	t.Helper()
+	dir := t.TempDir()
+	port := freePort(t)
+	var lines []string
+	for _, u := range []user{upstreamAdmin, upstreamLogin} {
+		h, err := bcrypt.GenerateFromPassword([]byte(u.Password), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, u.Name+":"+string(h))
+	}
+	htpasswd := filepath.Join(dir, "htpasswd")
+	if err := os.WriteFile(htpasswd, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := map[string]any{
+		"distSpecVersion": "1.1.1",
+		"storage":         map[string]any{"rootDirectory": filepath.Join(dir, "root"), "gc": false},
+		"http": map[string]any{"address": "127.0.0.1", "port": fmt.Sprint(port), "compat": []any{"docker2s2"},
+			"auth": map[string]any{"htpasswd": map[string]any{"path": htpasswd}},
+			"accessControl": map[string]any{
+				"repositories": map[string]any{
+					"library/**":     map[string]any{"policies": []any{map[string]any{"users": []any{upstreamLogin.Name}, "actions": []any{"read"}}}},
+					"project-zot/**": map[string]any{"anonymousPolicy": []any{"read"}},
+				},
+				"adminPolicy": map[string]any{"users": []any{upstreamAdmin.Name}, "actions": []any{"read", "create", "update", "delete"}},
+			}},
+		"log": map[string]any{"level": "info"},
+	}
+	l := local{Dir: dir, Port: port}
+	return &upstream{z: startZot(t, b, l, cfg), URL: l.URL()}
+}
+
+// pointMirrors is the rewrite that sends every mirror to up, with the
+// mirror's login in a credentials file of the format the program's
+// template writes (the kube tier checks ESO writes exactly that).
+func pointMirrors(t testing.TB, up *upstream) func(map[string]any) {
+	return func(cfg map[string]any) {
+		sync := getPath(cfg, "extensions", "sync").(map[string]any)
+		for _, reg := range sync["registries"].([]any) {
+			reg.(map[string]any)["urls"] = []any{up.URL}
+			reg.(map[string]any)["maxRetries"] = zotconfig.SyncMaxRetries
+		}
+		if sync["credentialsFile"] != nil {
+			host := strings.TrimPrefix(up.URL, "http://")
+			body := mustJSON(t, map[string]any{host: map[string]string{"username": upstreamLogin.Name, "password": upstreamLogin.Password}})
+			p := filepath.Join(t.TempDir(), "sync-credentials.json")
+			if err := os.WriteFile(p, body, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			sync["credentialsFile"] = p
+		}
+	}
 }
 
 // mirrors are the config's sync registries that pull on demand, by the
@@ -72,8 +143,9 @@ func periodicPrefixes(cfg map[string]any) []string {
 var hostEntry = regexp.MustCompile(`\[host\."([^"]+)"\]`)
 
 // TestMirrorsPullThrough: in zot itself, with the program's sync config
-// pointed at a local upstream (a second zot): a pull of <prefix>/<repo>:<tag>
-// returns the upstream's digest (preserveDigest), succeeds again with the
+// pointed at a local upstream (a second zot, where library/** needs the
+// mirror's login): a pull of <prefix>/<repo>:<tag> logs in with the
+// credentials file and returns the upstream's digest (preserveDigest), succeeds again with the
 // upstream stopped, a push under the mirror's prefix is refused to everyone
 // but the admins, a periodic mirror copies its content without a pull, and
 // the generated hosts.toml names the path zot answers.
@@ -89,7 +161,10 @@ func TestMirrorsPullThrough(t *testing.T) {
 		t.Fatal("no variant with two mirrors")
 	}
 	b := needBins(t)
-	up := startUpstream(t, b)
+	if getPath(r.Config, "extensions", "sync", "credentialsFile") == nil {
+		t.Fatal("no mirror logs in to its upstream")
+	}
+	up := startUpstreamWithLogin(t, b)
 	img := dockerImage(t, 2048)
 	want, _ := img.Digest()
 	// What the periodic mirror syncs: a repository its content names.
@@ -99,16 +174,15 @@ func TestMirrorsPullThrough(t *testing.T) {
 		if strings.HasPrefix(repo, "project-zot/") {
 			im = synced
 		}
-		if err := push(up.z.Host(), repo, im, user{}); err != nil {
+		if err := push(up.z.Host(), repo, im, upstreamAdmin); err != nil {
 			t.Fatalf("push %s to the upstream: %s", repo, describe(err))
 		}
 	}
+	if _, err := pull(up.z.Host(), "library/app:1", user{}); transportCode(err) != 401 {
+		t.Fatalf("the upstream's library/app answers an anonymous pull with %s, want 401: the test needs a login there", describe(err))
+	}
 
-	c := setUp(t, r, func(cfg map[string]any) {
-		for _, reg := range getPath(cfg, "extensions", "sync", "registries").([]any) {
-			reg.(map[string]any)["urls"] = []any{up.URL}
-		}
-	})
+	c := setUp(t, r, pointMirrors(t, up))
 	z := c.Zots[0]
 	prefixes := onDemandPrefixes(r.Config)
 	first := prefixes[0]
@@ -211,11 +285,7 @@ func BenchmarkMirror(b *testing.B) {
 	}
 	bins := needBins(b)
 	up := startUpstream(b, bins)
-	c := setUp(b, r, func(cfg map[string]any) {
-		for _, reg := range getPath(cfg, "extensions", "sync", "registries").([]any) {
-			reg.(map[string]any)["urls"] = []any{up.URL}
-		}
-	})
+	c := setUp(b, r, pointMirrors(b, up))
 	z := c.Zots[0]
 	prefix := onDemandPrefixes(r.Config)[0]
 	reader := c.People.Admin
@@ -278,9 +348,7 @@ func TestMirrorRetention(t *testing.T) {
 	}
 	c := setUp(t, r, func(cfg map[string]any) {
 		shortTimers(cfg)
-		for _, reg := range getPath(cfg, "extensions", "sync", "registries").([]any) {
-			reg.(map[string]any)["urls"] = []any{up.URL}
-		}
+		pointMirrors(t, up)(cfg)
 		for _, p := range retentionPolicies(cfg) {
 			if slices.Contains(strs(p["repositories"]), prefix+"/**") {
 				for _, k := range p["keepTags"].([]any) {

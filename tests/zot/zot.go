@@ -103,9 +103,15 @@ func localize(t testing.TB, r *rendered, l local) map[string]any {
 	// test points them at a local registry in its Rewrite).
 	if sync, ok := getPath(cfg, "extensions", "sync").(map[string]any); ok {
 		sync["downloadDir"] = filepath.Join(l.Dir, "sync")
+		if sync["credentialsFile"] != nil { // a login for the dead upstream
+			sync["credentialsFile"] = write(layout.SyncCredentialsKey, `{"127.0.0.1:9":{"username":"tier","password":"tier"}}`)
+		}
 		for _, reg := range sync["registries"].([]any) {
 			rm := reg.(map[string]any)
 			rm["urls"], rm["tlsVerify"] = []any{deadUpstream}, false
+			// Nothing to retry against; zot's shutdown waits for a periodic
+			// sync's retries (pointMirrors puts the program's back).
+			rm["maxRetries"] = 0
 		}
 	}
 	if l.Rewrite != nil {

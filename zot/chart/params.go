@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"slices"
 
+	"github.com/zot-registry/zot-registry/zot/layout"
 	"github.com/zot-registry/zot-registry/zot/spec"
 	"github.com/zot-registry/zot-registry/zot/zotconfig"
 )
@@ -52,8 +53,17 @@ func Params(s spec.Registry, pullRobots []string, st zotconfig.Storage, oidc zot
 			},
 			MirrorPatterns: mirrorPatterns(s.Mirrors),
 		},
-		Mirrors: mirrors(s.Mirrors),
+		Mirrors:             mirrors(s.Mirrors),
+		SyncCredentialsFile: syncCredentialsFile(s),
 	}
+}
+
+// syncCredentialsFile is where zot reads the mirrors' logins, if any has one.
+func syncCredentialsFile(r spec.Registry) string {
+	if r.HasCredentials() {
+		return layout.SyncCredentialsPath()
+	}
+	return ""
 }
 
 func mirrorPatterns(ms []spec.Mirror) []string {

@@ -306,6 +306,9 @@ func BuildValues(r spec.Registry, zc ZotConfig, secrets layout.SecretNames, roll
 			secretEnv(layout.EnvSecretAccessKey, secrets.S3, layout.S3SecretAccessKeyKey),
 		},
 	}
+	if secrets.Sync != "" {
+		v.ExternalSecrets = append(v.ExternalSecrets, secretMount{SecretName: secrets.Sync, MountPath: layout.SyncMountDir})
+	}
 	annotations := map[string]string{}
 	if rolloutToken != "" {
 		annotations[RolloutAnnotation] = rolloutToken

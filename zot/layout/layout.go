@@ -42,6 +42,14 @@ const (
 	SessionMountDir = "/secrets/session"
 	SessionKeysKey  = "session-keys.json"
 
+	// SyncMountDir is the folder the mirrors' credentials Secret is mounted
+	// on and SyncCredentialsKey its key: zot's sync credentialsFile,
+	// {"<upstream host>": {"username": …, "password": …}} (v2.1.20
+	// pkg/extensions/sync/service.go newClient looks credentials up by the
+	// upstream URL's host).
+	SyncMountDir       = "/secrets/sync"
+	SyncCredentialsKey = "sync-credentials.json"
+
 	// S3AccessKeyIDKey and S3SecretAccessKeyKey are the keys of the S3
 	// credentials Secret; zot's S3 driver reads them from the environment
 	// variables below.
@@ -63,6 +71,9 @@ func HtpasswdPath() string { return path.Join(HtpasswdMountDir, HtpasswdKey) }
 
 // SessionKeysPath is the session keys file as zot's config names it.
 func SessionKeysPath() string { return path.Join(SessionMountDir, SessionKeysKey) }
+
+// SyncCredentialsPath is the mirrors' credentials file as zot's config names it.
+func SyncCredentialsPath() string { return path.Join(SyncMountDir, SyncCredentialsKey) }
 
 // OIDCCredentialsPath is the OIDC credentials file as zot's config names it.
 func OIDCCredentialsPath() string { return path.Join(OIDCMountDir, OIDCCredentialsKey) }
@@ -99,7 +110,7 @@ const (
 // (pkg/cli/server/root.go: "using both sync and remote storage features
 // needs config.Extensions.Sync.DownloadDir to be specified").
 const (
-	SyncVolume      = "zot-sync"
+	SyncVolume      = "zot-sync-download"
 	SyncDownloadDir = "/var/lib/zot-sync"
 )
 
@@ -127,6 +138,9 @@ type SecretNames struct {
 	Htpasswd string
 	S3       string
 	Session  string
+	// Sync holds the mirrors' upstream credentials; empty when no mirror
+	// has any.
+	Sync string
 }
 
 // RedactedMarker stands for a secret wherever one is shown: in the

@@ -31,6 +31,9 @@ type Mirror struct {
 	TLSVerify *bool `json:"tlsVerify" pulumi:"tlsVerify,optional"`
 	// Insecure allows an http:// URL (a registry on a trusted network).
 	Insecure bool `json:"insecure" pulumi:"insecure,optional"`
+	// Credentials are the upstream login (Docker Hub's pull limit is higher
+	// for an account): two remote keys in secrets.store.
+	Credentials *MirrorCredentials `json:"credentials,omitempty" pulumi:"credentials,optional"`
 	// KeepPulledWithin makes the mirror a cache: at each GC pass zot
 	// deletes its tags that nobody pulled (or synced) for that long.
 	KeepPulledWithin string `json:"keepPulledWithin" pulumi:"keepPulledWithin,optional"`
@@ -38,6 +41,49 @@ type Mirror struct {
 	// Derived by validation; not config keys.
 	Host         string        `json:"-"` // the upstream's host[:port]
 	PollDuration time.Duration `json:"-"`
+}
+
+// MirrorCredentials name where a mirror's upstream login lives in the
+// secret store, each a key or {key, property} as in secrets.remoteKeys.
+type MirrorCredentials struct {
+	Username RemoteKey `json:"username" pulumi:"username"`
+	Password RemoteKey `json:"password" pulumi:"password"`
+}
+
+// HasCredentials reports whether any mirror logs in to its upstream.
+func (r Registry) HasCredentials() bool {
+	for _, m := range r.Mirrors {
+		if m.Credentials != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// validateMirrorCredentials checks the remote keys of the mirrors' logins
+// and gives them secrets.remoteProperty where they name no property.
+func validateMirrorCredentials(cfg *Settings, c Collector) {
+	for i := range cfg.Registry.Mirrors {
+		m := &cfg.Registry.Mirrors[i]
+		if m.Credentials == nil {
+			continue
+		}
+		for _, k := range []struct {
+			field string
+			key   *RemoteKey
+		}{{"username", &m.Credentials.Username}, {"password", &m.Credentials.Password}} {
+			field := fmt.Sprintf("mirrors[%d].credentials.%s", i, k.field)
+			switch {
+			case strings.TrimSpace(k.key.Key) == "" || strings.TrimSpace(k.key.Key) != k.key.Key:
+				c.Add(field, fmt.Sprintf("%q is not a remote key", k.key.Key), "name the key in secrets.store that holds the upstream's %s", k.field)
+			case strings.TrimSpace(k.key.Property) != k.key.Property:
+				c.Add(field+".property", fmt.Sprintf("%q has leading or trailing white space", k.key.Property), "name the field inside the remote key, e.g. value")
+			}
+			if k.key.Property == "" {
+				k.key.Property = cfg.Secrets.RemoteProperty
+			}
+		}
+	}
 }
 
 // MirrorReaders may pull from every mirror; nobody but the admins may push

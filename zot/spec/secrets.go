@@ -31,6 +31,8 @@ type Secrets struct {
 	HtpasswdSecretName string `json:"htpasswdSecretName" pulumi:"htpasswdSecretName,optional"`
 	S3SecretName       string `json:"s3SecretName" pulumi:"s3SecretName,optional"`
 	SessionSecretName  string `json:"sessionSecretName" pulumi:"sessionSecretName,optional"`
+	// SyncSecretName holds the mirrors' upstream logins (registry.mirrors[].credentials).
+	SyncSecretName string `json:"syncSecretName" pulumi:"syncSecretName,optional"`
 	// Push mode: htpasswd users (robots), each with a generated password.
 	Users          Users `json:"users" pulumi:"users,optional"`
 	PasswordLength int   `json:"passwordLength" pulumi:"passwordLength,optional"`
@@ -206,6 +208,7 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 		{"htpasswdSecretName", s.HtpasswdSecretName, true},
 		{"s3SecretName", s.S3SecretName, false},
 		{"sessionSecretName", s.SessionSecretName, true},
+		{"syncSecretName", s.SyncSecretName, true},
 	}
 	chartVolumes := layout.ChartVolumes(cfg.Registry.ReleaseName)
 	seen := map[string]string{}

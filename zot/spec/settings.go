@@ -102,6 +102,7 @@ const (
 	DefaultOIDCSecretName  = "zot-oidc"
 	DefaultHtpasswdSecret  = "zot-htpasswd"
 	DefaultS3SecretName    = "zot-s3"
+	DefaultSyncSecretName  = "zot-sync"
 	// Long enough for ESO's first sync and a store's retries; short enough
 	// that a missing remote key fails pulumi up within minutes.
 	DefaultWaitTimeout = "5m"
@@ -174,6 +175,7 @@ func Defaults(stack string) Settings {
 			HtpasswdSecretName: DefaultHtpasswdSecret,
 			S3SecretName:       DefaultS3SecretName,
 			SessionSecretName:  "zot-session",
+			SyncSecretName:     DefaultSyncSecretName,
 			PasswordLength:     32,
 		},
 	}
@@ -220,6 +222,7 @@ func Validate(cfg *Settings, src Env, errs *Errors) {
 	validateStorage(&cfg.Storage, cfg.Stack, Collector{errs, FullKey(KeyStorage)})
 	validateIdentity(&cfg.Identity, src, cfg.Stack, Collector{errs, FullKey(KeyIdentity)})
 	validateSecrets(cfg, src, Collector{errs, FullKey(KeySecrets)})
+	validateMirrorCredentials(cfg, Collector{errs, FullKey(KeyRegistry)})
 	validateUserNames(cfg, Collector{errs, FullKey(KeyRegistry)})
 	validateOperations(cfg, Collector{errs, FullKey(KeyRegistry)})
 	if cfg.Registry.Cache.Driver == CacheRedis {
