@@ -153,6 +153,8 @@ func TestRepositoryRules(t *testing.T) {
 		{name: "bad glob", rules: []any{rule(obj{"pattern": "team-a/[x"})}, wantKey: key + "[0].pattern", wantMsg: "not a repository pattern"},
 		{name: "leading slash", rules: []any{rule(obj{"pattern": "/team-a/**"})}, wantKey: key + "[0].pattern", wantMsg: "not a repository pattern"},
 		{name: "twice", rules: []any{rule(nil), rule(obj{"pushGroups": []any{"x"}})}, wantKey: key + "[1].pattern", wantMsg: "also accessControl.repositories[0]"},
+		{name: "same length, same repositories", rules: []any{rule(nil), rule(obj{"pattern": "team-?/**"})}, wantKey: key + "[1].pattern", wantMsg: "pick one of them by chance"},
+		{name: "same length, disjoint", rules: []any{rule(nil), rule(obj{"pattern": "team-b/**"})}},
 		{name: "grants nothing", rules: []any{obj{"pattern": "team-a/**"}}, wantKey: key + "[0]", wantMsg: "grants nothing"},
 		{name: "user listed twice", rules: []any{rule(obj{"pullUsers": []any{"a@example.com", "a@example.com"}})}, wantKey: key + "[0].pullUsers[1]", wantMsg: "twice"},
 		{name: "field typo", rules: []any{rule(obj{"pushGroup": []any{"x"}})}, wantKey: key + "[0].pushGroup", wantMsg: `did you mean "pushGroups"`},
@@ -201,6 +203,7 @@ func TestMirrors(t *testing.T) {
 		extra   obj // more registry settings
 		wantKey string
 		wantMsg string
+		push    bool // secrets mode push (htpasswd users known)
 	}{
 		{name: "two mirrors", mirrors: []any{hub(nil), ghcr}, extra: obj{"mirrorReaders": obj{"anonymous": true}}},
 		{name: "local http registry", mirrors: []any{hub(obj{"url": "http://registry.local:5000", "insecure": true})}},
@@ -218,6 +221,15 @@ func TestMirrors(t *testing.T) {
 		{name: "rule with alternatives reaching a mirror", mirrors: []any{hub(nil)},
 			extra:   obj{"accessControl": obj{"adminUsers": []any{"ci"}, "repositories": []any{obj{"pattern": "{docker.io,x}/**", "pushGroups": []any{"a"}}}}},
 			wantKey: key + ".mirrors[0].prefix", wantMsg: "overlaps accessControl.repositories[0]"},
+		{name: "rule with a leading wildcard reaching a mirror", mirrors: []any{hub(nil)},
+			extra:   obj{"accessControl": obj{"adminUsers": []any{"ci"}, "repositories": []any{obj{"pattern": "*/library/**", "pushGroups": []any{"a"}}}}},
+			wantKey: key + ".mirrors[0].prefix", wantMsg: "overlaps accessControl.repositories[0]"},
+		{name: "same upstream twice", mirrors: []any{hub(nil), hub(obj{"name": "hub2", "prefix": "hub"})}, wantKey: key + ".mirrors[1].url", wantMsg: "also mirrors[0]'s upstream"},
+		{name: "docker hub under two names", mirrors: []any{hub(nil), hub(obj{"name": "hub2", "prefix": "hub", "url": "https://index.docker.io"})}, wantKey: key + ".mirrors[1].url", wantMsg: "same registry as mirrors[0] (docker.io)"},
+		{name: "not a host", mirrors: []any{hub(obj{"url": "https://a'b"})}, wantKey: key + ".mirrors[0].url", wantMsg: "not a registry URL"},
+		{name: "escaped host", mirrors: []any{hub(obj{"url": "https://a%25b"})}, wantKey: key + ".mirrors[0].url", wantMsg: "not a registry URL"},
+		{name: "mirror reader neither user nor email", mirrors: []any{hub(nil)}, extra: obj{"mirrorReaders": obj{"users": []any{"nobody"}}},
+			wantKey: key + ".mirrorReaders.users[0]", wantMsg: "neither an htpasswd user", push: true},
 		{name: "rule beside a mirror", mirrors: []any{hub(nil)},
 			extra: obj{"accessControl": obj{"adminUsers": []any{"ci"}, "repositories": []any{obj{"pattern": "docker.iox/**", "pushGroups": []any{"a"}}}}}},
 		{name: "content everything", mirrors: []any{hub(obj{"content": []any{"**"}})}, wantKey: key + ".mirrors[0].content[0]", wantMsg: "whole upstream"},
@@ -237,6 +249,10 @@ func TestMirrors(t *testing.T) {
 			}
 			for k, v := range tc.extra {
 				objs["registry"][k] = v
+			}
+			if tc.push {
+				objs["secrets"] = obj{"mode": "push", "store": obj{"name": "vault"}, "users": []any{"ci"}}
+				objs["storage"] = obj{"mode": "aws", "region": "eu-west-1"}
 			}
 			cfg, err := parse(t, objs)
 			if tc.wantKey == "" {

@@ -336,14 +336,21 @@ func TestWorkflowsTakeEveryStackFromTheFiles(t *testing.T) {
 	require.NotNil(t, up.Strategy.FailFast)
 	assert.True(t, *up.Strategy.FailFast, "a failed stack stops the ones after it")
 	assert.Equal(t, "${{ matrix.stack }}", up.Env["STACK"])
-	var checked bool
+	var checked, guarded bool
 	for _, s := range up.Steps {
 		if strings.HasPrefix(s.Uses, "pulumi/actions@") {
 			break
 		}
 		checked = checked || strings.Contains(s.Run, `./cmd/render -stack "$STACK" -check`)
+		guarded = guarded || s.Env["HAS_KUBECONFIG"] == "${{ secrets.KUBECONFIG != '' }}" && strings.Contains(s.Run, "exit 1")
 	}
 	assert.True(t, checked, "pulumi up runs only after the render's policy check")
+	assert.True(t, guarded, "a stack whose GitHub environment has no KUBECONFIG fails before anything runs")
+	for file := range map[string]bool{"deploy.yml": true, "pr.yml": true, "drift.yml": true} {
+		for _, s := range wfs[file].Jobs["stacks"].Steps {
+			assert.NotRegexp(t, `echo [^\n]*\$\(bash`, s.Run, "%s: a failing stacks.sh inside echo would not fail the step", file)
+		}
+	}
 
 	// No stack name is written into a workflow.
 	examples, err := stacks.Examples(root)
@@ -400,8 +407,10 @@ func TestStacksScript(t *testing.T) {
 		wantErr string
 	}{
 		{"", []matrixEntry{{"dev", "DEV"}, {"eu-west.1", "EU_WEST_1"}, {"prod", "PROD"}, {"staging", "STAGING"}}, ""},
-		{"dev staging prod", []matrixEntry{{"dev", "DEV"}, {"staging", "STAGING"}, {"prod", "PROD"}, {"eu-west.1", "EU_WEST_1"}}, ""},
+		{"dev staging eu-west.1 prod", []matrixEntry{{"dev", "DEV"}, {"staging", "STAGING"}, {"eu-west.1", "EU_WEST_1"}, {"prod", "PROD"}}, ""},
 		{"dev qa", nil, "DEPLOY_ORDER names qa, but there is no Pulumi.qa.yaml"},
+		{"dev staging prod", nil, "DEPLOY_ORDER does not name eu-west.1"},
+		{"*", nil, "DEPLOY_ORDER names *, but"}, // a word, not a glob
 	} {
 		got, stderr, err := runStacks(t, dir, tc.order)
 		if tc.wantErr != "" {

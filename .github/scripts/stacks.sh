@@ -6,9 +6,9 @@
 # where prefix is the stack name as the start of a secret or variable name
 # (upper case, '-' and '.' as '_': <PREFIX>_KUBECONFIG).
 #
-# Order: the names in DEPLOY_ORDER (a repository variable, space-separated)
-# first, in that order, then every other stack by name. deploy.yml runs them
-# one at a time in this order.
+# Order: the names in DEPLOY_ORDER (a repository variable, space-separated),
+# which must then name every stack; without it, by name. deploy.yml runs
+# them one at a time in this order.
 set -euo pipefail
 dir=${1:-.}
 shopt -s nullglob
@@ -30,7 +30,9 @@ if [ ${#names[@]} -eq 0 ]; then
 fi
 ordered=()
 declare -A placed=()
-for s in ${DEPLOY_ORDER:-}; do
+# Words, not globs: a '*' in the variable must not become file names.
+read -ra order <<<"${DEPLOY_ORDER:-}"
+for s in "${order[@]}"; do
   if [ -z "${have[$s]:-}" ]; then
     echo "stacks.sh: DEPLOY_ORDER names $s, but there is no Pulumi.$s.yaml; remove it from the variable or add the file" >&2
     exit 1
@@ -38,7 +40,14 @@ for s in ${DEPLOY_ORDER:-}; do
   if [ -z "${placed[$s]:-}" ]; then ordered+=("$s"); placed[$s]=1; fi
 done
 while IFS= read -r s; do
-  if [ -z "${placed[$s]:-}" ]; then ordered+=("$s"); fi
+  if [ -n "${placed[$s]:-}" ]; then continue; fi
+  # With an order set, a stack it leaves out would deploy last, after
+  # production: the variable must name every stack.
+  if [ ${#order[@]} -gt 0 ]; then
+    echo "stacks.sh: DEPLOY_ORDER does not name $s (Pulumi.$s.yaml); add it where it belongs in the order" >&2
+    exit 1
+  fi
+  ordered+=("$s")
 done < <(printf '%s\n' "${names[@]}" | LC_ALL=C sort)
 out=""
 declare -A prefixes=()

@@ -121,7 +121,7 @@ func Modes() []Variant {
 			}, "remoteProperty": "value"},
 		}, Edits: []render.Edit{
 			{Key: registry, Path: "accessControl.repositories", Value: []any{
-				map[string]any{"pattern": "team-a/**", "pushUsers": []any{"team-a-ci"}},
+				map[string]any{"pattern": "team-a/**", "pushUsers": []any{"team-a-ci"}, "pullUsers": []any{"renovate"}},
 				map[string]any{"pattern": "team-b/**", "pushUsers": []any{"team-b-ci"}, "deleteUsers": []any{"team-b-ci"}},
 				map[string]any{"pattern": "public/**", "anonymousRead": true},
 			}},

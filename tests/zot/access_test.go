@@ -44,8 +44,9 @@ func repoUnder(pattern string) (string, bool) {
 	return prefix + "/app", true
 }
 
-// TestRepositoryRules: in zot itself, a rule's pushers push under its
-// pattern and get 403 under another rule's and outside every rule; a pusher
+// TestRepositoryRules: in zot itself, a rule's pullers pull under its
+// pattern and cannot push; its pushers push under it and get 403 under
+// another rule's and outside every rule; a pusher
 // without delete cannot delete, a deleter can; a global reader (the pull
 // robot) pulls inside every rule, as docs/identity.md says; a rule's
 // anonymousRead opens only its own repositories.
@@ -89,6 +90,13 @@ func TestRepositoryRules(t *testing.T) {
 			u, ok := c.People.Rules[name]
 			if !ok {
 				continue // a global reader or an SSO user
+			}
+			if !slices.Contains(actions, "create") {
+				// A rule's puller: pulls there, pushes nowhere.
+				if _, err := pull(z.Host(), repo+":1", u); err != nil {
+					t.Errorf("%s: %s pulls under its pattern: %s", ru.pattern, name, describe(err))
+				}
+				wantCode(t, name+" (pull only) pushes", push(z.Host(), repo+":"+name, dockerImage(t, 512), u), 403)
 			}
 			if slices.Contains(actions, "create") {
 				if err := push(z.Host(), repo+":"+name, dockerImage(t, 512), u); err != nil {

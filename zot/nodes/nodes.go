@@ -12,20 +12,6 @@ import (
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
-// dockerHubHosts are the names Docker Hub's registry API answers at; images
-// name the registry docker.io.
-var dockerHubHosts = map[string]bool{"registry-1.docker.io": true, "index.docker.io": true, "docker.io": true}
-
-// ImageRegistry is the registry name images carry for the mirror's upstream
-// (docker.io/library/alpine, ghcr.io/org/app): containerd's folder
-// /etc/containerd/certs.d/<it>/ and CRI-O's prefix.
-func ImageRegistry(m spec.Mirror) string {
-	if dockerHubHosts[m.Host] {
-		return "docker.io"
-	}
-	return m.Host
-}
-
 // hostsFile is containerd's hosts.toml (containerd docs/hosts.md): the
 // upstream as server, and zot as a host tried first. With override_path
 // containerd sends /v2/<prefix>/<repository>/… as the host URL says,
@@ -40,7 +26,7 @@ type hostEntry struct {
 	OverridePath bool     `toml:"override_path"`
 }
 
-// HostsToml is /etc/containerd/certs.d/<ImageRegistry>/hosts.toml for the
+// HostsToml is /etc/containerd/certs.d/<m.ImageRegistry()>/hosts.toml for the
 // mirror, served by zot at externalURL (https://registry.example.com).
 func HostsToml(externalURL string, m spec.Mirror) (string, error) {
 	return encode(hostsFile{
@@ -59,7 +45,7 @@ func MirrorURL(externalURL string, m spec.Mirror) string {
 
 // upstream is where a node pulls from without the mirror.
 func upstream(m spec.Mirror) string {
-	if dockerHubHosts[m.Host] {
+	if m.DockerHub() {
 		return "https://registry-1.docker.io"
 	}
 	return m.URL
@@ -88,7 +74,7 @@ func RegistriesConf(externalURL string, m spec.Mirror) (string, error) {
 	host := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSuffix(externalURL, "/"), "https://"), "http://")
 	location := strings.TrimPrefix(strings.TrimPrefix(upstream(m), "https://"), "http://")
 	return encode(registriesConf{Registry: []crioRegistry{{
-		Prefix: ImageRegistry(m), Location: location,
+		Prefix: m.ImageRegistry(), Location: location,
 		Mirror: []crioMirror{{Location: host + "/" + m.Prefix}},
 	}}})
 }

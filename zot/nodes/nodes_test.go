@@ -21,7 +21,7 @@ func TestNodeConfigs(t *testing.T) {
 		{"ghcr", spec.Mirror{URL: "https://ghcr.io", Host: "ghcr.io", Prefix: "ghcr.io"}, "ghcr.io", "https://ghcr.io", "ghcr.io"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.wantDir, ImageRegistry(tc.m))
+			assert.Equal(t, tc.wantDir, tc.m.ImageRegistry())
 			text, err := HostsToml("https://registry.example.com/", tc.m)
 			require.NoError(t, err)
 			var hosts struct {

@@ -109,16 +109,32 @@ const MinPollInterval = 10 * time.Minute
 // (the distribution spec's path component grammar).
 var repoPath = regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$`)
 
+// dockerHubHosts are the names Docker Hub's registry API answers at;
+// images name the registry docker.io.
+var dockerHubHosts = map[string]bool{"registry-1.docker.io": true, "index.docker.io": true, "docker.io": true}
+
+// DockerHub reports whether the mirror's upstream is Docker Hub.
+func (m Mirror) DockerHub() bool { return dockerHubHosts[m.Host] }
+
+// ImageRegistry is the registry name images carry for the mirror's
+// upstream (docker.io/library/alpine, ghcr.io/org/app): containerd's
+// folder /etc/containerd/certs.d/<it>/ and CRI-O's prefix.
+func (m Mirror) ImageRegistry() string {
+	if m.DockerHub() {
+		return "docker.io"
+	}
+	return m.Host
+}
+
+// A host as a URL names it: DNS labels or an IPv4 address, and an
+// optional port.
+var (
+	hostName = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$`)
+	portNum  = regexp.MustCompile(`^[0-9]{1,5}$`)
+)
+
 // Pattern is the mirror's prefix as a repository pattern.
 func (m Mirror) Pattern() string { return m.Prefix + "/**" }
-
-// literal is the part of a glob before its first wildcard.
-func literal(pattern string) string {
-	if i := strings.IndexAny(pattern, "*?[{\\"); i >= 0 {
-		return pattern[:i]
-	}
-	return pattern
-}
 
 // overlaps reports whether path a lies in b or b in a, segment-wise.
 func overlaps(a, b string) bool {
@@ -141,7 +157,8 @@ func validateMirrors(r *Registry, c Collector) {
 
 		u, err := url.Parse(m.URL)
 		switch {
-		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") ||
+			!hostName.MatchString(u.Hostname()) || u.Port() != "" && !portNum.MatchString(u.Port()) || strings.Contains(m.URL, "%"):
 			c.Add(field+".url", fmt.Sprintf("%q is not a registry URL", m.URL), "use the upstream's https URL, e.g. https://registry-1.docker.io")
 		case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil:
 			c.Add(field+".url", fmt.Sprintf("%q has a path, query or credentials", m.URL), "use scheme://host[:port] only; credentials come from mirrors[].credentials")
@@ -157,6 +174,17 @@ func validateMirrors(r *Registry, c Collector) {
 		if m.TLSVerify == nil {
 			m.TLSVerify = ptr(true)
 		}
+		if m.Host != "" {
+			for j := range i {
+				o := r.Mirrors[j]
+				switch {
+				case o.Host == m.Host:
+					c.Add(field+".url", fmt.Sprintf("%q is also mirrors[%d]'s upstream: zot keys logins by host, and nodes would get two configs for it", m.Host, j), "serve one upstream through one mirror")
+				case o.Host != "" && o.ImageRegistry() == m.ImageRegistry():
+					c.Add(field+".url", fmt.Sprintf("names the same registry as mirrors[%d] (%s): nodes would get two configs for it", j, m.ImageRegistry()), "serve one upstream through one mirror")
+				}
+			}
+		}
 
 		switch {
 		case !repoPath.MatchString(m.Prefix):
@@ -168,12 +196,9 @@ func validateMirrors(r *Registry, c Collector) {
 				}
 			}
 			for j, rule := range r.AccessControl.Repositories {
-				lit := literal(rule.Pattern)
-				hit := lit != "" && overlaps(lit, m.Prefix)
-				if !hit {
-					hit, _ = doublestar.Match(rule.Pattern, m.Prefix+"/x")
-				}
-				if hit {
+				// A rule that can match anything under the prefix may win
+				// there by pattern length and let its pushers in.
+				if doublestar.ValidatePattern(rule.Pattern) && MayIntersect(rule.Pattern, m.Pattern()) {
 					c.Add(field+".prefix", fmt.Sprintf("%q overlaps accessControl.repositories[%d].pattern %q: zot would apply one of the two by pattern length", m.Prefix, j, rule.Pattern),
 						"move the rule off the mirror's prefix; mirrorReaders says who pulls from mirrors")
 				}
@@ -231,4 +256,84 @@ func validateMirrors(r *Registry, c Collector) {
 	if len(r.Mirrors) == 0 && (len(mr.Users)+len(mr.Groups) > 0 || mr.Anonymous) {
 		c.Add("mirrorReaders", "is set, but there are no mirrors", "add registry.mirrors, or remove mirrorReaders")
 	}
+}
+
+// MayIntersect reports whether some repository could match both globs
+// (doublestar, as zot's accessControl and retention use them). It compares
+// path segments: "**" matches any number of them, two literal segments must
+// be equal, a literal and a glob segment must match, and two glob segments
+// are taken to meet. {a,b} alternatives are expanded first. It may answer
+// true where no repository matches both, never false where one does.
+func MayIntersect(a, b string) bool {
+	for _, x := range expandBraces(a) {
+		for _, y := range expandBraces(b) {
+			if segmentsMeet(strings.Split(x, "/"), strings.Split(y, "/")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func segmentsMeet(a, b []string) bool {
+	switch {
+	case len(a) > 0 && a[0] == "**":
+		return segmentsMeet(a[1:], b) || len(b) > 0 && segmentsMeet(a, b[1:])
+	case len(b) > 0 && b[0] == "**":
+		return segmentsMeet(a, b[1:]) || len(a) > 0 && segmentsMeet(a[1:], b)
+	case len(a) == 0 || len(b) == 0:
+		return len(a) == len(b)
+	}
+	return segmentMeets(a[0], b[0]) && segmentsMeet(a[1:], b[1:])
+}
+
+func segmentMeets(x, y string) bool {
+	const wild = "*?[\\"
+	xw, yw := strings.ContainsAny(x, wild), strings.ContainsAny(y, wild)
+	switch {
+	case !xw && !yw:
+		return x == y
+	case !xw:
+		ok, _ := doublestar.Match(y, x)
+		return ok
+	case !yw:
+		ok, _ := doublestar.Match(x, y)
+		return ok
+	}
+	return true
+}
+
+// expandBraces turns the first {a,b} group (and then the rest) into one
+// pattern per alternative.
+func expandBraces(p string) []string {
+	open := strings.IndexByte(p, '{')
+	if open < 0 {
+		return []string{p}
+	}
+	depth, end := 0, -1
+	var alts []string
+	start := open + 1
+	for i := open; i < len(p) && end < 0; i++ {
+		switch p[i] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				alts, end = append(alts, p[start:i]), i
+			}
+		case ',':
+			if depth == 1 {
+				alts, start = append(alts, p[start:i]), i+1
+			}
+		}
+	}
+	if end < 0 {
+		return []string{p} // unbalanced: ValidatePattern refuses it
+	}
+	var out []string
+	for _, a := range alts {
+		out = append(out, expandBraces(p[:open]+a+p[end+1:])...)
+	}
+	return out
 }

@@ -366,6 +366,15 @@ func validateAccess(a AccessControl, c Collector) {
 			}
 			patterns[p] = i
 		}
+		for j, o := range a.Repositories[:i] {
+			// zot takes the longest matching pattern; between two of one
+			// length it takes whichever its map yields first
+			// (pkg/api/authz.go, AccessController.can).
+			if o.Pattern != r.Pattern && len(o.Pattern) == len(r.Pattern) && doublestar.ValidatePattern(o.Pattern) && doublestar.ValidatePattern(r.Pattern) && MayIntersect(o.Pattern, r.Pattern) {
+				c.Add(field+".pattern", fmt.Sprintf("%q and accessControl.repositories[%d] %q can match the same repository and are equally long: zot would pick one of them by chance", r.Pattern, j, o.Pattern),
+					"make the patterns disjoint, or merge the rules")
+			}
+		}
 		grants := r.AnonymousRead
 		for _, l := range r.lists() {
 			lists = append(lists, struct {
@@ -434,7 +443,7 @@ func validateUserNames(cfg *Settings, c Collector) {
 	lists := []struct {
 		field string
 		users []string
-	}{{"accessControl.adminUsers", ac.AdminUsers}, {"accessControl.readerUsers", ac.ReaderUsers}}
+	}{{"accessControl.adminUsers", ac.AdminUsers}, {"accessControl.readerUsers", ac.ReaderUsers}, {"mirrorReaders.users", cfg.Registry.MirrorReaders.Users}}
 	for i, r := range ac.Repositories {
 		for _, l := range r.lists() {
 			if l.users {
