@@ -19,6 +19,7 @@ trap 'git worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "
 status=0
 mkdir -p "$work/head" "$work/render-base"
 for f in Pulumi.*.yaml; do
+  [ -e "$f" ] || continue # a project without stack files
   stack=${f#Pulumi.}; stack=${stack%.yaml}
   if ! go run ./cmd/render -stack "$stack" -out "$work/head/$stack" -check >"$work/head-$stack.log" 2>&1; then
     status=1
