@@ -138,8 +138,9 @@ func deleteTag(host, repoTag string, u user) error {
 	return remote.Delete(r, opts(u)...)
 }
 
-// status is the HTTP status of a plain request as u.
-func status(t testing.TB, method, url string, u user, header map[string]string) (int, string) {
+// request is a plain request as u (basic auth unless anonymous) with
+// extra headers.
+func request(t testing.TB, method, url string, u user, header map[string]string) *http.Request {
 	t.Helper()
 	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
@@ -151,7 +152,13 @@ func status(t testing.TB, method, url string, u user, header map[string]string) 
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	return req
+}
+
+// status is the HTTP status of a plain request as u.
+func status(t testing.TB, method, url string, u user, header map[string]string) (int, string) {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(request(t, method, url, u, header))
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}

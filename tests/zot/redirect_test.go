@@ -47,17 +47,7 @@ func (h *head) Write(p []byte) (int, error) {
 // blobCopy is GET url as u, the body streamed into w.
 func blobCopy(t testing.TB, url string, u user, header map[string]string, w io.Writer) *http.Response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u.Name != "" {
-		req.SetBasicAuth(u.Name, u.Password)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := blobClient.Do(req)
+	resp, err := blobClient.Do(request(t, http.MethodGet, url, u, header))
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}

@@ -65,18 +65,21 @@ var roles = []string{RolePush, RolePull}
 
 // UnmarshalJSON accepts "name" as well as {"name": …, "role": …}.
 func (u *User) UnmarshalJSON(b []byte) error {
-	var name string
-	if err := json.Unmarshal(b, &name); err == nil {
-		*u = User{Name: name}
+	type plain User // no UnmarshalJSON: no recursion
+	*u = User{}     // the value replaces any default, as a string does
+	return stringOrObject(b, (*plain)(u), func(name string) { *u = User{Name: name} })
+}
+
+// stringOrObject decodes a config value written either as a string (short
+// for the object's first field) or as the object itself into obj, a
+// pointer to a type without UnmarshalJSON.
+func stringOrObject(b []byte, obj any, fromString func(string)) error {
+	var v string
+	if err := json.Unmarshal(b, &v); err == nil {
+		fromString(v)
 		return nil
 	}
-	type plain User // no UnmarshalJSON: no recursion
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*u = User(p)
-	return nil
+	return json.Unmarshal(b, obj)
 }
 
 // Users are push mode's htpasswd users.
@@ -166,18 +169,9 @@ type RemoteKey struct {
 
 // UnmarshalJSON accepts "key" as well as {"key": …, "property": …}.
 func (r *RemoteKey) UnmarshalJSON(b []byte) error {
-	var key string
-	if err := json.Unmarshal(b, &key); err == nil {
-		*r = RemoteKey{Key: key}
-		return nil
-	}
 	type plain RemoteKey // no UnmarshalJSON: no recursion
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*r = RemoteKey(p)
-	return nil
+	*r = RemoteKey{}     // the value replaces any default, as a string does
+	return stringOrObject(b, (*plain)(r), func(key string) { *r = RemoteKey{Key: key} })
 }
 
 // String is key or key#property, for messages.
