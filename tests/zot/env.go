@@ -79,15 +79,44 @@ func needBins(t testing.TB) binaries {
 	return bins
 }
 
-// freePort is a TCP port on 127.0.0.1 nobody listens on right now.
+// Ports the tier hands out come from below Linux's ephemeral range
+// (32768-60999 by default): a port the kernel gave for :0 and the tier
+// released could be taken by an outgoing connection (zot's sync retries
+// make many) before the server binds it, which a cold CI run saw once as
+// "bind: address already in use". Each port is handed out once per run.
+const (
+	firstPort = 20000
+	portCount = 12000
+)
+
+var (
+	portMu    sync.Mutex
+	handedOut = map[int]bool{}
+	nextPort  = os.Getpid() % portCount
+)
+
+// freePort is a TCP port on 127.0.0.1 nobody listens on right now and
+// nothing in this run was given before.
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portMu.Lock()
+	defer portMu.Unlock()
+	for range portCount {
+		p := firstPort + nextPort
+		nextPort = (nextPort + 1) % portCount
+		if handedOut[p] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		handedOut[p] = true
+		return p
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatalf("no free port in %d-%d", firstPort, firstPort+portCount-1)
+	return 0
 }
 
 // proc is a server process of the tier; its output goes to a log file that
