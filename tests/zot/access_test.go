@@ -14,11 +14,13 @@ type rule struct {
 	anonymous bool
 }
 
-// rules are the config's repository rules (every pattern but "**").
+// rules are the config's repository rules: every pattern but "**" and the
+// mirrors' prefixes (TestMirrorsPullThrough checks those; a push there
+// first asks the upstream, here a closed port, for the tag).
 func rules(cfg map[string]any) []rule {
 	var out []rule
 	for pattern, g := range getPath(cfg, "http", "accessControl", "repositories").(map[string]any) {
-		if pattern == "**" {
+		if pattern == "**" || slices.ContainsFunc(onDemandPrefixes(cfg), func(p string) bool { return pattern == p+"/**" }) {
 			continue
 		}
 		gm := g.(map[string]any)
