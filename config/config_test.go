@@ -239,6 +239,10 @@ func TestMirrors(t *testing.T) {
 		{name: "readers without mirrors", extra: obj{"mirrorReaders": obj{"groups": []any{"nodes"}}}, wantKey: key + ".mirrorReaders", wantMsg: "no mirrors"},
 		{name: "download size", mirrors: []any{hub(nil)}, extra: obj{"mirrorDownloadSize": "lots"}, wantKey: key + ".mirrorDownloadSize", wantMsg: "not a size"},
 		{name: "a cache", mirrors: []any{hub(obj{"keepPulledWithin": "720h"})}},
+		{name: "login", mirrors: []any{hub(obj{"credentials": obj{"username": "hub", "password": obj{"key": "hub", "property": "token"}}})}},
+		{name: "login key empty", mirrors: []any{hub(obj{"credentials": obj{"username": "", "password": "hub"}})}, wantKey: key + ".mirrors[0].credentials.username", wantMsg: "is empty"},
+		{name: "login key with space", mirrors: []any{hub(obj{"credentials": obj{"username": "hub", "password": "hub "}})}, wantKey: key + ".mirrors[0].credentials.password", wantMsg: "white space"},
+		{name: "login field typo", mirrors: []any{hub(obj{"credentials": obj{"username": "hub", "pasword": "hub"}})}, wantKey: key + ".mirrors[0].credentials.pasword", wantMsg: `did you mean "password"`},
 		{name: "cache window", mirrors: []any{hub(obj{"keepPulledWithin": "a month"})}, wantKey: key + ".mirrors[0].keepPulledWithin", wantMsg: "not a duration"},
 		{name: "cache without gc", mirrors: []any{hub(obj{"keepPulledWithin": "720h"})}, extra: obj{"gc": obj{"enabled": false}}, wantKey: key + ".mirrors[0].keepPulledWithin", wantMsg: "gc.enabled is false"},
 	} {

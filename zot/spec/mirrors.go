@@ -73,15 +73,12 @@ func validateMirrorCredentials(cfg *Settings, c Collector) {
 			key   *RemoteKey
 		}{{"username", &m.Credentials.Username}, {"password", &m.Credentials.Password}} {
 			field := fmt.Sprintf("mirrors[%d].credentials.%s", i, k.field)
-			switch {
-			case strings.TrimSpace(k.key.Key) == "" || strings.TrimSpace(k.key.Key) != k.key.Key:
-				c.Add(field, fmt.Sprintf("%q is not a remote key", k.key.Key), "name the key in secrets.store that holds the upstream's %s", k.field)
-			case strings.TrimSpace(k.key.Property) != k.key.Property:
-				c.Add(field+".property", fmt.Sprintf("%q has leading or trailing white space", k.key.Property), "name the field inside the remote key, e.g. value")
+			fix := fmt.Sprintf("name the key in secrets.store that holds the upstream's %s", k.field)
+			if strings.TrimSpace(k.key.Key) == "" {
+				c.Add(field, "is empty", "%s", fix)
+				continue
 			}
-			if k.key.Property == "" {
-				k.key.Property = cfg.Secrets.RemoteProperty
-			}
+			k.key.check(c, field, cfg.Secrets.RemoteProperty, fix)
 		}
 	}
 }
@@ -232,23 +229,8 @@ func validateMirrors(r *Registry, c Collector) {
 			}
 		}
 	}
-	lists := []struct {
-		field string
-		names []string
-	}{{"mirrorReaders.users", r.MirrorReaders.Users}, {"mirrorReaders.groups", r.MirrorReaders.Groups}}
-	for _, l := range lists {
-		seen := map[string]bool{}
-		for i, n := range l.names {
-			f := fmt.Sprintf("%s[%d]", l.field, i)
-			switch {
-			case strings.TrimSpace(n) == "" || strings.TrimSpace(n) != n:
-				c.Add(f, fmt.Sprintf("%q is not a user or group name", n), "remove the spaces, or the entry")
-			case seen[n]:
-				c.Add(f, fmt.Sprintf("%q is listed twice", n), "remove the duplicate")
-			}
-			seen[n] = true
-		}
-	}
+	validNames(c, "mirrorReaders.users", r.MirrorReaders.Users)
+	validNames(c, "mirrorReaders.groups", r.MirrorReaders.Groups)
 	if !quantity.MatchString(r.MirrorDownloadSize) {
 		c.Add("mirrorDownloadSize", fmt.Sprintf("%q is not a size", r.MirrorDownloadSize), "use a Kubernetes quantity at least as large as the largest image, e.g. %s", DefaultMirrorDownloadSize)
 	}

@@ -340,6 +340,24 @@ func validatePod(r *Registry, c Collector) {
 	oneOf(c, "security.seccompProfile", sec.SeccompProfile, seccompProfiles)
 }
 
+// validNames checks a list of user or group names: none empty, none with
+// surrounding spaces (they never match a login), none twice.
+func validNames(c Collector, list string, names []string) {
+	seen := map[string]bool{}
+	for i, n := range names {
+		field := fmt.Sprintf("%s[%d]", list, i)
+		switch {
+		case strings.TrimSpace(n) == "":
+			c.Add(field, "is empty", "remove it or name a user or group")
+		case strings.TrimSpace(n) != n:
+			c.Add(field, fmt.Sprintf("%q has leading or trailing spaces, which never match a login", n), "remove the spaces")
+		case seen[n]:
+			c.Add(field, fmt.Sprintf("%q is listed twice", n), "remove the duplicate")
+		}
+		seen[n] = true
+	}
+}
+
 func validateAccess(a AccessControl, c Collector) {
 	lists := []struct {
 		field string
@@ -388,19 +406,7 @@ func validateAccess(a AccessControl, c Collector) {
 		}
 	}
 	for _, l := range lists {
-		seen := map[string]bool{}
-		for i, n := range l.names {
-			field := fmt.Sprintf("%s[%d]", l.field, i)
-			switch {
-			case strings.TrimSpace(n) == "":
-				c.Add(field, "is empty", "remove it or name a user or group")
-			case strings.TrimSpace(n) != n:
-				c.Add(field, fmt.Sprintf("%q has leading or trailing spaces, which never match a login", n), "remove the spaces")
-			case seen[n]:
-				c.Add(field, fmt.Sprintf("%q is listed twice", n), "remove the duplicate")
-			}
-			seen[n] = true
-		}
+		validNames(c, l.field, l.names)
 	}
 	if len(a.AdminUsers)+len(a.AdminGroups) == 0 {
 		c.Add("accessControl", "names no admin user or group, so nobody could push", "add accessControl.adminUsers (htpasswd users, e.g. a CI user) or accessControl.adminGroups (OpenID groups)")

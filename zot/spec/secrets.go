@@ -174,6 +174,24 @@ func (r *RemoteKey) UnmarshalJSON(b []byte) error {
 	return stringOrObject(b, (*plain)(r), func(key string) { *r = RemoteKey{Key: key} })
 }
 
+// check reports a key or property with surrounding white space (neither
+// ever matches the store) and gives an empty property defaultProperty
+// (secrets.remoteProperty). keyFix says what to write instead of the key.
+// It reports whether the key is usable.
+func (r *RemoteKey) check(c Collector, field, defaultProperty, keyFix string) bool {
+	if strings.TrimSpace(r.Key) != r.Key {
+		c.Add(field, fmt.Sprintf("%q has leading or trailing white space", r.Key), "%s", keyFix)
+		return false
+	}
+	if strings.TrimSpace(r.Property) != r.Property {
+		c.Add(field+".property", fmt.Sprintf("%q has leading or trailing white space", r.Property), "name the field inside the remote key, e.g. value")
+	}
+	if r.Property == "" {
+		r.Property = defaultProperty
+	}
+	return true
+}
+
 // String is key or key#property, for messages.
 func (r RemoteKey) String() string {
 	if r.Property == "" {
@@ -251,15 +269,8 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 		if r.Key == "" {
 			r.Key = DefaultRemoteKey(cfg.Stack, r.Value)
 		}
-		if strings.TrimSpace(r.Key) != r.Key {
-			c.Add(field, fmt.Sprintf("%q has leading or trailing white space", r.Key), "name the key in the secret store, or remove it for the default zot-<stack>-%s", r.Value)
+		if !r.check(c, field, s.RemoteProperty, fmt.Sprintf("name the key in the secret store, or remove it for the default zot-<stack>-%s", r.Value)) {
 			continue
-		}
-		if strings.TrimSpace(r.Property) != r.Property {
-			c.Add(field+".property", fmt.Sprintf("%q has leading or trailing white space", r.Property), "name the field inside the remote key, e.g. value")
-		}
-		if r.Property == "" {
-			r.Property = s.RemoteProperty
 		}
 		if other, dup := seenRemote[*r.RemoteKey]; dup {
 			c.Add(field, fmt.Sprintf("%q is also %s; one remote key would feed two values", r.String(), other), "give each value its own remote key or property")
