@@ -23,14 +23,22 @@ type upstream struct {
 	URL string
 }
 
-func startUpstream(t testing.TB, b binaries) *upstream {
+func startUpstream(t testing.TB, b binaries) *upstream { return runUpstream(t, b, nil) }
+
+// runUpstream starts the upstream zot with http settings added (auth and
+// accessControl), or none.
+func runUpstream(t testing.TB, b binaries, http map[string]any) *upstream {
 	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
+	h := map[string]any{"address": "127.0.0.1", "port": fmt.Sprint(port), "compat": []any{"docker2s2"}}
+	for k, v := range http {
+		h[k] = v
+	}
 	cfg := map[string]any{
 		"distSpecVersion": "1.1.1",
 		"storage":         map[string]any{"rootDirectory": filepath.Join(dir, "root"), "gc": false},
-		"http":            map[string]any{"address": "127.0.0.1", "port": fmt.Sprint(port), "compat": []any{"docker2s2"}},
+		"http":            h,
 		"log":             map[string]any{"level": "info"},
 	}
 	l := local{Dir: dir, Port: port}
@@ -49,8 +57,6 @@ var (
 // account and ghcr.io's public images.
 func startUpstreamWithLogin(t testing.TB, b binaries) *upstream {
 	t.Helper()
-	dir := t.TempDir()
-	port := freePort(t)
 	var lines []string
 	for _, u := range []user{upstreamAdmin, upstreamLogin} {
 		h, err := bcrypt.GenerateFromPassword([]byte(u.Password), bcrypt.MinCost)
@@ -59,26 +65,20 @@ func startUpstreamWithLogin(t testing.TB, b binaries) *upstream {
 		}
 		lines = append(lines, u.Name+":"+string(h))
 	}
-	htpasswd := filepath.Join(dir, "htpasswd")
+	htpasswd := filepath.Join(t.TempDir(), "htpasswd")
 	if err := os.WriteFile(htpasswd, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := map[string]any{
-		"distSpecVersion": "1.1.1",
-		"storage":         map[string]any{"rootDirectory": filepath.Join(dir, "root"), "gc": false},
-		"http": map[string]any{"address": "127.0.0.1", "port": fmt.Sprint(port), "compat": []any{"docker2s2"},
-			"auth": map[string]any{"htpasswd": map[string]any{"path": htpasswd}},
-			"accessControl": map[string]any{
-				"repositories": map[string]any{
-					"library/**":     map[string]any{"policies": []any{map[string]any{"users": []any{upstreamLogin.Name}, "actions": []any{"read"}}}},
-					"project-zot/**": map[string]any{"anonymousPolicy": []any{"read"}},
-				},
-				"adminPolicy": map[string]any{"users": []any{upstreamAdmin.Name}, "actions": []any{"read", "create", "update", "delete"}},
-			}},
-		"log": map[string]any{"level": "info"},
-	}
-	l := local{Dir: dir, Port: port}
-	return &upstream{z: startZot(t, b, l, cfg), URL: l.URL()}
+	return runUpstream(t, b, map[string]any{
+		"auth": map[string]any{"htpasswd": map[string]any{"path": htpasswd}},
+		"accessControl": map[string]any{
+			"repositories": map[string]any{
+				"library/**":     map[string]any{"policies": []any{map[string]any{"users": []any{upstreamLogin.Name}, "actions": []any{"read"}}}},
+				"project-zot/**": map[string]any{"anonymousPolicy": []any{"read"}},
+			},
+			"adminPolicy": map[string]any{"users": []any{upstreamAdmin.Name}, "actions": []any{"read", "create", "update", "delete"}},
+		},
+	})
 }
 
 // pointMirrors is the rewrite that sends every mirror to up, with the
@@ -103,9 +103,10 @@ func pointMirrors(t testing.TB, up *upstream) func(map[string]any) {
 	}
 }
 
-// mirrors are the config's sync registries that pull on demand, by the
-// local prefix of their content (destination).
-func onDemandPrefixes(cfg map[string]any) []string {
+// syncPrefixes are the local prefixes (content destinations) of the
+// config's sync registries that pull on demand (onDemand true) or sync
+// their content every pollInterval (false).
+func syncPrefixes(cfg map[string]any, onDemand bool) []string {
 	var out []string
 	sync, _ := getPath(cfg, "extensions", "sync").(map[string]any)
 	if sync == nil {
@@ -113,23 +114,7 @@ func onDemandPrefixes(cfg map[string]any) []string {
 	}
 	for _, reg := range sync["registries"].([]any) {
 		rm := reg.(map[string]any)
-		if rm["onDemand"] != true {
-			continue
-		}
-		for _, c := range rm["content"].([]any) {
-			out = append(out, strings.TrimPrefix(c.(map[string]any)["destination"].(string), "/"))
-		}
-	}
-	return out
-}
-
-// periodicPrefixes are the local prefixes of the registries that sync
-// content every pollInterval.
-func periodicPrefixes(cfg map[string]any) []string {
-	var out []string
-	for _, reg := range getPath(cfg, "extensions", "sync", "registries").([]any) {
-		rm := reg.(map[string]any)
-		if rm["onDemand"] == true {
+		if (rm["onDemand"] == true) != onDemand {
 			continue
 		}
 		for _, c := range rm["content"].([]any) {
@@ -138,6 +123,12 @@ func periodicPrefixes(cfg map[string]any) []string {
 	}
 	return slices.Compact(out)
 }
+
+// onDemandPrefixes are the prefixes the mirrors pull through on demand.
+func onDemandPrefixes(cfg map[string]any) []string { return syncPrefixes(cfg, true) }
+
+// periodicPrefixes are the prefixes of the mirrors that sync content.
+func periodicPrefixes(cfg map[string]any) []string { return syncPrefixes(cfg, false) }
 
 // hostEntry is containerd's host URL in a hosts.toml.
 var hostEntry = regexp.MustCompile(`\[host\."([^"]+)"\]`)
