@@ -21,6 +21,7 @@ import (
 	"github.com/zot-registry/zot-registry/components/secrets"
 	"github.com/zot-registry/zot-registry/components/storage"
 	"github.com/zot-registry/zot-registry/outputs"
+	"github.com/zot-registry/zot-registry/zot/chart"
 	"github.com/zot-registry/zot-registry/zot/nodes"
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
@@ -200,6 +201,9 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 		Environment: s.Stack,
 		Tags:        map[string]string{"project": spec.Project, "stack": s.Stack},
 		TablePrefix: tables,
+		ServiceAccount: storage.ServiceAccount{
+			Namespace: r.Namespace, Name: chart.ServiceAccountName(r.ReleaseName),
+		},
 	}, with()...)
 	if err != nil {
 		return nil, err
@@ -220,19 +224,27 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 	// is pushed to the store, in every secrets mode.
 	s3ID, s3Secret := pulumi.StringInput(nil), pulumi.StringInput(nil)
 	switch {
+	case !s.Storage.KeyPairFromStore():
+		// An IAM role: no key anywhere.
 	case s.Storage.Mode == spec.StorageAWS:
 		s3ID, s3Secret = stor.AccessKeyID, stor.SecretAccessKey
 	case s.NeedsS3KeyPair():
 		s3ID, s3Secret = secret(sec.S3AccessKeyID), secret(sec.S3SecretAccessKey)
 	}
+	oidcID, oidcSecret := pulumi.StringInput(ident.ClientID), pulumi.StringInput(ident.ClientSecret)
+	if !s.Identity.OpenID() {
+		oidcID, oidcSecret = nil, nil
+	}
 	scr, err := secrets.NewSecrets(ctx, base, &secrets.Args{
 		Namespace:         ns.Name,
 		Settings:          s.Secrets,
-		OIDCClientID:      ident.ClientID,
-		OIDCClientSecret:  ident.ClientSecret,
+		OIDCClientID:      oidcID,
+		OIDCClientSecret:  oidcSecret,
 		S3AccessKeyID:     s3ID,
 		S3SecretAccessKey: s3Secret,
 		MirrorLogins:      secrets.MirrorLogins(s.Registry.Mirrors),
+		NoS3KeyPair:       !s.Storage.KeyPairFromStore(),
+		NoOpenID:          !s.Identity.OpenID(),
 	}, with()...)
 	if err != nil {
 		return nil, err
@@ -240,7 +252,7 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 
 	// The scrape user's password, where the program generated it.
 	var scrape pulumi.StringInput
-	if s.Secrets.Mode == spec.SecretsPush && len(r.Metrics.Users) > 0 {
+	if s.Secrets.Generates() && len(r.Metrics.Users) > 0 {
 		scrape = scr.Password[r.Metrics.Users[0]]
 	}
 	reg, err := registry.NewRegistry(ctx, r.ReleaseName, &registry.Args{
@@ -269,8 +281,10 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 		ScrapePassword: scrape,
 		// zot starts only once ESO has written every Secret it mounts and
 		// the OpenID application it logs in with exists.
-		DependsOn: append(append([]pulumi.Resource{}, scr.ExternalSecrets...), ident.Serving...),
-	}, with(pulumi.DependsOn([]pulumi.Resource{ns}))...)
+		DependsOn:     append(append([]pulumi.Resource{}, scr.Ready...), ident.Serving...),
+		RoleArn:       irsaRole(s.Storage, stor),
+		SecretsDigest: secretsDigest(s.Secrets, scr),
+	}, with(pulumi.DependsOn(append([]pulumi.Resource{ns}, storageAccess(stor)...)))...)
 	if err != nil {
 		return nil, err
 	}
@@ -297,6 +311,7 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 		AbortUploads:      stor.AbortUploadsCommand,
 		S3AccessKeyID:     stor.AccessKeyID,
 		S3SecretAccessKey: stor.SecretAccessKey,
+		S3RoleArn:         stor.RoleArn,
 		OIDCIssuer:        ident.Issuer,
 		OIDCClientID:      ident.ClientID,
 		OIDCRedirectURI:   ident.RedirectURI,
@@ -308,6 +323,33 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 		MirrorHostsToml:   pulumi.ToStringMap(hosts).ToStringMapOutput(),
 		MirrorCRIOConf:    pulumi.ToStringMap(crio).ToStringMapOutput(),
 	}, nil
+}
+
+// secretsDigest rolls zot's pods when the program writes its Secrets
+// itself (secrets mode kubernetes) and a value changes; nil with ESO.
+func secretsDigest(s spec.Secrets, scr *secrets.Secrets) pulumi.StringInput {
+	if s.UsesESO() {
+		return nil
+	}
+	return scr.Digest
+}
+
+// irsaRole is the role zot's ServiceAccount names with IRSA, else nil.
+func irsaRole(s spec.Storage, stor *storage.Storage) pulumi.StringInput {
+	if s.Mode == spec.StorageAWS && s.AWS.Credentials == spec.CredentialsIRSA {
+		return stor.RoleArn
+	}
+	return nil
+}
+
+// storageAccess is what zot's first start needs from the storage
+// component besides the bucket: with a role, the role (and its policy and
+// association, its children), so the pod's first S3 call is authorized.
+func storageAccess(stor *storage.Storage) []pulumi.Resource {
+	if stor.Role == nil {
+		return nil
+	}
+	return []pulumi.Resource{stor}
 }
 
 // nodeConfigs are each mirror's containerd hosts.toml and CRI-O

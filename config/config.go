@@ -98,8 +98,8 @@ func Parse(stack string, src Source) (*Config, error) {
 	required := map[string]string{
 		spec.KeyRegistry: "set at least registry.externalUrl and registry.accessControl",
 		spec.KeyStorage:  "set at least storage.mode (aws, s3-compatible or existing)",
-		spec.KeyIdentity: "set at least identity.mode (authentik or external)",
-		spec.KeySecrets:  "set at least secrets.store.name (the External spec.Secrets Operator store)",
+		spec.KeyIdentity: "set at least identity.mode (authentik, external or none)",
+		spec.KeySecrets:  "set at least secrets.store.name (the External Secrets Operator store), or secrets.mode: kubernetes without ESO",
 	}
 	// Every problem in one run: a section that cannot be read at all is
 	// reported once (its settings are not checked again), a typo is

@@ -35,6 +35,7 @@ const (
 	AbortUploads      = "abortUploadsCommand" // sets the abort-incomplete-uploads rule where the program does not
 	S3AccessKeyID     = "s3AccessKeyId"       // secret; aws mode only
 	S3SecretAccessKey = "s3SecretAccessKey"   // secret; aws mode only
+	S3RoleArn         = "s3RoleArn"           // zot's IAM role (storage.aws.credentials podIdentity, irsa)
 	OIDCIssuer        = "oidcIssuer"
 	OIDCClientID      = "oidcClientId"
 	OIDCRedirectURI   = "oidcRedirectUri"   // the one URI registered at the provider
@@ -75,6 +76,7 @@ type Stack struct {
 	AbortUploads      pulumi.StringOutput      `pulumi:"abortUploadsCommand"`
 	S3AccessKeyID     pulumi.StringOutput      `pulumi:"s3AccessKeyId" provider:"secret"`
 	S3SecretAccessKey pulumi.StringOutput      `pulumi:"s3SecretAccessKey" provider:"secret"`
+	S3RoleArn         pulumi.StringOutput      `pulumi:"s3RoleArn"`
 	OIDCIssuer        pulumi.StringOutput      `pulumi:"oidcIssuer"`
 	OIDCClientID      pulumi.StringOutput      `pulumi:"oidcClientId"`
 	OIDCRedirectURI   pulumi.StringOutput      `pulumi:"oidcRedirectUri"`

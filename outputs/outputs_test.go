@@ -122,7 +122,7 @@ func TestConstantsAreTheTags(t *testing.T) {
 		outputs.RegistryURL, outputs.RegistryHost, outputs.Namespace, outputs.ReleaseName, outputs.ServiceName,
 		outputs.ServiceDNS, outputs.ChartVersion, outputs.ImageTag, outputs.Bucket, outputs.S3Region, outputs.S3Endpoint,
 		outputs.S3Secure, outputs.S3ForcePathStyle, outputs.StoragePolicy, outputs.AbortUploads, outputs.S3AccessKeyID,
-		outputs.S3SecretAccessKey, outputs.OIDCIssuer, outputs.OIDCClientID, outputs.OIDCRedirectURI,
+		outputs.S3SecretAccessKey, outputs.S3RoleArn, outputs.OIDCIssuer, outputs.OIDCClientID, outputs.OIDCRedirectURI,
 		outputs.RegistryPasswords, outputs.RegistryPullUsers, outputs.Replicas, outputs.HeadlessService, outputs.MetricsPath, outputs.MirrorHostsToml, outputs.MirrorCRIOConf,
 	}
 	assert.Equal(t, consts, outputs.Names)

@@ -76,10 +76,18 @@ func NewIdentity(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	}
 	s := args.Settings
 	redirect := layout.RedirectURI(args.ExternalURL)
+	if !s.OpenID() {
+		redirect = "" // no provider: nothing to register
+	}
 	c.RedirectURI = pulumi.String(redirect).ToStringOutput()
 	c.ClientID = pulumi.String(s.ClientID).ToStringOutput()
 
 	switch s.Mode {
+	case spec.IdentityNone:
+		// htpasswd users only: no provider, no client, no resource.
+		c.Issuer = pulumi.String("").ToStringOutput()
+		c.ClientSecret = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+		c.ApplicationSlug = pulumi.String("").ToStringOutput()
 	case spec.IdentityExternal:
 		if args.ExternalClientSecret == nil {
 			return nil, fmt.Errorf("identity %s: external mode needs the client secret", name)

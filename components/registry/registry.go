@@ -69,6 +69,12 @@ type Args struct {
 	ScrapePassword pulumi.StringInput
 	// DependsOn lists what must exist before zot starts (the Secrets it mounts).
 	DependsOn []pulumi.Resource
+	// RoleArn is the IAM role zot's ServiceAccount is annotated with
+	// (storage.aws.credentials irsa); nil without.
+	RoleArn pulumi.StringInput
+	// SecretsDigest changes when a value zot reads at start-up changes
+	// (secrets mode kubernetes), so the pods roll; nil without.
+	SecretsDigest pulumi.StringInput
 }
 
 // Registry is a zot deployment.
@@ -197,11 +203,15 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		return build(in, shownHashKey, shownRedis)
 	}).(pulumi.StringOutput)
 
-	// valuesIn is what the release gets: a Map whose one unknown (the
-	// digest) stays an element, where a MapOutput would be unknown whole.
+	// valuesIn is what the release gets. A value known only once another
+	// resource exists (the config digest, the IRSA role's ARN, the Secrets'
+	// digest) is an element of a Map, where in a MapOutput it would make
+	// every value unknown in the first preview, config.json included.
 	var values pulumi.MapOutput
 	var valuesIn pulumi.MapInput
 	deps := append([]pulumi.Resource{}, args.DependsOn...)
+	annotations := pulumi.StringMap{} // pod annotations known later
+	zc := chart.ZotConfig{}
 	if credentialed {
 		secretName := ConfigSecretName(s.ReleaseName)
 		m := meta(secretName)
@@ -220,20 +230,33 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		// nothing about a weak Redis password; it may be shown in clear.
 		// Only it waits for the key: every other value is known in the
 		// first preview.
-		digest := pulumi.Unsecret(pulumi.All(hashKey, configJSON).ApplyT(func(in []any) string {
+		annotations[chart.ConfigDigestAnnotation] = pulumi.Unsecret(pulumi.All(hashKey, configJSON).ApplyT(func(in []any) string {
 			return chart.ConfigDigest(in[0].(string), in[1].(string))
 		})).(pulumi.StringOutput)
-		base := chart.BuildValues(s, chart.ZotConfig{SecretName: secretName}, args.Secrets, args.RolloutToken)
-		annotations := pulumi.StringMap{chart.ConfigDigestAnnotation: digest}
-		if a, ok := base["podAnnotations"].(map[string]any); ok {
-			for k, v := range a {
-				if k != chart.ConfigDigestAnnotation {
-					annotations[k] = pulumi.String(v.(string))
+		zc.SecretName = secretName
+	}
+	if args.SecretsDigest != nil {
+		annotations[chart.SecretsDigestAnnotation] = args.SecretsDigest
+	}
+	if credentialed || len(annotations) > 0 || args.RoleArn != nil {
+		base := chart.BuildValues(s, zc, args.Secrets, args.RolloutToken)
+		m2 := pulumi.ToMap(base)
+		if !credentialed {
+			m2["configFiles"] = configJSON.ApplyT(func(js string) map[string]any {
+				return chart.BuildValues(s, chart.ZotConfig{JSON: js}, args.Secrets, args.RolloutToken)["configFiles"].(map[string]any)
+			}).(pulumi.MapOutput)
+		}
+		if len(annotations) > 0 {
+			if a, ok := base["podAnnotations"].(map[string]any); ok {
+				for k, v := range a {
+					if _, later := annotations[k]; !later {
+						annotations[k] = pulumi.String(v.(string))
+					}
 				}
 			}
+			m2["podAnnotations"] = annotations
 		}
-		m2 := pulumi.ToMap(base)
-		m2["podAnnotations"] = annotations
+		withRole(m2, s, args.RoleArn)
 		values, valuesIn = m2.ToMapOutput(), m2
 	} else {
 		values = configJSON.ApplyT(func(js string) map[string]any {
@@ -371,6 +394,17 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		return nil, err
 	}
 	return c, nil
+}
+
+// withRole puts the IRSA role's ARN into the ServiceAccount's values in
+// m; nothing without a role.
+func withRole(m pulumi.Map, s spec.Registry, roleArn pulumi.StringInput) {
+	if roleArn == nil {
+		return
+	}
+	m["serviceAccount"] = roleArn.ToStringOutput().ApplyT(func(arn string) map[string]any {
+		return chart.ServiceAccountValues(s, arn)
+	}).(pulumi.MapOutput)
 }
 
 // monitor declares the ServiceMonitor, and in push mode the Secret with the

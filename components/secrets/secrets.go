@@ -48,6 +48,11 @@ type Args struct {
 	// MirrorLogins are the mirrors' upstream logins, read from the store
 	// into Settings.SyncSecretName; none: no Secret.
 	MirrorLogins []MirrorLogin
+	// NoS3KeyPair: zot assumes an IAM role (storage.aws.credentials), so
+	// no S3 key pair Secret exists and none is read or pushed.
+	NoS3KeyPair bool
+	// NoOpenID: identity mode none, so no OIDC client Secret exists.
+	NoOpenID bool
 }
 
 // Secrets is what zot mounts, ready before the registry starts.
@@ -56,8 +61,14 @@ type Secrets struct {
 
 	// Names are the target Secrets, for the Registry's mounts.
 	Names layout.SecretNames
-	// ExternalSecrets are what the Helm release depends on.
-	ExternalSecrets []pulumi.Resource
+	// Ready are what the Helm release depends on: the ExternalSecrets, or
+	// in secrets mode kubernetes the Secrets themselves.
+	Ready []pulumi.Resource
+	// Digest is a keyed digest of the values zot reads only at start-up
+	// (OIDC client, S3 key pair, session keys) in secrets mode kubernetes,
+	// for a pod annotation: a changed value restarts zot. Empty with ESO,
+	// where secrets.rolloutToken does that.
+	Digest pulumi.StringOutput
 	// Passwords are the generated htpasswd passwords by user (secret);
 	// empty in store mode.
 	Passwords pulumi.StringMapOutput
@@ -73,7 +84,7 @@ type Secrets struct {
 // program has (in push mode with the generated ones), then the
 // ExternalSecrets that read every value back.
 func NewSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Secrets, error) {
-	if args == nil || args.Namespace == nil || args.Settings.Store.Name == "" {
+	if args == nil || args.Namespace == nil || (args.Settings.UsesESO() && args.Settings.Store.Name == "") {
 		return nil, fmt.Errorf("secrets %s: Namespace and validated Settings are required (use config.Load)", name)
 	}
 	c := &Secrets{}
@@ -84,34 +95,32 @@ func NewSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	c.Names = layout.SecretNames{
 		OIDC: s.OIDCSecretName, Htpasswd: s.HtpasswdSecretName, S3: s.S3SecretName, Session: s.SessionSecretName,
 	}
+	if args.NoS3KeyPair {
+		if args.S3AccessKeyID != nil {
+			return nil, fmt.Errorf("secrets %s: an S3 key pair was given, but NoS3KeyPair says zot assumes a role", name)
+		}
+		c.Names.S3 = ""
+	}
+	if args.NoOpenID {
+		c.Names.OIDC = ""
+	}
+	c.Digest = pulumi.String("").ToStringOutput()
 	if len(args.MirrorLogins) > 0 {
 		c.Names.Sync = s.SyncSecretName
 	}
 	c.Passwords = pulumi.ToSecret(pulumi.StringMap{}).(pulumi.StringMapOutput)
 
-	push, err := c.push(ctx, name, args)
+	values, err := c.values(ctx, name, args)
 	if err != nil {
 		return nil, err
 	}
-	// Every ExternalSecret waits for the push: some read the keys it writes.
-	readAfter := pulumi.DependsOn([]pulumi.Resource{push})
-
-	for _, es := range ExternalSecrets(s, args.MirrorLogins) {
-		r, err := apiextensions.NewCustomResource(ctx, es.Name, &apiextensions.CustomResourceArgs{
-			ApiVersion: pulumi.String(ESOAPIVersion),
-			Kind:       pulumi.String(ExternalSecretKind),
-			Metadata: &metav1.ObjectMetaArgs{
-				Name:        pulumi.String(es.Name),
-				Namespace:   args.Namespace,
-				Annotations: waitAnnotations(s),
-				Labels:      pulumi.StringMap{"app.kubernetes.io/part-of": pulumi.String("zot-registry")},
-			},
-			OtherFields: kubernetes.UntypedArgs{"spec": toMap(es.Spec)},
-		}, pulumi.Parent(c), readAfter, waitTimeouts(s))
-		if err != nil {
-			return nil, err
-		}
-		c.ExternalSecrets = append(c.ExternalSecrets, r)
+	if s.UsesESO() {
+		err = c.throughESO(ctx, name, args, values)
+	} else {
+		err = c.direct(ctx, name, args, values)
+	}
+	if err != nil {
+		return nil, err
 	}
 
 	registered := pulumi.Map{
@@ -150,40 +159,48 @@ func waitTimeouts(s spec.Secrets) pulumi.ResourceOption {
 	return pulumi.Timeouts(&pulumi.CustomTimeouts{Create: t, Update: t})
 }
 
-// push puts every value the program has into a source Secret and pushes it
-// to the store: the OIDC client always, zot's S3 key pair when given, and in
-// push mode the generated htpasswd file and session keys.
-func (c *Secrets) push(ctx *pulumi.Context, name string, args *Args) (pulumi.Resource, error) {
+// values are every value the program has, by source key: the OIDC
+// client (but in identity mode none), zot's S3 key pair when given, and
+// in push and kubernetes modes the generated htpasswd file and session
+// keys.
+func (c *Secrets) values(ctx *pulumi.Context, name string, args *Args) (pulumi.StringMap, error) {
 	s := args.Settings
-	if args.OIDCClientID == nil || args.OIDCClientSecret == nil {
+	if !args.NoOpenID && (args.OIDCClientID == nil || args.OIDCClientSecret == nil) {
 		return nil, fmt.Errorf("secrets %s: the OIDC client id and secret are required", name)
 	}
 	if (args.S3AccessKeyID == nil) != (args.S3SecretAccessKey == nil) {
 		return nil, fmt.Errorf("secrets %s: give both halves of the S3 key pair, or neither", name)
 	}
-	child := pulumi.Parent(c)
-	values := pulumi.StringMap{
-		SourceOIDCClientID:     args.OIDCClientID,
-		SourceOIDCClientSecret: args.OIDCClientSecret,
+	values := pulumi.StringMap{}
+	if !args.NoOpenID {
+		values[SourceOIDCClientID] = args.OIDCClientID
+		values[SourceOIDCClientSecret] = args.OIDCClientSecret
 	}
 	if args.S3AccessKeyID != nil {
 		values[SourceS3AccessKeyID] = args.S3AccessKeyID
 		values[SourceS3SecretAccessKey] = args.S3SecretAccessKey
 	}
-	if s.Mode == spec.SecretsPush {
-		if args.S3AccessKeyID == nil {
-			return nil, fmt.Errorf("secrets %s: push mode needs the S3 key pair", name)
+	if s.Generates() {
+		if args.S3AccessKeyID == nil && !args.NoS3KeyPair {
+			return nil, fmt.Errorf("secrets %s: %s mode needs the S3 key pair", name, s.Mode)
 		}
-		if err := c.generate(ctx, name, s, values, child); err != nil {
+		if err := c.generate(ctx, name, s, values, pulumi.Parent(c)); err != nil {
 			return nil, err
 		}
 	}
+	return values, nil
+}
+
+// throughESO puts the values into a source Secret and pushes them to the
+// store, then declares the ExternalSecrets that read every value back.
+func (c *Secrets) throughESO(ctx *pulumi.Context, name string, args *Args, values pulumi.StringMap) error {
+	s := args.Settings
+	child := pulumi.Parent(c)
 	for _, k := range SourceKeys {
 		if _, ok := values[k]; ok {
 			c.Pushed = append(c.Pushed, k)
 		}
 	}
-
 	source, err := corev1.NewSecret(ctx, name+"-push-source", &corev1.SecretArgs{
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:      pulumi.String(SourceSecretName),
@@ -194,9 +211,9 @@ func (c *Secrets) push(ctx *pulumi.Context, name string, args *Args) (pulumi.Res
 		StringData: pulumi.ToSecret(values.ToStringMapOutput()).(pulumi.StringMapOutput),
 	}, child)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return apiextensions.NewCustomResource(ctx, name+"-push", &apiextensions.CustomResourceArgs{
+	push, err := apiextensions.NewCustomResource(ctx, name+"-push", &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String(PushSecretAPIVersion),
 		Kind:       pulumi.String(PushSecretKind),
 		Metadata: &metav1.ObjectMetaArgs{
@@ -206,6 +223,76 @@ func (c *Secrets) push(ctx *pulumi.Context, name string, args *Args) (pulumi.Res
 		},
 		OtherFields: kubernetes.UntypedArgs{"spec": toMap(PushSecret(s, SourceSecretName, c.Pushed))},
 	}, child, pulumi.DependsOn([]pulumi.Resource{source}), waitTimeouts(s))
+	if err != nil {
+		return err
+	}
+	// Every ExternalSecret waits for the push: some read the keys it writes.
+	readAfter := pulumi.DependsOn([]pulumi.Resource{push})
+	for _, es := range ExternalSecrets(s, c.Names, args.MirrorLogins) {
+		r, err := apiextensions.NewCustomResource(ctx, es.Name, &apiextensions.CustomResourceArgs{
+			ApiVersion: pulumi.String(ESOAPIVersion),
+			Kind:       pulumi.String(ExternalSecretKind),
+			Metadata: &metav1.ObjectMetaArgs{
+				Name:        pulumi.String(es.Name),
+				Namespace:   args.Namespace,
+				Annotations: waitAnnotations(s),
+				Labels:      pulumi.StringMap{"app.kubernetes.io/part-of": pulumi.String("zot-registry")},
+			},
+			OtherFields: kubernetes.UntypedArgs{"spec": toMap(es.Spec)},
+		}, child, readAfter, waitTimeouts(s))
+		if err != nil {
+			return err
+		}
+		c.Ready = append(c.Ready, r)
+	}
+	return nil
+}
+
+// direct writes the Secrets zot mounts itself (secrets mode kubernetes):
+// the same names, keys and files as the ExternalSecrets' targets
+// (SecretFiles), so config.json and the mounts do not change with the
+// mode. The values stay secrets in state.
+func (c *Secrets) direct(ctx *pulumi.Context, name string, args *Args, values pulumi.StringMap) error {
+	keys := make([]string, 0, len(values))
+	ins := make([]any, 0, len(values))
+	for _, k := range SourceKeys {
+		if v, ok := values[k]; ok {
+			keys = append(keys, k)
+			ins = append(ins, v)
+		}
+	}
+	byKey := pulumi.All(ins...).ApplyT(func(vs []any) map[string]string {
+		m := make(map[string]string, len(vs))
+		for i, v := range vs {
+			m[keys[i]] = v.(string)
+		}
+		return m
+	})
+	for _, f := range SecretFiles(c.Names) {
+		f := f
+		data := byKey.ApplyT(func(m map[string]string) (map[string]string, error) {
+			return f.Data(m)
+		}).(pulumi.StringMapOutput)
+		sec, err := corev1.NewSecret(ctx, f.Name, &corev1.SecretArgs{
+			Metadata: &metav1.ObjectMetaArgs{
+				Name:      pulumi.String(f.Name),
+				Namespace: args.Namespace,
+				Labels:    pulumi.StringMap{"app.kubernetes.io/part-of": pulumi.String("zot-registry")},
+			},
+			Type:       pulumi.String("Opaque"),
+			StringData: pulumi.ToSecret(data).(pulumi.StringMapOutput),
+		}, pulumi.Parent(c))
+		if err != nil {
+			return err
+		}
+		c.Ready = append(c.Ready, sec)
+	}
+	// Keyed with the session hash key (generated, never shown), so the
+	// digest reveals nothing of a value; it may be shown in clear.
+	c.Digest = pulumi.Unsecret(byKey.ApplyT(func(m map[string]string) string {
+		return StartupDigest(m)
+	})).(pulumi.StringOutput)
+	return nil
 }
 
 // generate makes push mode's values: one random password per htpasswd user

@@ -56,7 +56,7 @@ func run(t *testing.T, s spec.Secrets, withS3 bool) (*mocks.Recorder, map[string
 		if err != nil {
 			return nil, err
 		}
-		assert.Len(t, c.ExternalSecrets, 4)
+		assert.Len(t, c.Ready, 4)
 		return map[string]pulumi.Output{"passwords": c.Passwords}, nil
 	})
 	return r.Rec, r.Outputs, r.Secret

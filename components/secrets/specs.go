@@ -1,6 +1,10 @@
 package secrets
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -106,11 +110,12 @@ func SyncTemplate(logins []MirrorLogin) string {
 
 func loginKey(i int, field string) string { return fmt.Sprintf("mirror%d-%s", i, field) }
 
-// ExternalSecrets returns the ExternalSecrets zot needs: four always, and
-// the mirrors' logins when there are any. Target names come from config,
-// target keys from the layout package: the same constants the Helm values
-// mount and zot's config names.
-func ExternalSecrets(s spec.Secrets, logins []MirrorLogin) []ExternalSecret {
+// ExternalSecrets returns the ExternalSecrets zot needs: one per Secret in
+// names that is set (the S3 key pair's is empty when zot assumes an IAM
+// role), and the mirrors' logins when there are any. Target names come
+// from config, target keys from the layout package: the same constants
+// the Helm values mount and zot's config names.
+func ExternalSecrets(s spec.Secrets, names layout.SecretNames, logins []MirrorLogin) []ExternalSecret {
 	k := s.RemoteKeys
 	es := func(name string, tmpl map[string]string, data ...DataEntry) ExternalSecret {
 		spec := ExternalSecretSpec{
@@ -127,15 +132,18 @@ func ExternalSecrets(s spec.Secrets, logins []MirrorLogin) []ExternalSecret {
 	entry := func(secretKey string, remote spec.RemoteKey) DataEntry {
 		return DataEntry{SecretKey: secretKey, RemoteRef: RemoteRef{Key: remote.Key, Property: remote.Property}}
 	}
-	out := []ExternalSecret{
-		es(s.OIDCSecretName, map[string]string{layout.OIDCCredentialsKey: OIDCTemplate},
-			entry("clientid", k.OIDCClientID), entry("clientsecret", k.OIDCClientSecret)),
-		es(s.HtpasswdSecretName, nil, entry(layout.HtpasswdKey, k.Htpasswd)),
-		es(s.S3SecretName, nil,
-			entry(layout.S3AccessKeyIDKey, k.S3AccessKeyID), entry(layout.S3SecretAccessKeyKey, k.S3SecretAccessKey)),
-		es(s.SessionSecretName, map[string]string{layout.SessionKeysKey: SessionTemplate},
-			entry("hashKey", k.SessionHashKey), entry("encryptKey", k.SessionEncryptKey)),
+	var out []ExternalSecret
+	if names.OIDC != "" {
+		out = append(out, es(names.OIDC, map[string]string{layout.OIDCCredentialsKey: OIDCTemplate},
+			entry("clientid", k.OIDCClientID), entry("clientsecret", k.OIDCClientSecret)))
 	}
+	out = append(out, es(names.Htpasswd, nil, entry(layout.HtpasswdKey, k.Htpasswd)))
+	if names.S3 != "" {
+		out = append(out, es(names.S3, nil,
+			entry(layout.S3AccessKeyIDKey, k.S3AccessKeyID), entry(layout.S3SecretAccessKeyKey, k.S3SecretAccessKey)))
+	}
+	out = append(out, es(names.Session, map[string]string{layout.SessionKeysKey: SessionTemplate},
+		entry("hashKey", k.SessionHashKey), entry("encryptKey", k.SessionEncryptKey)))
 	if len(logins) > 0 {
 		var data []DataEntry
 		for i, l := range logins {
@@ -230,4 +238,55 @@ func PushSecret(s spec.Secrets, sourceSecret string, pushed []string) PushSecret
 		Selector:        Selector{Secret: SecretSelector{Name: sourceSecret}},
 		Data:            data,
 	}
+}
+
+// SecretFile is one Secret zot mounts or reads, written by the program in
+// secrets mode kubernetes: its name and its data from the values by
+// source key.
+type SecretFile struct {
+	Name string
+	Data func(values map[string]string) (map[string]string, error)
+}
+
+// SecretFiles are the Secrets of names that are set, with the keys and
+// file formats the ExternalSecrets' targets have: the OIDC client as
+// {"clientid","clientsecret"} and the session keys as
+// {"encryptKey","hashKey"}, compact with sorted keys, as the templates'
+// toJson writes them (OIDCTemplate, SessionTemplate).
+func SecretFiles(names layout.SecretNames) []SecretFile {
+	var out []SecretFile
+	if names.OIDC != "" {
+		out = append(out, SecretFile{names.OIDC, func(v map[string]string) (map[string]string, error) {
+			doc, err := json.Marshal(map[string]string{"clientid": v[SourceOIDCClientID], "clientsecret": v[SourceOIDCClientSecret]})
+			return map[string]string{layout.OIDCCredentialsKey: string(doc)}, err
+		}})
+	}
+	out = append(out, SecretFile{names.Htpasswd, func(v map[string]string) (map[string]string, error) {
+		return map[string]string{layout.HtpasswdKey: v[SourceHtpasswd]}, nil
+	}})
+	if names.S3 != "" {
+		out = append(out, SecretFile{names.S3, func(v map[string]string) (map[string]string, error) {
+			return map[string]string{layout.S3AccessKeyIDKey: v[SourceS3AccessKeyID], layout.S3SecretAccessKeyKey: v[SourceS3SecretAccessKey]}, nil
+		}})
+	}
+	out = append(out, SecretFile{names.Session, func(v map[string]string) (map[string]string, error) {
+		doc, err := json.Marshal(map[string]string{"hashKey": v[SourceSessionHashKey], "encryptKey": v[SourceSessionEncryptKey]})
+		return map[string]string{layout.SessionKeysKey: string(doc)}, err
+	}})
+	return out
+}
+
+// StartupDigest is a digest of the values zot reads only at start-up (the
+// OIDC client, the S3 key pair, the session keys; zot reloads htpasswd by
+// itself), keyed with the generated session hash key so that it says
+// nothing about any value.
+func StartupDigest(values map[string]string) string {
+	mac := hmac.New(sha256.New, []byte(values[SourceSessionHashKey]))
+	for _, k := range SourceKeys {
+		if k == SourceHtpasswd {
+			continue
+		}
+		fmt.Fprintf(mac, "%s=%d:%s\n", k, len(values[k]), values[k])
+	}
+	return hex.EncodeToString(mac.Sum(nil))
 }

@@ -64,3 +64,63 @@ func (p PolicyDocument) JSON() (string, error) {
 	}
 	return string(b) + "\n", nil
 }
+
+// TrustPolicy is an IAM role's trust policy: who may assume it.
+type TrustPolicy struct {
+	Version   string           `json:"Version"`
+	Statement []TrustStatement `json:"Statement"`
+}
+
+// TrustStatement is one statement of a trust policy.
+type TrustStatement struct {
+	Sid       string                       `json:"Sid"`
+	Effect    string                       `json:"Effect"`
+	Principal map[string]string            `json:"Principal"`
+	Action    []string                     `json:"Action"`
+	Condition map[string]map[string]string `json:"Condition,omitempty"`
+}
+
+// PodIdentityService is the principal EKS Pod Identity assumes roles as.
+const PodIdentityService = "pods.eks.amazonaws.com"
+
+// PodIdentityTrust lets EKS Pod Identity assume the role. Which pod gets
+// it is the association's business (cluster, namespace, ServiceAccount);
+// the agent also tags the session, hence sts:TagSession (AWS EKS user
+// guide, "Create the IAM role for EKS Pod Identity").
+func PodIdentityTrust() TrustPolicy {
+	return TrustPolicy{Version: "2012-10-17", Statement: []TrustStatement{{
+		Sid: "EKSPodIdentity", Effect: "Allow",
+		Principal: map[string]string{"Service": PodIdentityService},
+		Action:    []string{"sts:AssumeRole", "sts:TagSession"},
+	}}}
+}
+
+// ServiceAccountSubject is the subject a ServiceAccount's token carries.
+func ServiceAccountSubject(namespace, serviceAccount string) string {
+	return "system:serviceaccount:" + namespace + ":" + serviceAccount
+}
+
+// IRSATrust lets exactly one ServiceAccount assume the role with its
+// projected token from the cluster's OpenID provider (issuer: host and
+// path, as in the provider's ARN), for the STS audience the EKS webhook
+// projects.
+func IRSATrust(providerARN, issuer, namespace, serviceAccount string) TrustPolicy {
+	return TrustPolicy{Version: "2012-10-17", Statement: []TrustStatement{{
+		Sid: "ZotServiceAccount", Effect: "Allow",
+		Principal: map[string]string{"Federated": providerARN},
+		Action:    []string{"sts:AssumeRoleWithWebIdentity"},
+		Condition: map[string]map[string]string{"StringEquals": {
+			issuer + ":sub": ServiceAccountSubject(namespace, serviceAccount),
+			issuer + ":aud": "sts.amazonaws.com",
+		}},
+	}}}
+}
+
+// JSON is the trust policy as IAM takes it.
+func (p TrustPolicy) JSON() (string, error) {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	return string(b) + "\n", nil
+}

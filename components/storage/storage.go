@@ -7,6 +7,7 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
@@ -29,6 +30,14 @@ type Args struct {
 	// TablePrefix, in aws mode, makes zot's DynamoDB metadata tables
 	// (registry.cache.driver dynamodb); empty makes none.
 	TablePrefix string
+	// ServiceAccount is zot's ServiceAccount: the one the IAM role is for
+	// with storage.aws.credentials podIdentity or irsa.
+	ServiceAccount ServiceAccount
+}
+
+// ServiceAccount names a Kubernetes ServiceAccount.
+type ServiceAccount struct {
+	Namespace, Name string
 }
 
 // Storage is the bucket's coordinates and zot's access to it.
@@ -50,12 +59,18 @@ type Storage struct {
 	AccessKeyID     pulumi.StringOutput
 	SecretAccessKey pulumi.StringOutput
 
+	// RoleArn is the IAM role zot assumes (storage.aws.credentials
+	// podIdentity or irsa); empty otherwise.
+	RoleArn pulumi.StringOutput
+
 	// AbortUploadsCommand sets the abort-incomplete-uploads rule where the
 	// program does not (s3-compatible and existing modes); empty in aws mode.
 	AbortUploadsCommand pulumi.StringOutput
 
 	Bucket   *s3.BucketV2  // nil in existing mode
 	Provider *aws.Provider // the provider the bucket is made with; nil in existing mode
+	// Role is zot's IAM role, nil unless storage.aws.credentials names one.
+	Role *iam.Role
 	// Tables are zot's DynamoDB tables (TablePrefix), in zotconfig order.
 	Tables []*dynamodb.Table
 }
@@ -77,6 +92,9 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	if errs := a.Settings.Validate(a.Environment); len(errs) > 0 {
 		return nil, fmt.Errorf("storage %s: %w", name, errs)
 	}
+	if a.Settings.Mode == spec.StorageAWS && a.Settings.AWS.UsesRole() && (a.ServiceAccount.Namespace == "" || a.ServiceAccount.Name == "") {
+		return nil, fmt.Errorf("storage %s: credentials %s need zot's ServiceAccount (namespace and name)", name, a.Settings.AWS.Credentials)
+	}
 	args = &a
 	c := &Storage{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
@@ -92,6 +110,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	c.AccessKeyID = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
 	c.SecretAccessKey = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
 	c.AbortUploadsCommand = pulumi.String("").ToStringOutput()
+	c.RoleArn = pulumi.String("").ToStringOutput()
 
 	var err error
 	switch s.Mode {
@@ -117,7 +136,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		}).(pulumi.StringOutput)
 	}
 
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+	registered := pulumi.Map{
 		"bucket":         c.BucketName,
 		"region":         c.Region,
 		"endpoint":       c.Endpoint,
@@ -126,7 +145,11 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		"policy":         c.PolicyJSON,
 		"accessKeyId":    c.AccessKeyID,
 		"abortUploads":   c.AbortUploadsCommand,
-	}); err != nil {
+	}
+	if c.Role != nil { // only with a role: other stacks' state stays as it was
+		registered["roleArn"] = c.RoleArn
+	}
+	if err := ctx.RegisterResourceOutputs(c, registered); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -218,13 +241,6 @@ func (c *Storage) createOnAWS(ctx *pulumi.Context, name string, args *Args) erro
 		return err
 	}
 
-	user, err := iam.NewUser(ctx, name, &iam.UserArgs{
-		Path: pulumi.String("/zot-registry/"),
-		Tags: tags,
-	}, child...)
-	if err != nil {
-		return err
-	}
 	tables, err := c.tables(ctx, name, args, pulumi.Provider(provider))
 	if err != nil {
 		return err
@@ -241,6 +257,22 @@ func (c *Storage) createOnAWS(ctx *pulumi.Context, name string, args *Args) erro
 		return Policy(in[0].(string), s.KeyPrefix, tableARNs...).JSON()
 	}).(pulumi.StringOutput)
 	c.PolicyJSON = policy
+	if s.AWS.UsesRole() {
+		return c.role(ctx, name, args, policy, child)
+	}
+	return c.accessKey(ctx, name, args, policy, child)
+}
+
+// accessKey gives zot an IAM user with the policy and an access key,
+// which reaches zot through the secret store.
+func (c *Storage) accessKey(ctx *pulumi.Context, name string, args *Args, policy pulumi.StringOutput, child []pulumi.ResourceOption) error {
+	user, err := iam.NewUser(ctx, name, &iam.UserArgs{
+		Path: pulumi.String("/zot-registry/"),
+		Tags: pulumi.ToStringMap(args.Tags),
+	}, child...)
+	if err != nil {
+		return err
+	}
 	if _, err := iam.NewUserPolicy(ctx, name, &iam.UserPolicyArgs{
 		User:   user.Name,
 		Policy: policy,
@@ -253,6 +285,54 @@ func (c *Storage) createOnAWS(ctx *pulumi.Context, name string, args *Args) erro
 	}
 	c.AccessKeyID = pulumi.ToSecret(key.ID().ToStringOutput()).(pulumi.StringOutput)
 	c.SecretAccessKey = pulumi.ToSecret(key.Secret).(pulumi.StringOutput)
+	return nil
+}
+
+// role gives zot an IAM role with the policy, assumed through EKS Pod
+// Identity (an association in the cluster) or IRSA (a trust in the
+// cluster's OpenID provider for zot's ServiceAccount, which the registry
+// annotates with RoleArn). No key exists: zot's S3 driver and DynamoDB
+// client take the pod's credentials from the SDKs' default chains
+// (docs/storage.md cites the sources).
+func (c *Storage) role(ctx *pulumi.Context, name string, args *Args, policy pulumi.StringOutput, child []pulumi.ResourceOption) error {
+	s := args.Settings
+	sa := args.ServiceAccount
+	trust := PodIdentityTrust()
+	if s.AWS.Credentials == spec.CredentialsIRSA {
+		trust = IRSATrust(s.AWS.OIDCProviderArn, s.AWS.OIDCIssuer, sa.Namespace, sa.Name)
+	}
+	trustJSON, err := trust.JSON()
+	if err != nil {
+		return err
+	}
+	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
+		Path:             pulumi.String("/zot-registry/"),
+		Description:      pulumi.Sprintf("zot's access to its bucket (%s)", s.AWS.Credentials),
+		AssumeRolePolicy: pulumi.String(trustJSON),
+		Tags:             pulumi.ToStringMap(args.Tags),
+	}, child...)
+	if err != nil {
+		return err
+	}
+	c.Role = role
+	c.RoleArn = role.Arn
+	if _, err := iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{
+		Role:   role.Name,
+		Policy: policy,
+	}, child...); err != nil {
+		return err
+	}
+	if s.AWS.Credentials == spec.CredentialsPodIdentity {
+		if _, err := eks.NewPodIdentityAssociation(ctx, name, &eks.PodIdentityAssociationArgs{
+			ClusterName:    pulumi.String(s.AWS.EKSCluster),
+			Namespace:      pulumi.String(sa.Namespace),
+			ServiceAccount: pulumi.String(sa.Name),
+			RoleArn:        role.Arn,
+			Tags:           pulumi.ToStringMap(args.Tags),
+		}, child...); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -324,18 +404,53 @@ func (c *Storage) tables(ctx *pulumi.Context, name string, args *Args, provider 
 	return c.Tables, nil
 }
 
-// lifecycle aborts multipart uploads left behind by failed pushes.
+// LifecycleNoncurrentRuleID names the rule that expires noncurrent
+// versions (storage.versioning).
+const LifecycleNoncurrentRuleID = "expire-noncurrent-versions"
+
+// lifecycle aborts multipart uploads left behind by failed pushes and,
+// with versioning, expires noncurrent versions after keepDays (and the
+// delete markers left with no version behind them). One configuration
+// holds both: S3 keeps one lifecycle configuration per bucket, and a
+// second resource would overwrite the first.
 func lifecycle(ctx *pulumi.Context, name string, bucket *s3.BucketV2, s spec.Storage, opts ...pulumi.ResourceOption) error {
-	_, err := s3.NewBucketLifecycleConfigurationV2(ctx, name, &s3.BucketLifecycleConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketLifecycleConfigurationV2RuleArray{&s3.BucketLifecycleConfigurationV2RuleArgs{
-			Id:     pulumi.String(LifecycleRuleID),
+	rules := s3.BucketLifecycleConfigurationV2RuleArray{&s3.BucketLifecycleConfigurationV2RuleArgs{
+		Id:     pulumi.String(LifecycleRuleID),
+		Status: pulumi.String("Enabled"),
+		Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
+		AbortIncompleteMultipartUpload: &s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
+			DaysAfterInitiation: pulumi.Int(s.AbortIncompleteUploadsDays),
+		},
+	}}
+	if s.Versioning.Enabled {
+		versioning, err := s3.NewBucketVersioningV2(ctx, name, &s3.BucketVersioningV2Args{
+			Bucket: bucket.ID(),
+			VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{
+				Status: pulumi.String("Enabled"),
+			},
+		}, opts...)
+		if err != nil {
+			return err
+		}
+		// The rules follow versioning: terraform-provider-aws's
+		// s3_bucket_lifecycle_configuration docs make a versioned bucket's
+		// configuration depend on its versioning resource.
+		opts = append(opts, pulumi.DependsOn([]pulumi.Resource{versioning}))
+		rules = append(rules, &s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:     pulumi.String(LifecycleNoncurrentRuleID),
 			Status: pulumi.String("Enabled"),
 			Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
-			AbortIncompleteMultipartUpload: &s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
-				DaysAfterInitiation: pulumi.Int(s.AbortIncompleteUploadsDays),
+			NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
+				NoncurrentDays: pulumi.Int(s.Versioning.KeepDays),
 			},
-		}},
+			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{
+				ExpiredObjectDeleteMarker: pulumi.Bool(true),
+			},
+		})
+	}
+	_, err := s3.NewBucketLifecycleConfigurationV2(ctx, name, &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules:  rules,
 	}, opts...)
 	return err
 }

@@ -50,7 +50,39 @@ type chartValues struct {
 	SecurityContext    securityContext    `json:"securityContext"`
 	ExtraVolumes       []volume           `json:"extraVolumes"`
 	ExtraVolumeMounts  []volumeMount      `json:"extraVolumeMounts"`
+
+	// Placement and metadata (registry.nodeSelector…), each only when set,
+	// so a stack without them keeps its values. The names are the values
+	// chart 0.1.122's templates/deployment.yaml and statefulset.yaml read
+	// (.Values.nodeSelector, .tolerations, .affinity, .priorityClassName,
+	// .imagePullSecrets, .podLabels), templates/service.yaml
+	// (.Values.service.annotations) and templates/serviceaccount.yaml
+	// (.Values.serviceAccount.annotations).
+	NodeSelector      map[string]string `json:"nodeSelector,omitempty"`
+	Tolerations       []spec.Toleration `json:"tolerations,omitempty"`
+	Affinity          *spec.Affinity    `json:"affinity,omitempty"`
+	PriorityClassName string            `json:"priorityClassName,omitempty"`
+	ImagePullSecrets  []localObjectRef  `json:"imagePullSecrets,omitempty"`
+	PodLabels         map[string]string `json:"podLabels,omitempty"`
+	ServiceAccount    *serviceAccount   `json:"serviceAccount,omitempty"`
 }
+
+type localObjectRef struct {
+	Name string `json:"name"`
+}
+
+// serviceAccount is the chart's serviceAccount values: it makes one
+// (create: true by default) named zot.serviceAccountName, the fullname.
+type serviceAccount struct {
+	Create      bool              `json:"create"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// ServiceAccountName is the ServiceAccount the chart makes for zot's pods:
+// zot.serviceAccountName in chart 0.1.122's _helpers.tpl is the fullname
+// (fullnameOverride, the release) when serviceAccount.create is true and
+// serviceAccount.name empty, as the program leaves them.
+func ServiceAccountName(release string) string { return release }
 
 // StartupProbe is the chart's startupProbe values (templates/statefulset.yaml
 // and deployment.yaml of 0.1.122: an httpGet of /startupz with these three).
@@ -146,8 +178,9 @@ type imageValues struct {
 }
 
 type serviceValues struct {
-	Type string `json:"type"`
-	Port int    `json:"port"`
+	Type        string            `json:"type"`
+	Port        int               `json:"port"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 type ingressValues struct {
@@ -233,6 +266,11 @@ const RolloutAnnotation = "zot-registry/rollout-token"
 // its own ConfigMap, so without it a changed Secret would not restart zot.
 const ConfigDigestAnnotation = "zot-registry/config-digest"
 
+// SecretsDigestAnnotation on the pod carries a keyed digest of the values
+// zot reads at start-up when the program writes its Secrets (secrets mode
+// kubernetes): a new value restarts zot, as the rollout token does by hand.
+const SecretsDigestAnnotation = "zot-registry/secrets-digest"
+
 // ZotConfig is how config.json reaches the pod: in the chart's ConfigMap
 // when it holds no credential, else in a Secret of this program's.
 type ZotConfig struct {
@@ -290,26 +328,34 @@ func BuildValues(r spec.Registry, zc ZotConfig, secrets layout.SecretNames, roll
 		// serviceName is known without reading the cluster.
 		FullnameOverride: r.ReleaseName,
 		Image:            imageValues{Repository: r.Image.Repository, Tag: r.Image.Tag, PullPolicy: r.Image.PullPolicy},
-		Service:          serviceValues{Type: r.ServiceType, Port: r.Port},
+		Service:          serviceValues{Type: r.ServiceType, Port: r.Port, Annotations: r.ServiceAnnotations},
 		Ingress:          ingress(r),
 		MountConfig:      zc.SecretName == "",
 		// The chart's own secretFiles hold a sample admin:admin htpasswd;
 		// ours comes from a Secret we name, never from values.
-		MountSecret: false,
-		ExternalSecrets: []secretMount{
-			{SecretName: secrets.Htpasswd, MountPath: layout.HtpasswdMountDir},
-			{SecretName: secrets.OIDC, MountPath: layout.OIDCMountDir},
-			{SecretName: secrets.Session, MountPath: layout.SessionMountDir},
-		},
-		Env: []envVar{
+		MountSecret:     false,
+		ExternalSecrets: []secretMount{{SecretName: secrets.Htpasswd, MountPath: layout.HtpasswdMountDir}},
+		// Without the S3 key pair (an IAM role) the env is empty and the
+		// SDKs find the pod's credentials themselves.
+		Env: []envVar{},
+	}
+	if secrets.OIDC != "" { // identity mode none has no OpenID client
+		v.ExternalSecrets = append(v.ExternalSecrets, secretMount{SecretName: secrets.OIDC, MountPath: layout.OIDCMountDir})
+	}
+	v.ExternalSecrets = append(v.ExternalSecrets, secretMount{SecretName: secrets.Session, MountPath: layout.SessionMountDir})
+	if secrets.S3 != "" {
+		v.Env = []envVar{
 			secretEnv(layout.EnvAccessKeyID, secrets.S3, layout.S3AccessKeyIDKey),
 			secretEnv(layout.EnvSecretAccessKey, secrets.S3, layout.S3SecretAccessKeyKey),
-		},
+		}
 	}
 	if secrets.Sync != "" {
 		v.ExternalSecrets = append(v.ExternalSecrets, secretMount{SecretName: secrets.Sync, MountPath: layout.SyncMountDir})
 	}
 	annotations := map[string]string{}
+	for k, val := range r.PodAnnotations {
+		annotations[k] = val // validation refused the program's own keys
+	}
 	if rolloutToken != "" {
 		annotations[RolloutAnnotation] = rolloutToken
 	}
@@ -327,7 +373,45 @@ func BuildValues(r spec.Registry, zc ZotConfig, secrets layout.SecretNames, roll
 	v.StartupProbe = StartupProbeFor(r.StartupDuration)
 	hardenPod(&v, r)
 	workload(&v, r)
-	return ToMap(v)
+	place(&v, r)
+	if sa := ServiceAccountValues(r, ""); sa != nil {
+		v.ServiceAccount = &serviceAccount{Create: true, Annotations: sa["annotations"].(map[string]string)}
+	}
+	// The program's values over registry.extraValues, whose keys
+	// validation held to the values the program does not own.
+	return spec.MergeValues(r.ExtraValues, ToMap(v))
+}
+
+// place sets where the pods run and their labels (registry.nodeSelector…).
+func place(v *chartValues, r spec.Registry) {
+	v.NodeSelector = r.NodeSelector
+	v.Tolerations = r.Tolerations
+	if a := r.Affinity; a.NodeAffinity != nil || a.PodAffinity != nil || a.PodAntiAffinity != nil {
+		v.Affinity = &a
+	}
+	v.PriorityClassName = r.PriorityClassName
+	for _, name := range r.ImagePullSecrets {
+		v.ImagePullSecrets = append(v.ImagePullSecrets, localObjectRef{Name: name})
+	}
+	v.PodLabels = r.PodLabels
+}
+
+// ServiceAccountValues are the chart's serviceAccount values: the
+// annotations of registry.serviceAccount and, with an IAM role for
+// service accounts (roleARN), the annotation the EKS webhook reads, which
+// wins. nil when there is nothing to say (the chart's defaults).
+func ServiceAccountValues(r spec.Registry, roleARN string) map[string]any {
+	annotations := map[string]string{}
+	for k, val := range r.ServiceAccount.Annotations {
+		annotations[k] = val
+	}
+	if roleARN != "" {
+		annotations[spec.IRSAAnnotation] = roleARN
+	}
+	if len(annotations) == 0 {
+		return nil
+	}
+	return map[string]any{"create": true, "annotations": annotations}
 }
 
 // workload picks what the chart deploys. persistence: true renders a

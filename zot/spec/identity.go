@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,10 +15,14 @@ import (
 const (
 	IdentityAuthentik = "authentik" // the provider and application made in Authentik
 	IdentityExternal  = "external"  // any OpenID provider managed elsewhere
+	IdentityNone      = "none"      // no OpenID provider: htpasswd users only
 )
 
 // IdentityModes lists the modes.
-var IdentityModes = []string{IdentityAuthentik, IdentityExternal}
+var IdentityModes = []string{IdentityAuthentik, IdentityExternal, IdentityNone}
+
+// OpenID reports whether zot logs users in with an OpenID provider.
+func (id Identity) OpenID() bool { return id.Mode != IdentityNone }
 
 // Identity is zot-registry:identity: the OpenID provider for the web UI.
 type Identity struct {
@@ -67,6 +72,10 @@ func validateIdentity(id *Identity, src Env, stack string, c Collector) {
 	if !validMode(c, id.Mode, IdentityModes, "identity") {
 		return
 	}
+	if id.Mode == IdentityNone {
+		validateNone(id, src, stack, c)
+		return
+	}
 	if id.Mode == IdentityAuthentik {
 		validateAuthentik(id, src, stack, c)
 	} else {
@@ -108,6 +117,63 @@ func validateIdentity(id *Identity, src Env, stack string, c Collector) {
 // claimScope is the standard scope that brings a standard claim (OpenID
 // Connect Core 5.4).
 var claimScope = map[string]string{"email": "email", "preferred_username": "profile", "name": "profile"}
+
+// validateNone: without an OpenID provider every other identity setting
+// would be ignored, so each one set is an error.
+func validateNone(id *Identity, src Env, stack string, c Collector) {
+	d := Defaults(stack).Identity
+	const fix = "remove it: identity mode none logs in with htpasswd users only (or use mode authentik or external)"
+	for _, f := range []struct {
+		field string
+		set   bool
+	}{
+		{"issuer", id.Issuer != ""},
+		{"clientId", id.ClientID != ""},
+		{"label", id.Label != ""},
+		{"scopes", id.Scopes != nil},
+		{"usernameClaim", id.UsernameClaim != d.UsernameClaim},
+		{"authentik", !reflect.DeepEqual(id.Authentik, d.Authentik)},
+	} {
+		if f.set {
+			c.Add(f.field, "is set, but identity mode none has no OpenID provider", fix)
+		}
+	}
+	if _, ok := src.Get(FullKey(KeyOIDCClientSecret)); ok {
+		*c.Errs = append(*c.Errs, &FieldError{Key: FullKey(KeyOIDCClientSecret), Problem: "is set, but identity mode none has no OpenID client", Fix: "remove it (pulumi config rm oidcClientSecret)"})
+	}
+}
+
+// validateGroupsNeedOpenID: groups come only from the OpenID groups
+// claim, so without a provider a group in access control matches nobody.
+func validateGroupsNeedOpenID(cfg *Settings, c Collector) {
+	if cfg.Identity.OpenID() {
+		return
+	}
+	r := cfg.Registry
+	lists := []struct {
+		field  string
+		groups []string
+	}{
+		{"accessControl.adminGroups", r.AccessControl.AdminGroups},
+		{"accessControl.readerGroups", r.AccessControl.ReaderGroups},
+		{"mirrorReaders.groups", r.MirrorReaders.Groups},
+	}
+	for i, rule := range r.AccessControl.Repositories {
+		for _, l := range rule.lists() {
+			if !l.users {
+				lists = append(lists, struct {
+					field  string
+					groups []string
+				}{fmt.Sprintf("accessControl.repositories[%d].%s", i, l.field), l.names})
+			}
+		}
+	}
+	for _, l := range lists {
+		if len(l.groups) > 0 {
+			c.Add(l.field, "names groups, but identity mode none has no OpenID provider, and groups come only from its groups claim", "grant htpasswd users instead (secrets.users), or use identity mode authentik or external")
+		}
+	}
+}
 
 func validateExternal(id *Identity, src Env, c Collector) {
 	const fix = "set it to the provider's issuer, e.g. https://keycloak.example.com/realms/platform"

@@ -68,6 +68,10 @@ func validateMirrorCredentials(cfg *Settings, c Collector) {
 		if m.Credentials == nil {
 			continue
 		}
+		if !cfg.Secrets.UsesESO() {
+			c.Add(fmt.Sprintf("mirrors[%d].credentials", i), "names keys in a secret store, but secrets mode kubernetes reads none", "remove it (a public upstream needs no login), or use secrets mode store or push")
+			continue
+		}
 		for _, k := range []struct {
 			field string
 			key   *RemoteKey

@@ -311,9 +311,9 @@ func validateMetrics(cfg *Settings, c Collector) {
 		switch {
 		case strings.TrimSpace(u) == "" || strings.TrimSpace(u) != u:
 			c.Add(field, fmt.Sprintf("%q is not a user name", u), "name an htpasswd user without spaces")
-		case cfg.Secrets.Mode == SecretsPush && !cfg.Secrets.Users.Has(u):
+		case cfg.Secrets.Generates() && !cfg.Secrets.Users.Has(u):
 			c.Add(field, fmt.Sprintf("%q is not an htpasswd user of push mode (secrets.users), so it has no password", u), "add it to secrets.users")
-		case cfg.Secrets.Mode == SecretsPush && slices.Contains(cfg.Secrets.Users.Pull(), u):
+		case cfg.Secrets.Generates() && slices.Contains(cfg.Secrets.Users.Pull(), u):
 			c.Add(field, fmt.Sprintf("%q is a pull robot (secrets.users role pull), which may only pull images", u), "scrape with a user of its own (role push, the default)")
 		}
 	}
@@ -335,7 +335,7 @@ func validateMetrics(cfg *Settings, c Collector) {
 		if len(sm.BasicAuthSecret) > 253 || !dnsSubdomain.MatchString(sm.BasicAuthSecret) {
 			c.Add("metrics.serviceMonitor.basicAuthSecret", fmt.Sprintf("%q is not a valid Secret name", sm.BasicAuthSecret), "use lowercase letters, digits, '-' and '.'")
 		}
-	case cfg.Secrets.Mode != SecretsPush:
+	case !cfg.Secrets.Generates():
 		c.Add("metrics.serviceMonitor.basicAuthSecret", "is empty; in secrets mode store only the store knows the scrape user's password",
 			"name a Secret in zot's namespace with keys username and password, or set registry.metrics.anonymous: true")
 	}

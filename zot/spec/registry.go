@@ -58,6 +58,20 @@ type Registry struct {
 	// MirrorDownloadSize bounds the local folder the mirrors stage images in.
 	MirrorDownloadSize string `json:"mirrorDownloadSize" pulumi:"mirrorDownloadSize,optional"`
 
+	// Where the pods run and how they are labelled (placement.go).
+	NodeSelector       map[string]string `json:"nodeSelector" pulumi:"nodeSelector,optional"`
+	Tolerations        []Toleration      `json:"tolerations" pulumi:"tolerations,optional"`
+	Affinity           Affinity          `json:"affinity" pulumi:"affinity"`
+	PriorityClassName  string            `json:"priorityClassName" pulumi:"priorityClassName,optional"`
+	ImagePullSecrets   []string          `json:"imagePullSecrets" pulumi:"imagePullSecrets,optional"`
+	PodLabels          map[string]string `json:"podLabels" pulumi:"podLabels,optional"`
+	PodAnnotations     map[string]string `json:"podAnnotations" pulumi:"podAnnotations,optional"`
+	ServiceAnnotations map[string]string `json:"serviceAnnotations" pulumi:"serviceAnnotations,optional"`
+	ServiceAccount     ServiceAccount    `json:"serviceAccount" pulumi:"serviceAccount"`
+	// ExtraValues are chart values the program does not model, merged
+	// under its own; keys it owns are refused (extravalues.go).
+	ExtraValues map[string]any `json:"extraValues" pulumi:"extraValues,optional"`
+
 	// Derived by validation; not config keys.
 	URL             *url.URL      `json:"-"`
 	ReadDuration    time.Duration `json:"-"`
@@ -258,6 +272,8 @@ func validateRegistry(r *Registry, c Collector) {
 	validateAccess(r.AccessControl, c)
 	validateMirrors(r, c)
 	validatePod(r, c)
+	validatePlacement(r, c)
+	validateExtraValues(r, c)
 }
 
 // validateExternalURL checks the URL docker login and the OpenID redirect use:
@@ -418,7 +434,7 @@ func validateAccess(a AccessControl, c Collector) {
 // user or an email address. Push mode knows every htpasswd user, so an
 // entry that is neither can never match.
 func validateUserNames(cfg *Settings, c Collector) {
-	if cfg.Secrets.Mode != SecretsPush {
+	if !cfg.Secrets.Generates() {
 		return
 	}
 	ac := cfg.Registry.AccessControl
@@ -443,7 +459,8 @@ func validateUserNames(cfg *Settings, c Collector) {
 			}
 		}
 	}
-	if cfg.Identity.UsernameClaim != "email" {
+	sso := cfg.Identity.OpenID()
+	if sso && cfg.Identity.UsernameClaim != "email" {
 		return
 	}
 	lists := []struct {
@@ -462,7 +479,13 @@ func validateUserNames(cfg *Settings, c Collector) {
 	}
 	for _, list := range lists {
 		for i, u := range list.users {
-			if !strings.Contains(u, "@") && !cfg.Secrets.Users.Has(u) {
+			if !sso && !cfg.Secrets.Users.Has(u) {
+				c.Add(fmt.Sprintf("%s[%d]", list.field, i),
+					fmt.Sprintf("%q is not an htpasswd user (secrets.users), and identity mode none has no other users", u),
+					"add it to secrets.users, or remove it")
+				continue
+			}
+			if sso && !strings.Contains(u, "@") && !cfg.Secrets.Users.Has(u) {
 				c.Add(fmt.Sprintf("%s[%d]", list.field, i),
 					fmt.Sprintf("%q is neither an htpasswd user (secrets.users) nor an email address, and zot names SSO users by their email (identity.usernameClaim)", u),
 					"add it to secrets.users, write the user's email address, or set identity.usernameClaim to the claim your entries use (e.g. preferred_username)")

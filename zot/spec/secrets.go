@@ -108,10 +108,20 @@ func (us Users) names(keep func(User) bool) []string {
 const (
 	SecretsStore = "store" // the values already live in the secret store
 	SecretsPush  = "push"  // the program generates them and pushes them there
+	// SecretsKubernetes: no ESO; the program writes the Kubernetes Secrets
+	// zot mounts itself, from the values it generates or is given.
+	SecretsKubernetes = "kubernetes"
 )
 
 // SecretsModes lists the modes.
-var SecretsModes = []string{SecretsStore, SecretsPush}
+var SecretsModes = []string{SecretsStore, SecretsPush, SecretsKubernetes}
+
+// Generates reports whether the program makes the htpasswd users'
+// passwords and the session keys (push and kubernetes modes).
+func (s Secrets) Generates() bool { return s.Mode == SecretsPush || s.Mode == SecretsKubernetes }
+
+// UsesESO reports whether the values reach zot through External Secrets.
+func (s Secrets) UsesESO() bool { return s.Mode != SecretsKubernetes }
 
 // StoreRef names the External Secrets Operator store.
 type StoreRef struct {
@@ -246,6 +256,10 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 	if !validMode(c, s.Mode, SecretsModes, "secrets") {
 		return
 	}
+	if !s.UsesESO() {
+		validateWithoutESO(cfg, src, c)
+		return
+	}
 	if strings.TrimSpace(s.Store.Name) == "" {
 		c.Add("store.name", "is empty", "name the External Secrets Operator store zot's secrets live in")
 	} else if !dnsSubdomain.MatchString(s.Store.Name) {
@@ -277,6 +291,37 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 		}
 		seenRemote[*r.RemoteKey] = field
 	}
+	validateUsers(s, c)
+	if s.Mode != SecretsPush {
+		if len(s.Users) > 0 {
+			c.Add("users", "is set, but store mode generates nothing", "remove it (the htpasswd file comes from the store), or use mode push")
+		}
+		return
+	}
+	validateGenerated(cfg, src, c)
+}
+
+// validateWithoutESO: secrets mode kubernetes writes the Secrets itself,
+// so the store's settings would be ignored; each one set is an error.
+func validateWithoutESO(cfg *Settings, src Env, c Collector) {
+	s := &cfg.Secrets
+	d := Defaults(cfg.Stack).Secrets
+	const fix = "remove it: secrets mode kubernetes writes zot's Secrets without External Secrets Operator"
+	if s.Store != d.Store {
+		c.Add("store", "is set, but secrets mode kubernetes uses no secret store", fix)
+	}
+	if s.RemoteKeys != d.RemoteKeys {
+		c.Add("remoteKeys", "is set, but secrets mode kubernetes reads no remote keys", fix)
+	}
+	if s.RemoteProperty != "" {
+		c.Add("remoteProperty", "is set, but secrets mode kubernetes reads no remote keys", fix)
+	}
+	validateUsers(s, c)
+	validateGenerated(cfg, src, c)
+}
+
+// validateUsers checks the htpasswd users' names and roles.
+func validateUsers(s *Secrets, c Collector) {
 	seenUser := map[string]bool{}
 	for i := range s.Users {
 		u := &s.Users[i]
@@ -295,12 +340,11 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 		}
 		oneOf(c, field+".role", u.Role, roles)
 	}
-	if s.Mode != SecretsPush {
-		if len(s.Users) > 0 {
-			c.Add("users", "is set, but store mode generates nothing", "remove it (the htpasswd file comes from the store), or use mode push")
-		}
-		return
-	}
+}
+
+// validateGenerated checks what push and kubernetes modes generate from.
+func validateGenerated(cfg *Settings, src Env, c Collector) {
+	s := &cfg.Secrets
 	if len(s.Users) == 0 {
 		c.Add("users", "is empty; push mode generates the htpasswd file and nobody could docker login", "list at least one user, e.g. [ci-pusher]")
 	}
@@ -309,7 +353,7 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 	}
 	if cfg.NeedsS3KeyPair() {
 		for _, k := range []string{KeyS3AccessKeyID, KeyS3SecretAccessKey} {
-			secretKey(c.Errs, src, FullKey(k), true, "secrets mode push pushes zot's S3 key, which only storage mode aws creates")
+			secretKey(c.Errs, src, FullKey(k), true, "secrets mode "+s.Mode+" delivers zot's S3 key, which only storage mode aws creates")
 		}
 	}
 }

@@ -224,6 +224,7 @@ func Validate(cfg *Settings, src Env, errs *Errors) {
 	validateSecrets(cfg, src, Collector{errs, FullKey(KeySecrets)})
 	validateMirrorCredentials(cfg, Collector{errs, FullKey(KeyRegistry)})
 	validateUserNames(cfg, Collector{errs, FullKey(KeyRegistry)})
+	validateGroupsNeedOpenID(cfg, Collector{errs, FullKey(KeyRegistry)})
 	validateOperations(cfg, Collector{errs, FullKey(KeyRegistry)})
 	if cfg.Registry.Cache.Driver == CacheRedis {
 		secretKey(errs, src, FullKey(KeyRedisPassword), false, "")
@@ -304,10 +305,10 @@ func secretKey(errs *Errors, src Env, key string, required bool, missing string)
 
 func ptr[T any](v T) *T { return &v }
 
-// NeedsS3KeyPair: in push mode the program pushes zot's S3 key, which the
-// storage component makes only in aws mode.
+// NeedsS3KeyPair: in push and kubernetes modes the program delivers zot's
+// S3 key, which the storage component makes only in aws mode.
 func (c *Settings) NeedsS3KeyPair() bool {
-	return c.Secrets.Mode == SecretsPush && c.Storage.Mode != StorageAWS
+	return c.Secrets.Generates() && c.Storage.Mode != StorageAWS
 }
 
 // KeyRedisPassword is the Redis password (registry.cache.driver redis).

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -42,6 +44,12 @@ type Storage struct {
 	// client downloads from there. Default: on in mode aws (clients reach
 	// AWS S3), off otherwise (the URL names zot's endpoint).
 	RedirectPulls *bool `json:"redirectPulls" pulumi:"redirectPulls,optional"`
+	// AWS is how zot gets AWS credentials in mode aws.
+	AWS AWSAccess `json:"aws" pulumi:"aws"`
+	// Versioning keeps overwritten and deleted objects as noncurrent
+	// versions for a while (mode aws), so a GC or retention mistake can
+	// be undone.
+	Versioning Versioning `json:"versioning" pulumi:"versioning"`
 
 	// Derived by validation; not config keys.
 	Secure         bool   `json:"-"` // from the endpoint's scheme
@@ -53,6 +61,55 @@ type Storage struct {
 	// in aws mode a random suffix follows (names are global).
 	BucketPrefix string `json:"-"`
 }
+
+// How zot gets AWS credentials (storage.aws.credentials).
+const (
+	// CredentialsAccessKey: an IAM user and its access key, delivered
+	// through the secret store.
+	CredentialsAccessKey = "accessKey"
+	// CredentialsPodIdentity: an IAM role trusted by EKS Pod Identity and
+	// associated with zot's ServiceAccount; no key exists.
+	CredentialsPodIdentity = "podIdentity"
+	// CredentialsIRSA: an IAM role trusting the cluster's OpenID provider
+	// for zot's ServiceAccount (IAM roles for service accounts).
+	CredentialsIRSA = "irsa"
+)
+
+var credentialModes = []string{CredentialsAccessKey, CredentialsPodIdentity, CredentialsIRSA}
+
+// AWSAccess is storage.aws: zot's AWS credentials in mode aws.
+type AWSAccess struct {
+	Credentials string `json:"credentials" pulumi:"credentials,optional"`
+	// EKSCluster is the EKS cluster the Pod Identity association is made
+	// in (podIdentity).
+	EKSCluster string `json:"eksCluster" pulumi:"eksCluster,optional"`
+	// OIDCProviderArn is the IAM OpenID provider of the cluster (irsa):
+	// arn:aws:iam::<account>:oidc-provider/<issuer host and path>.
+	OIDCProviderArn string `json:"oidcProviderArn" pulumi:"oidcProviderArn,optional"`
+
+	// Derived by validation; not a config key.
+	OIDCIssuer string `json:"-"` // the provider's issuer without https:// (irsa)
+}
+
+// UsesRole reports whether zot assumes an IAM role instead of holding a key.
+func (a AWSAccess) UsesRole() bool {
+	return a.Credentials == CredentialsPodIdentity || a.Credentials == CredentialsIRSA
+}
+
+// Versioning is storage.versioning.
+type Versioning struct {
+	Enabled bool `json:"enabled" pulumi:"enabled,optional"`
+	// KeepDays is how long a noncurrent version is kept before a
+	// lifecycle rule expires it.
+	KeepDays int `json:"keepDays" pulumi:"keepDays,optional"`
+}
+
+// DefaultVersioningKeepDays is storage.versioning.keepDays' default.
+const DefaultVersioningKeepDays = 30
+
+// KeyPairFromStore reports whether zot's S3 key pair reaches it through
+// a Secret: every mode but a role in mode aws.
+func (s Storage) KeyPairFromStore() bool { return !(s.Mode == StorageAWS && s.AWS.UsesRole()) }
 
 // Redirects reports whether blob pulls are redirected to the store.
 func (s Storage) Redirects() bool { return s.RedirectPulls != nil && *s.RedirectPulls }
@@ -67,6 +124,8 @@ func validateStorage(s *Storage, stack string, c Collector) {
 	if s.RedirectPulls == nil {
 		s.RedirectPulls = ptr(s.Mode == StorageAWS)
 	}
+	validateAWSAccess(s, c)
+	validateVersioning(s, c)
 	const bucketFix = "use 3-63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	switch {
 	case s.Bucket != "":
@@ -139,6 +198,62 @@ func validateStorage(s *Storage, stack string, c Collector) {
 	}
 	if s.SkipVerify && !s.Secure {
 		c.Add("skipVerify", "is set, but the endpoint uses http, so there is no certificate to skip", "remove skipVerify or use an https endpoint")
+	}
+}
+
+var (
+	// EKS cluster names: 1-100 characters (eks CreateCluster's name).
+	eksClusterName = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
+	// An IAM OpenID Connect provider ARN: the resource part is the
+	// issuer's host and path (oidc.eks.<region>.amazonaws.com/id/<id>).
+	oidcProviderARN = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:oidc-provider/([A-Za-z0-9.-]+(/[A-Za-z0-9._~-]+)*)$`)
+)
+
+func validateAWSAccess(s *Storage, c Collector) {
+	a := &s.AWS
+	if a.Credentials == "" {
+		a.Credentials = CredentialsAccessKey
+	}
+	if !slices.Contains(credentialModes, a.Credentials) {
+		c.Add("aws.credentials", fmt.Sprintf("%q is not a way to get AWS credentials", a.Credentials), "use one of: %s", strings.Join(credentialModes, ", "))
+		return
+	}
+	if a.UsesRole() && s.Mode != StorageAWS {
+		c.Add("aws.credentials", fmt.Sprintf("is %s, but storage mode %s has no IAM role to assume", a.Credentials, s.Mode), "remove it (the key pair comes from the secret store), or use storage mode aws")
+		return
+	}
+	needs := func(field, value, mode, fix string) {
+		switch {
+		case a.Credentials == mode && value == "":
+			c.Add("aws."+field, "is missing; credentials "+mode+" needs it", "%s", fix)
+		case a.Credentials != mode && value != "":
+			c.Add("aws."+field, fmt.Sprintf("is set, but credentials is %s", a.Credentials), "remove it, or set aws.credentials: %s", mode)
+		}
+	}
+	needs("eksCluster", a.EKSCluster, CredentialsPodIdentity, "name the EKS cluster zot runs in (aws eks list-clusters)")
+	needs("oidcProviderArn", a.OIDCProviderArn, CredentialsIRSA, "give the ARN of the cluster's IAM OpenID provider (aws iam list-open-id-connect-providers)")
+	if a.EKSCluster != "" && !eksClusterName.MatchString(a.EKSCluster) {
+		c.Add("aws.eksCluster", fmt.Sprintf("%q is not an EKS cluster name", a.EKSCluster), "use the name aws eks list-clusters shows (letters, digits, '-' and '_', at most 100)")
+	}
+	if a.OIDCProviderArn != "" {
+		if m := oidcProviderARN.FindStringSubmatch(a.OIDCProviderArn); m == nil {
+			c.Add("aws.oidcProviderArn", fmt.Sprintf("%q is not an IAM OpenID provider ARN", a.OIDCProviderArn), "use arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>")
+		} else {
+			a.OIDCIssuer = m[2]
+		}
+	}
+}
+
+func validateVersioning(s *Storage, c Collector) {
+	v := &s.Versioning
+	if v.KeepDays == 0 {
+		v.KeepDays = DefaultVersioningKeepDays
+	}
+	if v.KeepDays < 1 {
+		c.Add("versioning.keepDays", fmt.Sprintf("%d must be at least 1", v.KeepDays), "use a number of days (default %d)", DefaultVersioningKeepDays)
+	}
+	if v.Enabled && s.Mode != StorageAWS {
+		c.Add("versioning.enabled", "is true, but the program turns on versioning only for the bucket it makes on AWS S3", "turn versioning on at the store, or use storage mode aws")
 	}
 }
 

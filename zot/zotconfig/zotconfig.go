@@ -61,7 +61,24 @@ type Storage struct {
 	RedirectBlobURL bool
 }
 
-// OIDC is the OpenID provider's part of Params.
+// openID is the OpenID section, nil without an issuer (identity mode
+// none): zot then logs the UI and the CLI in with htpasswd alone.
+func openID(o OIDC) *OpenID {
+	if o.Issuer == "" {
+		return nil
+	}
+	return &OpenID{Providers: map[string]OpenIDProvider{
+		layout.OIDCProviderKey: {
+			Name:            o.Label,
+			CredentialsFile: layout.OIDCCredentialsPath(),
+			Issuer:          o.Issuer,
+			Scopes:          nonNil(o.Scopes),
+			ClaimMapping:    ClaimMapping{Username: o.UsernameClaim, Groups: GroupsClaim},
+		},
+	}}
+}
+
+// OIDC is the OpenID provider's part of Params; an empty Issuer is none.
 type OIDC struct {
 	Issuer string
 	Label  string // the login button's text
@@ -156,7 +173,7 @@ type HTTPConf struct {
 
 type Auth struct {
 	HTPasswd        HTPasswd `json:"htpasswd"`
-	OpenID          OpenID   `json:"openid"`
+	OpenID          *OpenID  `json:"openid,omitempty"` // nil: htpasswd only
 	SessionKeysFile string   `json:"sessionKeysFile"`
 	// SecureSession marks the session cookie Secure. zot sets the flag by
 	// itself only when it serves TLS; behind a TLS ingress it must be told.
@@ -411,15 +428,7 @@ func Build(p Params) Config {
 				HTPasswd:        HTPasswd{Path: layout.HtpasswdPath()},
 				SessionKeysFile: layout.SessionKeysPath(),
 				SecureSession:   strings.HasPrefix(p.ExternalURL, "https://"),
-				OpenID: OpenID{Providers: map[string]OpenIDProvider{
-					layout.OIDCProviderKey: {
-						Name:            p.OIDC.Label,
-						CredentialsFile: layout.OIDCCredentialsPath(),
-						Issuer:          p.OIDC.Issuer,
-						Scopes:          nonNil(p.OIDC.Scopes),
-						ClaimMapping:    ClaimMapping{Username: p.OIDC.UsernameClaim, Groups: GroupsClaim},
-					},
-				}},
+				OpenID:          openID(p.OIDC),
 			},
 			AccessControl: AccessControl{
 				Repositories: repositories(p.Access),

@@ -1,0 +1,342 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// zot-registry:registry: where zot's pods run and how they, their Service
+// and their ServiceAccount are labelled and annotated. Each setting is
+// validated as the API server validates it (apimachinery's
+// validation.IsQualifiedName and IsValidLabelValue, core/v1 validation of
+// tolerations and affinity), so a mistake fails before pulumi up, not at
+// the Helm release.
+
+// Toleration is a pod toleration (core/v1 Toleration).
+type Toleration struct {
+	Key      string `json:"key,omitempty" pulumi:"key,optional"`
+	Operator string `json:"operator,omitempty" pulumi:"operator,optional"`
+	Value    string `json:"value,omitempty" pulumi:"value,optional"`
+	Effect   string `json:"effect,omitempty" pulumi:"effect,optional"`
+	// TolerationSeconds: only with effect NoExecute.
+	TolerationSeconds *int64 `json:"tolerationSeconds,omitempty" pulumi:"tolerationSeconds,optional"`
+}
+
+// Affinity is the pod's affinity (core/v1 Affinity). The program's own
+// topology spread (registry.availability) stays beside it.
+type Affinity struct {
+	NodeAffinity    *NodeAffinity `json:"nodeAffinity,omitempty" pulumi:"nodeAffinity,optional"`
+	PodAffinity     *PodAffinity  `json:"podAffinity,omitempty" pulumi:"podAffinity,optional"`
+	PodAntiAffinity *PodAffinity  `json:"podAntiAffinity,omitempty" pulumi:"podAntiAffinity,optional"`
+}
+
+// NodeAffinity is core/v1 NodeAffinity.
+type NodeAffinity struct {
+	Required  *NodeSelector             `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty" pulumi:"requiredDuringSchedulingIgnoredDuringExecution,optional"`
+	Preferred []PreferredSchedulingTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty" pulumi:"preferredDuringSchedulingIgnoredDuringExecution,optional"`
+}
+
+// NodeSelector is core/v1 NodeSelector: the terms are ORed.
+type NodeSelector struct {
+	NodeSelectorTerms []NodeSelectorTerm `json:"nodeSelectorTerms" pulumi:"nodeSelectorTerms"`
+}
+
+// NodeSelectorTerm is core/v1 NodeSelectorTerm: the requirements are ANDed.
+type NodeSelectorTerm struct {
+	MatchExpressions []Requirement `json:"matchExpressions,omitempty" pulumi:"matchExpressions,optional"`
+	MatchFields      []Requirement `json:"matchFields,omitempty" pulumi:"matchFields,optional"`
+}
+
+// Requirement is a node selector or label selector requirement.
+type Requirement struct {
+	Key      string   `json:"key" pulumi:"key"`
+	Operator string   `json:"operator" pulumi:"operator"`
+	Values   []string `json:"values,omitempty" pulumi:"values,optional"`
+}
+
+// PreferredSchedulingTerm is core/v1 PreferredSchedulingTerm.
+type PreferredSchedulingTerm struct {
+	Weight     int              `json:"weight" pulumi:"weight"`
+	Preference NodeSelectorTerm `json:"preference" pulumi:"preference"`
+}
+
+// PodAffinity is core/v1 PodAffinity or PodAntiAffinity.
+type PodAffinity struct {
+	Required  []PodAffinityTerm         `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty" pulumi:"requiredDuringSchedulingIgnoredDuringExecution,optional"`
+	Preferred []WeightedPodAffinityTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty" pulumi:"preferredDuringSchedulingIgnoredDuringExecution,optional"`
+}
+
+// PodAffinityTerm is core/v1 PodAffinityTerm.
+type PodAffinityTerm struct {
+	LabelSelector *LabelSelector `json:"labelSelector,omitempty" pulumi:"labelSelector,optional"`
+	Namespaces    []string       `json:"namespaces,omitempty" pulumi:"namespaces,optional"`
+	TopologyKey   string         `json:"topologyKey" pulumi:"topologyKey"`
+}
+
+// WeightedPodAffinityTerm is core/v1 WeightedPodAffinityTerm.
+type WeightedPodAffinityTerm struct {
+	Weight          int             `json:"weight" pulumi:"weight"`
+	PodAffinityTerm PodAffinityTerm `json:"podAffinityTerm" pulumi:"podAffinityTerm"`
+}
+
+// LabelSelector is meta/v1 LabelSelector.
+type LabelSelector struct {
+	MatchLabels      map[string]string `json:"matchLabels,omitempty" pulumi:"matchLabels,optional"`
+	MatchExpressions []Requirement     `json:"matchExpressions,omitempty" pulumi:"matchExpressions,optional"`
+}
+
+// ServiceAccount is registry.serviceAccount: the chart's ServiceAccount
+// for zot (named after the release).
+type ServiceAccount struct {
+	Annotations map[string]string `json:"annotations" pulumi:"annotations,optional"`
+}
+
+// IRSAAnnotation is the ServiceAccount annotation the EKS pod identity
+// webhook reads the role from (storage.aws.credentials irsa).
+const IRSAAnnotation = "eks.amazonaws.com/role-arn"
+
+// OwnedAnnotationPrefix starts the pod annotations the program sets itself
+// (chart.RolloutAnnotation, chart.ConfigDigestAnnotation).
+const OwnedAnnotationPrefix = Project + "/"
+
+var (
+	// A label value: at most 63 characters, alphanumeric at both ends.
+	labelValue = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
+	// The name part of a qualified name (a label or annotation key).
+	qualifiedName = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
+	// The chart's selector labels (zot.selectorLabels): a pod label that
+	// changed one would leave the pod outside its own Service.
+	selectorLabels = []string{"app.kubernetes.io/name", "app.kubernetes.io/instance"}
+
+	tolerationOperators = []string{"Equal", "Exists"}
+	taintEffects        = []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}
+	nodeOperators       = []string{"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"}
+	labelOperators      = []string{"In", "NotIn", "Exists", "DoesNotExist"}
+)
+
+// qualifiedKeyProblem is what makes k an invalid label or annotation key
+// (prefix/name: a DNS subdomain of at most 253 characters, and a name of
+// at most 63), or "".
+func qualifiedKeyProblem(k string) string {
+	name := k
+	if i := strings.LastIndex(k, "/"); i >= 0 {
+		prefix := k[:i]
+		name = k[i+1:]
+		if prefix == "" || len(prefix) > 253 || !dnsSubdomain.MatchString(prefix) {
+			return fmt.Sprintf("%q has a prefix that is not a DNS subdomain", k)
+		}
+	}
+	if name == "" || len(name) > 63 || !qualifiedName.MatchString(name) {
+		return fmt.Sprintf("%q is not a valid key: at most 63 letters, digits, '-', '_' and '.' after an optional DNS prefix and '/', alphanumeric at both ends", k)
+	}
+	return ""
+}
+
+// sortedKeys are m's keys in order, so errors come in a stable order.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// validLabels checks a map of labels (values checked) or annotations.
+func validLabels(c Collector, field string, m map[string]string, labels bool) {
+	for _, k := range sortedKeys(m) {
+		if p := qualifiedKeyProblem(k); p != "" {
+			c.Add(field, p, "use a key such as example.com/team")
+			continue
+		}
+		if labels && (len(m[k]) > 63 || !labelValue.MatchString(m[k])) {
+			c.Add(field+"."+k, fmt.Sprintf("%q is not a label value", m[k]), "use at most 63 letters, digits, '-', '_' and '.', alphanumeric at both ends")
+		}
+	}
+}
+
+// noTemplate: the chart passes nodeSelector, affinity and tolerations
+// through Helm's tpl (templates/deployment.yaml and statefulset.yaml of
+// 0.1.122), so "{{" in them would run as a template.
+func noTemplate(c Collector, field, v string) {
+	if strings.Contains(v, "{{") {
+		c.Add(field, fmt.Sprintf("%q contains {{, which the chart would run as a Helm template", v), "write the value itself")
+	}
+}
+
+func validatePlacement(r *Registry, c Collector) {
+	validLabels(c, "nodeSelector", r.NodeSelector, true)
+	for _, k := range sortedKeys(r.NodeSelector) {
+		noTemplate(c, "nodeSelector."+k, k+r.NodeSelector[k])
+	}
+	for i, t := range r.Tolerations {
+		validToleration(c, fmt.Sprintf("tolerations[%d]", i), t)
+	}
+	validAffinity(c, "affinity", r.Affinity)
+	if r.PriorityClassName != "" && (len(r.PriorityClassName) > 253 || !dnsSubdomain.MatchString(r.PriorityClassName)) {
+		c.Add("priorityClassName", fmt.Sprintf("%q is not a PriorityClass name", r.PriorityClassName), "use the name kubectl get priorityclass shows")
+	}
+	seen := map[string]bool{}
+	for i, s := range r.ImagePullSecrets {
+		field := fmt.Sprintf("imagePullSecrets[%d]", i)
+		switch {
+		case len(s) > 253 || !dnsSubdomain.MatchString(s):
+			c.Add(field, fmt.Sprintf("%q is not a Secret name", s), "name a docker-registry Secret in zot's namespace")
+		case seen[s]:
+			c.Add(field, fmt.Sprintf("%q is listed twice", s), "remove the duplicate")
+		}
+		seen[s] = true
+	}
+	validLabels(c, "podLabels", r.PodLabels, true)
+	for _, k := range selectorLabels {
+		if _, ok := r.PodLabels[k]; ok {
+			c.Add("podLabels", fmt.Sprintf("sets %s, one of the chart's selector labels", k), "remove it: the Service, the workload and the disruption budget select zot's pods by it")
+		}
+	}
+	validLabels(c, "podAnnotations", r.PodAnnotations, false)
+	for _, k := range sortedKeys(r.PodAnnotations) {
+		if strings.HasPrefix(k, OwnedAnnotationPrefix) {
+			c.Add("podAnnotations", fmt.Sprintf("sets %s, which the program sets itself (the rollout token and config digest restart zot)", k), "remove it; to restart zot change secrets.rolloutToken")
+		}
+	}
+	validLabels(c, "serviceAnnotations", r.ServiceAnnotations, false)
+	validLabels(c, "serviceAccount.annotations", r.ServiceAccount.Annotations, false)
+}
+
+func validToleration(c Collector, field string, t Toleration) {
+	op := t.Operator
+	if op == "" {
+		op = "Equal"
+	}
+	if !slices.Contains(tolerationOperators, op) {
+		c.Add(field+".operator", fmt.Sprintf("%q is not a toleration operator", t.Operator), "use Equal or Exists")
+	}
+	switch {
+	case t.Key == "" && op != "Exists":
+		c.Add(field+".key", "is empty, which only operator Exists allows (it tolerates every taint)", "name the taint's key, or use operator: Exists")
+	case t.Key != "":
+		if p := qualifiedKeyProblem(t.Key); p != "" {
+			c.Add(field+".key", p, "use the taint's key, e.g. dedicated")
+		}
+	}
+	if op == "Exists" && t.Value != "" {
+		c.Add(field+".value", "is set, but operator Exists matches any value", "remove value, or use operator: Equal")
+	}
+	if t.Value != "" && (len(t.Value) > 63 || !labelValue.MatchString(t.Value)) {
+		c.Add(field+".value", fmt.Sprintf("%q is not a taint value", t.Value), "use at most 63 letters, digits, '-', '_' and '.'")
+	}
+	if t.Effect != "" && !slices.Contains(taintEffects, t.Effect) {
+		c.Add(field+".effect", fmt.Sprintf("%q is not a taint effect", t.Effect), "use one of: %s (or leave it empty for all)", strings.Join(taintEffects, ", "))
+	}
+	if t.TolerationSeconds != nil && t.Effect != "NoExecute" {
+		c.Add(field+".tolerationSeconds", "is set, but only effect NoExecute evicts after a time", "remove it, or use effect: NoExecute")
+	}
+	noTemplate(c, field, t.Key+t.Value)
+}
+
+func validAffinity(c Collector, field string, a Affinity) {
+	if n := a.NodeAffinity; n != nil {
+		if n.Required != nil {
+			f := field + ".nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"
+			if len(n.Required.NodeSelectorTerms) == 0 {
+				c.Add(f, "is empty", "give at least one term, or remove requiredDuringSchedulingIgnoredDuringExecution")
+			}
+			for i, t := range n.Required.NodeSelectorTerms {
+				validNodeTerm(c, fmt.Sprintf("%s[%d]", f, i), t)
+			}
+		}
+		for i, p := range n.Preferred {
+			f := fmt.Sprintf("%s.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[%d]", field, i)
+			validWeight(c, f, p.Weight)
+			validNodeTerm(c, f+".preference", p.Preference)
+		}
+	}
+	for name, p := range map[string]*PodAffinity{"podAffinity": a.PodAffinity, "podAntiAffinity": a.PodAntiAffinity} {
+		if p == nil {
+			continue
+		}
+		for i, t := range p.Required {
+			validPodTerm(c, fmt.Sprintf("%s.%s.requiredDuringSchedulingIgnoredDuringExecution[%d]", field, name, i), t)
+		}
+		for i, w := range p.Preferred {
+			f := fmt.Sprintf("%s.%s.preferredDuringSchedulingIgnoredDuringExecution[%d]", field, name, i)
+			validWeight(c, f, w.Weight)
+			validPodTerm(c, f+".podAffinityTerm", w.PodAffinityTerm)
+		}
+	}
+}
+
+func validWeight(c Collector, field string, w int) {
+	if w < 1 || w > 100 {
+		c.Add(field+".weight", fmt.Sprintf("%d is not between 1 and 100", w), "use a weight from 1 to 100")
+	}
+}
+
+func validNodeTerm(c Collector, field string, t NodeSelectorTerm) {
+	if len(t.MatchExpressions) == 0 && len(t.MatchFields) == 0 {
+		c.Add(field, "has no matchExpressions or matchFields", "give at least one requirement")
+	}
+	for i, r := range t.MatchExpressions {
+		validRequirement(c, fmt.Sprintf("%s.matchExpressions[%d]", field, i), r, nodeOperators)
+	}
+	for i, r := range t.MatchFields {
+		f := fmt.Sprintf("%s.matchFields[%d]", field, i)
+		if r.Key != "metadata.name" {
+			c.Add(f+".key", fmt.Sprintf("%q is not a node field the scheduler matches", r.Key), "use metadata.name")
+		}
+		if r.Operator != "In" && r.Operator != "NotIn" || len(r.Values) != 1 {
+			c.Add(f, "matches metadata.name with an operator other than In or NotIn, or not exactly one value", "use operator In or NotIn with one node name")
+		}
+	}
+}
+
+func validPodTerm(c Collector, field string, t PodAffinityTerm) {
+	if t.TopologyKey == "" {
+		c.Add(field+".topologyKey", "is empty", "name a node label, e.g. kubernetes.io/hostname")
+	} else if p := qualifiedKeyProblem(t.TopologyKey); p != "" {
+		c.Add(field+".topologyKey", p, "name a node label, e.g. kubernetes.io/hostname")
+	}
+	if t.LabelSelector != nil {
+		validLabels(c, field+".labelSelector.matchLabels", t.LabelSelector.MatchLabels, true)
+		for i, r := range t.LabelSelector.MatchExpressions {
+			validRequirement(c, fmt.Sprintf("%s.labelSelector.matchExpressions[%d]", field, i), r, labelOperators)
+		}
+	}
+	for i, ns := range t.Namespaces {
+		if len(ns) > 63 || !dnsLabel.MatchString(ns) {
+			c.Add(fmt.Sprintf("%s.namespaces[%d]", field, i), fmt.Sprintf("%q is not a namespace name", ns), "use a DNS-1123 label")
+		}
+	}
+}
+
+func validRequirement(c Collector, field string, r Requirement, operators []string) {
+	if p := qualifiedKeyProblem(r.Key); p != "" {
+		c.Add(field+".key", p, "name a label, e.g. topology.kubernetes.io/zone")
+	}
+	switch r.Operator {
+	case "In", "NotIn":
+		if len(r.Values) == 0 {
+			c.Add(field+".values", "is empty, which "+r.Operator+" does not allow", "list at least one value")
+		}
+	case "Exists", "DoesNotExist":
+		if len(r.Values) > 0 {
+			c.Add(field+".values", "is set, which "+r.Operator+" does not allow", "remove values")
+		}
+	case "Gt", "Lt":
+		if len(r.Values) != 1 || !regexp.MustCompile(`^-?[0-9]+$`).MatchString(r.Values[0]) {
+			c.Add(field+".values", "must be one integer for "+r.Operator, "give one whole number, e.g. [\"3\"]")
+		}
+	}
+	if !slices.Contains(operators, r.Operator) {
+		c.Add(field+".operator", fmt.Sprintf("%q is not allowed here", r.Operator), "use one of: %s", strings.Join(operators, ", "))
+	}
+	for j, v := range r.Values {
+		if len(v) > 63 || !labelValue.MatchString(v) {
+			c.Add(fmt.Sprintf("%s.values[%d]", field, j), fmt.Sprintf("%q is not a label value", v), "use at most 63 letters, digits, '-', '_' and '.'")
+		}
+		noTemplate(c, fmt.Sprintf("%s.values[%d]", field, j), v)
+	}
+}
