@@ -214,6 +214,12 @@ var Generated = map[string]func(name string, inputs, state resource.PropertyMap)
 		st["arn"] = resource.NewProperty("arn:aws:iam::123456789012:user/zot-registry/" + user)
 		return user
 	},
+	"aws:iam/role:Role": func(name string, in, st resource.PropertyMap) string {
+		role := name + "-" + standIn(name, 7)
+		st["name"] = resource.NewProperty(role)
+		st["arn"] = resource.NewProperty("arn:aws:iam::123456789012:role/zot-registry/" + role)
+		return role
+	},
 	"authentik:index/providerOauth2:ProviderOauth2": func(name string, in, st resource.PropertyMap) string {
 		st["clientSecret"] = resource.MakeSecret(resource.NewProperty("mock-secret-" + standIn(name+"client", 16)))
 		// Authentik's provider pk is a number.

@@ -18,6 +18,10 @@ const (
 	UserType           = "aws:iam/user:User"
 	UserPolicyType     = "aws:iam/userPolicy:UserPolicy"
 	AccessKeyType      = "aws:iam/accessKey:AccessKey"
+	RoleType           = "aws:iam/role:Role"
+	RolePolicyType     = "aws:iam/rolePolicy:RolePolicy"
+	PodIdentityType    = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+	VersioningType     = "aws:s3/bucketVersioningV2:BucketVersioningV2"
 	TableType          = "aws:dynamodb/table:Table"
 	ApplicationType    = "authentik:index/application:Application"
 )

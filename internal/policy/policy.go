@@ -9,7 +9,9 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -68,6 +70,9 @@ var Rules = []Rule{
 	{"secure-session", "zot's session cookie is Secure whenever externalUrl is https", secureSession},
 	{"username-claim", "zot names SSO users by identity.usernameClaim (claimMapping.username)", usernameClaim},
 	{"converges-on-store", "nothing is created on an S3-compatible store that waits for an AWS-only answer (the lifecycle resource)", convergesOnStore},
+	{"workload-identity", "with storage.aws.credentials podIdentity or irsa no AWS key exists (no IAM user or access key, no AWS_* variable in zot's env, no S3 Secret) and the role trusts exactly zot's ServiceAccount: Pod Identity's service with an association for it, or the cluster's OpenID provider for its subject, named in its role-arn annotation", workloadIdentity},
+	{"mounted-secrets-exist", "every Secret zot's pod mounts or reads is written by the render: an ExternalSecret's target, or in secrets mode kubernetes a Secret the program writes (with the key zot reads); no ESO object without ESO", mountedSecretsExist},
+	{"extra-values-not-owned", "registry.extraValues sets no chart value the program owns (spec.OwnedValues), and each value it sets reaches the release as given", extraValuesNotOwned},
 }
 
 // Check runs every rule and returns the violations, sorted.
@@ -211,8 +216,20 @@ func strictRedirectURI(in *Input) []Violation {
 	}
 	want := strings.TrimSuffix(z.HTTP.ExternalURL, "/") + callbackPath
 	var out []Violation
+	if _, openid := z.HTTP.Auth["openid"]; !openid {
+		// No OpenID login (identity mode none): nothing may be registered
+		// anywhere, and no redirect URI is published.
+		want = ""
+		if in.Config == nil || in.Config.Identity.OpenID() {
+			out = append(out, Violation{Resource: render.ConfigFile, Message: "has no http.auth.openid section, but the identity mode is not none"})
+		}
+	}
 	for _, r := range in.Resources {
 		if r.Type != "authentik:index/providerOauth2:ProviderOauth2" {
+			continue
+		}
+		if want == "" {
+			out = append(out, Violation{Resource: r.URN, Message: "is an OAuth2 provider, but zot logs in with no OpenID provider"})
 			continue
 		}
 		uris, _ := mocks.Plain(r.Inputs["allowedRedirectUris"]).([]any)
@@ -434,9 +451,9 @@ func exactS3Policy(in *Input) []Violation {
 	if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))) {
 		out = append(out, Violation{Resource: where, Message: fmt.Sprintf("names the DynamoDB tables %v, want exactly %v", got, want)})
 	}
-	// The IAM user's policy (aws mode) must be the same document.
+	// The IAM user's or role's policy (aws mode) must be the same document.
 	for _, r := range in.Resources {
-		if r.Type == mocks.UserPolicyType {
+		if r.Type == mocks.UserPolicyType || r.Type == mocks.RolePolicyType {
 			if p, _ := mocks.Plain(r.Inputs["policy"]).(string); p != raw {
 				out = append(out, Violation{Resource: r.URN, Message: "differs from the storagePolicy output that was checked"})
 			}
@@ -545,7 +562,10 @@ func usernameClaim(in *Input) []Violation {
 	if err != nil {
 		return []Violation{{Resource: render.ConfigFile, Message: err.Error()}}
 	}
-	openid, _ := z.HTTP.Auth["openid"].(map[string]any)
+	openid, on := z.HTTP.Auth["openid"].(map[string]any)
+	if !on && in.Config != nil && !in.Config.Identity.OpenID() {
+		return nil // identity mode none: no SSO users to name
+	}
 	providers, _ := openid["providers"].(map[string]any)
 	oidc, _ := providers["oidc"].(map[string]any)
 	mapping, _ := oidc["claimMapping"].(map[string]any)
@@ -582,4 +602,187 @@ func convergesOnStore(in *Input) []Violation {
 		}
 	}
 	return out
+}
+
+// podIdentityService and stsAudience are what EKS Pod Identity and IRSA
+// need in a trust policy (AWS EKS user guide).
+const (
+	podIdentityService = "pods.eks.amazonaws.com"
+	stsAudience        = "sts.amazonaws.com"
+)
+
+func workloadIdentity(in *Input) []Violation {
+	if in.Config == nil || in.Config.Storage.Mode != spec.StorageAWS || !in.Config.Storage.AWS.UsesRole() {
+		return nil
+	}
+	a := in.Config.Storage.AWS
+	r := in.Config.Registry
+	namespace, sa := r.Namespace, r.ReleaseName // the chart's ServiceAccount is the fullname
+	var out []Violation
+	for _, res := range in.Resources {
+		switch res.Type {
+		case mocks.UserType, mocks.AccessKeyType, mocks.UserPolicyType:
+			out = append(out, Violation{Resource: res.URN, Message: "is an IAM user or key, but zot assumes a role (storage.aws.credentials " + a.Credentials + ")"})
+		}
+	}
+	if env, _ := in.Values["env"].([]any); len(env) > 0 {
+		for _, e := range env {
+			if m, _ := e.(map[string]any); strings.HasPrefix(fmt.Sprint(m["name"]), "AWS_") {
+				out = append(out, Violation{Resource: "zot/values.yaml", Message: fmt.Sprintf("env %v gives zot a key; static keys win over the role in both AWS SDKs", m["name"])})
+			}
+		}
+	}
+	if in.Config.Secrets.S3SecretName != "" {
+		for _, res := range in.Resources {
+			meta, _ := mocks.Plain(res.Inputs["metadata"]).(map[string]any)
+			if name, _ := meta["name"].(string); name == in.Config.Secrets.S3SecretName &&
+				(res.Type == mocks.ExternalSecretType || res.Type == mocks.SecretType) {
+				out = append(out, Violation{Resource: res.URN, Message: "writes the S3 key pair Secret, but zot assumes a role"})
+			}
+		}
+	}
+	roles := in.byType(mocks.RoleType)
+	if len(roles) != 1 {
+		return append(out, Violation{Resource: "storage", Message: fmt.Sprintf("declares %d IAM roles, want exactly zot's", len(roles))})
+	}
+	role := roles[0]
+	var trust struct {
+		Statement []struct {
+			Effect    string
+			Principal map[string]any
+			Action    stringList
+			Condition map[string]map[string]string
+		}
+	}
+	raw, _ := mocks.Plain(role.Inputs["assumeRolePolicy"]).(string)
+	if err := json.Unmarshal([]byte(raw), &trust); err != nil || len(trust.Statement) != 1 || trust.Statement[0].Effect != "Allow" {
+		return append(out, Violation{Resource: role.URN, Message: "its trust policy is not one Allow statement"})
+	}
+	st := trust.Statement[0]
+	actions := []string(st.Action)
+	switch a.Credentials {
+	case spec.CredentialsPodIdentity:
+		if fmt.Sprint(st.Principal["Service"]) != podIdentityService || len(st.Principal) != 1 || !slices.Equal(slices.Sorted(slices.Values(actions)), []string{"sts:AssumeRole", "sts:TagSession"}) {
+			out = append(out, Violation{Resource: role.URN, Message: fmt.Sprintf("trusts %v for %v, want exactly %s for sts:AssumeRole and sts:TagSession", st.Principal, actions, podIdentityService)})
+		}
+		assoc := in.byType(mocks.PodIdentityType)
+		if len(assoc) != 1 {
+			return append(out, Violation{Resource: "storage", Message: fmt.Sprintf("declares %d Pod Identity associations, want one for %s/%s", len(assoc), namespace, sa)})
+		}
+		got := mocks.Plain(resource.NewObjectProperty(assoc[0].Inputs)).(map[string]any)
+		if got["clusterName"] != a.EKSCluster || got["namespace"] != namespace || got["serviceAccount"] != sa {
+			out = append(out, Violation{Resource: assoc[0].URN, Message: fmt.Sprintf("associates %v %v/%v, want %s %s/%s", got["clusterName"], got["namespace"], got["serviceAccount"], a.EKSCluster, namespace, sa)})
+		}
+	case spec.CredentialsIRSA:
+		issuer := a.OIDCIssuer
+		want := map[string]string{issuer + ":sub": "system:serviceaccount:" + namespace + ":" + sa, issuer + ":aud": stsAudience}
+		if fmt.Sprint(st.Principal["Federated"]) != a.OIDCProviderArn || len(st.Principal) != 1 || !slices.Equal(actions, []string{"sts:AssumeRoleWithWebIdentity"}) ||
+			len(st.Condition) != 1 || !maps.Equal(st.Condition["StringEquals"], want) {
+			out = append(out, Violation{Resource: role.URN, Message: fmt.Sprintf("trusts %v for %v if %v, want exactly %s for sts:AssumeRoleWithWebIdentity if StringEquals %v", st.Principal, actions, st.Condition, a.OIDCProviderArn, want)})
+		}
+		sav, _ := in.Values["serviceAccount"].(map[string]any)
+		ann, _ := sav["annotations"].(map[string]any)
+		arn, _ := mocks.Plain(role.State["arn"]).(string)
+		if arn == "" || ann[spec.IRSAAnnotation] != arn || sav["create"] != true || sav["name"] != nil {
+			out = append(out, Violation{Resource: "zot/values.yaml", Message: fmt.Sprintf("serviceAccount %v does not name the role %s in %s", sav, arn, spec.IRSAAnnotation)})
+		}
+	}
+	return out
+}
+
+// byType are the render's resources of one type.
+func (in *Input) byType(typ string) []mocks.Resource {
+	var out []mocks.Resource
+	for _, r := range in.Resources {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func mountedSecretsExist(in *Input) []Violation {
+	written := map[string]map[string]bool{} // Secret name -> keys, nil: ESO's target (keys checked by the kube tier)
+	esoObjects := 0
+	for _, r := range in.Resources {
+		meta, _ := mocks.Plain(r.Inputs["metadata"]).(map[string]any)
+		name, _ := meta["name"].(string)
+		switch r.Type {
+		case mocks.ExternalSecretType:
+			esoObjects++
+			spec, _ := mocks.Plain(r.Inputs["spec"]).(map[string]any)
+			target, _ := spec["target"].(map[string]any)
+			if t, _ := target["name"].(string); t != "" {
+				written[t] = nil
+			}
+		case mocks.PushSecretType:
+			esoObjects++
+		case mocks.SecretType:
+			keys := map[string]bool{}
+			data, _ := mocks.Plain(r.Inputs["stringData"]).(map[string]any)
+			for k := range data {
+				keys[k] = true
+			}
+			written[name] = keys
+		}
+	}
+	var out []Violation
+	if in.Config != nil && !in.Config.Secrets.UsesESO() && esoObjects > 0 {
+		out = append(out, Violation{Resource: "secrets", Message: fmt.Sprintf("declares %d External Secrets Operator objects, but secrets mode kubernetes runs without ESO", esoObjects)})
+	}
+	check := func(where, secret, key string) {
+		keys, ok := written[secret]
+		switch {
+		case !ok:
+			out = append(out, Violation{Resource: "zot/values.yaml", Message: fmt.Sprintf("%s reads the Secret %s, which nothing in the render writes", where, secret)})
+		case keys != nil && key != "" && !keys[key]:
+			out = append(out, Violation{Resource: "zot/values.yaml", Message: fmt.Sprintf("%s reads key %s of the Secret %s, which the program does not write", where, key, secret)})
+		}
+	}
+	mounts, _ := in.Values["externalSecrets"].([]any)
+	for _, m := range mounts {
+		mm, _ := m.(map[string]any)
+		check(fmt.Sprintf("the mount at %v", mm["mountPath"]), fmt.Sprint(mm["secretName"]), "")
+	}
+	env, _ := in.Values["env"].([]any)
+	for _, e := range env {
+		em, _ := e.(map[string]any)
+		vf, _ := em["valueFrom"].(map[string]any)
+		ref, _ := vf["secretKeyRef"].(map[string]any)
+		if ref != nil {
+			check(fmt.Sprintf("env %v", em["name"]), fmt.Sprint(ref["name"]), fmt.Sprint(ref["key"]))
+		}
+	}
+	return out
+}
+
+func extraValuesNotOwned(in *Input) []Violation {
+	if in.Config == nil {
+		return nil
+	}
+	extra := in.Config.Registry.ExtraValues
+	var out []Violation
+	for _, p := range spec.ExtraValuePaths(extra) {
+		if o, owned := spec.OwnedValueAt(p); owned {
+			out = append(out, Violation{Resource: "registry.extraValues." + p, Message: fmt.Sprintf("sets %s, which the program owns; use %s", o.Path, o.Instead)})
+			continue
+		}
+		if !reflect.DeepEqual(valueAt(extra, p), valueAt(in.Values, p)) {
+			out = append(out, Violation{Resource: "zot/values.yaml", Message: fmt.Sprintf("%s is %v, not the extraValues' %v", p, valueAt(in.Values, p), valueAt(extra, p))})
+		}
+	}
+	return out
+}
+
+// valueAt is the value at a dotted path of m, or nil.
+func valueAt(m map[string]any, path string) any {
+	var cur any = m
+	for _, k := range strings.Split(path, ".") {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[k]
+	}
+	return cur
 }

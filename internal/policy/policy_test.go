@@ -73,6 +73,9 @@ func editConfigJSON(t *testing.T, in *policy.Input, edit func(http map[string]an
 }
 
 func values(in *policy.Input, key string) map[string]any {
+	if key == "" {
+		return in.Values
+	}
 	return in.Values[key].(map[string]any)
 }
 
@@ -109,6 +112,47 @@ func TestEachRuleFires(t *testing.T) {
 		{"strict-redirect-uri", "dev", func(t *testing.T, in *policy.Input) {
 			in.Outputs["oidcRedirectUri"] = "https://other.example.com/zot/auth/callback/oidc"
 		}, "output oidcRedirectUri", "want https://registry.dev.example.com/zot/auth/callback/oidc"},
+		{"strict-redirect-uri", "identity-none", func(t *testing.T, in *policy.Input) {
+			in.Outputs["oidcRedirectUri"] = "https://registry.dev.example.com/zot/auth/callback/oidc"
+		}, "output oidcRedirectUri", "want "},
+		{"strict-redirect-uri", "dev", func(t *testing.T, in *policy.Input) {
+			editConfigJSON(t, in, func(h map[string]any) { delete(h["auth"].(map[string]any), "openid") })
+		}, render.ConfigFile, "has no http.auth.openid section"},
+		{"workload-identity", "prod", func(t *testing.T, in *policy.Input) {
+			values(in, "")["env"] = []any{map[string]any{"name": "AWS_ACCESS_KEY_ID", "value": "AKIA"}}
+		}, render.ValuesFile, "env AWS_ACCESS_KEY_ID gives zot a key"},
+		{"workload-identity", "prod", func(t *testing.T, in *policy.Input) {
+			i := resourceOf(t, in, mocks.PodIdentityType)
+			in.Resources[i].Inputs["serviceAccount"] = resource.NewStringProperty("default")
+		}, "PodIdentityAssociation", "want platform-prod zot/zot"},
+		{"workload-identity", "prod", func(t *testing.T, in *policy.Input) {
+			i := resourceOf(t, in, mocks.RoleType)
+			in.Resources[i].Inputs["assumeRolePolicy"] = resource.NewStringProperty(`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`)
+		}, "Role", "want exactly pods.eks.amazonaws.com"},
+		{"workload-identity", "storage-irsa", func(t *testing.T, in *policy.Input) {
+			i := resourceOf(t, in, mocks.RoleType)
+			doc := mocks.Plain(in.Resources[i].Inputs["assumeRolePolicy"]).(string)
+			in.Resources[i].Inputs["assumeRolePolicy"] = resource.NewStringProperty(strings.Replace(doc, "system:serviceaccount:zot:zot", "system:serviceaccount:zot:*", 1))
+		}, "Role", "want exactly arn:aws:iam::123456789012:oidc-provider/"},
+		{"workload-identity", "storage-irsa", func(t *testing.T, in *policy.Input) {
+			delete(values(in, "serviceAccount")["annotations"].(map[string]any), "eks.amazonaws.com/role-arn")
+		}, render.ValuesFile, "does not name the role"},
+		{"mounted-secrets-exist", "secrets-kubernetes", func(t *testing.T, in *policy.Input) {
+			values(in, "")["externalSecrets"] = append(values(in, "")["externalSecrets"].([]any), map[string]any{"secretName": "zot-missing", "mountPath": "/secrets/x"})
+		}, render.ValuesFile, "reads the Secret zot-missing, which nothing in the render writes"},
+		{"mounted-secrets-exist", "secrets-kubernetes", func(t *testing.T, in *policy.Input) {
+			env := values(in, "")["env"].([]any)
+			env[0].(map[string]any)["valueFrom"].(map[string]any)["secretKeyRef"].(map[string]any)["key"] = "accessKey"
+		}, render.ValuesFile, "reads key accessKey of the Secret zot-s3"},
+		{"mounted-secrets-exist", "secrets-kubernetes", func(t *testing.T, in *policy.Input) {
+			in.Resources = append(in.Resources, mocks.Resource{Type: mocks.PushSecretType, URN: "push", Inputs: resource.PropertyMap{}})
+		}, "secrets", "runs without ESO"},
+		{"extra-values-not-owned", "placement", func(t *testing.T, in *policy.Input) {
+			in.Config.Registry.ExtraValues = map[string]any{"image": map[string]any{"tag": "latest"}}
+		}, "registry.extraValues.image.tag", "use registry.image"},
+		{"extra-values-not-owned", "placement", func(t *testing.T, in *policy.Input) {
+			delete(values(in, ""), "dnsConfig")
+		}, render.ValuesFile, "dnsConfig.options is <nil>"},
 		{"external-url", "dev", func(t *testing.T, in *policy.Input) {
 			editConfigJSON(t, in, func(h map[string]any) { h["externalUrl"] = "http://registry.dev.example.com" })
 		}, render.ConfigFile, "is not an https URL"},

@@ -80,6 +80,12 @@ var CreateOnly = map[string][]string{
 	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":                       {"bucket", "expectedBucketOwner"},
 	mocks.UserPolicyType: {"user", "name", "namePrefix"},
 	mocks.AccessKeyType:  {"user", "pgpKey"},
+	mocks.RoleType:       {"name", "namePrefix", "path"},
+	mocks.RolePolicyType: {"role", "name", "namePrefix"},
+	// aws_eks_pod_identity_association: cluster_name, namespace and
+	// service_account are ForceNew.
+	mocks.PodIdentityType: {"clusterName", "namespace", "serviceAccount"},
+	mocks.VersioningType:  {"bucket", "expectedBucketOwner"},
 	// terraform-provider-random: every argument is ForceNew.
 	mocks.RandomPasswordType: {"length", "special", "upper", "lower", "numeric", "number",
 		"minLower", "minUpper", "minNumeric", "minSpecial", "overrideSpecial", "keepers"},

@@ -161,6 +161,63 @@ func Modes() []Variant {
 			{Key: registry, Path: "cache.driver", Value: "dynamodb"},
 			{Key: registry, Path: "metrics.serviceMonitor.enabled", Value: true},
 		}},
+		// Workload identity through IRSA: zot's role trusts its ServiceAccount
+		// (annotated, beside an annotation of the stack's own), holds the
+		// DynamoDB tables too, and push mode pushes no S3 key.
+		{Name: "storage-irsa", Stack: "dev", Replace: map[string]any{
+			"zot-registry:storage": map[string]any{"mode": "aws", "region": "eu-central-1", "bucket": "example-zot-irsa", "aws": map[string]any{
+				"credentials": "irsa", "oidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+			}},
+			"zot-registry:secrets": map[string]any{"mode": "push", "store": store, "users": []any{"ci-pusher", "prometheus"}, "remoteProperty": "value"},
+		}, Edits: []render.Edit{
+			{Key: registry, Path: "cache.driver", Value: "dynamodb"},
+			{Key: registry, Path: "serviceAccount.annotations", Value: map[string]any{"example.com/owner": "platform"}},
+		}},
+		// No OpenID provider: htpasswd users only, so access control names
+		// users, not groups.
+		{Name: "identity-none", Stack: "dev", Replace: map[string]any{
+			"zot-registry:identity": map[string]any{"mode": "none"},
+			"authentik:url":         nil,
+		}, Edits: []render.Edit{
+			{Key: registry, Path: "accessControl", Value: map[string]any{"adminUsers": []any{"ci-pusher"}, "readerUsers": []any{"developer"}}},
+		}},
+		// No ESO: the program writes zot's Secrets itself, from generated
+		// values and the S3 key pair in the stack's secret config.
+		{Name: "secrets-kubernetes", Stack: "dev", Replace: map[string]any{
+			"zot-registry:secrets": map[string]any{"mode": "kubernetes", "users": []any{
+				"ci-pusher", "prometheus", map[string]any{"name": "cluster-pull", "role": "pull"},
+			}},
+			"zot-registry:s3AccessKeyId":     secure("v1:YWNjZXNz"),
+			"zot-registry:s3SecretAccessKey": secure("v1:c2VjcmV0"),
+		}},
+		// Every placement and metadata setting, an internal load balancer,
+		// and chart values the program does not model.
+		{Name: "placement", Stack: "dev", Edits: []render.Edit{
+			{Key: registry, Path: "nodeSelector", Value: map[string]any{"kubernetes.io/arch": "arm64", "node.example.com/pool": "registry"}},
+			{Key: registry, Path: "tolerations", Value: []any{
+				map[string]any{"key": "dedicated", "operator": "Equal", "value": "registry", "effect": "NoSchedule"},
+				map[string]any{"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 60},
+			}},
+			{Key: registry, Path: "affinity", Value: map[string]any{
+				"nodeAffinity": map[string]any{"requiredDuringSchedulingIgnoredDuringExecution": map[string]any{"nodeSelectorTerms": []any{
+					map[string]any{"matchExpressions": []any{map[string]any{"key": "topology.kubernetes.io/zone", "operator": "In", "values": []any{"eu-central-1a", "eu-central-1b"}}}},
+				}}},
+				"podAntiAffinity": map[string]any{"preferredDuringSchedulingIgnoredDuringExecution": []any{map[string]any{
+					"weight": 50, "podAffinityTerm": map[string]any{"topologyKey": "kubernetes.io/hostname", "labelSelector": map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": "postgres"}}},
+				}}},
+			}},
+			{Key: registry, Path: "priorityClassName", Value: "platform-critical"},
+			{Key: registry, Path: "imagePullSecrets", Value: []any{"mirror-pull"}},
+			{Key: registry, Path: "podLabels", Value: map[string]any{"example.com/team": "platform"}},
+			{Key: registry, Path: "podAnnotations", Value: map[string]any{"example.com/scrape-logs": "true"}},
+			{Key: registry, Path: "serviceType", Value: "LoadBalancer"},
+			{Key: registry, Path: "serviceAnnotations", Value: map[string]any{"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}},
+			{Key: registry, Path: "serviceAccount.annotations", Value: map[string]any{"example.com/owner": "platform"}},
+			{Key: registry, Path: "extraValues", Value: map[string]any{
+				"dnsConfig": map[string]any{"options": []any{map[string]any{"name": "ndots", "value": "2"}}},
+				"service":   map[string]any{"externalTrafficPolicy": "Local"},
+			}},
+		}},
 	}
 }
 
