@@ -214,3 +214,29 @@ func TestIssuer(t *testing.T) {
 	assert.Equal(t, "https://auth.example.com/application/o/zot/", identity.Issuer("https://auth.example.com", "zot"))
 	assert.Equal(t, "https://auth.example.com/application/o/zot/", identity.Issuer("https://auth.example.com/", "zot"))
 }
+
+// TestNoneModeCreatesNothing: identity mode none registers no resource,
+// looks nothing up, and publishes no issuer, client or redirect URI.
+func TestNoneModeCreatesNothing(t *testing.T) {
+	cfg := &config.Config{Settings: spec.Defaults("dev")}
+	cfg.Identity.Mode = spec.IdentityNone
+	cfg.Registry.ExternalURL = "https://r.example.com"
+	r := testsupport.Run(t, func(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
+		c, err := identity.NewIdentity(ctx, "zot-registry", &identity.Args{Settings: cfg.Identity, ExternalURL: cfg.Registry.ExternalURL})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]pulumi.Output{
+			"issuer": c.Issuer, "clientId": c.ClientID, "clientSecret": c.ClientSecret,
+			"slug": c.ApplicationSlug, "redirect": c.RedirectURI,
+		}, nil
+	})
+	for _, res := range r.Rec.Resources() {
+		assert.False(t, res.Custom, "mode none registered %s", res.Type)
+	}
+	assert.Empty(t, r.Rec.Invokes())
+	for _, k := range []string{"issuer", "clientId", "clientSecret", "redirect", "slug"} {
+		assert.Empty(t, r.Outputs[k], k)
+	}
+	assert.True(t, r.Secret["clientSecret"], "an empty secret is still a secret")
+}

@@ -245,3 +245,14 @@ func TestDynamoDBParamsAreNonEmptyStrings(t *testing.T) {
 	}
 	assert.Len(t, zotconfig.DynamoDBParamKeys, len(zotconfig.DynamoDBTables)+2, "endpoint, region and one name per table")
 }
+
+// TestNoOpenIDWithoutIssuer: without an issuer (identity mode none) the
+// config has no openid section, and htpasswd and the session keys stay.
+func TestNoOpenIDWithoutIssuer(t *testing.T) {
+	p := params()
+	p.OIDC = zotconfig.OIDC{}
+	auth := generic(t, p)["http"].(map[string]any)["auth"].(map[string]any)
+	assert.NotContains(t, auth, "openid")
+	assert.Equal(t, "/secrets/htpasswd/htpasswd", auth["htpasswd"].(map[string]any)["path"])
+	assert.Equal(t, "/secrets/session/session-keys.json", auth["sessionKeysFile"])
+}
