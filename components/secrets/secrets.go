@@ -201,6 +201,11 @@ func (c *Secrets) throughESO(ctx *pulumi.Context, name string, args *Args, value
 			c.Pushed = append(c.Pushed, k)
 		}
 	}
+	if len(c.Pushed) == 0 {
+		// Nothing the program knows (identity mode none, the S3 key pair
+		// in the store): the store supplies every value, nothing is pushed.
+		return c.readBack(ctx, args)
+	}
 	source, err := corev1.NewSecret(ctx, name+"-push-source", &corev1.SecretArgs{
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:      pulumi.String(SourceSecretName),
@@ -227,7 +232,13 @@ func (c *Secrets) throughESO(ctx *pulumi.Context, name string, args *Args, value
 		return err
 	}
 	// Every ExternalSecret waits for the push: some read the keys it writes.
-	readAfter := pulumi.DependsOn([]pulumi.Resource{push})
+	return c.readBack(ctx, args, pulumi.DependsOn([]pulumi.Resource{push}))
+}
+
+// readBack declares the ExternalSecrets that read every value zot needs.
+func (c *Secrets) readBack(ctx *pulumi.Context, args *Args, opts ...pulumi.ResourceOption) error {
+	s := args.Settings
+	opts = append(opts, pulumi.Parent(c), waitTimeouts(s))
 	for _, es := range ExternalSecrets(s, c.Names, args.MirrorLogins) {
 		r, err := apiextensions.NewCustomResource(ctx, es.Name, &apiextensions.CustomResourceArgs{
 			ApiVersion: pulumi.String(ESOAPIVersion),
@@ -239,7 +250,7 @@ func (c *Secrets) throughESO(ctx *pulumi.Context, name string, args *Args, value
 				Labels:      pulumi.StringMap{"app.kubernetes.io/part-of": pulumi.String("zot-registry")},
 			},
 			OtherFields: kubernetes.UntypedArgs{"spec": toMap(es.Spec)},
-		}, child, readAfter, waitTimeouts(s))
+		}, opts...)
 		if err != nil {
 			return err
 		}

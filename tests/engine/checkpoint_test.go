@@ -124,7 +124,10 @@ func upgrade(t *testing.T, sc *render.StackConfig, state []byte) *render.StackCo
 	}
 	var edits []render.Edit
 	for field, old := range oldRemoteKeys {
-		if _, pinned := sec.RemoteKeys[field]; !pinned && bytes.Contains(state, []byte(`"`+old+`"`)) {
+		// The old name as a remote key (an ExternalSecret's remoteRef or a
+		// PushSecret's remoteKey), not as a Secret's name: zot-htpasswd is both.
+		read := regexp.MustCompile(`"(key|remoteKey)": *"` + regexp.QuoteMeta(old) + `"`)
+		if _, pinned := sec.RemoteKeys[field]; !pinned && read.Match(state) {
 			edits = append(edits, render.Edit{Key: secrets, Path: "remoteKeys." + field, Value: old})
 		}
 	}
