@@ -148,13 +148,6 @@ func TestRenderedObjectsAccepted(t *testing.T) {
 				kinds[o.Kind()]++
 			}
 			assert.Equal(t, 1, kinds["v1 Namespace"], "the namespace")
-			wantES := 4
-			if cfg.Registry.HasCredentials() {
-				wantES++ // the mirrors' upstream logins
-			}
-			assert.Equal(t, wantES, kinds["external-secrets.io/v1 ExternalSecret"], "OIDC, htpasswd, S3, session keys (and mirror logins)")
-			// Every mode pushes what the program has (at least the OIDC client).
-			assert.Equal(t, 1, kinds["external-secrets.io/v1alpha1 PushSecret"], "the program pushes its source Secret")
 			r := cfg.Registry
 			count := func(on bool) int {
 				if on {
@@ -162,11 +155,22 @@ func TestRenderedObjectsAccepted(t *testing.T) {
 				}
 				return 0
 			}
+			// The Secrets zot reads: htpasswd and session keys always, the
+			// OIDC client with OpenID, the S3 key pair without a role, the
+			// mirrors' logins when one has any.
+			zotSecrets := 2 + count(cfg.Identity.OpenID()) + count(cfg.Storage.KeyPairFromStore()) + count(r.HasCredentials())
+			eso := cfg.Secrets.UsesESO()
+			// What the program knows is pushed: the OIDC client, its IAM
+			// key, or what it generates.
+			pushes := eso && (cfg.Identity.OpenID() || cfg.Storage.Mode == spec.StorageAWS && cfg.Storage.KeyPairFromStore() || cfg.Secrets.Generates())
+			assert.Equal(t, count(eso)*zotSecrets, kinds["external-secrets.io/v1 ExternalSecret"], "one per Secret zot reads, with ESO")
+			assert.Equal(t, count(pushes), kinds["external-secrets.io/v1alpha1 PushSecret"], "the program pushes its source Secret")
 			monitor := r.Metrics.On() && r.Metrics.ServiceMonitor.Enabled
-			secrets := 1 + // the push source
+			secrets := count(pushes) + // the push source
+				count(!eso)*zotSecrets + // secrets mode kubernetes: the program writes zot's Secrets
 				count(r.Replicas > 1) + // config.json with the cluster's hash key (no variant has a Redis password with one replica)
-				count(monitor && r.Metrics.ServiceMonitor.BasicAuthSecret == "" && cfg.Secrets.Mode == spec.SecretsPush) // the scrape user's
-			assert.Equal(t, secrets, kinds["v1 Secret"], "the push source, the config and the scrape user's Secret")
+				count(monitor && r.Metrics.ServiceMonitor.BasicAuthSecret == "" && cfg.Secrets.Generates()) // the scrape user's
+			assert.Equal(t, secrets, kinds["v1 Secret"], "the push source or zot's own Secrets, the config and the scrape user's Secret")
 			assert.Equal(t, count(r.Route.Enabled), kinds["gateway.networking.k8s.io/v1 HTTPRoute"], "an HTTPRoute exactly when registry.route is on")
 			assert.Equal(t, count(r.Replicas == 1 && r.Persistence.Enabled), kinds["v1 PersistentVolumeClaim"], "the claim for one replica's metadata")
 			assert.Equal(t, count(monitor), kinds["monitoring.coreos.com/v1 ServiceMonitor"], "a ServiceMonitor exactly when asked for")

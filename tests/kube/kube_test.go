@@ -94,6 +94,16 @@ func TestRenderedObjects(t *testing.T) {
 		{"scale-out-redis", append(slices.Clone(common), "registry/secret-zot-config.yaml", "registry/servicemonitor-zot-metrics.yaml")},
 		// A mirror with an upstream login: its credentials file's ExternalSecret.
 		{"secrets-push-aws", append(slices.Clone(common), "registry/persistentvolumeclaim-zot-data.yaml", "secrets/externalsecret-zot-sync.yaml")},
+		// Without ESO: the program's own Secrets, the same names.
+		{"secrets-kubernetes", []string{
+			"namespace/namespace-zot.yaml", "registry/persistentvolumeclaim-zot-data.yaml",
+			"secrets/secret-zot-htpasswd.yaml", "secrets/secret-zot-oidc.yaml", "secrets/secret-zot-s3.yaml", "secrets/secret-zot-session.yaml",
+		}},
+		// Without OpenID, every value in the store: no OIDC Secret, nothing pushed.
+		{"identity-none", []string{
+			"namespace/namespace-zot.yaml", "registry/persistentvolumeclaim-zot-data.yaml",
+			"secrets/externalsecret-zot-htpasswd.yaml", "secrets/externalsecret-zot-s3.yaml", "secrets/externalsecret-zot-session.yaml",
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.variant, func(t *testing.T) {

@@ -106,7 +106,10 @@ func (ts *tierStack) expect(t *testing.T) expected {
 		require.True(t, ok, "no %s %s", typ, name)
 		return fmt.Sprint(mocks.Revealed(r.State[resource.PropertyKey(prop)]))
 	}
-	e := expected{clientID: ts.cfg.Identity.ClientID, known: []string{"oidcClientId", "oidcClientSecret"}}
+	e := expected{clientID: ts.cfg.Identity.ClientID}
+	if ts.cfg.Identity.OpenID() {
+		e.known = []string{"oidcClientId", "oidcClientSecret"}
+	}
 	switch ts.cfg.Identity.Mode {
 	case spec.IdentityAuthentik:
 		// The secret Authentik was given for the provider: what it checks.
@@ -117,8 +120,10 @@ func (ts *tierStack) expect(t *testing.T) expected {
 	case spec.IdentityExternal:
 		e.clientSecret = ts.sc.Values[spec.FullKey(spec.KeyOIDCClientSecret)]
 	}
-	push := ts.cfg.Secrets.Mode == spec.SecretsPush
+	push := ts.cfg.Secrets.Generates()
 	switch {
+	case !ts.cfg.Storage.KeyPairFromStore():
+		// An IAM role: no key anywhere.
 	case ts.cfg.Storage.Mode == spec.StorageAWS:
 		keys := rec.ByType(mocks.AccessKeyType)
 		require.Len(t, keys, 1)
@@ -176,6 +181,9 @@ func (ts *tierStack) store(t *testing.T, e expected, skip ...string) {
 	ns := ts.cfg.Registry.Namespace
 	_, err := server.Apply(ctx, map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}}, ApplyOptions{})
 	require.NoError(t, err)
+	if !ts.cfg.Secrets.UsesESO() {
+		return // secrets mode kubernetes: no store
+	}
 	for _, o := range KubernetesStore(ts.cfg.Secrets.Store, ns, ts.backend, server.URL, server.CAPEM, server.Token) {
 		_, err := server.Apply(ctx, o, ApplyOptions{})
 		require.NoError(t, err, "store object %v", o["kind"])
@@ -190,7 +198,7 @@ func (ts *tierStack) store(t *testing.T, e expected, skip ...string) {
 
 	seeds := map[string]map[string]any{} // remote key -> data
 	for _, r := range ts.cfg.Secrets.RemoteKeys.All() {
-		if slices.Contains(e.known, r.Field) || slices.Contains(skip, r.Field) {
+		if slices.Contains(e.known, r.Field) || slices.Contains(skip, r.Field) || !ts.reads(r.Field) {
 			continue
 		}
 		prop := r.Property
@@ -283,20 +291,36 @@ func (ts *tierStack) checkDelivered(t *testing.T, e expected) {
 	s := ts.cfg.Secrets
 	ns := ts.cfg.Registry.Namespace
 	files := map[string][]string{
-		s.OIDCSecretName:     {layout.OIDCCredentialsKey},
 		s.HtpasswdSecretName: {layout.HtpasswdKey},
-		s.S3SecretName:       {layout.S3AccessKeyIDKey, layout.S3SecretAccessKeyKey},
 		s.SessionSecretName:  {layout.SessionKeysKey},
+	}
+	openID, keyPair := ts.cfg.Identity.OpenID(), ts.cfg.Storage.KeyPairFromStore()
+	if openID {
+		files[s.OIDCSecretName] = []string{layout.OIDCCredentialsKey}
+	}
+	if keyPair {
+		files[s.S3SecretName] = []string{layout.S3AccessKeyIDKey, layout.S3SecretAccessKeyKey}
 	}
 	got := map[string]map[string]string{}
 	for name, keys := range files {
 		got[name] = secretData(t, ns, name)
 		assert.ElementsMatch(t, keys, slices.Collect(maps.Keys(got[name])), "Secret %s holds exactly the files zot reads", name)
 	}
-	assert.NoError(t, CheckOIDCCredentials(got[s.OIDCSecretName][layout.OIDCCredentialsKey], e.clientID, e.clientSecret))
+	// A Secret zot has no use for does not exist at all.
+	for name, needed := range map[string]bool{s.OIDCSecretName: openID, s.S3SecretName: keyPair} {
+		if !needed {
+			_, err := server.Get(context.Background(), "v1", "Secret", ns, name)
+			assert.Error(t, err, "Secret %s exists, but nothing reads it", name)
+		}
+	}
+	if openID {
+		assert.NoError(t, CheckOIDCCredentials(got[s.OIDCSecretName][layout.OIDCCredentialsKey], e.clientID, e.clientSecret))
+	}
 	assert.NoError(t, CheckHtpasswd(got[s.HtpasswdSecretName][layout.HtpasswdKey], e.passwords))
-	assert.NoError(t, CheckBare("S3 access key id", got[s.S3SecretName][layout.S3AccessKeyIDKey], e.s3ID))
-	assert.NoError(t, CheckBare("S3 secret access key", got[s.S3SecretName][layout.S3SecretAccessKeyKey], e.s3Secret))
+	if keyPair {
+		assert.NoError(t, CheckBare("S3 access key id", got[s.S3SecretName][layout.S3AccessKeyIDKey], e.s3ID))
+		assert.NoError(t, CheckBare("S3 secret access key", got[s.S3SecretName][layout.S3SecretAccessKeyKey], e.s3Secret))
+	}
 	assert.NoError(t, CheckSessionKeys(got[s.SessionSecretName][layout.SessionKeysKey], e.hashKey, e.encryptKey))
 	// The mirrors' logins: zot's credentials file, keyed by upstream host.
 	want := map[string]map[string]string{}
@@ -315,6 +339,18 @@ func (ts *tierStack) checkDelivered(t *testing.T, e expected) {
 	if assert.NoError(t, json.Unmarshal([]byte(data[layout.SyncCredentialsKey]), &file), "%s is JSON", layout.SyncCredentialsKey) {
 		assert.Equal(t, want, file, "zot's sync credentials file: {host: {username, password}}")
 	}
+}
+
+// reads reports whether zot reads the value of a remote-key field at all:
+// not the OIDC client without OpenID, nor the S3 key pair with a role.
+func (ts *tierStack) reads(field string) bool {
+	switch field {
+	case "oidcClientId", "oidcClientSecret":
+		return ts.cfg.Identity.OpenID()
+	case "s3AccessKeyId", "s3SecretAccessKey":
+		return ts.cfg.Storage.KeyPairFromStore()
+	}
+	return true
 }
 
 // mirrorLogin is the tier's login for mirror i; the password has a quote
@@ -339,6 +375,10 @@ func (ts *tierStack) checkPushed(t *testing.T, e expected, objs []Deployed) {
 		}
 	}
 	var want []string
+	if !ts.cfg.Secrets.UsesESO() {
+		assert.Empty(t, pushed, "secrets mode kubernetes pushes nothing")
+		return
+	}
 	for _, r := range ts.cfg.Secrets.RemoteKeys.All() {
 		if !slices.Contains(e.known, r.Field) {
 			continue
