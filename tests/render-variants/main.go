@@ -35,6 +35,9 @@ type Variant struct {
 	// MirrorHostsToml is the output of that name: containerd's hosts.toml
 	// per mirror.
 	MirrorHostsToml any `json:"mirrorHostsToml"`
+	// ZotEnv names the environment variables the Helm values give zot's
+	// container: the S3 key pair, or none with an IAM role.
+	ZotEnv []string `json:"zotEnv"`
 }
 
 func main() {
@@ -74,10 +77,17 @@ func run(out string) error {
 			return fmt.Errorf("%s: %s", v.Name, program.Message(err))
 		}
 		probe, _ := res.Values["startupProbe"].(map[string]any)
+		zotEnv := []string{}
+		env, _ := res.Values["env"].([]any)
+		for _, e := range env {
+			if m, ok := e.(map[string]any); ok {
+				zotEnv = append(zotEnv, fmt.Sprint(m["name"]))
+			}
+		}
 		body, err := json.MarshalIndent(Variant{
 			Index: i, Name: v.Name, ConfigJSON: res.ConfigJSON,
 			OIDCClientID: res.Outputs[outputs.OIDCClientID], OIDCRedirectURI: res.Outputs[outputs.OIDCRedirectURI],
-			StartupProbe: probe, SecretMarker: render.SecretMarker,
+			StartupProbe: probe, SecretMarker: render.SecretMarker, ZotEnv: zotEnv,
 			MirrorHostsToml: res.Outputs[outputs.MirrorHostsToml],
 		}, "", "  ")
 		if err != nil {

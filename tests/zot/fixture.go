@@ -42,6 +42,9 @@ type cluster struct {
 	Redis  string
 	Zots   []*zotInstance
 	People people
+	// PodIdentity serves the pod's AWS credentials when the Helm values
+	// give zot no key (an IAM role); nil otherwise.
+	PodIdentity *podIdentity
 	// OIDC is whether the config has an OpenID provider.
 	OIDC bool
 }
@@ -181,9 +184,13 @@ func setUp(t testing.TB, r *rendered, rewrite func(map[string]any)) *cluster {
 	if name := getPath(cfg, "storage", "cacheDriver", "name"); name == "redis" {
 		c.Redis = startRedis(t, c.b, c.dir)
 	}
+	if r.keyless() {
+		c.PodIdentity = startPodIdentity(t, c.dir)
+	}
 	for i, p := range ports {
 		l := local{Dir: filepath.Join(c.dir, fmt.Sprintf("zot-%d", i)), Port: p, S3: c.S3, Issuer: issuer,
-			ClientID: clientID, Redis: c.Redis, Members: addrs, Htpasswd: strings.Join(lines, "\n") + "\n", Rewrite: rewrite}
+			ClientID: clientID, Redis: c.Redis, Members: addrs, Htpasswd: strings.Join(lines, "\n") + "\n", Rewrite: rewrite,
+			PodIdentity: c.PodIdentity}
 		z := startZot(t, c.b, l, localize(t, r, l))
 		c.Zots = append(c.Zots, z)
 	}

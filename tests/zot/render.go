@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 )
@@ -21,9 +22,15 @@ type rendered struct {
 	StartupProbe    map[string]any    `json:"startupProbe"`
 	SecretMarker    string            `json:"secretMarker"`
 	MirrorHostsToml map[string]string `json:"mirrorHostsToml"`
+	// ZotEnv names zot's environment variables in the Helm values.
+	ZotEnv []string `json:"zotEnv"`
 
 	Config map[string]any `json:"-"` // config.json, parsed
 }
+
+// keyless reports whether zot gets no S3 key pair in its environment: it
+// assumes an IAM role (storage.aws.credentials).
+func (r *rendered) keyless() bool { return !slices.Contains(r.ZotEnv, "AWS_ACCESS_KEY_ID") }
 
 // renders holds every variant, loaded once by TestMain.
 var renders []*rendered

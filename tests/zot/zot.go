@@ -39,6 +39,9 @@ type local struct {
 	Members  []string                 // 127.0.0.1:port of every member, scale-out
 	Htpasswd string                   // the htpasswd file's content
 	Rewrite  func(cfg map[string]any) // a test's own change after the rewrites (GC timers, fastRestart), or nil
+	// PodIdentity, when set, gives zot the pod's credentials endpoint
+	// instead of a key pair in its environment (an IAM role).
+	PodIdentity *podIdentity
 }
 
 // URL is the instance's address as docker would use it (its externalUrl).
@@ -154,8 +157,11 @@ func startZot(t testing.TB, b binaries, l local, cfg map[string]any, extraArgs .
 		t.Fatal(err)
 	}
 	verify(t, b.Zot, file)
-	z := &zotInstance{t: t, bin: b.Zot, local: l, Config: cfg, File: file,
-		env:  []string{layout.EnvAccessKeyID + "=" + s3Access, layout.EnvSecretAccessKey + "=" + s3Secret},
+	env := keyEnv()
+	if l.PodIdentity != nil {
+		env = l.PodIdentity.Env()
+	}
+	z := &zotInstance{t: t, bin: b.Zot, local: l, Config: cfg, File: file, env: env,
 		args: append([]string{"serve"}, append(extraArgs, file)...)}
 	z.Start()
 	return z

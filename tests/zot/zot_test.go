@@ -1,6 +1,7 @@
 package zot
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -34,10 +35,13 @@ func TestEveryGeneratedConfigRunsInZot(t *testing.T) {
 			}
 			c := setUp(t, r, nil)
 			c.checkImages(t)
+			c.checkKeyless(t)
 			c.checkAccess(t)
 			c.checkMetrics(t)
 			if c.OIDC {
 				c.checkSSO(t)
+			} else {
+				c.checkBasicUILogin(t)
 			}
 			if len(c.Zots) > 1 {
 				c.checkScaleOut(t)
@@ -102,6 +106,91 @@ func verifyOnly(t *testing.T, b binaries, r *rendered) {
 	if !called {
 		t.Errorf("zot exited without calling DynamoDB at %s; its log:\n%.3000s", dynamo, log)
 	}
+}
+
+// checkBasicUILogin: without an OpenID provider (identity mode none) zot
+// tells the web UI to offer its username and password form only
+// (/v2/_zot/ext/mgmt, pkg/extensions/extension_mgmt.go), and a UI login
+// with an htpasswd user opens a session that then works without the
+// password (pkg/api/authn.go basicAuthn, saveUserLoggedSession for the
+// X-ZOT-API-CLIENT: zot-ui client), while a wrong password opens none.
+func (c *cluster) checkBasicUILogin(t *testing.T) {
+	z := c.Zots[0]
+	res, err := http.DefaultClient.Do(request(t, http.MethodGet, z.URL()+"/v2/_zot/ext/mgmt", user{}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mgmt struct {
+		HTTP struct {
+			Auth map[string]any `json:"auth"`
+		} `json:"http"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&mgmt)
+	res.Body.Close()
+	if err != nil {
+		t.Fatalf("/v2/_zot/ext/mgmt: %v", err)
+	}
+	if _, ok := mgmt.HTTP.Auth["htpasswd"]; !ok {
+		t.Errorf("zot offers the UI no username and password login: %v", mgmt.HTTP.Auth)
+	}
+	if _, ok := mgmt.HTTP.Auth["openid"]; ok {
+		t.Errorf("zot offers the UI an OpenID login without a provider: %v", mgmt.HTTP.Auth)
+	}
+	ui := map[string]string{"X-ZOT-API-CLIENT": "zot-ui"}
+	login := func(u user) []*http.Cookie {
+		res, err := http.DefaultClient.Do(request(t, http.MethodGet, z.URL()+"/v2/", u, ui))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return nil
+		}
+		return res.Cookies()
+	}
+	cookies := login(c.People.Admin)
+	if len(cookies) == 0 {
+		t.Fatalf("the UI login of %s opened no session", c.People.Admin.Name)
+	}
+	req := request(t, http.MethodGet, z.URL()+"/v2/_catalog", user{}, ui)
+	for _, ck := range cookies {
+		req.AddCookie(ck)
+	}
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("the UI session of %s: GET /v2/_catalog answered %d", c.People.Admin.Name, res.StatusCode)
+	}
+	if len(login(user{c.People.Admin.Name, "wrong"})) > 0 {
+		t.Errorf("a wrong password opened a UI session")
+	}
+}
+
+// checkKeyless: where the Helm values give zot no key (an IAM role), zot
+// got its credentials from the pod's credentials endpoint, with the
+// projected token, and from nowhere else.
+func (c *cluster) checkKeyless(t *testing.T) {
+	if c.PodIdentity == nil {
+		return
+	}
+	for _, z := range c.Zots {
+		for _, e := range z.env {
+			if strings.HasPrefix(e, "AWS_ACCESS_KEY_ID=") || strings.HasPrefix(e, "AWS_SECRET_ACCESS_KEY=") {
+				t.Errorf("zot was started with %s, but its Helm values give it no key", strings.SplitN(e, "=", 2)[0])
+			}
+		}
+	}
+	ok, wrong := c.PodIdentity.Calls()
+	if ok == 0 {
+		t.Errorf("zot pushed and pulled without asking the pod's credentials endpoint (%d refused calls)", wrong)
+	}
+	if wrong > 0 {
+		t.Errorf("%d calls to the credentials endpoint without the projected token", wrong)
+	}
+	t.Logf("zot took its S3 credentials from the pod's credentials endpoint (%d calls), no key in its environment", ok)
 }
 
 // dynamoParamsPanic is zot v2.1.20's panic for a missing or empty
