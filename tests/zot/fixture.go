@@ -94,13 +94,20 @@ func readerGroups(cfg map[string]any) []string {
 // applies the local rewrites and starts every member.
 func setUp(t testing.TB, r *rendered, rewrite func(map[string]any)) *cluster {
 	t.Helper()
+	return setUpStore(t, r, rewrite, false)
+}
+
+// setUpStore is setUp with a store that keeps object versions when
+// versioned (storage.versioning on AWS S3).
+func setUpStore(t testing.TB, r *rendered, rewrite func(map[string]any), versioned bool) *cluster {
+	t.Helper()
 	c := &cluster{r: r, b: needBins(t), dir: t.TempDir()}
 	cfg := r.Config
 	driver := getPath(cfg, "storage", "storageDriver").(map[string]any)
 	c.Bucket = driver["bucket"].(string)
 	prefix, _ := driver["rootdirectory"].(string) // absent: the bucket's root
 	c.Prefix = strings.Trim(prefix, "/")
-	c.S3 = startS3(t, c.b, c.dir, driver["region"].(string))
+	c.S3 = startS3(t, c.b, c.dir, driver["region"].(string), versioned)
 	c.S3.Bucket(t, c.Bucket)
 
 	admins := strs(getPath(cfg, "http", "accessControl", "adminPolicy", "users"))

@@ -38,16 +38,25 @@ type s3Server struct {
 	total    int
 }
 
-// region is the variant's: SigV4 signs it and versitygw checks it.
-func startS3(t testing.TB, b binaries, dir, region string) *s3Server {
+// region is the variant's: SigV4 signs it and versitygw checks it. With
+// versioned, versitygw keeps object versions (posix --versioning-dir).
+func startS3(t testing.TB, b binaries, dir, region string, versioned bool) *s3Server {
 	t.Helper()
 	root := filepath.Join(dir, "s3")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	posix := []string{"posix"}
+	if versioned {
+		versions := filepath.Join(dir, "s3-versions")
+		if err := os.MkdirAll(versions, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		posix = append(posix, "--versioning-dir", versions)
+	}
 	port := freePort(t)
-	p := start(t, "versitygw", dir, nil, b.S3,
-		"--access", s3Access, "--secret", s3Secret, "--region", region, "--port", fmt.Sprintf("127.0.0.1:%d", port), "posix", root)
+	p := start(t, "versitygw", dir, nil, b.S3, append([]string{
+		"--access", s3Access, "--secret", s3Secret, "--region", region, "--port", fmt.Sprintf("127.0.0.1:%d", port)}, append(posix, root)...)...)
 	s := &s3Server{Dir: root, Region: region, backend: fmt.Sprintf("http://127.0.0.1:%d", port), requests: map[string]int{}}
 	waitHTTP(t, p, s.backend+"/", 0, 30*time.Second)
 
@@ -156,6 +165,14 @@ func (s *s3Server) do(t testing.TB, method, path string, body []byte) *http.Resp
 // (unsigned payload).
 func (s *s3Server) signed(t testing.TB, method, path string, body []byte) *http.Request {
 	t.Helper()
+	return s.signedWith(t, method, path, body, nil)
+}
+
+// signedWith signs extra x-amz-* headers too (lowercase names), as S3
+// requires of every x-amz header a request carries. path may hold a
+// query already in canonical form (sorted, encoded, "k=" for a flag).
+func (s *s3Server) signedWith(t testing.TB, method, path string, body []byte, amz map[string]string) *http.Request {
+	t.Helper()
 	var r io.Reader
 	if body != nil {
 		r = strings.NewReader(string(body))
@@ -172,10 +189,23 @@ func (s *s3Server) signed(t testing.TB, method, path string, body []byte) *http.
 	const payload = "UNSIGNED-PAYLOAD"
 	req.Header.Set("x-amz-date", amzDate)
 	req.Header.Set("x-amz-content-sha256", payload)
-	signedHeaders := "host;x-amz-content-sha256;x-amz-date"
+	headers := map[string]string{"host": req.URL.Host, "x-amz-content-sha256": payload, "x-amz-date": amzDate}
+	for k, v := range amz {
+		req.Header.Set(k, v)
+		headers[k] = v
+	}
+	names := make([]string, 0, len(headers))
+	for k := range headers {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var lines []string
+	for _, k := range names {
+		lines = append(lines, k+":"+headers[k])
+	}
+	signedHeaders := strings.Join(names, ";")
 	canonical := strings.Join([]string{method, req.URL.EscapedPath(), req.URL.RawQuery,
-		"host:" + req.URL.Host, "x-amz-content-sha256:" + payload, "x-amz-date:" + amzDate, "",
-		signedHeaders, payload}, "\n")
+		strings.Join(lines, "\n"), "", signedHeaders, payload}, "\n")
 	scope := day + "/" + s.Region + "/s3/aws4_request"
 	sum := sha256.Sum256([]byte(canonical))
 	toSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
