@@ -279,12 +279,13 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 		RolloutToken:   s.Secrets.RolloutToken,
 		RedisPassword:  secret(sec.RedisPassword),
 		ScrapePassword: scrape,
-		// zot starts only once ESO has written every Secret it mounts and
-		// the OpenID application it logs in with exists.
-		DependsOn:     append(append([]pulumi.Resource{}, scr.Ready...), ident.Serving...),
+		// zot starts only once every Secret it mounts is written, the
+		// OpenID application it logs in with exists, and with a role the
+		// role, its policy and its association.
+		DependsOn:     append(append(append([]pulumi.Resource{}, scr.Ready...), ident.Serving...), stor.Access...),
 		RoleArn:       irsaRole(s.Storage, stor),
 		SecretsDigest: secretsDigest(s.Secrets, scr),
-	}, with(pulumi.DependsOn(append([]pulumi.Resource{ns}, storageAccess(stor)...)))...)
+	}, with(pulumi.DependsOn([]pulumi.Resource{ns}))...)
 	if err != nil {
 		return nil, err
 	}
@@ -340,16 +341,6 @@ func irsaRole(s spec.Storage, stor *storage.Storage) pulumi.StringInput {
 		return stor.RoleArn
 	}
 	return nil
-}
-
-// storageAccess is what zot's first start needs from the storage
-// component besides the bucket: with a role, the role (and its policy and
-// association, its children), so the pod's first S3 call is authorized.
-func storageAccess(stor *storage.Storage) []pulumi.Resource {
-	if stor.Role == nil {
-		return nil
-	}
-	return []pulumi.Resource{stor}
 }
 
 // nodeConfigs are each mirror's containerd hosts.toml and CRI-O

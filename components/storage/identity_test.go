@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -122,4 +123,30 @@ func TestVersioningKeepsNoncurrentVersions(t *testing.T) {
 	off := run(t, settings(t, map[string]any{"mode": "aws", "region": "eu-central-1", "bucket": "zot-prod"}))
 	assert.Empty(t, off.rec.ByType(mocks.VersioningType))
 	assert.Len(t, mocks.Plain(one(t, off.rec, tLifecycle).Inputs["rules"]).([]any), 1)
+}
+
+// TestAssociationInTheClustersRegion: a cluster in another region than the
+// bucket gets its association through a provider in that region; in the
+// bucket's region no second provider is made.
+func TestAssociationInTheClustersRegion(t *testing.T) {
+	for _, tc := range []struct{ clusterRegion, want string }{{"", "eu-central-1"}, {"eu-central-1", "eu-central-1"}, {"us-east-2", "us-east-2"}} {
+		aws := map[string]any{"credentials": "podIdentity", "eksCluster": "platform"}
+		if tc.clusterRegion != "" {
+			aws["eksClusterRegion"] = tc.clusterRegion
+		}
+		res := runRole(t, settings(t, map[string]any{"mode": "aws", "region": "eu-central-1", "bucket": "zot-prod", "aws": aws}), "")
+		assoc := one(t, res.rec, mocks.PodIdentityType)
+		var region any
+		for _, p := range res.rec.ByType(tProvider) {
+			if strings.HasSuffix(assoc.Provider, "::"+p.Name+"::"+p.ID) {
+				region = mocks.Plain(p.Inputs["region"])
+			}
+		}
+		assert.Equal(t, tc.want, region, "cluster region %q", tc.clusterRegion)
+		wantProviders := 1
+		if tc.want != "eu-central-1" {
+			wantProviders = 2
+		}
+		assert.Len(t, res.rec.ByType(tProvider), wantProviders)
+	}
 }

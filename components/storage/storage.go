@@ -71,6 +71,9 @@ type Storage struct {
 	Provider *aws.Provider // the provider the bucket is made with; nil in existing mode
 	// Role is zot's IAM role, nil unless storage.aws.credentials names one.
 	Role *iam.Role
+	// Access is what zot's first S3 call needs to exist with a role: the
+	// role, its policy and (Pod Identity) the association; nil otherwise.
+	Access []pulumi.Resource
 	// Tables are zot's DynamoDB tables (TablePrefix), in zotconfig order.
 	Tables []*dynamodb.Table
 }
@@ -316,22 +319,35 @@ func (c *Storage) role(ctx *pulumi.Context, name string, args *Args, policy pulu
 	}
 	c.Role = role
 	c.RoleArn = role.Arn
-	if _, err := iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{
+	rolePolicy, err := iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{
 		Role:   role.Name,
 		Policy: policy,
-	}, child...); err != nil {
+	}, child...)
+	if err != nil {
 		return err
 	}
+	c.Access = []pulumi.Resource{role, rolePolicy}
 	if s.AWS.Credentials == spec.CredentialsPodIdentity {
-		if _, err := eks.NewPodIdentityAssociation(ctx, name, &eks.PodIdentityAssociationArgs{
+		// Associations are regional: made where the cluster runs.
+		assocOpts := child
+		if r := s.AWS.EKSClusterRegion; r != "" && r != s.Region {
+			eksProvider, err := aws.NewProvider(ctx, name+"-eks", &aws.ProviderArgs{Region: pulumi.String(r)}, pulumi.Parent(c))
+			if err != nil {
+				return err
+			}
+			assocOpts = []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(eksProvider)}
+		}
+		assoc, err := eks.NewPodIdentityAssociation(ctx, name, &eks.PodIdentityAssociationArgs{
 			ClusterName:    pulumi.String(s.AWS.EKSCluster),
 			Namespace:      pulumi.String(sa.Namespace),
 			ServiceAccount: pulumi.String(sa.Name),
 			RoleArn:        role.Arn,
 			Tags:           pulumi.ToStringMap(args.Tags),
-		}, child...); err != nil {
+		}, assocOpts...)
+		if err != nil {
 			return err
 		}
+		c.Access = append(c.Access, assoc)
 	}
 	return nil
 }

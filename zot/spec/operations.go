@@ -304,7 +304,7 @@ func validateMetrics(cfg *Settings, c Collector) {
 	}
 	if len(m.Users) == 0 && !m.Anonymous {
 		c.Add("metrics.users", "is empty, so nobody may read the metrics metrics.enabled turns on (zot answers 403 even to admins)",
-			"name the htpasswd user Prometheus scrapes with (in push mode also in secrets.users), or set registry.metrics.anonymous: true")
+			"name the htpasswd user Prometheus scrapes with (in modes push and kubernetes also in secrets.users), or set registry.metrics.anonymous: true")
 	}
 	for i, u := range m.Users {
 		field := fmt.Sprintf("metrics.users[%d]", i)
@@ -312,7 +312,7 @@ func validateMetrics(cfg *Settings, c Collector) {
 		case strings.TrimSpace(u) == "" || strings.TrimSpace(u) != u:
 			c.Add(field, fmt.Sprintf("%q is not a user name", u), "name an htpasswd user without spaces")
 		case cfg.Secrets.Generates() && !cfg.Secrets.Users.Has(u):
-			c.Add(field, fmt.Sprintf("%q is not an htpasswd user of push mode (secrets.users), so it has no password", u), "add it to secrets.users")
+			c.Add(field, fmt.Sprintf("%q is not an htpasswd user the program generates (secrets.users), so it has no password", u), "add it to secrets.users")
 		case cfg.Secrets.Generates() && slices.Contains(cfg.Secrets.Users.Pull(), u):
 			c.Add(field, fmt.Sprintf("%q is a pull robot (secrets.users role pull), which may only pull images", u), "scrape with a user of its own (role push, the default)")
 		}
@@ -336,7 +336,7 @@ func validateMetrics(cfg *Settings, c Collector) {
 			c.Add("metrics.serviceMonitor.basicAuthSecret", fmt.Sprintf("%q is not a valid Secret name", sm.BasicAuthSecret), "use lowercase letters, digits, '-' and '.'")
 		}
 	case !cfg.Secrets.Generates():
-		c.Add("metrics.serviceMonitor.basicAuthSecret", "is empty; in secrets mode store only the store knows the scrape user's password",
+		c.Add("metrics.serviceMonitor.basicAuthSecret", "is empty; in secrets mode "+cfg.Secrets.Mode+" only the store knows the scrape user's password",
 			"name a Secret in zot's namespace with keys username and password, or set registry.metrics.anonymous: true")
 	}
 }

@@ -71,9 +71,14 @@ type PodAffinity struct {
 
 // PodAffinityTerm is core/v1 PodAffinityTerm.
 type PodAffinityTerm struct {
-	LabelSelector *LabelSelector `json:"labelSelector,omitempty" pulumi:"labelSelector,optional"`
-	Namespaces    []string       `json:"namespaces,omitempty" pulumi:"namespaces,optional"`
-	TopologyKey   string         `json:"topologyKey" pulumi:"topologyKey"`
+	LabelSelector     *LabelSelector `json:"labelSelector,omitempty" pulumi:"labelSelector,optional"`
+	NamespaceSelector *LabelSelector `json:"namespaceSelector,omitempty" pulumi:"namespaceSelector,optional"`
+	Namespaces        []string       `json:"namespaces,omitempty" pulumi:"namespaces,optional"`
+	TopologyKey       string         `json:"topologyKey" pulumi:"topologyKey"`
+	// MatchLabelKeys and MismatchLabelKeys are pod label keys whose values
+	// are taken from the incoming pod (Kubernetes 1.29 and later).
+	MatchLabelKeys    []string `json:"matchLabelKeys,omitempty" pulumi:"matchLabelKeys,optional"`
+	MismatchLabelKeys []string `json:"mismatchLabelKeys,omitempty" pulumi:"mismatchLabelKeys,optional"`
 }
 
 // WeightedPodAffinityTerm is core/v1 WeightedPodAffinityTerm.
@@ -102,6 +107,17 @@ const IRSAAnnotation = "eks.amazonaws.com/role-arn"
 // (chart.RolloutAnnotation, chart.ConfigDigestAnnotation).
 const OwnedAnnotationPrefix = Project + "/"
 
+// chartPodAnnotations are the pod annotations chart 0.1.122 writes itself
+// after .Values.podAnnotations (templates/deployment.yaml, statefulset.yaml):
+// the same key twice in one pod template.
+var chartPodAnnotations = []string{"checksum/config", "checksum/secret", "rollme"}
+
+// EKSAnnotationPrefix starts the ServiceAccount annotations the EKS pod
+// identity webhook reads (role-arn, audience, token-expiration…): on zot's
+// ServiceAccount they would hand zot another role than the one holding its
+// policy, or break the IRSA trust's audience.
+const EKSAnnotationPrefix = "eks.amazonaws.com/"
+
 var (
 	// A label value: at most 63 characters, alphanumeric at both ends.
 	labelValue = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
@@ -111,6 +127,7 @@ var (
 	// changed one would leave the pod outside its own Service.
 	selectorLabels = []string{"app.kubernetes.io/name", "app.kubernetes.io/instance"}
 
+	integer             = regexp.MustCompile(`^-?[0-9]+$`)
 	tolerationOperators = []string{"Equal", "Exists"}
 	taintEffects        = []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}
 	nodeOperators       = []string{"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"}
@@ -198,12 +215,21 @@ func validatePlacement(r *Registry, c Collector) {
 	}
 	validLabels(c, "podAnnotations", r.PodAnnotations, false)
 	for _, k := range sortedKeys(r.PodAnnotations) {
-		if strings.HasPrefix(k, OwnedAnnotationPrefix) {
-			c.Add("podAnnotations", fmt.Sprintf("sets %s, which the program sets itself (the rollout token and config digest restart zot)", k), "remove it; to restart zot change secrets.rolloutToken")
+		switch {
+		case strings.HasPrefix(k, OwnedAnnotationPrefix):
+			c.Add("podAnnotations", fmt.Sprintf("sets %s, which the program sets itself (the rollout token and the digests restart zot)", k), "remove it; to restart zot change secrets.rolloutToken")
+		case slices.Contains(chartPodAnnotations, k):
+			c.Add("podAnnotations", fmt.Sprintf("sets %s, which the chart writes itself", k), "remove it; to restart zot change secrets.rolloutToken")
 		}
 	}
 	validLabels(c, "serviceAnnotations", r.ServiceAnnotations, false)
 	validLabels(c, "serviceAccount.annotations", r.ServiceAccount.Annotations, false)
+	for _, k := range sortedKeys(r.ServiceAccount.Annotations) {
+		if strings.HasPrefix(k, EKSAnnotationPrefix) {
+			c.Add("serviceAccount.annotations", fmt.Sprintf("sets %s, which the EKS pod identity webhook reads: zot would assume another role than the one holding its policy", k),
+				"remove it and set storage.aws.credentials (irsa annotates the ServiceAccount with the program's role)")
+		}
+	}
 }
 
 func validToleration(c Collector, field string, t Toleration) {
@@ -245,16 +271,20 @@ func validAffinity(c Collector, field string, a Affinity) {
 				c.Add(f, "is empty", "give at least one term, or remove requiredDuringSchedulingIgnoredDuringExecution")
 			}
 			for i, t := range n.Required.NodeSelectorTerms {
-				validNodeTerm(c, fmt.Sprintf("%s[%d]", f, i), t)
+				validNodeTerm(c, fmt.Sprintf("%s[%d]", f, i), t, false)
 			}
 		}
 		for i, p := range n.Preferred {
 			f := fmt.Sprintf("%s.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[%d]", field, i)
 			validWeight(c, f, p.Weight)
-			validNodeTerm(c, f+".preference", p.Preference)
+			validNodeTerm(c, f+".preference", p.Preference, true)
 		}
 	}
-	for name, p := range map[string]*PodAffinity{"podAffinity": a.PodAffinity, "podAntiAffinity": a.PodAntiAffinity} {
+	for _, pa := range []struct {
+		name string
+		p    *PodAffinity
+	}{{"podAffinity", a.PodAffinity}, {"podAntiAffinity", a.PodAntiAffinity}} {
+		name, p := pa.name, pa.p
 		if p == nil {
 			continue
 		}
@@ -275,9 +305,11 @@ func validWeight(c Collector, field string, w int) {
 	}
 }
 
-func validNodeTerm(c Collector, field string, t NodeSelectorTerm) {
-	if len(t.MatchExpressions) == 0 && len(t.MatchFields) == 0 {
-		c.Add(field, "has no matchExpressions or matchFields", "give at least one requirement")
+// validNodeTerm checks a node selector term; an empty one matches every
+// node, which Kubernetes allows as a preference only.
+func validNodeTerm(c Collector, field string, t NodeSelectorTerm, preference bool) {
+	if len(t.MatchExpressions) == 0 && len(t.MatchFields) == 0 && !preference {
+		c.Add(field, "has no matchExpressions or matchFields, so it matches no node", "give at least one requirement")
 	}
 	for i, r := range t.MatchExpressions {
 		validRequirement(c, fmt.Sprintf("%s.matchExpressions[%d]", field, i), r, nodeOperators)
@@ -299,11 +331,30 @@ func validPodTerm(c Collector, field string, t PodAffinityTerm) {
 	} else if p := qualifiedKeyProblem(t.TopologyKey); p != "" {
 		c.Add(field+".topologyKey", p, "name a node label, e.g. kubernetes.io/hostname")
 	}
-	if t.LabelSelector != nil {
-		validLabels(c, field+".labelSelector.matchLabels", t.LabelSelector.MatchLabels, true)
-		for i, r := range t.LabelSelector.MatchExpressions {
-			validRequirement(c, fmt.Sprintf("%s.labelSelector.matchExpressions[%d]", field, i), r, labelOperators)
+	for _, sel := range []struct {
+		name string
+		s    *LabelSelector
+	}{{"labelSelector", t.LabelSelector}, {"namespaceSelector", t.NamespaceSelector}} {
+		if sel.s == nil {
+			continue
 		}
+		validLabels(c, field+"."+sel.name+".matchLabels", sel.s.MatchLabels, true)
+		for i, r := range sel.s.MatchExpressions {
+			validRequirement(c, fmt.Sprintf("%s.%s.matchExpressions[%d]", field, sel.name, i), r, labelOperators)
+		}
+	}
+	for _, keys := range []struct {
+		name string
+		keys []string
+	}{{"matchLabelKeys", t.MatchLabelKeys}, {"mismatchLabelKeys", t.MismatchLabelKeys}} {
+		for i, k := range keys.keys {
+			if p := qualifiedKeyProblem(k); p != "" {
+				c.Add(fmt.Sprintf("%s.%s[%d]", field, keys.name, i), p, "name a pod label key, e.g. pod-template-hash")
+			}
+		}
+	}
+	if len(t.MatchLabelKeys)+len(t.MismatchLabelKeys) > 0 && t.LabelSelector == nil {
+		c.Add(field+".labelSelector", "is missing; matchLabelKeys and mismatchLabelKeys narrow a labelSelector", "add a labelSelector")
 	}
 	for i, ns := range t.Namespaces {
 		if len(ns) > 63 || !dnsLabel.MatchString(ns) {
@@ -326,7 +377,7 @@ func validRequirement(c Collector, field string, r Requirement, operators []stri
 			c.Add(field+".values", "is set, which "+r.Operator+" does not allow", "remove values")
 		}
 	case "Gt", "Lt":
-		if len(r.Values) != 1 || !regexp.MustCompile(`^-?[0-9]+$`).MatchString(r.Values[0]) {
+		if len(r.Values) != 1 || !integer.MatchString(r.Values[0]) {
 			c.Add(field+".values", "must be one integer for "+r.Operator, "give one whole number, e.g. [\"3\"]")
 		}
 	}

@@ -45,7 +45,7 @@ type Secrets struct {
 	WaitDuration time.Duration `json:"-"`
 }
 
-// User is an htpasswd user push mode generates a password for. In config
+// User is an htpasswd user push and kubernetes modes generate a password for. In config
 // it is a name (role push) or {name, role}.
 type User struct {
 	Name string `json:"name" pulumi:"name"`
@@ -82,7 +82,7 @@ func stringOrObject(b []byte, obj any, fromString func(string)) error {
 	return json.Unmarshal(b, obj)
 }
 
-// Users are push mode's htpasswd users.
+// Users are the htpasswd users push and kubernetes modes generate.
 type Users []User
 
 // Names are the users' names, in order.
@@ -280,6 +280,9 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 	seenRemote := map[RemoteKey]string{}
 	for _, r := range s.RemoteKeys.All() {
 		field := "remoteKeys." + r.Field
+		if why := unread(cfg, r.Field); why != "" && (r.Key != "" || r.Property != "") {
+			c.Add(field, "is set, but "+why+", so nothing reads it", "remove it")
+		}
 		if r.Key == "" {
 			r.Key = DefaultRemoteKey(cfg.Stack, r.Value)
 		}
@@ -299,6 +302,21 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 		return
 	}
 	validateGenerated(cfg, src, c)
+}
+
+// unread says why zot reads no value from a remote-key field, or "".
+func unread(cfg *Settings, field string) string {
+	switch field {
+	case "oidcClientId", "oidcClientSecret":
+		if !cfg.Identity.OpenID() {
+			return "identity mode none has no OpenID client"
+		}
+	case "s3AccessKeyId", "s3SecretAccessKey":
+		if !cfg.Storage.KeyPairFromStore() {
+			return "zot assumes an IAM role (storage.aws.credentials " + cfg.Storage.AWS.Credentials + ")"
+		}
+	}
+	return ""
 }
 
 // validateWithoutESO: secrets mode kubernetes writes the Secrets itself,
@@ -346,7 +364,7 @@ func validateUsers(s *Secrets, c Collector) {
 func validateGenerated(cfg *Settings, src Env, c Collector) {
 	s := &cfg.Secrets
 	if len(s.Users) == 0 {
-		c.Add("users", "is empty; push mode generates the htpasswd file and nobody could docker login", "list at least one user, e.g. [ci-pusher]")
+		c.Add("users", "is empty; "+s.Mode+" mode generates the htpasswd file and nobody could docker login", "list at least one user, e.g. [ci-pusher]")
 	}
 	if s.PasswordLength < 16 {
 		c.Add("passwordLength", fmt.Sprintf("%d is too short for a generated password", s.PasswordLength), "use 16 or more (default 32)")

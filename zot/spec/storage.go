@@ -83,6 +83,9 @@ type AWSAccess struct {
 	// EKSCluster is the EKS cluster the Pod Identity association is made
 	// in (podIdentity).
 	EKSCluster string `json:"eksCluster" pulumi:"eksCluster,optional"`
+	// EKSClusterRegion is the cluster's region, where the association is
+	// made (associations are regional); default: storage.region.
+	EKSClusterRegion string `json:"eksClusterRegion" pulumi:"eksClusterRegion,optional"`
 	// OIDCProviderArn is the IAM OpenID provider of the cluster (irsa):
 	// arn:aws:iam::<account>:oidc-provider/<issuer host and path>.
 	OIDCProviderArn string `json:"oidcProviderArn" pulumi:"oidcProviderArn,optional"`
@@ -202,6 +205,8 @@ func validateStorage(s *Storage, stack string, c Collector) {
 }
 
 var (
+	// An AWS region name, e.g. eu-central-1 or us-gov-west-1.
+	awsRegion = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	// EKS cluster names: 1-100 characters (eks CreateCluster's name).
 	eksClusterName = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
 	// An IAM OpenID Connect provider ARN: the resource part is the
@@ -231,6 +236,14 @@ func validateAWSAccess(s *Storage, c Collector) {
 		}
 	}
 	needs("eksCluster", a.EKSCluster, CredentialsPodIdentity, "name the EKS cluster zot runs in (aws eks list-clusters)")
+	if a.EKSClusterRegion != "" {
+		switch {
+		case a.Credentials != CredentialsPodIdentity:
+			c.Add("aws.eksClusterRegion", fmt.Sprintf("is set, but credentials is %s", a.Credentials), "remove it, or set aws.credentials: podIdentity")
+		case !awsRegion.MatchString(a.EKSClusterRegion):
+			c.Add("aws.eksClusterRegion", fmt.Sprintf("%q is not an AWS region", a.EKSClusterRegion), "use the cluster's region, e.g. eu-west-1")
+		}
+	}
 	needs("oidcProviderArn", a.OIDCProviderArn, CredentialsIRSA, "give the ARN of the cluster's IAM OpenID provider (aws iam list-open-id-connect-providers)")
 	if a.EKSCluster != "" && !eksClusterName.MatchString(a.EKSCluster) {
 		c.Add("aws.eksCluster", fmt.Sprintf("%q is not an EKS cluster name", a.EKSCluster), "use the name aws eks list-clusters shows (letters, digits, '-' and '_', at most 100)")
@@ -251,6 +264,9 @@ func validateVersioning(s *Storage, c Collector) {
 	}
 	if v.KeepDays < 1 {
 		c.Add("versioning.keepDays", fmt.Sprintf("%d must be at least 1", v.KeepDays), "use a number of days (default %d)", DefaultVersioningKeepDays)
+	}
+	if !v.Enabled && v.KeepDays != DefaultVersioningKeepDays {
+		c.Add("versioning.keepDays", "is set, but versioning.enabled is false, so no version is kept", "remove it, or set versioning.enabled: true")
 	}
 	if v.Enabled && s.Mode != StorageAWS {
 		c.Add("versioning.enabled", "is true, but the program turns on versioning only for the bucket it makes on AWS S3", "turn versioning on at the store, or use storage mode aws")
