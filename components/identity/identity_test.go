@@ -34,7 +34,9 @@ type result struct {
 	secret map[string]bool
 }
 
-func run(t *testing.T, cfg *config.Config, clientSecret pulumi.StringOutput) result {
+// run declares the component; clientSecret is the external client
+// secret's input (external mode makes its own; nil is none).
+func run(t *testing.T, cfg *config.Config, clientSecret pulumi.StringInput) result {
 	t.Helper()
 	r := testsupport.Run(t, func(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
 		secret := clientSecret
@@ -221,22 +223,13 @@ func TestNoneModeCreatesNothing(t *testing.T) {
 	cfg := &config.Config{Settings: spec.Defaults("dev")}
 	cfg.Identity.Mode = spec.IdentityNone
 	cfg.Registry.ExternalURL = "https://r.example.com"
-	r := testsupport.Run(t, func(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
-		c, err := identity.NewIdentity(ctx, "zot-registry", &identity.Args{Settings: cfg.Identity, ExternalURL: cfg.Registry.ExternalURL})
-		if err != nil {
-			return nil, err
-		}
-		return map[string]pulumi.Output{
-			"issuer": c.Issuer, "clientId": c.ClientID, "clientSecret": c.ClientSecret,
-			"slug": c.ApplicationSlug, "redirect": c.RedirectURI,
-		}, nil
-	})
-	for _, res := range r.Rec.Resources() {
+	r := run(t, cfg, nil)
+	for _, res := range r.rec.Resources() {
 		assert.False(t, res.Custom, "mode none registered %s", res.Type)
 	}
-	assert.Empty(t, r.Rec.Invokes())
+	assert.Empty(t, r.rec.Invokes())
 	for _, k := range []string{"issuer", "clientId", "clientSecret", "redirect", "slug"} {
-		assert.Empty(t, r.Outputs[k], k)
+		assert.Empty(t, r.out[k], k)
 	}
-	assert.True(t, r.Secret["clientSecret"], "an empty secret is still a secret")
+	assert.True(t, r.secret["clientSecret"], "an empty secret is still a secret")
 }

@@ -2,9 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -153,14 +153,7 @@ func qualifiedKeyProblem(k string) string {
 }
 
 // sortedKeys are m's keys in order, so errors come in a stable order.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // validLabels checks a map of labels (values checked) or annotations.
 func validLabels(c Collector, field string, m map[string]string, labels bool) {
