@@ -264,24 +264,11 @@ func (c *Secrets) readBack(ctx *pulumi.Context, args *Args, opts ...pulumi.Resou
 // (SecretFiles), so config.json and the mounts do not change with the
 // mode. The values stay secrets in state.
 func (c *Secrets) direct(ctx *pulumi.Context, name string, args *Args, values pulumi.StringMap) error {
-	keys := make([]string, 0, len(values))
-	ins := make([]any, 0, len(values))
-	for _, k := range SourceKeys {
-		if v, ok := values[k]; ok {
-			keys = append(keys, k)
-			ins = append(ins, v)
-		}
-	}
-	byKey := pulumi.All(ins...).ApplyT(func(vs []any) map[string]string {
-		m := make(map[string]string, len(vs))
-		for i, v := range vs {
-			m[keys[i]] = v.(string)
-		}
-		return m
-	})
 	for _, f := range SecretFiles(c.Names) {
 		f := f
-		data := byKey.ApplyT(func(m map[string]string) (map[string]string, error) {
+		// Each Secret from its own values only: a new robot's password,
+		// unknown in the preview, changes the htpasswd Secret alone.
+		data := valuesOf(values, f.Keys).ApplyT(func(m map[string]string) (map[string]string, error) {
 			return f.Data(m)
 		}).(pulumi.StringMapOutput)
 		sec, err := corev1.NewSecret(ctx, f.Name, &corev1.SecretArgs{
@@ -300,10 +287,29 @@ func (c *Secrets) direct(ctx *pulumi.Context, name string, args *Args, values pu
 	}
 	// Keyed with the session hash key (generated, never shown), so the
 	// digest reveals nothing of a value; it may be shown in clear.
-	c.Digest = pulumi.Unsecret(byKey.ApplyT(func(m map[string]string) string {
+	c.Digest = pulumi.Unsecret(valuesOf(values, StartupKeys).ApplyT(func(m map[string]string) string {
 		return StartupDigest(m)
 	})).(pulumi.StringOutput)
 	return nil
+}
+
+// valuesOf is the values of keys (those present) as one output.
+func valuesOf(values pulumi.StringMap, keys []string) pulumi.Output {
+	var have []string
+	var ins []any
+	for _, k := range keys {
+		if v, ok := values[k]; ok {
+			have = append(have, k)
+			ins = append(ins, v)
+		}
+	}
+	return pulumi.All(ins...).ApplyT(func(vs []any) map[string]string {
+		m := make(map[string]string, len(vs))
+		for i, v := range vs {
+			m[have[i]] = v.(string)
+		}
+		return m
+	})
 }
 
 // generate makes push mode's values: one random password per htpasswd user

@@ -241,10 +241,11 @@ func PushSecret(s spec.Secrets, sourceSecret string, pushed []string) PushSecret
 }
 
 // SecretFile is one Secret zot mounts or reads, written by the program in
-// secrets mode kubernetes: its name and its data from the values by
-// source key.
+// secrets mode kubernetes: its name, the source keys it is made of, and
+// its data from their values.
 type SecretFile struct {
 	Name string
+	Keys []string
 	Data func(values map[string]string) (map[string]string, error)
 }
 
@@ -256,25 +257,29 @@ type SecretFile struct {
 func SecretFiles(names layout.SecretNames) []SecretFile {
 	var out []SecretFile
 	if names.OIDC != "" {
-		out = append(out, SecretFile{names.OIDC, func(v map[string]string) (map[string]string, error) {
+		out = append(out, SecretFile{names.OIDC, []string{SourceOIDCClientID, SourceOIDCClientSecret}, func(v map[string]string) (map[string]string, error) {
 			doc, err := json.Marshal(map[string]string{"clientid": v[SourceOIDCClientID], "clientsecret": v[SourceOIDCClientSecret]})
 			return map[string]string{layout.OIDCCredentialsKey: string(doc)}, err
 		}})
 	}
-	out = append(out, SecretFile{names.Htpasswd, func(v map[string]string) (map[string]string, error) {
+	out = append(out, SecretFile{names.Htpasswd, []string{SourceHtpasswd}, func(v map[string]string) (map[string]string, error) {
 		return map[string]string{layout.HtpasswdKey: v[SourceHtpasswd]}, nil
 	}})
 	if names.S3 != "" {
-		out = append(out, SecretFile{names.S3, func(v map[string]string) (map[string]string, error) {
+		out = append(out, SecretFile{names.S3, []string{SourceS3AccessKeyID, SourceS3SecretAccessKey}, func(v map[string]string) (map[string]string, error) {
 			return map[string]string{layout.S3AccessKeyIDKey: v[SourceS3AccessKeyID], layout.S3SecretAccessKeyKey: v[SourceS3SecretAccessKey]}, nil
 		}})
 	}
-	out = append(out, SecretFile{names.Session, func(v map[string]string) (map[string]string, error) {
+	out = append(out, SecretFile{names.Session, []string{SourceSessionHashKey, SourceSessionEncryptKey}, func(v map[string]string) (map[string]string, error) {
 		doc, err := json.Marshal(map[string]string{"hashKey": v[SourceSessionHashKey], "encryptKey": v[SourceSessionEncryptKey]})
 		return map[string]string{layout.SessionKeysKey: string(doc)}, err
 	}})
 	return out
 }
+
+// StartupKeys are the source keys zot reads only at start-up: the OIDC
+// client, the S3 key pair, the session keys. zot reloads htpasswd itself.
+var StartupKeys = []string{SourceOIDCClientID, SourceOIDCClientSecret, SourceS3AccessKeyID, SourceS3SecretAccessKey, SourceSessionHashKey, SourceSessionEncryptKey}
 
 // StartupDigest is a digest of the values zot reads only at start-up (the
 // OIDC client, the S3 key pair, the session keys; zot reloads htpasswd by
@@ -282,10 +287,7 @@ func SecretFiles(names layout.SecretNames) []SecretFile {
 // nothing about any value.
 func StartupDigest(values map[string]string) string {
 	mac := hmac.New(sha256.New, []byte(values[SourceSessionHashKey]))
-	for _, k := range SourceKeys {
-		if k == SourceHtpasswd {
-			continue
-		}
+	for _, k := range StartupKeys {
 		fmt.Fprintf(mac, "%s=%d:%s\n", k, len(values[k]), values[k])
 	}
 	return hex.EncodeToString(mac.Sum(nil))

@@ -402,6 +402,17 @@ func when(key, path string, edits func(*render.StackConfig) []Edit) func(*render
 	}
 }
 
+// inKubernetesMode applies edits only to stacks in secrets mode kubernetes.
+func inKubernetesMode(edits func(*render.StackConfig) []Edit) func(*render.StackConfig) []Edit {
+	return func(sc *render.StackConfig) []Edit {
+		var s struct{ Mode string }
+		if json.Unmarshal([]byte(sc.Values[secretsKey]), &s) != nil || s.Mode != "kubernetes" {
+			return nil
+		}
+		return edits(sc)
+	}
+}
+
 // withOpenID applies edits only where zot logs in with an OpenID
 // provider: groups come from it (identity mode none refuses them).
 func withOpenID(edits func(*render.StackConfig) []Edit) func(*render.StackConfig) []Edit {
@@ -463,6 +474,22 @@ var edits = []edit{
 		}
 		return []Edit{{Key: secretsKey, Path: "users", Value: append(s.Users, "release-bot")}}
 	}, updates: []string{secretType + " zot-registry-push-source"}, creates: []string{"zot-registry-release-bot"}},
+	// Placement is the pods' business: the release, nothing else.
+	{name: "pod placement", edits: func(*render.StackConfig) []Edit {
+		return []Edit{
+			{Key: registryKey, Path: "nodeSelector", Value: map[string]any{"node.example.com/pool": "registry"}},
+			{Key: registryKey, Path: "tolerations", Value: []any{map[string]any{"key": "dedicated", "value": "registry", "effect": "NoSchedule"}}},
+			{Key: registryKey, Path: "podAnnotations", Value: map[string]any{"example.com/owner": "platform"}},
+		}
+	}, updates: []string{releaseType}},
+	// Without ESO a new user is a new password and the htpasswd Secret,
+	// and zot is not restarted (it reloads htpasswd; the secrets digest
+	// leaves it out).
+	{name: "kubernetes mode user added", edits: inKubernetesMode(func(sc *render.StackConfig) []Edit {
+		var s struct{ Users []any }
+		_ = json.Unmarshal([]byte(sc.Values[secretsKey]), &s)
+		return []Edit{{Key: secretsKey, Path: "users", Value: append(s.Users, "release-bot")}}
+	}), updates: []string{secretType + " zot-htpasswd"}, creates: []string{"zot-registry-release-bot"}},
 	// A claim this program owns grows in place (where the class allows
 	// expansion): an update of the claim, not of the release.
 	{name: "volume size", edits: withOwnClaim("persistence.size", "50Gi"), updates: []string{pvcType}},

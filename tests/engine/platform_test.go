@@ -81,3 +81,23 @@ func TestTurningOnVersioning(t *testing.T) {
 	assert.Equal(t, want, pre.Summary(), "preview")
 	assert.Equal(t, want, up(t, s).Summary(), "up")
 }
+
+// TestKubernetesModeRollsOnRotation: without ESO a rotated value zot reads
+// at start (the S3 key pair, from the stack's secret config) is an update
+// of its Secret and of the release, whose secrets digest changed: the pods
+// roll in the same up. Nothing else changes.
+func TestKubernetesModeRollsOnRotation(t *testing.T) {
+	base := config(t, stacks.Named("secrets-kubernetes"))
+	s := NewStack(t, base)
+	up(t, s)
+	rotated, err := base.With(nil)
+	require.NoError(t, err)
+	// As pulumi config set --secret would: a new plaintext behind the key.
+	rotated.Values["zot-registry:s3AccessKeyId"] = "rotated-access-key-id"
+	s.SetConfig(rotated)
+	want := []string{"update " + mocks.SecretType + " zot-s3", "update " + mocks.ReleaseType + " zot"}
+	pre := s.Preview()
+	require.NoError(t, pre.Err, pre.Diagnostics)
+	assert.Equal(t, want, pre.Summary(), "preview")
+	assert.Equal(t, want, up(t, s).Summary(), "up")
+}
