@@ -51,7 +51,7 @@ type RegistryArgs struct {
 	// external.
 	OIDCClientSecret pulumi.StringInput `pulumi:"oidcClientSecret,optional" provider:"secret"`
 	// S3AccessKeyID and S3SecretAccessKey are zot's S3 key pair with
-	// secrets mode push when storage mode is not aws.
+	// secrets mode push or kubernetes when storage mode is not aws.
 	S3AccessKeyID     pulumi.StringInput `pulumi:"s3AccessKeyId,optional" provider:"secret"`
 	S3SecretAccessKey pulumi.StringInput `pulumi:"s3SecretAccessKey,optional" provider:"secret"`
 	// RedisPassword is the password of registry.cache.redis, if it has one.
@@ -219,9 +219,10 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 		return nil, err
 	}
 
-	// zot's S3 key: made by the storage component in aws mode, else given
-	// in push mode; otherwise the store holds it. Whatever the program has
-	// is pushed to the store, in every secrets mode.
+	// zot's S3 key: none with an IAM role; made by the storage component
+	// in aws mode, else given in push and kubernetes modes; otherwise the
+	// store holds it. Whatever the program has reaches zot's Secret: pushed
+	// to the store with ESO, written directly without.
 	s3ID, s3Secret := pulumi.StringInput(nil), pulumi.StringInput(nil)
 	switch {
 	case !s.Storage.KeyPairFromStore():

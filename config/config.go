@@ -25,7 +25,7 @@ type Config struct {
 	// external, read as a secret output; nil otherwise.
 	ExternalClientSecret pulumi.StringOutput
 	// S3KeyPair is zot's S3 key pair from the s3AccessKeyId/s3SecretAccessKey
-	// secret keys (secrets mode push, storage mode not aws); nil otherwise.
+	// secret keys (secrets mode push or kubernetes, storage mode not aws); nil otherwise.
 	S3KeyPair *KeyPair
 	// RedisPassword is zot-registry:redisPassword with the redis cache
 	// driver, a secret output; nil when not set.
