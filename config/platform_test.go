@@ -165,6 +165,12 @@ func TestPlacementSettings(t *testing.T) {
 		{name: "label keys without a selector", edits: []setting{{"registry.affinity", obj{"podAffinity": obj{"requiredDuringSchedulingIgnoredDuringExecution": []any{obj{
 			"topologyKey": "kubernetes.io/hostname", "matchLabelKeys": []any{"pod-template-hash"}}}}}}},
 			wantKey: reg + ".affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector", wantMsg: "add a labelSelector"},
+		{name: "a key in both label key lists", edits: []setting{{"registry.affinity", obj{"podAffinity": obj{"requiredDuringSchedulingIgnoredDuringExecution": []any{obj{
+			"topologyKey": "kubernetes.io/hostname", "labelSelector": obj{"matchLabels": obj{"app": "zot"}}, "matchLabelKeys": []any{"tier"}, "mismatchLabelKeys": []any{"tier"}}}}}}},
+			wantKey: reg + ".affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[0]", wantMsg: "also in mismatchLabelKeys"},
+		{name: "a label key the selector names", edits: []setting{{"registry.affinity", obj{"podAffinity": obj{"requiredDuringSchedulingIgnoredDuringExecution": []any{obj{
+			"topologyKey": "kubernetes.io/hostname", "labelSelector": obj{"matchLabels": obj{"app": "zot"}}, "matchLabelKeys": []any{"app"}}}}}}},
+			wantKey: reg + ".affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[0]", wantMsg: "also a key of the labelSelector"},
 		{name: "chart's annotation", edits: []setting{{"registry.podAnnotations", obj{"checksum/config": "x"}}}, wantKey: reg + ".podAnnotations", wantMsg: "the chart writes itself"},
 		{name: "EKS annotation", edits: []setting{{"registry.serviceAccount", obj{"annotations": obj{"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/x"}}}},
 			wantKey: reg + ".serviceAccount.annotations", wantMsg: "storage.aws.credentials"},
@@ -279,4 +285,36 @@ func TestSecretsKubernetes(t *testing.T) {
 			{"registry.mirrors", []any{obj{"name": "hub", "url": "https://registry-1.docker.io", "prefix": "docker.io", "credentials": obj{"username": "u", "password": "p"}}}}},
 			wantKey: "zot-registry:registry.mirrors[0].credentials", wantMsg: "secrets mode kubernetes reads none"},
 	})
+}
+
+// TestValidatedSettingsValidateAgain: settings validation filled in (the
+// default remote keys of values nothing reads, among others) pass a second
+// validation, as when a Go program hands config.Load's settings to
+// components.NewRegistry.
+func TestValidatedSettingsValidateAgain(t *testing.T) {
+	noSecret := func(s config.MapSource) { delete(s.Values, "zot-registry:oidcClientSecret") }
+	for _, tc := range []struct {
+		name   string
+		edits  []setting
+		mutate func(config.MapSource)
+	}{
+		{"a role", []setting{{"storage", awsStorage(obj{"aws": obj{"credentials": "podIdentity", "eksCluster": "c"}})}}, nil},
+		{"identity none", []setting{{"identity", obj{"mode": "none"}}}, noSecret},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := valid()
+			for _, e := range tc.edits {
+				objs[e.path] = e.value.(obj)
+			}
+			src := source(t, objs)
+			if tc.mutate != nil {
+				tc.mutate(src)
+			}
+			cfg, err := config.Parse("dev", src)
+			require.NoError(t, err)
+			var errs spec.Errors
+			spec.Validate(&cfg.Settings, src, &errs)
+			assert.Empty(t, errs, "a second validation of validated settings")
+		})
+	}
 }

@@ -191,11 +191,11 @@ var topLevel = map[string]string{
 	"registry":          "zot itself: the release, exposure, access control and day-2 settings (docs/configuration.md, zot-registry:registry).",
 	"storage":           "The S3 bucket zot keeps blobs in (docs/storage.md).",
 	"identity":          "The OpenID provider of the web UI (docs/identity.md).",
-	"secrets":           "The Kubernetes Secrets zot mounts, delivered by the External Secrets Operator (docs/secrets.md).",
+	"secrets":           "The Kubernetes Secrets zot mounts, delivered by the External Secrets Operator or, in mode kubernetes, written by the program (docs/secrets.md).",
 	"environment":       "Names the environment where a default needs one (the OAuth2 client id zot-<environment>, the bucket prefix). Default: the stack's name.",
 	"oidcClientSecret":  "The OAuth2 client secret, with identity mode external.",
-	"s3AccessKeyId":     "zot's S3 access key id, with secrets mode push when storage mode is not aws.",
-	"s3SecretAccessKey": "zot's S3 secret key, with secrets mode push when storage mode is not aws.",
+	"s3AccessKeyId":     "zot's S3 access key id, with secrets mode push or kubernetes when storage mode is not aws.",
+	"s3SecretAccessKey": "zot's S3 secret key, with secrets mode push or kubernetes when storage mode is not aws.",
 	"redisPassword":     "The password of registry.cache.redis, when it has one.",
 }
 

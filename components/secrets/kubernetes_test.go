@@ -1,7 +1,12 @@
 package secrets_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -88,7 +93,17 @@ func TestStartupDigest(t *testing.T) {
 		}
 		assert.NotEqual(t, d, secrets.StartupDigest(changed), k)
 	}
-	assert.NotContains(t, d, "h", "keyed: no value shows")
+	// Keyed with the session hash key: an HMAC an outsider cannot compute
+	// from the digest's input alone.
+	var msg strings.Builder
+	for _, k := range secrets.StartupKeys {
+		fmt.Fprintf(&msg, "%s=%d:%s\n", k, len(base[k]), base[k])
+	}
+	mac := hmac.New(sha256.New, []byte("h"))
+	mac.Write([]byte(msg.String()))
+	assert.Equal(t, hex.EncodeToString(mac.Sum(nil)), d, "HMAC-SHA256 keyed with the session hash key")
+	plain := sha256.Sum256([]byte(msg.String()))
+	assert.NotEqual(t, hex.EncodeToString(plain[:]), d, "not a plain hash of the values")
 }
 
 // TestNoKeyPairNoOpenID: with an IAM role and identity mode none there is

@@ -71,8 +71,9 @@ type Storage struct {
 	Provider *aws.Provider // the provider the bucket is made with; nil in existing mode
 	// Role is zot's IAM role, nil unless storage.aws.credentials names one.
 	Role *iam.Role
-	// Access is what zot's first S3 call needs to exist with a role: the
-	// role, its policy and (Pod Identity) the association; nil otherwise.
+	// Access is what zot's first S3 call needs to exist in mode aws: the
+	// IAM user, its policy and key, or the role, its policy and (Pod
+	// Identity) the association; nil in the other modes.
 	Access []pulumi.Resource
 	// Tables are zot's DynamoDB tables (TablePrefix), in zotconfig order.
 	Tables []*dynamodb.Table
@@ -276,16 +277,19 @@ func (c *Storage) accessKey(ctx *pulumi.Context, name string, args *Args, policy
 	if err != nil {
 		return err
 	}
-	if _, err := iam.NewUserPolicy(ctx, name, &iam.UserPolicyArgs{
+	userPolicy, err := iam.NewUserPolicy(ctx, name, &iam.UserPolicyArgs{
 		User:   user.Name,
 		Policy: policy,
-	}, child...); err != nil {
+	}, child...)
+	if err != nil {
 		return err
 	}
 	key, err := iam.NewAccessKey(ctx, name, &iam.AccessKeyArgs{User: user.Name}, child...)
 	if err != nil {
 		return err
 	}
+	// zot's first S3 (and DynamoDB) call needs the policy, not only the key.
+	c.Access = []pulumi.Resource{user, userPolicy, key}
 	c.AccessKeyID = pulumi.ToSecret(key.ID().ToStringOutput()).(pulumi.StringOutput)
 	c.SecretAccessKey = pulumi.ToSecret(key.Secret).(pulumi.StringOutput)
 	return nil

@@ -349,6 +349,26 @@ func validPodTerm(c Collector, field string, t PodAffinityTerm) {
 	if len(t.MatchLabelKeys)+len(t.MismatchLabelKeys) > 0 && t.LabelSelector == nil {
 		c.Add(field+".labelSelector", "is missing; matchLabelKeys and mismatchLabelKeys narrow a labelSelector", "add a labelSelector")
 	}
+	// The API server refuses a key in both lists, and one the labelSelector
+	// already names: it merges matchLabelKeys into the selector at pod
+	// creation and then rejects the duplicate.
+	selectorKeys := map[string]bool{}
+	if t.LabelSelector != nil {
+		for k := range t.LabelSelector.MatchLabels {
+			selectorKeys[k] = true
+		}
+		for _, r := range t.LabelSelector.MatchExpressions {
+			selectorKeys[r.Key] = true
+		}
+	}
+	for i, k := range t.MatchLabelKeys {
+		switch {
+		case slices.Contains(t.MismatchLabelKeys, k):
+			c.Add(fmt.Sprintf("%s.matchLabelKeys[%d]", field, i), fmt.Sprintf("%q is also in mismatchLabelKeys", k), "keep it in one of the two lists")
+		case selectorKeys[k]:
+			c.Add(fmt.Sprintf("%s.matchLabelKeys[%d]", field, i), fmt.Sprintf("%q is also a key of the labelSelector", k), "remove it from one of them")
+		}
+	}
 	for i, ns := range t.Namespaces {
 		if len(ns) > 63 || !dnsLabel.MatchString(ns) {
 			c.Add(fmt.Sprintf("%s.namespaces[%d]", field, i), fmt.Sprintf("%q is not a namespace name", ns), "use a DNS-1123 label")

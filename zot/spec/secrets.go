@@ -280,7 +280,10 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 	seenRemote := map[RemoteKey]string{}
 	for _, r := range s.RemoteKeys.All() {
 		field := "remoteKeys." + r.Field
-		if why := unread(cfg, r.Field); why != "" && (r.Key != "" || r.Property != "") {
+		// Set by the stack, not the default validation filled in before
+		// (settings validated twice, as a Go program may, stay valid).
+		set := r.Key != "" && r.Key != DefaultRemoteKey(cfg.Stack, r.Value) || r.Property != "" && r.Property != s.RemoteProperty
+		if why := unread(cfg, r.Field); why != "" && set {
 			c.Add(field, "is set, but "+why+", so nothing reads it", "remove it")
 		}
 		if r.Key == "" {
