@@ -9,6 +9,7 @@ import (
 
 	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/render"
+	"github.com/zot-registry/zot-registry/zot/chart"
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
@@ -19,7 +20,7 @@ import (
 const StacksApart = "stacks-apart"
 
 // StacksApartDoc says what the rule checks.
-const StacksApartDoc = "no two stacks share a bucket on one store, a remote key in one secret store, an Authentik slug or client id at one Authentik, or a release in one namespace of one Kubernetes context"
+const StacksApartDoc = "no two stacks share a bucket on one store, a remote key in one secret store, an Authentik slug or client id at one Authentik, a Pod Identity association of one ServiceAccount in one EKS cluster, or a release in one namespace of one Kubernetes context"
 
 // Stack is one stack's validated config and its provider settings (the
 // Pulumi.<stack>.yaml values, for kubernetes:context).
@@ -72,6 +73,16 @@ func (s Stack) owns() []owned {
 		out = append(out,
 			owned{"identity.authentik.slug", fmt.Sprintf("Authentik slug %q at %s", c.Identity.Authentik.Slug, at)},
 			owned{"identity.clientId", fmt.Sprintf("client id %q at %s", c.Identity.ClientID, at)})
+	}
+	if a := c.Storage.AWS; c.Storage.Mode == spec.StorageAWS && a.Credentials == spec.CredentialsPodIdentity {
+		// EKS keeps one association per ServiceAccount: a copy that keeps
+		// the cluster, namespace and release cannot make its own.
+		region := a.EKSClusterRegion
+		if region == "" {
+			region = c.Storage.Region
+		}
+		out = append(out, owned{"storage.aws.eksCluster, registry.namespace, registry.releaseName", fmt.Sprintf("Pod Identity association of ServiceAccount %s/%s in EKS cluster %s (%s)",
+			c.Registry.Namespace, chart.ServiceAccountName(c.Registry.ReleaseName), a.EKSCluster, region)})
 	}
 	if ctx != "" {
 		out = append(out, owned{"kubernetes:context, registry.namespace, registry.releaseName", fmt.Sprintf("release %s/%s in Kubernetes context %s", c.Registry.Namespace, c.Registry.ReleaseName, ctx)})
