@@ -204,9 +204,10 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	}).(pulumi.StringOutput)
 
 	// valuesIn is what the release gets. A value known only once another
-	// resource exists (the config digest, the IRSA role's ARN, the Secrets'
-	// digest) is an element of a Map, where in a MapOutput it would make
-	// every value unknown in the first preview, config.json included.
+	// resource exists (config.json with a random bucket suffix, the config
+	// digest, the IRSA role's ARN, the Secrets' digest) is an element of a
+	// Map, where in a MapOutput it would make every value unknown in the
+	// first preview.
 	var values pulumi.MapOutput
 	var valuesIn pulumi.MapInput
 	deps := append([]pulumi.Resource{}, args.DependsOn...)
@@ -238,32 +239,23 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	if args.SecretsDigest != nil {
 		annotations[chart.SecretsDigestAnnotation] = args.SecretsDigest
 	}
-	if credentialed || len(annotations) > 0 || args.RoleArn != nil {
-		base := chart.BuildValues(s, zc, args.Secrets, args.RolloutToken)
-		m2 := pulumi.ToMap(base)
-		if !credentialed {
-			m2["configFiles"] = configJSON.ApplyT(func(js string) map[string]any {
-				return chart.BuildValues(s, chart.ZotConfig{JSON: js}, args.Secrets, args.RolloutToken)["configFiles"].(map[string]any)
-			}).(pulumi.MapOutput)
-		}
-		if len(annotations) > 0 {
-			if a, ok := base["podAnnotations"].(map[string]any); ok {
-				for k, v := range a {
-					if _, later := annotations[k]; !later {
-						annotations[k] = pulumi.String(v.(string))
-					}
+	base := chart.BuildValues(s, zc, args.Secrets, args.RolloutToken)
+	m := pulumi.ToMap(base)
+	if !credentialed {
+		m["configFiles"] = configJSON.ApplyT(chart.ConfigFiles).(pulumi.StringMapOutput)
+	}
+	if len(annotations) > 0 {
+		if a, ok := base["podAnnotations"].(map[string]any); ok {
+			for k, v := range a {
+				if _, later := annotations[k]; !later {
+					annotations[k] = pulumi.String(v.(string))
 				}
 			}
-			m2["podAnnotations"] = annotations
 		}
-		withRole(m2, s, args.RoleArn)
-		values, valuesIn = m2.ToMapOutput(), m2
-	} else {
-		values = configJSON.ApplyT(func(js string) map[string]any {
-			return chart.BuildValues(s, chart.ZotConfig{JSON: js}, args.Secrets, args.RolloutToken)
-		}).(pulumi.MapOutput)
-		valuesIn = values
+		m["podAnnotations"] = annotations
 	}
+	withRole(m, s, args.RoleArn)
+	values, valuesIn = m.ToMapOutput(), m
 
 	if s.Replicas == 1 && s.Persistence.Enabled {
 		// One replica's metadata on a claim this program owns: its size is

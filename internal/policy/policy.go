@@ -710,8 +710,8 @@ func mountedSecretsExist(in *Input) []Violation {
 		switch r.Type {
 		case mocks.ExternalSecretType:
 			esoObjects++
-			spec, _ := mocks.Plain(r.Inputs["spec"]).(map[string]any)
-			target, _ := spec["target"].(map[string]any)
+			es, _ := mocks.Plain(r.Inputs["spec"]).(map[string]any)
+			target, _ := es["target"].(map[string]any)
 			if t, _ := target["name"].(string); t != "" {
 				written[t] = nil
 			}

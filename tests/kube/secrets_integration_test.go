@@ -198,7 +198,7 @@ func (ts *tierStack) store(t *testing.T, e expected, skip ...string) {
 
 	seeds := map[string]map[string]any{} // remote key -> data
 	for _, r := range ts.cfg.Secrets.RemoteKeys.All() {
-		if slices.Contains(e.known, r.Field) || slices.Contains(skip, r.Field) || !ts.reads(r.Field) {
+		if slices.Contains(e.known, r.Field) || slices.Contains(skip, r.Field) || ts.cfg.UnreadRemoteKey(r.Field) != "" {
 			continue
 		}
 		prop := r.Property
@@ -339,18 +339,6 @@ func (ts *tierStack) checkDelivered(t *testing.T, e expected) {
 	if assert.NoError(t, json.Unmarshal([]byte(data[layout.SyncCredentialsKey]), &file), "%s is JSON", layout.SyncCredentialsKey) {
 		assert.Equal(t, want, file, "zot's sync credentials file: {host: {username, password}}")
 	}
-}
-
-// reads reports whether zot reads the value of a remote-key field at all:
-// not the OIDC client without OpenID, nor the S3 key pair with a role.
-func (ts *tierStack) reads(field string) bool {
-	switch field {
-	case "oidcClientId", "oidcClientSecret":
-		return ts.cfg.Identity.OpenID()
-	case "s3AccessKeyId", "s3SecretAccessKey":
-		return ts.cfg.Storage.KeyPairFromStore()
-	}
-	return true
 }
 
 // mirrorLogin is the tier's login for mirror i; the password has a quote

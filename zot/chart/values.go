@@ -279,6 +279,12 @@ type ZotConfig struct {
 	Digest     string // the Secret's keyed digest (ConfigDigestAnnotation)
 }
 
+// ConfigFiles is the chart's configFiles value: config.json in the
+// chart's ConfigMap, mounted at layout.ConfigDir.
+func ConfigFiles(configJSON string) map[string]string {
+	return map[string]string{layout.ConfigFile: configJSON}
+}
+
 // ReleaseReplaceOn are the values whose change replaces the release,
 // deleting it first (registry.go): the member list (replicaCount) and the
 // volume layout (pvc: a StatefulSet's volumeClaimTemplates cannot change).
@@ -360,7 +366,7 @@ func BuildValues(r spec.Registry, zc ZotConfig, secrets layout.SecretNames, roll
 		annotations[RolloutAnnotation] = rolloutToken
 	}
 	if zc.SecretName == "" {
-		v.ConfigFiles = map[string]string{layout.ConfigFile: zc.JSON}
+		v.ConfigFiles = ConfigFiles(zc.JSON)
 	} else {
 		// The image runs `serve /etc/zot/config.json`: the Secret takes the
 		// ConfigMap's place.

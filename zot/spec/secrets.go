@@ -283,7 +283,7 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 		// Set by the stack, not the default validation filled in before
 		// (settings validated twice, as a Go program may, stay valid).
 		set := r.Key != "" && r.Key != DefaultRemoteKey(cfg.Stack, r.Value) || r.Property != "" && r.Property != s.RemoteProperty
-		if why := unread(cfg, r.Field); why != "" && set {
+		if why := cfg.UnreadRemoteKey(r.Field); why != "" && set {
 			c.Add(field, "is set, but "+why+", so nothing reads it", "remove it")
 		}
 		if r.Key == "" {
@@ -307,16 +307,17 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 	validateGenerated(cfg, src, c)
 }
 
-// unread says why zot reads no value from a remote-key field, or "".
-func unread(cfg *Settings, field string) string {
+// UnreadRemoteKey says why zot reads no value from the remote-key field
+// (secrets.remoteKeys.<field>), or "" when it reads it.
+func (c *Settings) UnreadRemoteKey(field string) string {
 	switch field {
 	case "oidcClientId", "oidcClientSecret":
-		if !cfg.Identity.OpenID() {
+		if !c.Identity.OpenID() {
 			return "identity mode none has no OpenID client"
 		}
 	case "s3AccessKeyId", "s3SecretAccessKey":
-		if !cfg.Storage.KeyPairFromStore() {
-			return "zot assumes an IAM role (storage.aws.credentials " + cfg.Storage.AWS.Credentials + ")"
+		if !c.Storage.KeyPairFromStore() {
+			return "zot assumes an IAM role (storage.aws.credentials " + c.Storage.AWS.Credentials + ")"
 		}
 	}
 	return ""
