@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver (k8s.io/kubernetes) and etcd (go.etcd.io/etcd/server/v3)
-# from the Go module proxy into a cache folder, and reuses them when present.
-# Prints the folder that holds both binaries on its last line of stdout.
+# Builds the Kubernetes binaries the tiers run (kube-apiserver for the
+# integration tier; kubelet, kube-controller-manager, kube-scheduler and
+# kube-proxy for the cluster tier, all from k8s.io/kubernetes) and etcd
+# (go.etcd.io/etcd/server/v3) from the Go module proxy into a cache folder,
+# and reuses them when present. Prints the folder that holds the binaries on
+# its last line of stdout.
 #
 # k8s.io/kubernetes is not meant to be used as a module: its go.mod replaces
 # its 31 staging modules (k8s.io/api, k8s.io/apimachinery, ...) with folders
@@ -22,8 +25,16 @@ BIN="$CACHE/bin-$KUBE_VERSION"
 
 log() { echo "[kube build] $*" >&2; }
 
-if [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/etcd" ] \
-  && "$BIN/kube-apiserver" --version >/dev/null 2>&1 && "$BIN/etcd" --version >/dev/null 2>&1; then
+# One `go build` of all the commands shares the compiled packages between them.
+KUBE_COMMANDS="kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubelet"
+
+complete() {
+  local c
+  for c in $KUBE_COMMANDS; do "$BIN/$c" --version >/dev/null 2>&1 || return 1; done
+  "$BIN/etcd" --version >/dev/null 2>&1
+}
+
+if complete; then
   log "reusing $BIN ($("$BIN/kube-apiserver" --version), $("$BIN/etcd" --version | head -1))"
   echo "$BIN"
   exit 0
@@ -67,6 +78,10 @@ package tools
 import (
 	_ "go.etcd.io/etcd/server/v3/etcdmain"
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubelet"
 )
 GO
 
@@ -96,11 +111,17 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
 
-log "building kube-apiserver (cold: 10-20 minutes on 2 cores)"
-go build -trimpath -ldflags "$ldflags" -o "$BIN/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
+log "building $KUBE_COMMANDS (cold: 15-25 minutes on 2 cores)"
+tmp="$BIN/.tmp"
+rm -rf "$tmp"; mkdir -p "$tmp"
+pkgs=""
+for c in $KUBE_COMMANDS; do pkgs+=" k8s.io/kubernetes/cmd/$c"; done
+# shellcheck disable=SC2086 # one word per package
+go build -trimpath -ldflags "$ldflags" -o "$tmp/" $pkgs
 log "building etcd"
-go build -trimpath -ldflags "-s -w" -o "$BIN/etcd.tmp" ./etcd
-mv "$BIN/kube-apiserver.tmp" "$BIN/kube-apiserver"
-mv "$BIN/etcd.tmp" "$BIN/etcd"
+go build -trimpath -ldflags "-s -w" -o "$tmp/etcd" ./etcd
+mv "$tmp"/* "$BIN/"
+rmdir "$tmp"
+complete || { log "a binary in $BIN does not run"; exit 1; }
 log "built in $(( $(date +%s) - start )) s: $("$BIN/kube-apiserver" --version), $("$BIN/etcd" --version | head -1)"
 echo "$BIN"

@@ -90,6 +90,39 @@ func (s *Server) Get(ctx context.Context, apiVersion, kind, namespace, name stri
 	return out, s.do(ctx, http.MethodGet, path, "", nil, &out)
 }
 
+// List reads the objects of a kind, in one namespace ("" for all or a
+// cluster-scoped kind), matching a label selector ("" for all).
+func (s *Server) List(ctx context.Context, apiVersion, kind, namespace, selector string) ([]map[string]any, error) {
+	res, err := s.resource(ctx, apiVersion, kind)
+	if err != nil {
+		return nil, err
+	}
+	path := "/apis/" + apiVersion
+	if !strings.Contains(apiVersion, "/") {
+		path = "/api/" + apiVersion
+	}
+	if res.Namespaced && namespace != "" {
+		path += "/namespaces/" + url.PathEscape(namespace)
+	}
+	path += "/" + res.Name
+	if selector != "" {
+		path += "?" + url.Values{"labelSelector": {selector}}.Encode()
+	}
+	var list struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := s.do(ctx, http.MethodGet, path, "", nil, &list); err != nil {
+		return nil, err
+	}
+	return list.Items, nil
+}
+
+// Do sends one request to the API server as the system:masters user and
+// decodes a JSON answer into out (when not nil); a refusal is a *StatusError.
+func (s *Server) Do(ctx context.Context, method, path, contentType string, body []byte, out any) error {
+	return s.do(ctx, method, path, contentType, body, out)
+}
+
 // WaitEstablished waits until a CustomResourceDefinition serves its kinds.
 func (s *Server) WaitEstablished(ctx context.Context, crd string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)

@@ -28,7 +28,7 @@ import (
 
 func TestCredentialsServeLoopbackOnly(t *testing.T) {
 	dir := t.TempDir()
-	c, err := writeCredentials(dir)
+	c, err := writeCredentials(dir, nil, nil)
 	require.NoError(t, err)
 
 	pool := x509.NewCertPool()
@@ -55,7 +55,7 @@ func TestCredentialsServeLoopbackOnly(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), f)
 	}
-	again, err := writeCredentials(t.TempDir())
+	again, err := writeCredentials(t.TempDir(), nil, nil)
 	require.NoError(t, err)
 	assert.NotEqual(t, c.token, again.token, "a new token on every start")
 }

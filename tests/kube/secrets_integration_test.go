@@ -163,12 +163,15 @@ func (ts *tierStack) expect(t *testing.T) expected {
 }
 
 // value is the expected value behind a remote-key field.
-func (e expected) value(field string) string {
+func (e expected) value(field string) string { return e.values()[field] }
+
+// values are the expected values by remote-key field.
+func (e expected) values() map[string]string {
 	return map[string]string{
 		"oidcClientId": e.clientID, "oidcClientSecret": e.clientSecret, "htpasswd": e.htpasswd,
 		"s3AccessKeyId": e.s3ID, "s3SecretAccessKey": e.s3Secret,
 		"sessionHashKey": e.hashKey, "sessionEncryptKey": e.encryptKey,
-	}[field]
+	}
 }
 
 // store creates the stack's secret store over a fresh backend namespace
@@ -196,45 +199,17 @@ func (ts *tierStack) store(t *testing.T, e expected, skip ...string) {
 	_, err = server.WaitReady(ctx, ESOAPIVersion, ref.Kind, storeNS, ref.Name, readyTimeout)
 	require.NoError(t, err, "the store is not Ready; ESO log:\n%s", server.ESOLog())
 
-	seeds := map[string]map[string]any{} // remote key -> data
-	for _, r := range ts.cfg.Secrets.RemoteKeys.All() {
-		if slices.Contains(e.known, r.Field) || slices.Contains(skip, r.Field) || ts.cfg.UnreadRemoteKey(r.Field) != "" {
-			continue
-		}
-		prop := r.Property
-		if prop == "" {
-			prop = "value"
-		}
-		if seeds[r.Key] == nil {
-			seeds[r.Key] = map[string]any{}
-		}
-		seeds[r.Key][prop] = e.value(r.Field)
-	}
+	seeds := StoreSeeds(&ts.cfg.Settings, e.values(), e.known, skip)
 	// The mirrors' upstream logins, which only the store holds.
 	for i, m := range ts.cfg.Registry.Mirrors {
 		if m.Credentials == nil {
 			continue
 		}
 		user, pass := mirrorLogin(i)
-		for _, kv := range []struct {
-			key spec.RemoteKey
-			v   string
-		}{{m.Credentials.Username, user}, {m.Credentials.Password, pass}} {
-			prop := kv.key.Property
-			if prop == "" {
-				prop = "value"
-			}
-			if seeds[kv.key.Key] == nil {
-				seeds[kv.key.Key] = map[string]any{}
-			}
-			seeds[kv.key.Key][prop] = kv.v
-		}
+		AddSeed(seeds, m.Credentials.Username, user)
+		AddSeed(seeds, m.Credentials.Password, pass)
 	}
-	for key, data := range seeds {
-		_, err := server.Apply(ctx, map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-			"metadata": map[string]any{"name": key, "namespace": ts.backend}, "stringData": data}, ApplyOptions{})
-		require.NoError(t, err, "seeding remote key %s", key)
-	}
+	require.NoError(t, server.Seed(ctx, ts.backend, seeds))
 }
 
 // ESOAPIVersion is the API version of the stores the tier creates.

@@ -40,6 +40,35 @@ type Options struct {
 	BinDir       string        // folder with kube-apiserver and etcd
 	ReadyTimeout time.Duration // for etcd and /readyz together; default 90s
 	Log          func(format string, args ...any)
+
+	// What a whole cluster (tests/cluster) needs beside the defaults of
+	// the integration tier, which sets none of these.
+
+	// Dir is the working folder (certificates, logs, etcd's data); default
+	// a new temporary folder. Stop removes it either way.
+	Dir string
+	// ServiceCIDR is --service-cluster-ip-range; default 10.96.0.0/24.
+	ServiceCIDR string
+	// ServingIPs are more addresses the serving certificate names (the
+	// kubernetes Service's cluster IP, the node's address).
+	ServingIPs []net.IP
+	// Users get static tokens of their own (Token(name)), for components
+	// that authenticate as themselves: the kubelet as system:node:<node>
+	// in group system:nodes, the controller manager, the scheduler.
+	Users []User
+	// Authorization is --authorization-mode; default RBAC.
+	Authorization string
+	// APIServerArgs are more kube-apiserver flags.
+	APIServerArgs []string
+	// KeepDir leaves Dir (the logs) in place on Stop, for a failed run's
+	// diagnosis; whoever set Dir removes it.
+	KeepDir bool
+}
+
+// User is a static-token user of the API server.
+type User struct {
+	Name   string
+	Groups []string
 }
 
 // Server is a running kube-apiserver with its etcd.
@@ -51,6 +80,8 @@ type Server struct {
 	dir     string
 	procs   []*proc
 	client  *http.Client
+	creds   *credentials
+	keep    bool
 	stop    sync.Once
 	log     func(string, ...any)
 
@@ -76,21 +107,32 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 	if opts.Log == nil {
 		opts.Log = func(string, ...any) {}
 	}
-	dir, err := os.MkdirTemp("", "zot-kube-")
-	if err != nil {
+	dir := opts.Dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "zot-kube-"); err != nil {
+			return nil, err
+		}
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	s = &Server{dir: dir, log: opts.Log, resources: map[string]APIResource{}}
+	if opts.ServiceCIDR == "" {
+		opts.ServiceCIDR = "10.96.0.0/24"
+	}
+	if opts.Authorization == "" {
+		opts.Authorization = "RBAC"
+	}
+	s = &Server{dir: dir, keep: opts.KeepDir, log: opts.Log, resources: map[string]APIResource{}}
 	defer func() {
 		if err != nil {
 			s.Stop()
 		}
 	}()
 
-	creds, err := writeCredentials(dir)
+	creds, err := writeCredentials(dir, opts.Users, opts.ServingIPs)
 	if err != nil {
 		return nil, err
 	}
+	s.creds = creds
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
@@ -120,23 +162,23 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 		return nil, err
 	}
 
-	if err := s.spawn("kube-apiserver", filepath.Join(opts.BinDir, "kube-apiserver"),
+	if err := s.spawn("kube-apiserver", filepath.Join(opts.BinDir, "kube-apiserver"), append([]string{
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(ports[2]),
-		"--etcd-servers="+etcdURL,
-		"--cert-dir="+filepath.Join(dir, "certs"),
-		"--tls-cert-file="+creds.servingCert, "--tls-private-key-file="+creds.servingKey,
-		"--token-auth-file="+creds.tokenFile,
-		"--authorization-mode=RBAC",
+		"--secure-port=" + strconv.Itoa(ports[2]),
+		"--etcd-servers=" + etcdURL,
+		"--cert-dir=" + filepath.Join(dir, "certs"),
+		"--tls-cert-file=" + creds.servingCert, "--tls-private-key-file=" + creds.servingKey,
+		"--token-auth-file=" + creds.tokenFile,
+		"--authorization-mode=" + opts.Authorization,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+creds.saKey,
-		"--service-account-signing-key-file="+creds.saKey,
-		"--service-cluster-ip-range=10.96.0.0/24",
+		"--service-account-key-file=" + creds.saKey,
+		"--service-account-signing-key-file=" + creds.saKey,
+		"--service-cluster-ip-range=" + opts.ServiceCIDR,
 		"--endpoint-reconciler-type=none", // no controllers, no kubernetes Service endpoints
 		"--enable-priority-and-fairness=false",
 		"--profiling=false",
 		"--v=0",
-	); err != nil {
+	}, opts.APIServerArgs...)...); err != nil {
 		return nil, err
 	}
 	pool := x509.NewCertPool()
@@ -174,6 +216,25 @@ func (p *proc) exited() bool {
 func (s *Server) spawn(name, bin string, args ...string) error {
 	return s.spawnEnv(name, bin, nil, args...)
 }
+
+// Spawn starts a binary beside the server with extra environment variables
+// (KEY=value), logging to <Dir>/<name>.log; Stop stops it before the server
+// (the last started first). Wait for it with WaitFor.
+func (s *Server) Spawn(name, bin string, env []string, args ...string) error {
+	return s.spawnEnv(name, bin, env, args...)
+}
+
+// WaitFor polls check until it succeeds, the context ends or a process
+// Spawn started exits (the error then carries the end of its log).
+func (s *Server) WaitFor(ctx context.Context, name string, check func() error) error {
+	return s.waitFor(ctx, name, check)
+}
+
+// LogTail is the end of the log of a process started by name.
+func (s *Server) LogTail(name string) string { return s.logTail(name) }
+
+// LogPath is the file a process started by name logs to.
+func (s *Server) LogPath(name string) string { return filepath.Join(s.dir, name+".log") }
 
 // spawnEnv is spawn with extra environment variables (KEY=value).
 func (s *Server) spawnEnv(name, bin string, env []string, args ...string) error {
@@ -246,7 +307,7 @@ func (s *Server) Stop() {
 				<-p.done
 			}
 		}
-		if s.dir != "" {
+		if s.dir != "" && !s.keep {
 			_ = os.RemoveAll(s.dir)
 		}
 	})
@@ -266,6 +327,16 @@ func (s *Server) Alive() []int {
 
 // Dir is the server's working folder (certificates, logs, etcd data).
 func (s *Server) Dir() string { return s.dir }
+
+// CAFile is the CA that signed the serving certificate, as a file (the
+// controller manager's --root-ca-file).
+func (s *Server) CAFile() string { return s.creds.caFile }
+
+// ServiceAccountKeyFile is the key that signs service-account tokens.
+func (s *Server) ServiceAccountKeyFile() string { return s.creds.saKey }
+
+// TokenOf is the static token of a user in Options.Users ("" if none).
+func (s *Server) TokenOf(user string) string { return s.creds.tokens[user] }
 
 func get(c *http.Client, url, token string) error {
 	req, err := http.NewRequest(http.MethodGet, url, nil)
@@ -311,20 +382,25 @@ func freePorts(n int) ([]int, error) {
 // credentials are the files kube-apiserver is started with.
 type credentials struct {
 	caPEM                   []byte
+	caFile                  string
 	servingCert, servingKey string
 	saKey                   string
 	tokenFile, token        string
+	tokens                  map[string]string // by user, for Options.Users
 }
 
-// writeCredentials makes a CA, a serving certificate for 127.0.0.1 and
-// localhost, a service-account signing key and a static token of a
-// system:masters user. Everything is new on every start.
-func writeCredentials(dir string) (*credentials, error) {
+// writeCredentials makes a CA, a serving certificate for 127.0.0.1,
+// localhost and ips (with the kubernetes Service's names when there are
+// any), a service-account signing key and static tokens: one of a
+// system:masters user, one per user. Everything is new on every start.
+func writeCredentials(dir string, users []User, ips []net.IP) (*credentials, error) {
 	c := &credentials{
+		caFile:      filepath.Join(dir, "ca.crt"),
 		servingCert: filepath.Join(dir, "serving.crt"),
 		servingKey:  filepath.Join(dir, "serving.key"),
 		saKey:       filepath.Join(dir, "service-account.key"),
 		tokenFile:   filepath.Join(dir, "tokens.csv"),
+		tokens:      map[string]string{},
 	}
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -349,6 +425,9 @@ func writeCredentials(dir string) (*credentials, error) {
 		return nil, err
 	}
 	c.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	if err := os.WriteFile(c.caFile, c.caPEM, 0o644); err != nil {
+		return nil, err
+	}
 
 	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -361,8 +440,13 @@ func writeCredentials(dir string) (*credentials, error) {
 		NotAfter:     now.Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		IPAddresses:  append([]net.IP{net.ParseIP("127.0.0.1")}, ips...),
 		DNSNames:     []string{"localhost"},
+	}
+	if len(ips) > 0 {
+		// How pods and in-cluster clients name the API server.
+		srvTmpl.DNSNames = append(srvTmpl.DNSNames, "kubernetes", "kubernetes.default",
+			"kubernetes.default.svc", "kubernetes.default.svc.cluster.local")
 	}
 	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, ca, &srvKey.PublicKey, caKey)
 	if err != nil {
@@ -382,17 +466,32 @@ func writeCredentials(dir string) (*credentials, error) {
 		return nil, err
 	}
 
-	raw := make([]byte, 24)
-	if _, err := rand.Read(raw); err != nil {
+	if c.token, err = newToken(); err != nil {
 		return nil, err
 	}
-	c.token = hex.EncodeToString(raw)
-	// token,user,uid,"group": system:masters bypasses RBAC.
-	line := c.token + `,zot-integration,zot-integration,"system:masters"` + "\n"
-	if err := os.WriteFile(c.tokenFile, []byte(line), 0o600); err != nil {
+	// token,user,uid,"group,...": system:masters bypasses RBAC.
+	lines := c.token + `,zot-integration,zot-integration,"system:masters"` + "\n"
+	for _, u := range users {
+		t, err := newToken()
+		if err != nil {
+			return nil, err
+		}
+		c.tokens[u.Name] = t
+		lines += fmt.Sprintf("%s,%s,%s,%q\n", t, u.Name, u.Name, strings.Join(u.Groups, ","))
+	}
+	if err := os.WriteFile(c.tokenFile, []byte(lines), 0o600); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// newToken is 24 random bytes in hex.
+func newToken() (string, error) {
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(raw), nil
 }
 
 func writeKey(path string, key *ecdsa.PrivateKey) error {

@@ -1,0 +1,313 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zot-registry/zot-registry/internal/render"
+	"github.com/zot-registry/zot-registry/tests/kube"
+	"github.com/zot-registry/zot-registry/tests/tier"
+	"github.com/zot-registry/zot-registry/zot/layout"
+	"github.com/zot-registry/zot-registry/zot/spec"
+)
+
+// deployed is a variant's stack after its first `pulumi up`.
+type deployed struct {
+	v   variant
+	sc  *render.StackConfig
+	res *render.Result // the program under mocks: what a review sees
+	d   *deployment
+	dir string
+	ns  string
+}
+
+// upTimeout bounds one `pulumi up` of the tier.
+const upTimeout = 15 * time.Minute
+
+// deploy seeds the store with what an operator provides, creates the stack
+// and runs `pulumi up`; it fails the test with the end of the log and the
+// pods' states when up fails.
+func deploy(t *testing.T, v variant) *deployed {
+	t.Helper()
+	ctx := context.Background()
+	sc, err := v.stackConfig(svc)
+	require.NoError(t, err)
+	res, err := render.EvaluateConfig(sc)
+	require.NoError(t, err, "the variant's config")
+	x := &deployed{v: v, sc: sc, res: res, dir: filepath.Join(work, "stacks", v.name), ns: res.Config.Registry.Namespace}
+	if res.Config.Secrets.UsesESO() {
+		values, err := storeValues()
+		require.NoError(t, err)
+		seeds := kube.StoreSeeds(&res.Config.Settings, values, pushed(&res.Config.Settings), nil)
+		require.NoError(t, theNode.API.Seed(ctx, StoreBackend, seeds))
+	}
+	x.d, err = penv.newDeployment(ctx, projectRoot(), sc, x.dir)
+	require.NoError(t, err)
+	x.up(t, "up")
+	return x
+}
+
+// pushed are the remote-key fields the program pushes (it knows the
+// values); the store supplies the rest.
+func pushed(s *spec.Settings) []string {
+	var known []string
+	if s.Identity.OpenID() {
+		known = append(known, "oidcClientId", "oidcClientSecret")
+	}
+	if s.Secrets.Generates() {
+		known = append(known, "htpasswd", "sessionHashKey", "sessionEncryptKey", "s3AccessKeyId", "s3SecretAccessKey")
+	}
+	return known
+}
+
+// up runs `pulumi up`, its log in <dir>/<label>.log.
+func (x *deployed) up(t *testing.T, label string) auto.UpResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), upTimeout)
+	defer cancel()
+	log := x.logFile(t, label)
+	begin := time.Now()
+	res, err := x.d.stack.Up(ctx, optup.ProgressStreams(log), optup.ErrorProgressStreams(log))
+	t.Logf("%s: pulumi %s took %s", x.v.name, label, time.Since(begin).Round(time.Second))
+	if err != nil {
+		t.Fatalf("pulumi %s of %s: %v\nlog ends:\n%s\npods:\n%s", label, x.v.name, err, tailFile(log.Name(), 60), describePods(x.ns))
+	}
+	return res
+}
+
+func (x *deployed) logFile(t *testing.T, label string) *os.File {
+	t.Helper()
+	f, err := os.Create(filepath.Join(x.dir, label+".log"))
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// previewChanges runs `pulumi preview` and returns its change summary
+// without the unchanged resources.
+func (x *deployed) previewChanges(t *testing.T, label string) map[apitype.OpType]int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), upTimeout)
+	defer cancel()
+	log := x.logFile(t, label)
+	res, err := x.d.stack.Preview(ctx, optpreview.ProgressStreams(log), optpreview.Diff())
+	require.NoError(t, err, "pulumi preview; log:\n%s", tailFile(log.Name(), 60))
+	changes := map[apitype.OpType]int{}
+	for op, n := range res.ChangeSummary {
+		if op != apitype.OpSame && n > 0 {
+			changes[op] = n
+		}
+	}
+	return changes
+}
+
+// destroy runs `pulumi destroy` and waits until the namespace is gone.
+func (x *deployed) destroy(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), upTimeout)
+	defer cancel()
+	log := x.logFile(t, "destroy")
+	_, err := x.d.stack.Destroy(ctx, optdestroy.ProgressStreams(log))
+	require.NoError(t, err, "pulumi destroy; log:\n%s", tailFile(log.Name(), 60))
+	_, err = theNode.Recycle(ctx)
+	require.NoError(t, err)
+}
+
+// TestDeploy: the base stack (storage existing, identity external with
+// dex, secrets from the store through ESO, one replica with a claim) on
+// the node, checked as a user relies on it.
+func TestDeploy(t *testing.T) {
+	x := deploy(t, variant{name: "cluster"})
+	t.Run("ready", func(t *testing.T) { x.checkReady(t) })
+	t.Run("files zot reads", func(t *testing.T) { x.checkFiles(t) })
+	t.Run("registry", func(t *testing.T) { x.checkRegistry(t) })
+	t.Run("openid login", func(t *testing.T) { x.checkSSO(t) })
+	t.Run("no change", func(t *testing.T) {
+		assert.Empty(t, x.previewChanges(t, "preview-again"), "a second preview of an unchanged stack changes nothing")
+	})
+	t.Run("destroy", func(t *testing.T) { x.checkDestroy(t) })
+}
+
+// selector matches the release's pods (the chart's selector labels).
+func (x *deployed) selector() string {
+	return "app.kubernetes.io/name=zot,app.kubernetes.io/instance=" + x.res.Config.Registry.ReleaseName
+}
+
+// checkReady: every replica Ready (the chart's probes), every
+// ExternalSecret Ready (what the provider waited for).
+func (x *deployed) checkReady(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	require.NoError(t, waitPodsReady(ctx, x.ns, x.selector(), x.res.Config.Registry.Replicas), describePods(x.ns))
+	if !x.res.Config.Secrets.UsesESO() {
+		return
+	}
+	ess, err := theNode.API.List(ctx, "external-secrets.io/v1", "ExternalSecret", x.ns, "")
+	require.NoError(t, err)
+	assert.NotEmpty(t, ess)
+	for _, es := range ess {
+		assert.Equal(t, "True", kube.ReadyCondition(es).Status, "ExternalSecret %s: %s", name(es), kube.ReadyCondition(es))
+	}
+}
+
+// checkFiles: in every pod, zot runs with exactly the config.json the
+// render shows, and every file it names is there with what the store and
+// the program hold (the walk-through's step 6, made automatic).
+func (x *deployed) checkFiles(t *testing.T) {
+	ctx := context.Background()
+	ps, err := pods(ctx, x.ns, x.selector())
+	require.NoError(t, err)
+	require.NotEmpty(t, ps)
+	values, err := storeValues()
+	require.NoError(t, err)
+	for _, p := range ps {
+		pid, err := zotProcess(fmt.Sprint(field(p, "metadata", "uid")))
+		require.NoError(t, err)
+		got, err := readInPod(pid, "/etc/zot/config.json")
+		require.NoError(t, err)
+		assert.JSONEq(t, x.res.ConfigJSON, got, "pod %s runs the config.json the render shows", name(p))
+		var cfg struct {
+			HTTP struct {
+				Auth struct {
+					Htpasswd struct{ Path string }
+					OpenID   struct {
+						Providers map[string]struct{ CredentialsFile string }
+					}
+					SessionKeysFile string
+				}
+			}
+		}
+		require.NoError(t, json.Unmarshal([]byte(got), &cfg))
+		a := cfg.HTTP.Auth
+		htpasswd, err := readInPod(pid, a.Htpasswd.Path)
+		require.NoError(t, err, "htpasswd at the path config.json names")
+		if x.res.Config.Secrets.Generates() {
+			assert.Contains(t, htpasswd, "ci-pusher:$2")
+		} else {
+			assert.NoError(t, kube.CheckHtpasswd(htpasswd, robots))
+		}
+		if x.res.Config.Identity.OpenID() {
+			creds, err := readInPod(pid, a.OpenID.Providers[layout.OIDCProviderKey].CredentialsFile)
+			require.NoError(t, err, "OpenID credentials at the path config.json names")
+			assert.NoError(t, kube.CheckOIDCCredentials(creds, ClientID, svc.clientSecret))
+		}
+		keys, err := readInPod(pid, a.SessionKeysFile)
+		require.NoError(t, err, "session keys at the path config.json names")
+		if !x.res.Config.Secrets.Generates() {
+			assert.NoError(t, kube.CheckSessionKeys(keys, values["sessionHashKey"], values["sessionEncryptKey"]))
+		}
+		env, err := envOf(pid)
+		require.NoError(t, err)
+		assert.Equal(t, S3Access, env["AWS_ACCESS_KEY_ID"], "zot's S3 key from its Secret")
+		assert.Equal(t, S3Secret, env["AWS_SECRET_ACCESS_KEY"])
+	}
+}
+
+// checkRegistry: through the Service, at externalUrl, as docker does.
+func (x *deployed) checkRegistry(t *testing.T) {
+	reg := svc.registry()
+	pusher := tier.User{Name: "ci-pusher", Password: robots["ci-pusher"]}
+	reader := tier.User{Name: "reader", Password: robots["reader"]}
+	dockerImg, err := tier.DockerImage(256 << 10)
+	require.NoError(t, err)
+	ociImg, err := tier.OCIImage(256 << 10)
+	require.NoError(t, err)
+	require.NoError(t, reg.Push("team/docker:1", dockerImg, pusher), "Docker schema 2 push (compat docker2s2)")
+	require.NoError(t, reg.Push("team/oci:1", ociImg, pusher), "OCI push")
+	for repo, img := range map[string]v1.Image{"team/docker:1": dockerImg, "team/oci:1": ociImg} {
+		got, err := reg.Pull(repo, reader)
+		require.NoError(t, err, "pull %s as a reader", repo)
+		want, err := img.Digest()
+		require.NoError(t, err)
+		assert.Equal(t, want, got, repo)
+	}
+	err = reg.Push("team/denied:1", ociImg, reader)
+	assert.Equal(t, 403, tier.Code(err), "a reader pushes: %s", tier.Describe(err))
+	_, err = reg.Catalog(tier.User{})
+	assert.Equal(t, 401, tier.Code(err), "anonymous: %s", tier.Describe(err))
+	_, err = reg.Catalog(tier.User{Name: "ci-pusher", Password: "wrong"})
+	assert.Equal(t, 401, tier.Code(err), "a wrong password: %s", tier.Describe(err))
+
+	// The blobs are in the bucket, under the key prefix (zot writes it
+	// twice: docs/storage.md), not on the pod's disk.
+	layers, err := ociImg.Layers()
+	require.NoError(t, err)
+	d, err := layers[0].Digest()
+	require.NoError(t, err)
+	prefix := strings.Trim(x.res.Config.Storage.KeyPrefix, "/")
+	blob := filepath.Join(svc.s3Root, x.res.Config.Storage.Bucket, prefix, prefix, "team/oci/blobs/sha256", d.Hex)
+	_, err = os.Stat(blob)
+	assert.NoError(t, err, "the layer is an object in the bucket")
+}
+
+// checkSSO: the web UI's OpenID login through dex, with exactly the
+// redirect URI the program registers, a Secure session cookie behind TLS,
+// and an API key that works as docker's password.
+func (x *deployed) checkSSO(t *testing.T) {
+	if !x.res.Config.Identity.OpenID() {
+		t.Skip("identity mode none")
+	}
+	zotURL := x.res.Config.Registry.ExternalURL
+	s, err := tier.SSOLogin(zotURL, ssoAdmin, svc.external())
+	require.NoError(t, err)
+	assert.Equal(t, x.res.Outputs["oidcRedirectUri"], s.RedirectURI, "zot sends the redirect URI the program registered")
+	assert.True(t, s.Secure, "the session cookie is Secure behind TLS")
+	key, err := s.APIKey(zotURL)
+	require.NoError(t, err)
+	img, err := tier.OCIImage(64 << 10)
+	require.NoError(t, err)
+	assert.NoError(t, svc.registry().Push("sso/admin:1", img, tier.User{Name: ssoAdmin.Email, Password: key}),
+		"an SSO admin (by group) pushes with an API key")
+}
+
+// checkDestroy: destroy removes everything the stack made; the bucket,
+// which it does not own, keeps the images.
+func (x *deployed) checkDestroy(t *testing.T) {
+	x.destroy(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	for {
+		_, err := theNode.API.Get(ctx, "v1", "Namespace", "", x.ns)
+		if se, ok := err.(*kube.StatusError); ok && se.Code == 404 {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("namespace %s still exists after destroy: %v", x.ns, err)
+		}
+		time.Sleep(time.Second)
+	}
+	var blobs int
+	_ = filepath.WalkDir(filepath.Join(svc.s3Root, x.res.Config.Storage.Bucket), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			blobs++
+		}
+		return nil
+	})
+	assert.Positive(t, blobs, "the bucket keeps the images after destroy")
+}
+
+// tailFile is the end of a log file.
+func tailFile(path string, lines int) string {
+	b, _ := os.ReadFile(path)
+	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	return strings.Join(all, "\n")
+}

@@ -1,0 +1,108 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/zot-registry/zot-registry/tests/kube"
+)
+
+// apply applies objects as the cluster's admin.
+func apply(ctx context.Context, objs ...map[string]any) error {
+	for _, o := range objs {
+		if _, err := theNode.API.Apply(ctx, o, kube.ApplyOptions{}); err != nil {
+			return fmt.Errorf("%v %v: %w", o["kind"], name(o), err)
+		}
+	}
+	return nil
+}
+
+// name is an object's metadata.name.
+func name(o map[string]any) string {
+	meta, _ := o["metadata"].(map[string]any)
+	n, _ := meta["name"].(string)
+	return n
+}
+
+// field reads a nested field of an object ("status", "phase").
+func field(o map[string]any, path ...string) any {
+	var v any = o
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+// pods lists the pods of a namespace matching a label selector.
+func pods(ctx context.Context, ns, selector string) ([]map[string]any, error) {
+	return theNode.API.List(ctx, "v1", "Pod", ns, selector)
+}
+
+// podReady says whether a pod is Ready and not being deleted.
+func podReady(p map[string]any) bool {
+	if field(p, "metadata", "deletionTimestamp") != nil {
+		return false
+	}
+	conds, _ := field(p, "status", "conditions").([]any)
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] == "Ready" && m["status"] == "True" {
+			return true
+		}
+	}
+	return false
+}
+
+// waitPodsReady waits until exactly n pods match and all are Ready.
+func waitPodsReady(ctx context.Context, ns, selector string, n int) error {
+	for {
+		ps, err := pods(ctx, ns, selector)
+		ready := 0
+		for _, p := range ps {
+			if podReady(p) {
+				ready++
+			}
+		}
+		if err == nil && ready == n && len(ps) == n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d of %d pods %s in %s Ready (%v)", ready, n, selector, ns, err)
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// describePods says, for a failure message, each pod's phase, container
+// states and the namespace's warning events.
+func describePods(ns string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ps, err := pods(ctx, ns, "")
+	if err != nil {
+		return err.Error()
+	}
+	var b strings.Builder
+	for _, p := range ps {
+		fmt.Fprintf(&b, "pod %s: %v\n", name(p), field(p, "status", "phase"))
+		sts, _ := field(p, "status", "containerStatuses").([]any)
+		for _, s := range sts {
+			m, _ := s.(map[string]any)
+			fmt.Fprintf(&b, "  %v ready=%v restarts=%v state=%v last=%v\n", m["name"], m["ready"], m["restartCount"], m["state"], m["lastState"])
+		}
+	}
+	events, _ := theNode.API.List(ctx, "v1", "Event", ns, "")
+	for _, e := range events {
+		if e["type"] == "Warning" {
+			fmt.Fprintf(&b, "event %v %v: %v\n", field(e, "involvedObject", "name"), e["reason"], e["message"])
+		}
+	}
+	return b.String()
+}
