@@ -35,6 +35,9 @@ type deployed struct {
 	d   *deployment
 	dir string
 	ns  string
+	// outputs of the last up, secrets in clear.
+	outputs   auto.OutputMap
+	destroyed bool
 }
 
 // upTimeout bounds one `pulumi up` of the tier.
@@ -59,6 +62,7 @@ func deploy(t *testing.T, v variant) *deployed {
 	}
 	x.d, err = penv.newDeployment(ctx, projectRoot(), sc, x.dir)
 	require.NoError(t, err)
+	t.Cleanup(func() { x.cleanUp(t) })
 	x.up(t, "up")
 	return x
 }
@@ -88,6 +92,7 @@ func (x *deployed) up(t *testing.T, label string) auto.UpResult {
 	if err != nil {
 		t.Fatalf("pulumi %s of %s: %v\nlog ends:\n%s\npods:\n%s", label, x.v.name, err, tailFile(log.Name(), 60), describePods(x.ns))
 	}
+	x.outputs = res.Outputs
 	return res
 }
 
@@ -117,6 +122,20 @@ func (x *deployed) previewChanges(t *testing.T, label string) map[apitype.OpType
 	return changes
 }
 
+// cleanUp destroys what a failed test left, so the next variant starts on
+// an empty node.
+func (x *deployed) cleanUp(t *testing.T) {
+	if x.destroyed {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), upTimeout)
+	defer cancel()
+	if _, err := x.d.stack.Destroy(ctx); err != nil {
+		t.Logf("destroy after the failed test: %v", err)
+	}
+	_, _ = theNode.Recycle(ctx)
+}
+
 // destroy runs `pulumi destroy` and waits until the namespace is gone.
 func (x *deployed) destroy(t *testing.T) {
 	t.Helper()
@@ -125,23 +144,62 @@ func (x *deployed) destroy(t *testing.T) {
 	log := x.logFile(t, "destroy")
 	_, err := x.d.stack.Destroy(ctx, optdestroy.ProgressStreams(log))
 	require.NoError(t, err, "pulumi destroy; log:\n%s", tailFile(log.Name(), 60))
+	x.destroyed = true
 	_, err = theNode.Recycle(ctx)
 	require.NoError(t, err)
 }
 
-// TestDeploy: the base stack (storage existing, identity external with
-// dex, secrets from the store through ESO, one replica with a claim) on
-// the node, checked as a user relies on it.
+// variants are the stacks the tier deploys, each with its modes' providers
+// all running here (docs/development.md says which stay engine-tier only).
+func variants() []variant {
+	users := []any{"ci-pusher", map[string]any{"name": "reader", "role": "pull"}}
+	return []variant{
+		// storage existing, identity external (dex), secrets from the store
+		// through ESO, one replica with its claim.
+		{name: "cluster"},
+		// No OpenID provider: htpasswd users only.
+		{name: "identity-none", replace: map[string]any{
+			"zot-registry:identity": map[string]any{"mode": "none"},
+		}, edits: []render.Edit{
+			{Key: registryKey, Path: "accessControl", Value: map[string]any{"adminUsers": []any{"ci-pusher"}, "readerUsers": []any{"reader"}}},
+		}},
+		// The program generates the robots' passwords and the session keys
+		// (the random stand-in) and pushes them to the store.
+		{name: "secrets-push", replace: map[string]any{
+			"zot-registry:secrets": map[string]any{"mode": "push", "store": map[string]any{"name": StoreName, "kind": "ClusterSecretStore"},
+				"users": users, "remoteProperty": "value", "refreshInterval": "10s", "waitTimeout": "3m"},
+		}, edits: []render.Edit{{Key: registryKey, Path: "accessControl.readerUsers", Value: nil}}},
+		// No ESO: the program writes zot's Secrets itself.
+		{name: "secrets-kubernetes", replace: map[string]any{
+			"zot-registry:secrets": map[string]any{"mode": "kubernetes", "users": users},
+		}, edits: []render.Edit{{Key: registryKey, Path: "accessControl.readerUsers", Value: nil}}},
+		// Three replicas sharing metadata in Redis (on the node's address),
+		// members named through the cluster DNS.
+		{name: "scale-out-redis", edits: []render.Edit{
+			{Key: registryKey, Path: "replicas", Value: 3},
+			{Key: registryKey, Path: "cache", Value: map[string]any{"driver": "redis", "redis": map[string]any{
+				"addresses": []any{RedisAddr}, "keyPrefix": "zot-cluster",
+			}}},
+		}},
+	}
+}
+
+// TestDeploy: each variant on the node, checked as a user relies on it,
+// then a second preview that changes nothing and destroy.
 func TestDeploy(t *testing.T) {
-	x := deploy(t, variant{name: "cluster"})
-	t.Run("ready", func(t *testing.T) { x.checkReady(t) })
-	t.Run("files zot reads", func(t *testing.T) { x.checkFiles(t) })
-	t.Run("registry", func(t *testing.T) { x.checkRegistry(t) })
-	t.Run("openid login", func(t *testing.T) { x.checkSSO(t) })
-	t.Run("no change", func(t *testing.T) {
-		assert.Empty(t, x.previewChanges(t, "preview-again"), "a second preview of an unchanged stack changes nothing")
-	})
-	t.Run("destroy", func(t *testing.T) { x.checkDestroy(t) })
+	for _, v := range variants() {
+		t.Run(v.name, func(t *testing.T) {
+			x := deploy(t, v)
+			t.Run("ready", func(t *testing.T) { x.checkReady(t) })
+			t.Run("files zot reads", func(t *testing.T) { x.checkFiles(t) })
+			t.Run("registry", func(t *testing.T) { x.checkRegistry(t) })
+			t.Run("openid login", func(t *testing.T) { x.checkSSO(t) })
+			t.Run("no change", func(t *testing.T) {
+				assert.Empty(t, x.previewChanges(t, "preview-again"), "a second preview of an unchanged stack changes nothing")
+			})
+			t.Run("destroy", func(t *testing.T) { x.checkDestroy(t) })
+		})
+	}
 }
 
 // selector matches the release's pods (the chart's selector labels).
@@ -176,12 +234,13 @@ func (x *deployed) checkFiles(t *testing.T) {
 	require.NotEmpty(t, ps)
 	values, err := storeValues()
 	require.NoError(t, err)
+	passwords := x.passwords(t)
 	for _, p := range ps {
 		pid, err := zotProcess(fmt.Sprint(field(p, "metadata", "uid")))
 		require.NoError(t, err)
-		got, err := readInPod(pid, "/etc/zot/config.json")
+		got, err := readInPod(pid, configPath(t, pid))
 		require.NoError(t, err)
-		assert.JSONEq(t, x.res.ConfigJSON, got, "pod %s runs the config.json the render shows", name(p))
+		assert.JSONEq(t, x.res.ConfigJSON, revealed(t, x.res.ConfigJSON, got), "pod %s runs the config.json the render shows", name(p))
 		var cfg struct {
 			HTTP struct {
 				Auth struct {
@@ -197,19 +256,21 @@ func (x *deployed) checkFiles(t *testing.T) {
 		a := cfg.HTTP.Auth
 		htpasswd, err := readInPod(pid, a.Htpasswd.Path)
 		require.NoError(t, err, "htpasswd at the path config.json names")
-		if x.res.Config.Secrets.Generates() {
-			assert.Contains(t, htpasswd, "ci-pusher:$2")
-		} else {
-			assert.NoError(t, kube.CheckHtpasswd(htpasswd, robots))
-		}
+		assert.NoError(t, kube.CheckHtpasswd(htpasswd, passwords))
 		if x.res.Config.Identity.OpenID() {
+			require.NotNil(t, a.OpenID.Providers, "config.json has the OpenID provider")
 			creds, err := readInPod(pid, a.OpenID.Providers[layout.OIDCProviderKey].CredentialsFile)
 			require.NoError(t, err, "OpenID credentials at the path config.json names")
 			assert.NoError(t, kube.CheckOIDCCredentials(creds, ClientID, svc.clientSecret))
 		}
 		keys, err := readInPod(pid, a.SessionKeysFile)
 		require.NoError(t, err, "session keys at the path config.json names")
-		if !x.res.Config.Secrets.Generates() {
+		if x.res.Config.Secrets.Generates() {
+			var k struct{ HashKey, EncryptKey string }
+			require.NoError(t, json.Unmarshal([]byte(keys), &k))
+			assert.Len(t, k.HashKey, 64)
+			assert.Len(t, k.EncryptKey, 32)
+		} else {
 			assert.NoError(t, kube.CheckSessionKeys(keys, values["sessionHashKey"], values["sessionEncryptKey"]))
 		}
 		env, err := envOf(pid)
@@ -222,8 +283,9 @@ func (x *deployed) checkFiles(t *testing.T) {
 // checkRegistry: through the Service, at externalUrl, as docker does.
 func (x *deployed) checkRegistry(t *testing.T) {
 	reg := svc.registry()
-	pusher := tier.User{Name: "ci-pusher", Password: robots["ci-pusher"]}
-	reader := tier.User{Name: "reader", Password: robots["reader"]}
+	passwords := x.passwords(t)
+	pusher := tier.User{Name: "ci-pusher", Password: passwords["ci-pusher"]}
+	reader := tier.User{Name: "reader", Password: passwords["reader"]}
 	dockerImg, err := tier.DockerImage(256 << 10)
 	require.NoError(t, err)
 	ociImg, err := tier.OCIImage(256 << 10)
@@ -310,4 +372,78 @@ func tailFile(path string, lines int) string {
 		all = all[len(all)-lines:]
 	}
 	return strings.Join(all, "\n")
+}
+
+// passwords are the robots' passwords: the store's (secrets mode store),
+// else the ones the program generated (the secret output registryPasswords).
+func (x *deployed) passwords(t *testing.T) map[string]string {
+	t.Helper()
+	if !x.res.Config.Secrets.Generates() {
+		return robots
+	}
+	out, ok := x.outputs["registryPasswords"]
+	require.True(t, ok, "no registryPasswords output")
+	assert.True(t, out.Secret, "registryPasswords is a secret output")
+	m, _ := out.Value.(map[string]any)
+	pw := map[string]string{}
+	for k, v := range m {
+		pw[k] = fmt.Sprint(v)
+	}
+	require.Contains(t, pw, "ci-pusher")
+	return pw
+}
+
+// configPath is the config file zot was started with (zot serve PATH).
+func configPath(t *testing.T, pid int) string {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	require.NoError(t, err)
+	args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+	require.GreaterOrEqual(t, len(args), 3, "zot's command line: %q", args)
+	require.Equal(t, "serve", args[1])
+	return args[2]
+}
+
+// revealed is got with each value the render shows as a secret (a
+// credential generated or given at deploy time) replaced by the render's
+// marker, after checking it is set.
+func revealed(t *testing.T, rendered, got string) string {
+	t.Helper()
+	var want, have any
+	require.NoError(t, json.Unmarshal([]byte(rendered), &want))
+	require.NoError(t, json.Unmarshal([]byte(got), &have))
+	var walk func(w, h any, path string) any
+	walk = func(w, h any, path string) any {
+		switch wv := w.(type) {
+		case string:
+			if wv == render.SecretMarker {
+				hs, _ := h.(string)
+				assert.NotEmpty(t, hs, "%s is set in the pod", path)
+				assert.NotEqual(t, render.SecretMarker, hs, path)
+				return render.SecretMarker
+			}
+		case map[string]any:
+			hm, ok := h.(map[string]any)
+			if !ok {
+				return h
+			}
+			for k := range hm {
+				hm[k] = walk(wv[k], hm[k], path+"."+k)
+			}
+			return hm
+		case []any:
+			ha, ok := h.([]any)
+			if !ok || len(ha) != len(wv) {
+				return h
+			}
+			for i := range ha {
+				ha[i] = walk(wv[i], ha[i], fmt.Sprintf("%s[%d]", path, i))
+			}
+			return ha
+		}
+		return h
+	}
+	b, err := json.Marshal(walk(want, have, "config.json"))
+	require.NoError(t, err)
+	return string(b)
 }
