@@ -22,6 +22,7 @@ import (
 	"github.com/zot-registry/zot-registry/components/storage"
 	"github.com/zot-registry/zot-registry/outputs"
 	"github.com/zot-registry/zot-registry/zot/chart"
+	"github.com/zot-registry/zot-registry/zot/layout"
 	"github.com/zot-registry/zot-registry/zot/nodes"
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
@@ -246,6 +247,7 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 		MirrorLogins:      secrets.MirrorLogins(s.Registry.Mirrors),
 		NoS3KeyPair:       !s.Storage.KeyPairFromStore(),
 		NoOpenID:          !s.Identity.OpenID(),
+		ReloadsHtpasswd:   layout.ReloadsMountedHtpasswd(s.Registry.Image.Tag),
 	}, with()...)
 	if err != nil {
 		return nil, err

@@ -3,15 +3,18 @@
 package registry
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/zot-registry/zot-registry/zot/chart"
@@ -75,6 +78,9 @@ type Args struct {
 	// SecretsDigest changes when a value zot reads at start-up changes
 	// (secrets mode kubernetes), so the pods roll; nil without.
 	SecretsDigest pulumi.StringInput
+	// Cluster is where the rollout is watched (the release's cluster);
+	// nil: the default Kubernetes provider's settings (ClusterAccess).
+	Cluster *ClusterAccess
 }
 
 // Registry is a zot deployment.
@@ -287,6 +293,14 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		deps = append(deps, pvc)
 	}
 
+	// The hook's progress goes to the stack's log: a message about the
+	// release itself would wait for the release's registration, which
+	// waits for the hook.
+	rollout, err := rolloutHook(ctx, name, clusterAccess(ctx, args.Cluster), time.Duration(chart.ReleaseTimeout(s.StartupDuration))*time.Second,
+		func(msg string) { _ = ctx.Log.Info(msg, nil) })
+	if err != nil {
+		return nil, err
+	}
 	chartName, repo := chartRef(s.Chart)
 	release, err := NewRelease(ctx, name, &ReleaseArgs{
 		Name:           pulumi.String(s.ReleaseName),
@@ -298,13 +312,22 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		// The namespace is a resource of its own: the Secrets live there
 		// before zot does.
 		CreateNamespace: pulumi.Bool(false),
-		// Wait for the pod to be ready, and roll back a failed upgrade
-		// instead of leaving a half-updated release behind.
-		Atomic:        pulumi.Bool(true),
+		// Helm applies and returns; the rollout hook waits for the pods
+		// instead, as long as Helm would, but stops at the first pod that
+		// will not start and says why (rollout.go). Helm's own wait only
+		// knows ready or timed out: a zot that exits at start would hold the
+		// update for startupTimeout plus 10 minutes. A failed rollout is not
+		// rolled back: the StatefulSet stops at the failing pod, the older
+		// pods keep serving, and the next pulumi up carries the fix.
+		SkipAwait:     pulumi.Bool(true),
+		Atomic:        pulumi.Bool(false),
 		CleanupOnFail: pulumi.Bool(true),
 		Timeout:       pulumi.Int(chart.ReleaseTimeout(s.StartupDuration)),
 		MaxHistory:    pulumi.Int(10),
 	}, child, pulumi.DependsOn(deps),
+		pulumi.ResourceHooks(&pulumi.ResourceHookBinding{
+			AfterCreate: []*pulumi.ResourceHook{rollout}, AfterUpdate: []*pulumi.ResourceHook{rollout},
+		}),
 		// A new member list or volume layout replaces the release, deleting
 		// it first: two member lists never serve at once (zot answers 500 and
 		// a repository gets two writers), and no StatefulSet update touches
@@ -460,4 +483,42 @@ func orFalse(in pulumi.BoolInput) pulumi.BoolInput {
 		return pulumi.Bool(false)
 	}
 	return in
+}
+
+// clusterAccess is access, or the default Kubernetes provider's settings.
+func clusterAccess(ctx *pulumi.Context, access *ClusterAccess) ClusterAccess {
+	if access != nil {
+		return *access
+	}
+	get := func(k string) string { v, _ := ctx.GetConfig("kubernetes:" + k); return v }
+	return ClusterAccess{Kubeconfig: get("kubeconfig"), Context: get("context"), Cluster: get("cluster")}
+}
+
+// rolloutHook registers the hook that runs after the release is installed
+// or upgraded: it waits for zot's pods (cluster.waitForRollout) for as long
+// as Helm would have, and fails the update naming the pod that will not
+// start.
+func rolloutHook(ctx *pulumi.Context, name string, access ClusterAccess, timeout time.Duration, progress func(string)) (*pulumi.ResourceHook, error) {
+	return ctx.RegisterResourceHook(name+"-rollout", func(h *pulumi.ResourceHookArgs) error {
+		namespace, release := inputString(h, "namespace"), inputString(h, "name")
+		c, err := access.connect()
+		if err != nil {
+			return fmt.Errorf("zot's rollout in %s cannot be watched: %w; the program reaches the cluster as the Kubernetes provider does (kubernetes:kubeconfig, kubernetes:context, $KUBECONFIG)", namespace, err)
+		}
+		wait, cancel := context.WithTimeout(context.Background(), timeout+time.Minute)
+		defer cancel()
+		return c.waitForRollout(wait, namespace, release, timeout, progress)
+	}, nil)
+}
+
+// inputString is a string input of the hooked resource.
+func inputString(h *pulumi.ResourceHookArgs, key string) string {
+	v, ok := h.NewInputs[resource.PropertyKey(key)]
+	for ok && v.IsSecret() {
+		v = v.SecretValue().Element
+	}
+	if !ok || !v.IsString() {
+		return ""
+	}
+	return v.StringValue()
 }

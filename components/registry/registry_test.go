@@ -96,7 +96,10 @@ func TestReleasePinsChartAndImage(t *testing.T) {
 	assert.Equal(t, "zot", in["name"], "the release name is fixed, not auto-named")
 	assert.Equal(t, "zot", in["namespace"])
 	assert.Equal(t, false, in["createNamespace"])
-	assert.Equal(t, true, in["atomic"])
+	// Helm applies; the rollout hook waits (rollout.go), so Helm neither
+	// waits nor rolls back.
+	assert.Equal(t, true, in["skipAwait"])
+	assert.Equal(t, false, in["atomic"])
 	v := values(in)
 	assert.Equal(t, map[string]any{"repository": "ghcr.io/project-zot/zot", "tag": "v2.1.18", "pullPolicy": "IfNotPresent"}, v["image"])
 	assert.Equal(t, "zot", v["fullnameOverride"])

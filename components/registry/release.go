@@ -41,6 +41,7 @@ type ReleaseArgs struct {
 	CreateNamespace pulumi.BoolPtrInput
 	Atomic          pulumi.BoolPtrInput
 	CleanupOnFail   pulumi.BoolPtrInput
+	SkipAwait       pulumi.BoolPtrInput
 	Timeout         pulumi.IntPtrInput
 	MaxHistory      pulumi.IntPtrInput
 	// Compat is set by NewRelease: the provider's compatibility marker,
@@ -59,6 +60,7 @@ type releaseArgs struct {
 	CreateNamespace *bool                  `pulumi:"createNamespace"`
 	Atomic          *bool                  `pulumi:"atomic"`
 	CleanupOnFail   *bool                  `pulumi:"cleanupOnFail"`
+	SkipAwait       *bool                  `pulumi:"skipAwait"`
 	Timeout         *int                   `pulumi:"timeout"`
 	MaxHistory      *int                   `pulumi:"maxHistory"`
 	Compat          *string                `pulumi:"compat"`

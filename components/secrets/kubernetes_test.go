@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,31 +74,28 @@ func TestKubernetesModeWritesTheSecrets(t *testing.T) {
 	assert.Regexp(t, `^[0-9a-f]{64}$`, out["digest"])
 }
 
-// TestStartupDigest: the digest changes with each value zot reads at
-// start, not with the htpasswd file zot reloads by itself.
+// TestStartupDigest: the digest changes with each value it is given, and
+// is an HMAC keyed with the session hash key over the values in key order.
 func TestStartupDigest(t *testing.T) {
 	base := map[string]string{
-		secrets.SourceOIDCClientID: "zot", secrets.SourceOIDCClientSecret: "a", secrets.SourceHtpasswd: "ci:x\n",
+		secrets.SourceOIDCClientID: "zot", secrets.SourceOIDCClientSecret: "a",
 		secrets.SourceS3AccessKeyID: "k", secrets.SourceS3SecretAccessKey: "s",
 		secrets.SourceSessionHashKey: "h", secrets.SourceSessionEncryptKey: "e",
+		secrets.PasswordDigestKey("ci"): "pw",
 	}
 	d := secrets.StartupDigest(base)
 	for k := range base {
-		changed := map[string]string{}
-		for kk, v := range base {
-			changed[kk] = v
-		}
+		changed := maps.Clone(base)
 		changed[k] += "2"
-		if k == secrets.SourceHtpasswd {
-			assert.Equal(t, d, secrets.StartupDigest(changed), "a new robot restarts nothing")
-			continue
-		}
 		assert.NotEqual(t, d, secrets.StartupDigest(changed), k)
 	}
+	more := maps.Clone(base)
+	more[secrets.PasswordDigestKey("new-robot")] = "pw2"
+	assert.NotEqual(t, d, secrets.StartupDigest(more), "a new robot")
 	// Keyed with the session hash key: an HMAC an outsider cannot compute
 	// from the digest's input alone.
 	var msg strings.Builder
-	for _, k := range secrets.StartupKeys {
+	for _, k := range slices.Sorted(maps.Keys(base)) {
 		fmt.Fprintf(&msg, "%s=%d:%s\n", k, len(base[k]), base[k])
 	}
 	mac := hmac.New(sha256.New, []byte("h"))
@@ -104,6 +103,28 @@ func TestStartupDigest(t *testing.T) {
 	assert.Equal(t, hex.EncodeToString(mac.Sum(nil)), d, "HMAC-SHA256 keyed with the session hash key")
 	plain := sha256.Sum256([]byte(msg.String()))
 	assert.NotEqual(t, hex.EncodeToString(plain[:]), d, "not a plain hash of the values")
+}
+
+// TestNewRobotRestartsZot: in secrets mode kubernetes a new robot changes
+// the pods' digest, so zot restarts with the new htpasswd file, unless
+// zot reloads the Secret's update by itself (layout.HtpasswdReloadRelease
+// on). zot v2.1.20 does not: on the cluster tier a new robot was refused
+// until the pod restarted.
+func TestNewRobotRestartsZot(t *testing.T) {
+	digest := func(users []any, reloads bool) string {
+		_, _, out := runArgs(t, &secrets.Args{
+			Settings:         settings(t, map[string]any{"mode": "kubernetes", "users": users}),
+			OIDCClientID:     pulumi.String("zot-dev"),
+			OIDCClientSecret: pulumi.String("s"),
+			S3AccessKeyID:    pulumi.String("k"), S3SecretAccessKey: pulumi.String("s"),
+			ReloadsHtpasswd: reloads,
+		})
+		return fmt.Sprint(out["digest"])
+	}
+	one, two := []any{"ci"}, []any{"ci", "new-robot"}
+	assert.NotEqual(t, digest(one, false), digest(two, false), "zot that keeps its users restarts for a new robot")
+	assert.Equal(t, digest(one, true), digest(two, true), "zot that reloads htpasswd is not restarted")
+	assert.Equal(t, digest(one, false), digest(one, false), "the same users, the same digest")
 }
 
 // TestNoKeyPairNoOpenID: with an IAM role and identity mode none there is

@@ -14,6 +14,8 @@ package secrets
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -53,6 +55,10 @@ type Args struct {
 	NoS3KeyPair bool
 	// NoOpenID: identity mode none, so no OIDC client Secret exists.
 	NoOpenID bool
+	// ReloadsHtpasswd: zot reloads the htpasswd Secret's update by itself
+	// (layout.ReloadsMountedHtpasswd); otherwise a new htpasswd restarts
+	// zot in secrets mode kubernetes.
+	ReloadsHtpasswd bool
 }
 
 // Secrets is what zot mounts, ready before the registry starts.
@@ -64,10 +70,10 @@ type Secrets struct {
 	// Ready are what the Helm release depends on: the ExternalSecrets, or
 	// in secrets mode kubernetes the Secrets themselves.
 	Ready []pulumi.Resource
-	// Digest is a keyed digest of the values zot reads only at start-up
-	// (OIDC client, S3 key pair, session keys) in secrets mode kubernetes,
-	// for a pod annotation: a changed value restarts zot. Empty with ESO,
-	// where secrets.rolloutToken does that.
+	// Digest is a keyed digest of the values whose change must restart zot
+	// (OIDC client, S3 key pair, session keys, and the robots' passwords
+	// where zot does not reload htpasswd) in secrets mode kubernetes, for a
+	// pod annotation. Empty with ESO, where secrets.rolloutToken does that.
 	Digest pulumi.StringOutput
 	// Passwords are the generated htpasswd passwords by user (secret);
 	// empty in store mode.
@@ -287,10 +293,31 @@ func (c *Secrets) direct(ctx *pulumi.Context, name string, args *Args, values pu
 	}
 	// Keyed with the session hash key (generated, never shown), so the
 	// digest reveals nothing of a value; it may be shown in clear.
-	c.Digest = pulumi.Unsecret(valuesOf(values, StartupKeys).ApplyT(func(m map[string]string) string {
+	restart, keys := c.restartValues(values, args.ReloadsHtpasswd)
+	c.Digest = pulumi.Unsecret(valuesOf(restart, keys).ApplyT(func(m map[string]string) string {
 		return StartupDigest(m)
 	})).(pulumi.StringOutput)
 	return nil
+}
+
+// restartValues are the values whose change must restart zot: those it
+// reads only at start-up (StartupKeys), and each robot's password where
+// zot does not reload the htpasswd Secret by itself. The passwords, not
+// the file: that is what a login checks, and a bcrypt line is salted anew
+// wherever it is computed again (a preview under mocks).
+func (c *Secrets) restartValues(values pulumi.StringMap, reloadsHtpasswd bool) (pulumi.StringMap, []string) {
+	out := pulumi.StringMap{}
+	for _, k := range StartupKeys {
+		if v, ok := values[k]; ok {
+			out[k] = v
+		}
+	}
+	if !reloadsHtpasswd {
+		for user, pw := range c.Password {
+			out[PasswordDigestKey(user)] = pw
+		}
+	}
+	return out, slices.Sorted(maps.Keys(out))
 }
 
 // valuesOf is the values of keys (those present) as one output.

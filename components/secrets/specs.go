@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -278,16 +279,19 @@ func SecretFiles(names layout.SecretNames) []SecretFile {
 }
 
 // StartupKeys are the source keys zot reads only at start-up: the OIDC
-// client, the S3 key pair, the session keys. zot reloads htpasswd itself.
+// client, the S3 key pair, the session keys.
 var StartupKeys = []string{SourceOIDCClientID, SourceOIDCClientSecret, SourceS3AccessKeyID, SourceS3SecretAccessKey, SourceSessionHashKey, SourceSessionEncryptKey}
 
-// StartupDigest is a digest of the values zot reads only at start-up (the
-// OIDC client, the S3 key pair, the session keys; zot reloads htpasswd by
-// itself), keyed with the generated session hash key so that it says
-// nothing about any value.
+// PasswordDigestKey is the key of a robot's password among the values
+// StartupDigest reads, where zot does not reload the htpasswd Secret.
+func PasswordDigestKey(user string) string { return SourceHtpasswd + "/" + user }
+
+// StartupDigest is a digest of the values whose change must restart zot
+// (each key of values, in order), keyed with the generated session hash
+// key so that it says nothing about any value.
 func StartupDigest(values map[string]string) string {
 	mac := hmac.New(sha256.New, []byte(values[SourceSessionHashKey]))
-	for _, k := range StartupKeys {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
 		fmt.Fprintf(mac, "%s=%d:%s\n", k, len(values[k]), values[k])
 	}
 	return hex.EncodeToString(mac.Sum(nil))

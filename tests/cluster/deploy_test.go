@@ -38,6 +38,7 @@ type deployed struct {
 	// outputs of the last up, secrets in clear.
 	outputs   auto.OutputMap
 	destroyed bool
+	lastUp    time.Duration // how long the last up took
 }
 
 // upTimeout bounds one `pulumi up` of the tier.
@@ -46,7 +47,7 @@ const upTimeout = 15 * time.Minute
 // deploy seeds the store with what an operator provides, creates the stack
 // and runs `pulumi up`; it fails the test with the end of the log and the
 // pods' states when up fails.
-func deploy(t *testing.T, v variant) *deployed {
+func deploy(t testing.TB, v variant) *deployed {
 	t.Helper()
 	ctx := context.Background()
 	sc, err := v.stackConfig(svc)
@@ -81,14 +82,15 @@ func pushed(s *spec.Settings) []string {
 }
 
 // up runs `pulumi up`, its log in <dir>/<label>.log.
-func (x *deployed) up(t *testing.T, label string) auto.UpResult {
+func (x *deployed) up(t testing.TB, label string) auto.UpResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), upTimeout)
 	defer cancel()
 	log := x.logFile(t, label)
 	begin := time.Now()
-	res, err := x.d.stack.Up(ctx, optup.ProgressStreams(log), optup.ErrorProgressStreams(log))
-	t.Logf("%s: pulumi %s took %s", x.v.name, label, time.Since(begin).Round(time.Second))
+	res, err := x.d.stack.Up(ctx, upOptions(log)...)
+	x.lastUp = time.Since(begin)
+	t.Logf("%s: pulumi %s took %s", x.v.name, label, x.lastUp.Round(time.Second))
 	if err != nil {
 		t.Fatalf("pulumi %s of %s: %v\nlog ends:\n%s\npods:\n%s", label, x.v.name, err, tailFile(log.Name(), 60), describePods(x.ns))
 	}
@@ -96,7 +98,7 @@ func (x *deployed) up(t *testing.T, label string) auto.UpResult {
 	return res
 }
 
-func (x *deployed) logFile(t *testing.T, label string) *os.File {
+func (x *deployed) logFile(t testing.TB, label string) *os.File {
 	t.Helper()
 	f, err := os.Create(filepath.Join(x.dir, label+".log"))
 	require.NoError(t, err)
@@ -106,7 +108,7 @@ func (x *deployed) logFile(t *testing.T, label string) *os.File {
 
 // previewChanges runs `pulumi preview` and returns its change summary
 // without the unchanged resources.
-func (x *deployed) previewChanges(t *testing.T, label string) map[apitype.OpType]int {
+func (x *deployed) previewChanges(t testing.TB, label string) map[apitype.OpType]int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), upTimeout)
 	defer cancel()
@@ -124,7 +126,7 @@ func (x *deployed) previewChanges(t *testing.T, label string) map[apitype.OpType
 
 // cleanUp destroys what a failed test left, so the next variant starts on
 // an empty node.
-func (x *deployed) cleanUp(t *testing.T) {
+func (x *deployed) cleanUp(t testing.TB) {
 	if x.destroyed {
 		return
 	}
@@ -137,7 +139,7 @@ func (x *deployed) cleanUp(t *testing.T) {
 }
 
 // destroy runs `pulumi destroy` and waits until the namespace is gone.
-func (x *deployed) destroy(t *testing.T) {
+func (x *deployed) destroy(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), upTimeout)
 	defer cancel()
@@ -376,7 +378,7 @@ func tailFile(path string, lines int) string {
 
 // passwords are the robots' passwords: the store's (secrets mode store),
 // else the ones the program generated (the secret output registryPasswords).
-func (x *deployed) passwords(t *testing.T) map[string]string {
+func (x *deployed) passwords(t testing.TB) map[string]string {
 	t.Helper()
 	if !x.res.Config.Secrets.Generates() {
 		return robots
@@ -446,4 +448,9 @@ func revealed(t *testing.T, rendered, got string) string {
 	b, err := json.Marshal(walk(want, have, "config.json"))
 	require.NoError(t, err)
 	return string(b)
+}
+
+// upOptions stream pulumi up's progress and errors into log.
+func upOptions(log *os.File) []optup.Option {
+	return []optup.Option{optup.ProgressStreams(log), optup.ErrorProgressStreams(log)}
 }

@@ -75,6 +75,11 @@ func setUp(ctx context.Context) error {
 	if svc, err = startServices(ctx, work+"/services"); err != nil {
 		return fmt.Errorf("services: %w", err)
 	}
+	// The program runs in this process (an inline program): its rollout
+	// watch reaches the cluster as a user's shell does.
+	if err := os.Setenv("KUBECONFIG", theNode.Kubeconfig); err != nil {
+		return err
+	}
 	bundle := work + "/pulumi/ca.crt"
 	if err := tierCA.bundle(bundle); err != nil {
 		return err

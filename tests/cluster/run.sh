@@ -125,7 +125,10 @@ tier=
 finish() {
   trap - EXIT
   if [ -n "$tier" ]; then
-    kill "$tier" 2>/dev/null # unshare; --kill-child takes its namespace's processes with it
+    # unshare --fork ignores TERM and INT (its child handles them), and the
+    # namespace's PID 1 takes only KILL from outside: KILL it, which ends
+    # every process in the namespace; then unshare exits.
+    pkill -KILL -P "$tier" 2>/dev/null
     wait "$tier" 2>/dev/null
   fi
   step "cleaning up"
@@ -151,7 +154,7 @@ trap 'exit 143' TERM INT
 step "the node and the tests, in namespaces of their own"
 # PID 1 in the new pid namespace is bash: it reaps the orphans containerd's
 # shims leave, and when it exits the kernel kills everything left in it.
-# --kill-child: when this script dies, so does all of it.
+# --kill-child: when unshare dies (KILL), so does all of it.
 # In the background, so that a TERM to this script runs finish at once
 # (which stops it) instead of after it.
 (cd tests/cluster && exec env ZOT_CLUSTER_NAMESPACES=1 ZOT_CLUSTER_WORK="$work" \
@@ -161,7 +164,8 @@ step "the node and the tests, in namespaces of their own"
   RANDOM_STANDIN_BIN="$cache/standins/pulumi-resource-random" \
   GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local GOFLAGS=-mod=mod \
   unshare --net --mount --pid --fork --kill-child --mount-proc --propagation private -- \
-  bash -c '"$@"; exit $?' init "$cache/cluster.test" -test.v -test.count=1 -test.timeout=50m "$@") &
+  bash -c '"$@"; exit $?' init "$cache/cluster.test" -test.v -test.count=1 -test.timeout=50m \
+    -test.bench=Figures -test.benchtime=1x "$@") &
 tier=$!
 set +e
 wait "$tier"

@@ -224,7 +224,12 @@ func (s *services) proxy(context.Context) error {
 	}
 	target, _ := url.Parse(fmt.Sprintf("http://zot.zot.svc.%s:5000", node.ClusterDomain))
 	rp := httputil.NewSingleHostReverseProxy(target)
-	rp.Transport = clusterTransport()
+	// A connection per request, each balanced anew by kube-proxy, as a
+	// load balancer in front of a Service's endpoints sends each request to
+	// a live one; zot's clients keep theirs.
+	t := clusterTransport()
+	t.DisableKeepAlives = true
+	rp.Transport = t
 	rp.FlushInterval = -1
 	director := rp.Director
 	rp.Director = func(r *http.Request) {

@@ -483,13 +483,14 @@ var edits = []edit{
 		}
 	}, updates: []string{releaseType}},
 	// Without ESO a new user is a new password and the htpasswd Secret,
-	// and zot is not restarted (it reloads htpasswd; the secrets digest
-	// leaves it out).
+	// and zot v2.1.20 restarts to read it (it does not follow a Secret
+	// volume's update: layout.HtpasswdReloadRelease): the secrets digest
+	// on the pods changes.
 	{name: "kubernetes mode user added", edits: inKubernetesMode(func(sc *render.StackConfig) []Edit {
 		var s struct{ Users []any }
 		_ = json.Unmarshal([]byte(sc.Values[secretsKey]), &s)
 		return []Edit{{Key: secretsKey, Path: "users", Value: append(s.Users, "release-bot")}}
-	}), updates: []string{secretType + " zot-htpasswd"}, creates: []string{"zot-registry-release-bot"}},
+	}), updates: []string{secretType + " zot-htpasswd", releaseType}, creates: []string{"zot-registry-release-bot"}},
 	// A claim this program owns grows in place (where the class allows
 	// expansion): an update of the claim, not of the release.
 	{name: "volume size", edits: withOwnClaim("persistence.size", "50Gi"), updates: []string{pvcType}},

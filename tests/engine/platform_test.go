@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/zot-registry/zot-registry/internal/mocks"
 	"github.com/zot-registry/zot-registry/tests/stacks"
+	"github.com/zot-registry/zot-registry/zot/layout"
 )
 
 const storageKey = "zot-registry:storage"
@@ -96,6 +98,28 @@ func TestKubernetesModeRollsOnRotation(t *testing.T) {
 	rotated.Values["zot-registry:s3AccessKeyId"] = "rotated-access-key-id"
 	s.SetConfig(rotated)
 	want := []string{"update " + mocks.SecretType + " zot-s3", "update " + mocks.ReleaseType + " zot"}
+	pre := s.Preview()
+	require.NoError(t, pre.Err, pre.Diagnostics)
+	assert.Equal(t, want, pre.Summary(), "preview")
+	assert.Equal(t, want, up(t, s).Summary(), "up")
+}
+
+// TestNewRobotWithZotThatReloads: a zot that follows a Secret volume's
+// update (layout.HtpasswdReloadRelease on) is not restarted for a new
+// robot in secrets mode kubernetes: its password and the htpasswd Secret
+// are the whole change.
+func TestNewRobotWithZotThatReloads(t *testing.T) {
+	base, err := Apply(config(t, stacks.Named("secrets-kubernetes")),
+		Edit{Key: registryKey, Path: "image.tag", Value: layout.HtpasswdReloadRelease})
+	require.NoError(t, err)
+	s := NewStack(t, base)
+	up(t, s)
+	var sec struct{ Users []any }
+	require.NoError(t, json.Unmarshal([]byte(base.Values[secretsKey]), &sec))
+	robot, err := Apply(base, Edit{Key: secretsKey, Path: "users", Value: append(sec.Users, "release-bot")})
+	require.NoError(t, err)
+	s.SetConfig(robot)
+	want := []string{"create " + mocks.RandomPasswordType + " zot-registry-release-bot", "update " + mocks.SecretType + " zot-htpasswd"}
 	pre := s.Preview()
 	require.NoError(t, pre.Err, pre.Diagnostics)
 	assert.Equal(t, want, pre.Summary(), "preview")

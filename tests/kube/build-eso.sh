@@ -22,7 +22,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-ESO_VERSION=${ESO_VERSION:-v0.16.2}
+ESO_VERSION=${ESO_VERSION:-v0.20.4}
 ESO_PROVIDERS=${ESO_PROVIDERS:-kubernetes}
 ESO_MODULE=github.com/external-secrets/external-secrets
 CACHE=${ZOT_KUBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zot-registry/kube}

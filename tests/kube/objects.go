@@ -16,11 +16,15 @@ import (
 	"github.com/zot-registry/zot-registry/internal/render"
 )
 
-// The External Secrets Operator release whose CRDs the tier installs: the
-// first with the external-secrets.io/v1 API the program uses.
+// The External Secrets Operator release whose CRDs and controller the
+// tiers run: the newest that builds from the Go module proxy (v1.x and
+// v2.x split ESO into nested modules the proxy does not serve), serving
+// the external-secrets.io/v1 API the program uses and no longer v1beta1.
+// TestESOObjectsAcceptedByCurrentESO checks the objects against the
+// current release's CRDs too (CurrentESO).
 const (
 	ESOModule  = "github.com/external-secrets/external-secrets"
-	ESOVersion = "v0.16.2"
+	ESOVersion = "v0.20.4"
 	ESOBundle  = "deploy/crds/bundle.yaml"
 )
 

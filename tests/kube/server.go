@@ -63,6 +63,10 @@ type Options struct {
 	// KeepDir leaves Dir (the logs) in place on Stop, for a failed run's
 	// diagnosis; whoever set Dir removes it.
 	KeepDir bool
+	// KubeletClient gives the API server a client certificate from its CA
+	// for kubelets (logs, exec): a kubelet that trusts that CA (its
+	// clientCAFile is CAFile) serves pod logs through the API.
+	KubeletClient bool
 }
 
 // User is a static-token user of the API server.
@@ -133,6 +137,14 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 		return nil, err
 	}
 	s.creds = creds
+	if opts.KubeletClient {
+		crt, key, err := creds.clientCert(dir, "kube-apiserver-kubelet-client", "system:masters")
+		if err != nil {
+			return nil, err
+		}
+		opts.APIServerArgs = append(opts.APIServerArgs, "--kubelet-client-certificate="+crt, "--kubelet-client-key="+key,
+			"--kubelet-preferred-address-types=InternalIP")
+	}
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
@@ -387,6 +399,8 @@ type credentials struct {
 	saKey                   string
 	tokenFile, token        string
 	tokens                  map[string]string // by user, for Options.Users
+	ca                      *x509.Certificate
+	caKey                   *ecdsa.PrivateKey
 }
 
 // writeCredentials makes a CA, a serving certificate for 127.0.0.1,
@@ -424,6 +438,7 @@ func writeCredentials(dir string, users []User, ips []net.IP) (*credentials, err
 	if err != nil {
 		return nil, err
 	}
+	c.ca, c.caKey = ca, caKey
 	c.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
 	if err := os.WriteFile(c.caFile, c.caPEM, 0o644); err != nil {
 		return nil, err
@@ -504,4 +519,31 @@ func writeKey(path string, key *ecdsa.PrivateKey) error {
 
 func writePEM(path, typ string, der []byte) error {
 	return os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600)
+}
+
+// clientCert writes a client certificate (CN user, O group) signed by the
+// CA into dir and returns its certificate and key files.
+func (c *credentials) clientCert(dir, user, group string) (string, string, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(3),
+		Subject:      pkix.Name{CommonName: user, Organization: []string{group}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.ca, &key.PublicKey, c.caKey)
+	if err != nil {
+		return "", "", err
+	}
+	crt, keyFile := filepath.Join(dir, user+".crt"), filepath.Join(dir, user+".key")
+	if err := writePEM(crt, "CERTIFICATE", der); err != nil {
+		return "", "", err
+	}
+	return crt, keyFile, writeKey(keyFile, key)
 }

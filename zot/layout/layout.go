@@ -8,6 +8,9 @@ package layout
 import (
 	"fmt"
 	"path"
+	"strings"
+
+	"golang.org/x/mod/semver"
 )
 
 const (
@@ -146,3 +149,25 @@ type SecretNames struct {
 // RedactedMarker stands for a secret wherever one is shown: in the
 // config.json annotation, in the offline render and in the tests.
 const RedactedMarker = "[secret]"
+
+// HtpasswdReloadRelease is the first zot release that reloads an htpasswd
+// file mounted from a Kubernetes Secret. A Secret volume changes by
+// swapping the ..data symlink in its folder; zot's watcher learned to watch
+// the folder for that swap after v2.1.20 (zot commit e2c1a85e, "make
+// htpasswd hot-reload work for K8s secret mounts", project-zot/zot issue 4284, the v2.1.21
+// line). v2.1.20 keeps the users it started with: measured on the cluster
+// tier, a new robot was refused for 3 minutes after the kubelet had
+// updated the file.
+const HtpasswdReloadRelease = "v2.1.21"
+
+// ReloadsMountedHtpasswd says whether zot at an image tag reloads its
+// htpasswd Secret by itself. A tag that is not a release version (a branch
+// build, a digest) is taken not to: the pods then restart for a new robot,
+// which is always safe.
+func ReloadsMountedHtpasswd(tag string) bool {
+	v := tag
+	if !strings.HasPrefix(v, "v") {
+		v = "v" + v
+	}
+	return semver.IsValid(v) && semver.Prerelease(v) == "" && semver.Compare(v, HtpasswdReloadRelease) >= 0
+}

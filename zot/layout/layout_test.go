@@ -23,3 +23,22 @@ func TestPaths(t *testing.T) {
 	assert.Equal(t, "/secrets/oidc/oidc-credentials.json", layout.OIDCCredentialsPath())
 	assert.Equal(t, "/secrets/session/session-keys.json", layout.SessionKeysPath())
 }
+
+func TestReloadsMountedHtpasswd(t *testing.T) {
+	for tag, want := range map[string]bool{
+		"v2.1.20":     false, // the stacks' pin: restart for a new robot
+		"v2.1.19":     false,
+		"v2.1.21":     true,
+		"2.1.21":      true,
+		"v2.2.0":      true,
+		"v3.0.0":      true,
+		"v2.1.21-rc1": false, // a prerelease may predate the fix
+		"latest":      false,
+		"":            false,
+		"sha256:0123": false,
+	} {
+		if got := layout.ReloadsMountedHtpasswd(tag); got != want {
+			t.Errorf("ReloadsMountedHtpasswd(%q) = %v, want %v", tag, got, want)
+		}
+	}
+}

@@ -31,6 +31,7 @@ func (c *Cluster) controlPlane(ctx context.Context) error {
 		BinDir:        c.opts.Bin.Kube,
 		Dir:           c.path("control-plane"),
 		KeepDir:       true,
+		KubeletClient: true,
 		ServiceCIDR:   ServiceCIDR,
 		ServingIPs:    []net.IP{net.ParseIP(NodeIP), net.ParseIP(KubernetesServiceIP)},
 		Authorization: "Node,RBAC",
