@@ -139,7 +139,10 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	if err := ctx.RegisterComponentResource(RegistryType, name, c, opts...); err != nil {
 		return nil, err
 	}
-	out, err := Deploy(ctx, name, s, Secrets{
+	// A component package's registry keeps Helm's own wait: the program's
+	// rollout watch is a resource hook, which the component's host has not
+	// been shown to serve (the cluster tier proves it for a stack).
+	out, err := Deploy(ctx, name, s, Inputs{
 		OIDCClientSecret: args.OIDCClientSecret, S3AccessKeyID: args.S3AccessKeyID,
 		S3SecretAccessKey: args.S3SecretAccessKey, RedisPassword: args.RedisPassword,
 	}, pulumi.Parent(c))
@@ -161,19 +164,24 @@ func anyMap(m map[string]pulumi.Output) map[string]any {
 	return out
 }
 
-// Secrets are the secret values the parts need; nil where not given.
-type Secrets struct {
+// Inputs are what the parts need beside the settings: the secret values
+// (nil where not given) and how the release's rollout is awaited.
+type Inputs struct {
 	OIDCClientSecret  pulumi.StringInput
 	S3AccessKeyID     pulumi.StringInput
 	S3SecretAccessKey pulumi.StringInput
 	RedisPassword     pulumi.StringInput
+	// WatchRollout: the program watches zot's pods after the release's
+	// install or upgrade and fails at the first that will not start
+	// (components/registry, a resource hook); otherwise Helm waits, atomic.
+	WatchRollout bool
 }
 
 // Deploy registers the parts for validated settings s, with opts (the
 // component passes itself as their parent; a stack's program passes none,
 // so its resources keep the names and parents they have always had). base
 // names the storage, identity and secrets parts.
-func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opts ...pulumi.ResourceOption) (*outputs.Stack, error) {
+func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Inputs, opts ...pulumi.ResourceOption) (*outputs.Stack, error) {
 	r := s.Registry
 	with := func(more ...pulumi.ResourceOption) []pulumi.ResourceOption {
 		return append(append([]pulumi.ResourceOption{}, opts...), more...)
@@ -288,6 +296,7 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Secrets, opt
 		DependsOn:     append(append(append([]pulumi.Resource{}, scr.Ready...), ident.Serving...), stor.Access...),
 		RoleArn:       irsaRole(s.Storage, stor),
 		SecretsDigest: secretsDigest(s.Secrets, scr),
+		WatchRollout:  sec.WatchRollout,
 	}, with(pulumi.DependsOn([]pulumi.Resource{ns}))...)
 	if err != nil {
 		return nil, err

@@ -66,7 +66,8 @@ func Apply(ctx *pulumi.Context) (*outputs.Stack, error) {
 // component package's Registry has, at the stack's root, under the names
 // existing stacks hold them by.
 func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
-	var sec components.Secrets
+	// A stack's program watches the rollout itself (components.Inputs).
+	sec := components.Inputs{WatchRollout: true}
 	if cfg.ExternalClientSecret != (pulumi.StringOutput{}) {
 		sec.OIDCClientSecret = cfg.ExternalClientSecret
 	}

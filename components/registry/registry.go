@@ -78,6 +78,10 @@ type Args struct {
 	// SecretsDigest changes when a value zot reads at start-up changes
 	// (secrets mode kubernetes), so the pods roll; nil without.
 	SecretsDigest pulumi.StringInput
+	// WatchRollout: Helm installs or upgrades without waiting, and a
+	// resource hook watches the pods instead (rollout.go), failing at the
+	// first that will not start; otherwise Helm waits, atomic, as long.
+	WatchRollout bool
 	// Cluster is where the rollout is watched (the release's cluster);
 	// nil: the default Kubernetes provider's settings (ClusterAccess).
 	Cluster *ClusterAccess
@@ -293,16 +297,8 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		deps = append(deps, pvc)
 	}
 
-	// The hook's progress goes to the stack's log: a message about the
-	// release itself would wait for the release's registration, which
-	// waits for the hook.
-	rollout, err := rolloutHook(ctx, name, clusterAccess(ctx, args.Cluster), time.Duration(chart.ReleaseTimeout(s.StartupDuration))*time.Second,
-		func(msg string) { _ = ctx.Log.Info(msg, nil) })
-	if err != nil {
-		return nil, err
-	}
 	chartName, repo := chartRef(s.Chart)
-	release, err := NewRelease(ctx, name, &ReleaseArgs{
+	releaseArgs := &ReleaseArgs{
 		Name:           pulumi.String(s.ReleaseName),
 		Namespace:      args.Namespace,
 		Chart:          pulumi.String(chartName),
@@ -312,29 +308,42 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		// The namespace is a resource of its own: the Secrets live there
 		// before zot does.
 		CreateNamespace: pulumi.Bool(false),
-		// Helm applies and returns; the rollout hook waits for the pods
-		// instead, as long as Helm would, but stops at the first pod that
-		// will not start and says why (rollout.go). Helm's own wait only
-		// knows ready or timed out: a zot that exits at start would hold the
-		// update for startupTimeout plus 10 minutes. A failed rollout is not
-		// rolled back: the StatefulSet stops at the failing pod, the older
-		// pods keep serving, and the next pulumi up carries the fix.
-		SkipAwait:     pulumi.Bool(true),
-		Atomic:        pulumi.Bool(false),
+		// Helm waits for the pods to be ready and rolls back a failed
+		// upgrade; with WatchRollout the hook waits instead (below).
+		Atomic:        pulumi.Bool(true),
 		CleanupOnFail: pulumi.Bool(true),
 		Timeout:       pulumi.Int(chart.ReleaseTimeout(s.StartupDuration)),
 		MaxHistory:    pulumi.Int(10),
-	}, child, pulumi.DependsOn(deps),
-		pulumi.ResourceHooks(&pulumi.ResourceHookBinding{
-			AfterCreate: []*pulumi.ResourceHook{rollout}, AfterUpdate: []*pulumi.ResourceHook{rollout},
-		}),
+	}
+	releaseOpts := []pulumi.ResourceOption{child, pulumi.DependsOn(deps),
 		// A new member list or volume layout replaces the release, deleting
 		// it first: two member lists never serve at once (zot answers 500 and
 		// a repository gets two writers), and no StatefulSet update touches
 		// its volumeClaimTemplates. The Helm Release provider reports a
 		// detailed diff per value path (pulumi-kubernetes
 		// provider/pkg/provider/helm_release.go, Diff), which these match.
-		pulumi.ReplaceOnChanges(chart.ReleaseReplaceOn), pulumi.DeleteBeforeReplace(true))
+		pulumi.ReplaceOnChanges(chart.ReleaseReplaceOn), pulumi.DeleteBeforeReplace(true)}
+	if args.WatchRollout {
+		// Helm applies and returns; the hook waits for the pods as long as
+		// Helm would, but stops at the first pod that will not start and
+		// says why (rollout.go): Helm's own wait knows only ready or timed
+		// out, so a zot that exits at start held the update for
+		// startupTimeout plus 10 minutes. Not rolled back: the StatefulSet
+		// stops at the failing pod, the older pods keep serving, the next
+		// pulumi up carries the fix. Its progress goes to the stack's log: a
+		// message about the release would wait for the release's
+		// registration, which waits for the hook.
+		hook, err := rolloutHook(ctx, name, clusterAccess(ctx, args.Cluster), time.Duration(chart.ReleaseTimeout(s.StartupDuration))*time.Second,
+			func(msg string) { _ = ctx.Log.Info(msg, nil) })
+		if err != nil {
+			return nil, err
+		}
+		releaseArgs.SkipAwait, releaseArgs.Atomic = pulumi.Bool(true), pulumi.Bool(false)
+		releaseOpts = append(releaseOpts, pulumi.ResourceHooks(&pulumi.ResourceHookBinding{
+			AfterCreate: []*pulumi.ResourceHook{hook}, AfterUpdate: []*pulumi.ResourceHook{hook},
+		}))
+	}
+	release, err := NewRelease(ctx, name, releaseArgs, releaseOpts...)
 	if err != nil {
 		return nil, err
 	}

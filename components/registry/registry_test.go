@@ -96,10 +96,10 @@ func TestReleasePinsChartAndImage(t *testing.T) {
 	assert.Equal(t, "zot", in["name"], "the release name is fixed, not auto-named")
 	assert.Equal(t, "zot", in["namespace"])
 	assert.Equal(t, false, in["createNamespace"])
-	// Helm applies; the rollout hook waits (rollout.go), so Helm neither
-	// waits nor rolls back.
-	assert.Equal(t, true, in["skipAwait"])
-	assert.Equal(t, false, in["atomic"])
+	// Helm waits, atomic (a component package's registry), unless the
+	// program watches the rollout (TestWatchedRollout).
+	assert.Equal(t, true, in["atomic"])
+	assert.Nil(t, in["skipAwait"])
 	v := values(in)
 	assert.Equal(t, map[string]any{"repository": "ghcr.io/project-zot/zot", "tag": "v2.1.18", "pullPolicy": "IfNotPresent"}, v["image"])
 	assert.Equal(t, "zot", v["fullnameOverride"])
@@ -437,4 +437,15 @@ func TestStartupProbeCoversTheStartupTimeout(t *testing.T) {
 			assert.Equal(t, float64(p.Seconds()+600), in["timeout"], "Helm waits for the probe and 10 minutes more")
 		})
 	}
+}
+
+// TestWatchedRollout: when the program watches the rollout (a stack's
+// program), Helm applies without waiting and without rolling back; the
+// release's hook waits instead (rollout.go). The timeout stays Helm's
+// budget for its own operations.
+func TestWatchedRollout(t *testing.T) {
+	in, _ := deployWith(t, settings(t, nil), func(a *registry.Args) { a.WatchRollout = true })
+	assert.Equal(t, true, in["skipAwait"])
+	assert.Equal(t, false, in["atomic"])
+	assert.Equal(t, true, in["cleanupOnFail"])
 }

@@ -98,7 +98,9 @@ func TestStoreModeExternalSecrets(t *testing.T) {
 		assert.Equal(t, "zot", meta["namespace"])
 		assert.Equal(t, map[string]any{"pulumi.com/waitFor": "condition=Ready"}, meta["annotations"])
 		spec := in["spec"].(map[string]any)
-		assert.Equal(t, "15m", spec["refreshInterval"])
+		// In Go's form, as ESO stores a metav1.Duration: 15m would read back
+		// as 15m0s, drift to pulumi preview --refresh (the cluster tier).
+		assert.Equal(t, "15m0s", spec["refreshInterval"])
 		assert.Equal(t, map[string]any{"name": "vault", "kind": "SecretStore"}, spec["secretStoreRef"])
 		got := map[string]string{}
 		for _, d := range spec["data"].([]any) {

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/zot-registry/zot-registry/zot/layout"
 	"github.com/zot-registry/zot-registry/zot/spec"
@@ -109,6 +110,19 @@ func SyncTemplate(logins []MirrorLogin) string {
 	return b.String()
 }
 
+// storedDuration is a duration as ESO stores it: its API types are
+// metav1.Duration, which marshals in Go's own form (1h becomes 1h0m0s).
+// ESO (v0.20.4 measured) writes the whole object back when it adds its
+// finalizer, so a value in any other form changes in the cluster, and
+// pulumi preview --refresh (the drift check) reports it every day.
+func storedDuration(s string) string {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return s // validation refuses it before any resource exists
+	}
+	return d.String()
+}
+
 func loginKey(i int, field string) string { return fmt.Sprintf("mirror%d-%s", i, field) }
 
 // ExternalSecrets returns the ExternalSecrets zot needs: one per Secret in
@@ -120,7 +134,7 @@ func ExternalSecrets(s spec.Secrets, names layout.SecretNames, logins []MirrorLo
 	k := s.RemoteKeys
 	es := func(name string, tmpl map[string]string, data ...DataEntry) ExternalSecret {
 		spec := ExternalSecretSpec{
-			RefreshInterval: s.RefreshInterval,
+			RefreshInterval: storedDuration(s.RefreshInterval),
 			SecretStoreRef:  StoreRef{Name: s.Store.Name, Kind: s.Store.Kind},
 			Target:          Target{Name: name, CreationPolicy: "Owner"},
 			Data:            data,
@@ -230,7 +244,7 @@ func PushSecret(s spec.Secrets, sourceSecret string, pushed []string) PushSecret
 		data = append(data, PushData{Match: PushMatch{SecretKey: src, RemoteRef: PushRemoteRef{RemoteKey: r.Key, Property: r.Property}}})
 	}
 	return PushSecretSpec{
-		RefreshInterval: s.RefreshInterval,
+		RefreshInterval: storedDuration(s.RefreshInterval),
 		// The program owns these values: overwrite, and leave them in the
 		// store when the PushSecret goes (zot may still be reading them).
 		UpdatePolicy:    "Replace",

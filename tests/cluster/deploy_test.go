@@ -106,14 +106,19 @@ func (x *deployed) logFile(t testing.TB, label string) *os.File {
 	return f
 }
 
-// previewChanges runs `pulumi preview` and returns its change summary
-// without the unchanged resources.
-func (x *deployed) previewChanges(t testing.TB, label string) map[apitype.OpType]int {
+// previewChanges runs `pulumi preview` (with --refresh: what the drift
+// workflow runs, reading every resource back from the cluster first) and
+// returns its change summary without the unchanged resources.
+func (x *deployed) previewChanges(t testing.TB, label string, refresh bool) map[apitype.OpType]int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), upTimeout)
 	defer cancel()
 	log := x.logFile(t, label)
-	res, err := x.d.stack.Preview(ctx, optpreview.ProgressStreams(log), optpreview.Diff())
+	opts := []optpreview.Option{optpreview.ProgressStreams(log), optpreview.Diff()}
+	if refresh {
+		opts = append(opts, optpreview.Refresh())
+	}
+	res, err := x.d.stack.Preview(ctx, opts...)
 	require.NoError(t, err, "pulumi preview; log:\n%s", tailFile(log.Name(), 60))
 	changes := map[apitype.OpType]int{}
 	for op, n := range res.ChangeSummary {
@@ -176,9 +181,12 @@ func variants() []variant {
 			"zot-registry:secrets": map[string]any{"mode": "kubernetes", "users": users},
 		}, edits: []render.Edit{{Key: registryKey, Path: "accessControl.readerUsers", Value: nil}}},
 		// Three replicas sharing metadata in Redis (on the node's address),
-		// members named through the cluster DNS.
+		// members named through the cluster DNS under a domain other than
+		// cluster.local (registry.clusterDomain; TestDayTwo scales out under
+		// cluster.local).
 		{name: "scale-out-redis", edits: []render.Edit{
 			{Key: registryKey, Path: "replicas", Value: 3},
+			{Key: registryKey, Path: "clusterDomain", Value: ExtraDomain},
 			{Key: registryKey, Path: "cache", Value: map[string]any{"driver": "redis", "redis": map[string]any{
 				"addresses": []any{RedisAddr}, "keyPrefix": "zot-cluster",
 			}}},
@@ -197,7 +205,9 @@ func TestDeploy(t *testing.T) {
 			t.Run("registry", func(t *testing.T) { x.checkRegistry(t) })
 			t.Run("openid login", func(t *testing.T) { x.checkSSO(t) })
 			t.Run("no change", func(t *testing.T) {
-				assert.Empty(t, x.previewChanges(t, "preview-again"), "a second preview of an unchanged stack changes nothing")
+				assert.Empty(t, x.previewChanges(t, "preview-again", false), "a second preview of an unchanged stack changes nothing")
+				assert.Empty(t, x.previewChanges(t, "preview-refresh", true),
+					"pulumi preview --refresh (the drift check) finds no drift; its log: %s", filepath.Join(x.dir, "preview-refresh.log"))
 			})
 			t.Run("destroy", func(t *testing.T) { x.checkDestroy(t) })
 		})
@@ -300,6 +310,15 @@ func (x *deployed) checkRegistry(t *testing.T) {
 		want, err := img.Digest()
 		require.NoError(t, err)
 		assert.Equal(t, want, got, repo)
+	}
+	if n := x.res.Config.Registry.Replicas; n > 1 {
+		// Each pull through the Service lands on any member; one that does
+		// not own the repository proxies to the owner by its cluster DNS
+		// name (registry.clusterDomain).
+		for i := range 3 * n {
+			_, err := reg.Pull("team/oci:1", reader)
+			require.NoError(t, err, "pull %d through the Service, %d members", i, n)
+		}
 	}
 	err = reg.Push("team/denied:1", ociImg, reader)
 	assert.Equal(t, 403, tier.Code(err), "a reader pushes: %s", tier.Describe(err))

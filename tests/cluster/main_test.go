@@ -43,10 +43,11 @@ func run(m *testing.M) int {
 		return 1
 	}
 	theNode, err = node.Start(ctx, node.Options{
-		Bin:     bins.node,
-		CACerts: tierCA.PEM,
-		Dir:     work + "/node",
-		Log:     func(format string, args ...any) { fmt.Printf(format+"\n", args...) },
+		Bin:          bins.node,
+		CACerts:      tierCA.PEM,
+		ExtraDomains: []string{ExtraDomain},
+		Dir:          work + "/node",
+		Log:          func(format string, args ...any) { fmt.Printf(format+"\n", args...) },
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cluster tier: the node did not start:", err)

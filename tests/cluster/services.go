@@ -45,7 +45,10 @@ const (
 	ProxyAddr    = node.NodeIP + ":443"
 	// StoreName is the ClusterSecretStore the base stack names; its
 	// backend is a namespace of ordinary Secrets (ESO's kubernetes provider).
-	StoreName    = "cluster-store"
+	StoreName = "cluster-store"
+	// ExtraDomain is a second cluster DNS domain the node's DNS serves, for
+	// a stack whose registry.clusterDomain is not cluster.local.
+	ExtraDomain  = "zot-cluster.internal"
 	StoreBackend = "cluster-store-backend"
 )
 
