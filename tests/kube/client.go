@@ -123,6 +123,30 @@ func (s *Server) Do(ctx context.Context, method, path, contentType string, body 
 	return s.do(ctx, method, path, contentType, body, out)
 }
 
+// WaitFinalized waits until a controller has put a finalizer on obj (its
+// first write back) and returns the object as stored then.
+func (s *Server) WaitFinalized(ctx context.Context, obj map[string]any, timeout time.Duration) (map[string]any, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	meta, _ := obj["metadata"].(map[string]any)
+	ns, _ := meta["namespace"].(string)
+	name, _ := meta["name"].(string)
+	for {
+		got, err := s.Get(ctx, fmt.Sprint(obj["apiVersion"]), fmt.Sprint(obj["kind"]), ns, name)
+		if err == nil {
+			m, _ := got["metadata"].(map[string]any)
+			if f, _ := m["finalizers"].([]any); len(f) > 0 {
+				return got, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("kube: %v %s/%s has no finalizer after %s: %v", obj["kind"], ns, name, timeout, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // WaitEstablished waits until a CustomResourceDefinition serves its kinds.
 func (s *Server) WaitEstablished(ctx context.Context, crd string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
