@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -49,6 +50,9 @@ func emptyUp(b *testing.B) time.Duration {
 	b.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(work, "stacks", "baseline")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
 	ws, err := auto.NewLocalWorkspace(ctx,
 		auto.Program(func(*pulumi.Context) error { return nil }),
 		auto.Project(workspace.Project{Name: "baseline", Runtime: workspace.NewProjectRuntimeInfo("go", nil)}),
