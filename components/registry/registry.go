@@ -5,6 +5,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -108,19 +109,20 @@ type Registry struct {
 	// ShownConfigJSON is ConfigJSON with credentials as layout.RedactedMarker.
 	ShownConfigJSON pulumi.StringOutput
 
-	RegistryURL  pulumi.StringOutput // externalUrl
-	RegistryHost pulumi.StringOutput // what docker login takes: host[:port]
-	Namespace    pulumi.StringOutput
-	ReleaseName  pulumi.StringOutput
-	ServiceName  pulumi.StringOutput
-	ServiceDNS   pulumi.StringOutput // in-cluster host:port
-	ChartVersion pulumi.StringOutput
-	ImageTag     pulumi.StringOutput
-	Replicas     pulumi.IntOutput
+	// The component's registered outputs, each by its output tag.
+	RegistryURL  pulumi.StringOutput `output:"registryUrl"`  // externalUrl
+	RegistryHost pulumi.StringOutput `output:"registryHost"` // what docker login takes: host[:port]
+	Namespace    pulumi.StringOutput `output:"namespace"`
+	ReleaseName  pulumi.StringOutput `output:"releaseName"`
+	ServiceName  pulumi.StringOutput `output:"serviceName"`
+	ServiceDNS   pulumi.StringOutput `output:"serviceDns"` // in-cluster host:port
+	ChartVersion pulumi.StringOutput `output:"chartVersion"`
+	ImageTag     pulumi.StringOutput `output:"imageTag"`
+	Replicas     pulumi.IntOutput    `output:"replicas"`
 	// HeadlessService names the cluster members' Service; empty with one replica.
-	HeadlessService pulumi.StringOutput
+	HeadlessService pulumi.StringOutput `output:"headlessService"`
 	// MetricsPath is where each pod serves metrics; empty when disabled.
-	MetricsPath pulumi.StringOutput
+	MetricsPath pulumi.StringOutput `output:"metricsPath"`
 }
 
 // ShownConfigAnnotation on the config Secret carries config.json with its
@@ -130,13 +132,35 @@ const ShownConfigAnnotation = "zot-registry/config-json"
 // SkipAwaitAnnotation tells the Kubernetes provider not to wait for readiness.
 const SkipAwaitAnnotation = "pulumi.com/skipAwait"
 
-// NewRegistry deploys zot.
+// NewRegistry deploys zot: the config document, the chart's values, the
+// claim of one replica, the Helm release, then what depends on it (the
+// route, the ServiceMonitor) and the component's outputs.
 func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Registry, error) {
+	a, err := checkArgs(name, args)
+	if err != nil {
+		return nil, err
+	}
+	c := &Registry{}
+	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
+		return nil, err
+	}
+	b := &builder{ctx: ctx, name: name, args: a, c: c, deps: append([]pulumi.Resource{}, a.DependsOn...)}
+	for _, step := range []func() error{b.clusterKey, b.configDocument, b.configSecret, b.values, b.volume, b.release, b.route, b.monitor} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	c.export(a)
+	return c, ctx.RegisterResourceOutputs(c, outputsOf(c))
+}
+
+// checkArgs checks what a program using the component alone must give:
+// a namespace, a section whose derived values are filled in, pull robots
+// that are no admins.
+func checkArgs(name string, args *Args) (*Args, error) {
 	if args == nil || args.Namespace == nil {
 		return nil, fmt.Errorf("registry %s: args with a Namespace are required", name)
 	}
-	// The section is checked here too, so a program using this component
-	// alone gets the section's errors and derived values.
 	a := *args
 	if errs := a.Settings.Validate(); len(errs) > 0 {
 		return nil, fmt.Errorf("registry %s: %w", name, errs)
@@ -146,157 +170,215 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 			return nil, fmt.Errorf("registry %s: pull robot %q is also in accessControl.adminUsers, where it could push and delete; remove it from one", name, u)
 		}
 	}
-	args = &a
-	c := &Registry{}
-	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
-		return nil, err
-	}
-	s := args.Settings
-	st := args.Bucket
-	child := pulumi.Parent(c)
-	meta := func(name string) *metav1.ObjectMetaArgs {
-		return &metav1.ObjectMetaArgs{
-			Name:      pulumi.String(name),
-			Namespace: args.Namespace,
-			Labels:    pulumi.StringMap{"app.kubernetes.io/part-of": pulumi.String("zot-registry")},
-		}
-	}
+	return &a, nil
+}
 
+// builder carries one registry's parts from step to step.
+type builder struct {
+	ctx  *pulumi.Context
+	name string
+	args *Args
+	c    *Registry
+	// deps are what the release waits for.
+	deps []pulumi.Resource
 	// The credentials config.json may carry: the cluster's hash key
-	// (generated once, kept in state) and the Redis password. The key is
-	// also what the config digest is keyed with.
-	credentialed := s.Replicas > 1 || args.RedisPassword != nil
-	hashKey, redisPassword := pulumi.StringInput(pulumi.String("")), orEmpty(args.RedisPassword)
-	if credentialed {
-		key, err := random.NewRandomPassword(ctx, name+"-cluster-hash-key", &random.RandomPasswordArgs{
-			Length: pulumi.Int(zotconfig.HashKeyLength), Special: pulumi.Bool(false),
-		}, child)
-		if err != nil {
-			return nil, err
-		}
-		hashKey = key.Result
-	}
+	// (generated once, kept in state) and the Redis password; credentialed
+	// when it carries one, so config.json is a Secret, not a ConfigMap.
+	credentialed bool
+	hashKey      pulumi.StringInput
+	// annotations are the pod annotations known later (digests, the role).
+	annotations pulumi.StringMap
+	configName  string // the config Secret's name, when credentialed
+	valuesIn    pulumi.MapInput
+	releaseRes  *Release
+}
 
-	namespace := args.Namespace.ToStringOutput()
-	inputs := []any{
-		st.Bucket, st.Region, orEmpty(st.RegionEndpoint), st.Secure, st.ForcePathStyle,
-		orFalse(st.SkipVerify), orEmpty(st.KeyPrefix), args.OpenID.Issuer, namespace,
+func (b *builder) child() pulumi.ResourceOption { return pulumi.Parent(b.c) }
+
+// meta is an object's metadata in the release's namespace.
+func (b *builder) meta(name string) *metav1.ObjectMetaArgs {
+	return &metav1.ObjectMetaArgs{
+		Name:      pulumi.String(name),
+		Namespace: b.args.Namespace,
+		Labels:    pulumi.StringMap{"app.kubernetes.io/part-of": pulumi.String("zot-registry")},
 	}
-	build := func(in []any, hashKey, redisPassword string) (string, error) {
-		p := chart.Params(s, args.PullRobots, zotconfig.Storage{
-			Bucket:         in[0].(string),
-			Region:         in[1].(string),
-			RegionEndpoint: in[2].(string),
-			Secure:         in[3].(bool),
-			ForcePathStyle: in[4].(bool),
-			SkipVerify:     in[5].(bool),
-			KeyPrefix:      in[6].(string),
-			// A setting, not an output of the storage component.
-			RedirectBlobURL: st.RedirectPulls,
-		}, zotconfig.OIDC{Issuer: in[7].(string), Label: args.OpenID.Label, Scopes: args.OpenID.Scopes, UsernameClaim: args.OpenID.UsernameClaim})
-		chart.Operations(&p, s, in[8].(string), hashKey, redisPassword)
-		return zotconfig.Marshal(zotconfig.Build(p))
+}
+
+// clusterKey generates the cluster's hash key once (kept in state) when
+// config.json carries a credential; it also keys the config digest.
+func (b *builder) clusterKey() error {
+	s := b.args.Settings
+	b.credentialed = s.Replicas > 1 || b.args.RedisPassword != nil
+	b.hashKey = pulumi.String("")
+	if !b.credentialed {
+		return nil
 	}
-	configJSON := pulumi.All(append(inputs, hashKey, redisPassword)...).ApplyT(func(in []any) (string, error) {
-		return build(in, in[9].(string), in[10].(string))
+	key, err := random.NewRandomPassword(b.ctx, b.name+"-cluster-hash-key", &random.RandomPasswordArgs{
+		Length: pulumi.Int(zotconfig.HashKeyLength), Special: pulumi.Bool(false),
+	}, b.child())
+	if err != nil {
+		return err
+	}
+	b.hashKey = key.Result
+	return nil
+}
+
+// deployed is what config.json needs from other resources, resolved.
+type deployed struct {
+	storage   zotconfig.Storage
+	issuer    string
+	namespace string
+}
+
+// deployedValues resolves the bucket, the issuer and the namespace (an
+// output of deployed); the one place that reads outputs by position.
+func (b *builder) deployedValues() pulumi.Output {
+	st := b.args.Bucket
+	return pulumi.All(st.Bucket, st.Region, orEmpty(st.RegionEndpoint), st.Secure, st.ForcePathStyle,
+		orFalse(st.SkipVerify), orEmpty(st.KeyPrefix), b.args.OpenID.Issuer, b.args.Namespace.ToStringOutput(),
+	).ApplyT(func(in []any) deployed {
+		return deployed{
+			storage: zotconfig.Storage{
+				Bucket: in[0].(string), Region: in[1].(string), RegionEndpoint: in[2].(string),
+				Secure: in[3].(bool), ForcePathStyle: in[4].(bool), SkipVerify: in[5].(bool), KeyPrefix: in[6].(string),
+				// A setting, not an output of the storage component.
+				RedirectBlobURL: st.RedirectPulls,
+			},
+			issuer:    in[7].(string),
+			namespace: in[8].(string),
+		}
+	})
+}
+
+// document is config.json from the deployed values and the credentials.
+func (b *builder) document(d deployed, hashKey, redisPassword string) (string, error) {
+	s, o := b.args.Settings, b.args.OpenID
+	p := chart.Params(s, b.args.PullRobots, d.storage,
+		zotconfig.OIDC{Issuer: d.issuer, Label: o.Label, Scopes: o.Scopes, UsernameClaim: o.UsernameClaim})
+	chart.Operations(&p, s, d.namespace, hashKey, redisPassword)
+	return zotconfig.Marshal(zotconfig.Build(p))
+}
+
+// configDocument is config.json as zot reads it, and the same document
+// with every credential replaced by layout.RedactedMarker: known in the
+// first preview and shown in clear, for reviews.
+func (b *builder) configDocument() error {
+	d := b.deployedValues()
+	b.c.ConfigJSON = pulumi.All(d, b.hashKey, orEmpty(b.args.RedisPassword)).ApplyT(func(in []any) (string, error) {
+		return b.document(in[0].(deployed), in[1].(string), in[2].(string))
 	}).(pulumi.StringOutput)
-	// The same document with every credential replaced by layout.RedactedMarker:
-	// known in the first preview and shown in clear, for reviews.
 	shownHashKey, shownRedis := "", ""
-	if s.Replicas > 1 {
+	if b.args.Settings.Replicas > 1 {
 		shownHashKey = layout.RedactedMarker
 	}
-	if args.RedisPassword != nil {
+	if b.args.RedisPassword != nil {
 		shownRedis = layout.RedactedMarker
 	}
-	shownJSON := pulumi.All(inputs...).ApplyT(func(in []any) (string, error) {
-		return build(in, shownHashKey, shownRedis)
+	b.c.ShownConfigJSON = d.ApplyT(func(v any) (string, error) {
+		return b.document(v.(deployed), shownHashKey, shownRedis)
 	}).(pulumi.StringOutput)
+	return nil
+}
 
-	// valuesIn is what the release gets. A value known only once another
-	// resource exists (config.json with a random bucket suffix, the config
-	// digest, the IRSA role's ARN, the Secrets' digest) is an element of a
-	// Map, where in a MapOutput it would make every value unknown in the
-	// first preview.
-	var values pulumi.MapOutput
-	var valuesIn pulumi.MapInput
-	deps := append([]pulumi.Resource{}, args.DependsOn...)
-	annotations := pulumi.StringMap{} // pod annotations known later
-	zc := chart.ZotConfig{}
-	if credentialed {
-		secretName := ConfigSecretName(s.ReleaseName)
-		m := meta(secretName)
-		m.Annotations = pulumi.StringMap{ShownConfigAnnotation: shownJSON}
-		sec, err := corev1.NewSecret(ctx, name+"-config", &corev1.SecretArgs{
-			Metadata:   m,
-			Type:       pulumi.String("Opaque"),
-			StringData: pulumi.StringMap{layout.ConfigFile: pulumi.ToSecret(configJSON).(pulumi.StringOutput)},
-		}, child)
-		if err != nil {
-			return nil, err
-		}
-		c.ConfigSecret = sec
-		deps = append(deps, sec)
-		// The digest is keyed with the generated hash key, so it says
-		// nothing about a weak Redis password; it may be shown in clear.
-		// Only it waits for the key: every other value is known in the
-		// first preview.
-		annotations[chart.ConfigDigestAnnotation] = pulumi.Unsecret(pulumi.All(hashKey, configJSON).ApplyT(func(in []any) string {
-			return chart.ConfigDigest(in[0].(string), in[1].(string))
-		})).(pulumi.StringOutput)
-		zc.SecretName = secretName
+// configSecret holds config.json when it carries a credential, with the
+// redacted document as an annotation, and puts the config's digest on
+// the pods.
+func (b *builder) configSecret() error {
+	b.annotations = pulumi.StringMap{}
+	if !b.credentialed {
+		return nil
 	}
+	s := b.args.Settings
+	b.configName = ConfigSecretName(s.ReleaseName)
+	m := b.meta(b.configName)
+	m.Annotations = pulumi.StringMap{ShownConfigAnnotation: b.c.ShownConfigJSON}
+	sec, err := corev1.NewSecret(b.ctx, b.name+"-config", &corev1.SecretArgs{
+		Metadata:   m,
+		Type:       pulumi.String("Opaque"),
+		StringData: pulumi.StringMap{layout.ConfigFile: pulumi.ToSecret(b.c.ConfigJSON).(pulumi.StringOutput)},
+	}, b.child())
+	if err != nil {
+		return err
+	}
+	b.c.ConfigSecret = sec
+	b.deps = append(b.deps, sec)
+	// The digest is keyed with the generated hash key, so it says nothing
+	// about a weak Redis password; it may be shown in clear. Only it waits
+	// for the key: every other value is known in the first preview.
+	b.annotations[chart.ConfigDigestAnnotation] = pulumi.Unsecret(pulumi.All(b.hashKey, b.c.ConfigJSON).ApplyT(func(in []any) string {
+		return chart.ConfigDigest(in[0].(string), in[1].(string))
+	})).(pulumi.StringOutput)
+	return nil
+}
+
+// values are what the release gets. A value known only once another
+// resource exists (config.json with a random bucket suffix, the config
+// digest, the IRSA role's ARN, the Secrets' digest) is an element of a
+// Map, where in a MapOutput it would make every value unknown in the
+// first preview.
+func (b *builder) values() error {
+	s, args := b.args.Settings, b.args
 	if args.SecretsDigest != nil {
-		annotations[chart.SecretsDigestAnnotation] = args.SecretsDigest
+		b.annotations[chart.SecretsDigestAnnotation] = args.SecretsDigest
 	}
-	base := chart.BuildValues(s, zc, args.Secrets, args.RolloutToken)
+	base := chart.BuildValues(s, chart.ZotConfig{SecretName: b.configName}, args.Secrets, args.RolloutToken)
 	m := pulumi.ToMap(base)
-	if !credentialed {
-		m["configFiles"] = configJSON.ApplyT(chart.ConfigFiles).(pulumi.StringMapOutput)
+	if !b.credentialed {
+		m["configFiles"] = b.c.ConfigJSON.ApplyT(chart.ConfigFiles).(pulumi.StringMapOutput)
 	}
-	if len(annotations) > 0 {
+	if len(b.annotations) > 0 {
 		if a, ok := base["podAnnotations"].(map[string]any); ok {
 			for k, v := range a {
-				if _, later := annotations[k]; !later {
-					annotations[k] = pulumi.String(v.(string))
+				if _, later := b.annotations[k]; !later {
+					b.annotations[k] = pulumi.String(v.(string))
 				}
 			}
 		}
-		m["podAnnotations"] = annotations
+		m["podAnnotations"] = b.annotations
 	}
 	withRole(m, s, args.RoleArn)
-	values, valuesIn = m.ToMapOutput(), m
+	b.c.Values, b.valuesIn = m.ToMapOutput(), m
+	return nil
+}
 
-	if s.Replicas == 1 && s.Persistence.Enabled {
-		// One replica's metadata on a claim this program owns: its size is
-		// an update (where the storage class allows expansion), not a
-		// volumeClaimTemplates change the API server refuses.
-		spec := &corev1.PersistentVolumeClaimSpecArgs{
-			AccessModes: pulumi.ToStringArray([]string{chart.AccessModeReadWriteOnce}),
-			Resources: &corev1.VolumeResourceRequirementsArgs{
-				Requests: pulumi.StringMap{"storage": pulumi.String(s.Persistence.Size)},
-			},
-		}
-		if s.Persistence.StorageClass != "" {
-			spec.StorageClassName = pulumi.String(s.Persistence.StorageClass)
-		}
-		m := meta(chart.PVCName(s.ReleaseName, s.Persistence.StorageClass))
-		// A WaitForFirstConsumer class binds the claim only once zot's pod
-		// mounts it, and the pod comes with the release, after the claim:
-		// the provider must not wait for Bound (pulumi-kubernetes issues
-		// 895 and 4179, fixed by PRs 3130 and 4181; older providers still wait).
-		m.Annotations = pulumi.StringMap{SkipAwaitAnnotation: pulumi.String("true")}
-		pvc, err := corev1.NewPersistentVolumeClaim(ctx, name+"-data", &corev1.PersistentVolumeClaimArgs{
-			Metadata: m,
-			Spec:     spec,
-		}, child)
-		if err != nil {
-			return nil, err
-		}
-		c.Volume = pvc
-		deps = append(deps, pvc)
+// volume is one replica's metadata on a claim this program owns: its size
+// is an update (where the storage class allows expansion), not a
+// volumeClaimTemplates change the API server refuses.
+func (b *builder) volume() error {
+	s := b.args.Settings
+	if s.Replicas != 1 || !s.Persistence.Enabled {
+		return nil
 	}
+	spec := &corev1.PersistentVolumeClaimSpecArgs{
+		AccessModes: pulumi.ToStringArray([]string{chart.AccessModeReadWriteOnce}),
+		Resources: &corev1.VolumeResourceRequirementsArgs{
+			Requests: pulumi.StringMap{"storage": pulumi.String(s.Persistence.Size)},
+		},
+	}
+	if s.Persistence.StorageClass != "" {
+		spec.StorageClassName = pulumi.String(s.Persistence.StorageClass)
+	}
+	m := b.meta(chart.PVCName(s.ReleaseName, s.Persistence.StorageClass))
+	// A WaitForFirstConsumer class binds the claim only once zot's pod
+	// mounts it, and the pod comes with the release, after the claim: the
+	// provider must not wait for Bound (pulumi-kubernetes issues 895 and
+	// 4179, fixed by PRs 3130 and 4181; older providers still wait).
+	m.Annotations = pulumi.StringMap{SkipAwaitAnnotation: pulumi.String("true")}
+	pvc, err := corev1.NewPersistentVolumeClaim(b.ctx, b.name+"-data", &corev1.PersistentVolumeClaimArgs{
+		Metadata: m,
+		Spec:     spec,
+	}, b.child())
+	if err != nil {
+		return err
+	}
+	b.c.Volume = pvc
+	b.deps = append(b.deps, pvc)
+	return nil
+}
 
+// release installs the chart with the values, after everything zot reads.
+func (b *builder) release() error {
+	s, args := b.args.Settings, b.args
 	chartName, repo := chartRef(s.Chart)
 	releaseArgs := &ReleaseArgs{
 		Name:           pulumi.String(s.ReleaseName),
@@ -304,7 +386,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		Chart:          pulumi.String(chartName),
 		Version:        pulumi.String(s.Chart.Version),
 		RepositoryOpts: repo,
-		Values:         valuesIn,
+		Values:         b.valuesIn,
 		// The namespace is a resource of its own: the Secrets live there
 		// before zot does.
 		CreateNamespace: pulumi.Bool(false),
@@ -315,7 +397,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		Timeout:       pulumi.Int(chart.ReleaseTimeout(s.StartupDuration)),
 		MaxHistory:    pulumi.Int(10),
 	}
-	releaseOpts := []pulumi.ResourceOption{child, pulumi.DependsOn(deps),
+	opts := []pulumi.ResourceOption{b.child(), pulumi.DependsOn(b.deps),
 		// A new member list or volume layout replaces the release, deleting
 		// it first: two member lists never serve at once (zot answers 500 and
 		// a repository gets two writers), and no StatefulSet update touches
@@ -324,58 +406,73 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		// provider/pkg/provider/helm_release.go, Diff), which these match.
 		pulumi.ReplaceOnChanges(chart.ReleaseReplaceOn), pulumi.DeleteBeforeReplace(true)}
 	if args.WatchRollout {
-		// Helm applies and returns; the hook waits for the pods as long as
-		// Helm would, but stops at the first pod that will not start and
-		// says why (rollout.go): Helm's own wait knows only ready or timed
-		// out, so a zot that exits at start held the update for
-		// startupTimeout plus 10 minutes. Not rolled back: the StatefulSet
-		// stops at the failing pod, the older pods keep serving, the next
-		// pulumi up carries the fix. Its progress goes to the stack's log: a
-		// message about the release would wait for the release's
-		// registration, which waits for the hook.
-		hook, err := rolloutHook(ctx, name, clusterAccess(ctx, args.Cluster), time.Duration(chart.ReleaseTimeout(s.StartupDuration))*time.Second,
-			func(msg string) { _ = ctx.Log.Info(msg, nil) })
+		hook, err := b.rolloutHook()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		releaseArgs.SkipAwait, releaseArgs.Atomic = pulumi.Bool(true), pulumi.Bool(false)
-		releaseOpts = append(releaseOpts, pulumi.ResourceHooks(&pulumi.ResourceHookBinding{
+		opts = append(opts, pulumi.ResourceHooks(&pulumi.ResourceHookBinding{
 			AfterCreate: []*pulumi.ResourceHook{hook}, AfterUpdate: []*pulumi.ResourceHook{hook},
 		}))
 	}
-	release, err := NewRelease(ctx, name, releaseArgs, releaseOpts...)
-	if err != nil {
-		return nil, err
-	}
+	r, err := NewRelease(b.ctx, b.name, releaseArgs, opts...)
+	b.releaseRes, b.c.Release = r, r
+	return err
+}
 
-	if s.Route.Enabled {
-		// After the release: the Gateway sends traffic only once zot is up.
-		m := meta(s.ReleaseName)
-		if len(s.Route.Annotations) > 0 {
-			m.Annotations = pulumi.ToStringMap(s.Route.Annotations)
-		}
-		route, err := apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
-			ApiVersion:  pulumi.String(GatewayAPIVersion),
-			Kind:        pulumi.String(HTTPRouteKind),
-			Metadata:    m,
-			OtherFields: kubernetes.UntypedArgs{"spec": chart.ToMap(Route(s))},
-		}, child, pulumi.DependsOn([]pulumi.Resource{release}))
-		if err != nil {
-			return nil, err
-		}
-		c.Route = route
-	}
+// rolloutHook: Helm applies and returns; the hook waits for the pods as
+// long as Helm would, but stops at the first pod that will not start and
+// says why (rollout.go): Helm's own wait knows only ready or timed out, so
+// a zot that exits at start held the update for startupTimeout plus 10
+// minutes. Not rolled back: the StatefulSet stops at the failing pod, the
+// older pods keep serving, the next pulumi up carries the fix. Its
+// progress goes to the stack's log: a message about the release would wait
+// for the release's registration, which waits for the hook.
+func (b *builder) rolloutHook() (*pulumi.ResourceHook, error) {
+	timeout := time.Duration(chart.ReleaseTimeout(b.args.Settings.StartupDuration)) * time.Second
+	return rolloutHook(b.ctx, b.name, clusterAccess(b.ctx, b.args.Cluster), timeout,
+		func(msg string) { _ = b.ctx.Log.Info(msg, nil) })
+}
 
-	if s.Metrics.On() && s.Metrics.ServiceMonitor.Enabled {
-		if c.Monitor, err = c.monitor(ctx, name, args, meta, release); err != nil {
-			return nil, err
-		}
+// route attaches zot to the platform's Gateways (registry.route), after
+// the release: the Gateway sends traffic only once zot is up.
+func (b *builder) route() error {
+	s := b.args.Settings
+	if !s.Route.Enabled {
+		return nil
 	}
+	m := b.meta(s.ReleaseName)
+	if len(s.Route.Annotations) > 0 {
+		m.Annotations = pulumi.ToStringMap(s.Route.Annotations)
+	}
+	route, err := apiextensions.NewCustomResource(b.ctx, b.name, &apiextensions.CustomResourceArgs{
+		ApiVersion:  pulumi.String(GatewayAPIVersion),
+		Kind:        pulumi.String(HTTPRouteKind),
+		Metadata:    m,
+		OtherFields: kubernetes.UntypedArgs{"spec": chart.ToMap(Route(s))},
+	}, b.child(), pulumi.DependsOn([]pulumi.Resource{b.releaseRes}))
+	b.c.Route = route
+	return err
+}
 
-	// Names that exist once the release does: derived from its ID so that a
-	// consumer never sees them before the release is installed.
+// monitor declares the ServiceMonitor (registry.metrics.serviceMonitor).
+func (b *builder) monitor() error {
+	s := b.args.Settings
+	if !s.Metrics.On() || !s.Metrics.ServiceMonitor.Enabled {
+		return nil
+	}
+	m, err := b.c.monitor(b.ctx, b.name, b.args, b.meta, b.releaseRes)
+	b.c.Monitor = m
+	return err
+}
+
+// export sets the component's outputs. Names that exist once the release
+// does are derived from its ID, so a consumer never sees them before the
+// release is installed.
+func (c *Registry) export(args *Args) {
+	s := args.Settings
 	afterRelease := func(v string) pulumi.StringOutput {
-		return release.ID().ApplyT(func(pulumi.ID) string { return v }).(pulumi.StringOutput)
+		return c.Release.ID().ApplyT(func(pulumi.ID) string { return v }).(pulumi.StringOutput)
 	}
 	headless, metricsPath := "", ""
 	if s.Replicas > 1 {
@@ -384,10 +481,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	if s.Metrics.On() {
 		metricsPath = s.Metrics.Path
 	}
-	c.Release = release
-	c.ConfigJSON = configJSON
-	c.ShownConfigJSON = shownJSON
-	c.Values = values
+	namespace := args.Namespace.ToStringOutput()
 	c.RegistryURL = pulumi.String(s.ExternalURL).ToStringOutput()
 	c.RegistryHost = pulumi.String(s.URL.Host).ToStringOutput()
 	c.Namespace = namespace
@@ -401,23 +495,19 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	c.Replicas = pulumi.Int(s.Replicas).ToIntOutput()
 	c.HeadlessService = afterRelease(headless)
 	c.MetricsPath = pulumi.String(metricsPath).ToStringOutput()
+}
 
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"registryUrl":     c.RegistryURL,
-		"registryHost":    c.RegistryHost,
-		"namespace":       c.Namespace,
-		"releaseName":     c.ReleaseName,
-		"serviceName":     c.ServiceName,
-		"serviceDns":      c.ServiceDNS,
-		"chartVersion":    c.ChartVersion,
-		"imageTag":        c.ImageTag,
-		"replicas":        c.Replicas,
-		"headlessService": c.HeadlessService,
-		"metricsPath":     c.MetricsPath,
-	}); err != nil {
-		return nil, err
+// outputsOf is the component's registered outputs: each field with an
+// output tag, by that name.
+func outputsOf(c *Registry) pulumi.Map {
+	m := pulumi.Map{}
+	v := reflect.ValueOf(c).Elem()
+	for i := range v.NumField() {
+		if name := v.Type().Field(i).Tag.Get("output"); name != "" {
+			m[name] = v.Field(i).Interface().(pulumi.Output)
+		}
 	}
-	return c, nil
+	return m
 }
 
 // withRole puts the IRSA role's ARN into the ServiceAccount's values in
