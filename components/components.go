@@ -181,72 +181,103 @@ type Inputs struct {
 // component passes itself as their parent; a stack's program passes none,
 // so its resources keep the names and parents they have always had). base
 // names the storage, identity and secrets parts.
-func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Inputs, opts ...pulumi.ResourceOption) (*outputs.Stack, error) {
-	r := s.Registry
-	with := func(more ...pulumi.ResourceOption) []pulumi.ResourceOption {
-		return append(append([]pulumi.ResourceOption{}, opts...), more...)
-	}
-	secret := func(in pulumi.StringInput) pulumi.StringInput {
-		if in == nil {
-			return nil
+func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, in Inputs, opts ...pulumi.ResourceOption) (*outputs.Stack, error) {
+	d := &deployment{ctx: ctx, base: base, s: s, in: in, opts: opts}
+	for _, step := range []func() error{d.namespace, d.storage, d.identity, d.secrets, d.registry} {
+		if err := step(); err != nil {
+			return nil, err
 		}
-		return pulumi.ToSecret(in).(pulumi.StringOutput)
 	}
+	return d.outputs()
+}
 
-	ns, err := namespace.NewNamespace(ctx, r.Namespace, &namespace.Args{
-		Name:   r.Namespace,
-		Create: r.CreateNamespace,
-	}, with()...)
-	if err != nil {
-		return nil, err
+// deployment carries the parts from step to step.
+type deployment struct {
+	ctx  *pulumi.Context
+	base string
+	s    *spec.Settings
+	in   Inputs
+	opts []pulumi.ResourceOption
+
+	ns    *namespace.Namespace
+	stor  *storage.Storage
+	ident *identity.Identity
+	scr   *secrets.Secrets
+	reg   *registry.Registry
+}
+
+// with is the deployment's options and more.
+func (d *deployment) with(more ...pulumi.ResourceOption) []pulumi.ResourceOption {
+	return append(append([]pulumi.ResourceOption{}, d.opts...), more...)
+}
+
+// secret is an input marked secret, nil when not given.
+func secret(in pulumi.StringInput) pulumi.StringInput {
+	if in == nil {
+		return nil
 	}
+	return pulumi.ToSecret(in).(pulumi.StringOutput)
+}
 
+func (d *deployment) namespace() (err error) {
+	r := d.s.Registry
+	d.ns, err = namespace.NewNamespace(d.ctx, r.Namespace, &namespace.Args{Name: r.Namespace, Create: r.CreateNamespace}, d.with()...)
+	return err
+}
+
+func (d *deployment) storage() (err error) {
+	r := d.s.Registry
 	tables := ""
 	if r.Cache.Driver == spec.CacheDynamoDB {
 		tables = r.Cache.DynamoDB.TablePrefix
 	}
-	stor, err := storage.NewStorage(ctx, base, &storage.Args{
-		Settings:    s.Storage,
-		Environment: s.Stack,
-		Tags:        map[string]string{"project": spec.Project, "stack": s.Stack},
+	d.stor, err = storage.NewStorage(d.ctx, d.base, &storage.Args{
+		Settings:    d.s.Storage,
+		Environment: d.s.Stack,
+		Tags:        map[string]string{"project": spec.Project, "stack": d.s.Stack},
 		TablePrefix: tables,
 		ServiceAccount: storage.ServiceAccount{
 			Namespace: r.Namespace, Name: chart.ServiceAccountName(r.ReleaseName),
 		},
-	}, with()...)
-	if err != nil {
-		return nil, err
-	}
+	}, d.with()...)
+	return err
+}
 
-	ident, err := identity.NewIdentity(ctx, base, &identity.Args{
-		Settings:             s.Identity,
-		Environment:          s.Stack,
-		ExternalURL:          r.ExternalURL,
-		ExternalClientSecret: secret(sec.OIDCClientSecret),
-	}, with()...)
-	if err != nil {
-		return nil, err
-	}
+func (d *deployment) identity() (err error) {
+	d.ident, err = identity.NewIdentity(d.ctx, d.base, &identity.Args{
+		Settings:             d.s.Identity,
+		Environment:          d.s.Stack,
+		ExternalURL:          d.s.Registry.ExternalURL,
+		ExternalClientSecret: secret(d.in.OIDCClientSecret),
+	}, d.with()...)
+	return err
+}
 
-	// zot's S3 key: none with an IAM role; made by the storage component
-	// in aws mode, else given in push and kubernetes modes; otherwise the
-	// store holds it. Whatever the program has reaches zot's Secret: pushed
-	// to the store with ESO, written directly without.
-	s3ID, s3Secret := pulumi.StringInput(nil), pulumi.StringInput(nil)
-	switch {
+// s3KeyPair is zot's S3 key: none with an IAM role; made by the storage
+// component in aws mode, else given in push and kubernetes modes;
+// otherwise the store holds it (nil). Whatever the program has reaches
+// zot's Secret: pushed to the store with ESO, written directly without.
+func (d *deployment) s3KeyPair() (id, key pulumi.StringInput) {
+	switch s := d.s; {
 	case !s.Storage.KeyPairFromStore():
-		// An IAM role: no key anywhere.
+		return nil, nil // an IAM role: no key anywhere
 	case s.Storage.Mode == spec.StorageAWS:
-		s3ID, s3Secret = stor.AccessKeyID, stor.SecretAccessKey
+		return d.stor.AccessKeyID, d.stor.SecretAccessKey
 	case s.NeedsS3KeyPair():
-		s3ID, s3Secret = secret(sec.S3AccessKeyID), secret(sec.S3SecretAccessKey)
+		return secret(d.in.S3AccessKeyID), secret(d.in.S3SecretAccessKey)
 	}
-	oidcID, oidcSecret := pulumi.StringInput(ident.ClientID), pulumi.StringInput(ident.ClientSecret)
+	return nil, nil
+}
+
+func (d *deployment) secrets() (err error) {
+	s := d.s
+	s3ID, s3Secret := d.s3KeyPair()
+	oidcID, oidcSecret := pulumi.StringInput(d.ident.ClientID), pulumi.StringInput(d.ident.ClientSecret)
 	if !s.Identity.OpenID() {
 		oidcID, oidcSecret = nil, nil
 	}
-	scr, err := secrets.NewSecrets(ctx, base, &secrets.Args{
-		Namespace:         ns.Name,
+	d.scr, err = secrets.NewSecrets(d.ctx, d.base, &secrets.Args{
+		Namespace:         d.ns.Name,
 		Settings:          s.Secrets,
 		OIDCClientID:      oidcID,
 		OIDCClientSecret:  oidcSecret,
@@ -256,18 +287,19 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Inputs, opts
 		NoS3KeyPair:       !s.Storage.KeyPairFromStore(),
 		NoOpenID:          !s.Identity.OpenID(),
 		ReloadsHtpasswd:   layout.ReloadsMountedHtpasswd(s.Registry.Image.Tag),
-	}, with()...)
-	if err != nil {
-		return nil, err
-	}
+	}, d.with()...)
+	return err
+}
 
+func (d *deployment) registry() (err error) {
+	s, r, stor, ident, scr := d.s, d.s.Registry, d.stor, d.ident, d.scr
 	// The scrape user's password, where the program generated it.
 	var scrape pulumi.StringInput
 	if s.Secrets.Generates() && len(r.Metrics.Users) > 0 {
 		scrape = scr.Password[r.Metrics.Users[0]]
 	}
-	reg, err := registry.NewRegistry(ctx, r.ReleaseName, &registry.Args{
-		Namespace: ns.Name,
+	d.reg, err = registry.NewRegistry(d.ctx, r.ReleaseName, &registry.Args{
+		Namespace: d.ns.Name,
 		Settings:  r,
 		Bucket: registry.Bucket{
 			Bucket:         stor.BucketName,
@@ -288,7 +320,7 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Inputs, opts
 		Secrets:        scr.Names,
 		PullRobots:     s.Secrets.Users.Pull(),
 		RolloutToken:   s.Secrets.RolloutToken,
-		RedisPassword:  secret(sec.RedisPassword),
+		RedisPassword:  secret(d.in.RedisPassword),
 		ScrapePassword: scrape,
 		// zot starts only once every Secret it mounts is written, the
 		// OpenID application it logs in with exists, and with a role the
@@ -296,12 +328,14 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, sec Inputs, opts
 		DependsOn:     append(append(append([]pulumi.Resource{}, scr.Ready...), ident.Serving...), stor.Access...),
 		RoleArn:       irsaRole(s.Storage, stor),
 		SecretsDigest: secretsDigest(s.Secrets, scr),
-		WatchRollout:  sec.WatchRollout,
-	}, with(pulumi.DependsOn([]pulumi.Resource{ns}))...)
-	if err != nil {
-		return nil, err
-	}
+		WatchRollout:  d.in.WatchRollout,
+	}, d.with(pulumi.DependsOn([]pulumi.Resource{d.ns}))...)
+	return err
+}
 
+// outputs are the parts' outputs as a stack exports them.
+func (d *deployment) outputs() (*outputs.Stack, error) {
+	s, stor, ident, scr, reg := d.s, d.stor, d.ident, d.scr, d.reg
 	hosts, crio, err := nodeConfigs(s.Registry)
 	if err != nil {
 		return nil, err
