@@ -10,8 +10,6 @@ package components
 
 import (
 	"errors"
-	"slices"
-	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -70,59 +68,45 @@ func DefaultRegistryArgs(environment string) RegistryArgs {
 // one tagged struct for both.
 type Registry = outputs.Stack
 
-// inputEnv answers validation's questions about the secret keys from the
-// inputs, and about authentik:url from the program's config (the Authentik
-// provider's own setting, which the component's Authentik resources use).
+// inputEnv answers validation's questions about secret values from the
+// inputs, and about other packages' config (authentik:url, authentik:token:
+// the Authentik provider's own settings) from the program's config.
 type inputEnv struct {
 	ctx  *pulumi.Context
 	args *RegistryArgs
 }
 
-func (e inputEnv) Get(key string) (string, bool) {
-	var in pulumi.StringInput
-	switch key {
-	case spec.AuthentikURLKey:
-		return e.ctx.GetConfig(key)
-	case spec.FullKey(spec.KeyOIDCClientSecret):
-		in = e.args.OIDCClientSecret
-	case spec.FullKey(spec.KeyS3AccessKeyID):
-		in = e.args.S3AccessKeyID
-	case spec.FullKey(spec.KeyS3SecretAccessKey):
-		in = e.args.S3SecretAccessKey
-	case spec.FullKey(spec.KeyRedisPassword):
-		in = e.args.RedisPassword
+func (e inputEnv) Config(key string) (string, bool) { return e.ctx.GetConfig(key) }
+
+// Secret: the component makes every secret input a secret itself.
+func (e inputEnv) Secret(key string) (given, secret bool) {
+	in := map[string]pulumi.StringInput{
+		spec.KeyOIDCClientSecret:  e.args.OIDCClientSecret,
+		spec.KeyS3AccessKeyID:     e.args.S3AccessKeyID,
+		spec.KeyS3SecretAccessKey: e.args.S3SecretAccessKey,
+		spec.KeyRedisPassword:     e.args.RedisPassword,
 	}
-	if in == nil {
-		return "", false
+	if v, ok := in[key]; ok {
+		return v != nil, true
 	}
-	return "(set)", true
+	v, ok := e.ctx.GetConfig(key)
+	return ok && v != "", e.ctx.IsConfigSecret(key)
 }
 
-// IsSecret: the component makes every secret input a secret itself.
-func (e inputEnv) IsSecret(string) bool { return true }
-
 // Validate checks the inputs as config.Parse checks a stack's config and
-// returns the validated settings, or every problem at once, keyed by input
+// returns the resolved settings, or every problem at once, keyed by input
 // path (registry.externalUrl, oidcClientSecret).
-func (a *RegistryArgs) Validate(ctx *pulumi.Context) (*spec.Settings, error) {
+func (a *RegistryArgs) Validate(ctx *pulumi.Context) (*spec.Resolved, error) {
 	env := a.Environment
 	if env == "" {
 		env = ctx.Stack()
 	}
-	s := &spec.Settings{Stack: env, Registry: a.Registry, Storage: a.Storage, Identity: a.Identity, Secrets: a.Secrets}
-	var errs spec.Errors
-	spec.Validate(s, inputEnv{ctx, a}, &errs)
-	if len(errs) == 0 {
-		return s, nil
+	s := spec.Settings{Stack: env, Registry: a.Registry, Storage: a.Storage, Identity: a.Identity, Secrets: a.Secrets}
+	r, errs := spec.Prepare(s, inputEnv{ctx, a}, spec.ComponentInputs)
+	if len(errs) > 0 {
+		return nil, errs
 	}
-	for _, e := range errs {
-		e.Key = strings.TrimPrefix(e.Key, spec.Project+":")
-		// The secret values are inputs here, not secret config keys.
-		if slices.Contains(spec.SecretKeys, e.Key) && strings.HasPrefix(e.Fix, "pulumi config set") {
-			e.Fix = "set the " + e.Key + " input (a secret)"
-		}
-	}
-	return nil, errs
+	return r, nil
 }
 
 // NewRegistry validates args and, only when they are valid, registers the
@@ -177,11 +161,11 @@ type Inputs struct {
 	WatchRollout bool
 }
 
-// Deploy registers the parts for validated settings s, with opts (the
+// Deploy registers the parts for resolved settings s, with opts (the
 // component passes itself as their parent; a stack's program passes none,
 // so its resources keep the names and parents they have always had). base
 // names the storage, identity and secrets parts.
-func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, in Inputs, opts ...pulumi.ResourceOption) (*outputs.Stack, error) {
+func Deploy(ctx *pulumi.Context, base string, s *spec.Resolved, in Inputs, opts ...pulumi.ResourceOption) (*outputs.Stack, error) {
 	d := &deployment{ctx: ctx, base: base, s: s, in: in, opts: opts}
 	for _, step := range []func() error{d.namespace, d.storage, d.identity, d.secrets, d.registry} {
 		if err := step(); err != nil {
@@ -195,7 +179,7 @@ func Deploy(ctx *pulumi.Context, base string, s *spec.Settings, in Inputs, opts 
 type deployment struct {
 	ctx  *pulumi.Context
 	base string
-	s    *spec.Settings
+	s    *spec.Resolved
 	in   Inputs
 	opts []pulumi.ResourceOption
 

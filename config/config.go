@@ -17,9 +17,10 @@ import (
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
-// Config is the whole validated configuration of one stack.
+// Config is the whole validated configuration of one stack: the settings
+// resolved, and the secret values.
 type Config struct {
-	spec.Settings
+	spec.Resolved
 
 	// ExternalClientSecret is zot-registry:oidcClientSecret in identity mode
 	// external, read as a secret output; nil otherwise.
@@ -87,13 +88,13 @@ func (m MapSource) IsSecret(k string) bool      { return m.Secrets[k] }
 
 // Parse decodes and validates config from src for the named stack.
 func Parse(stack string, src Source) (*Config, error) {
-	cfg := Config{Settings: spec.Defaults(stack)}
+	given := spec.Defaults(stack)
 	var errs spec.Errors
 	targets := map[string]any{
-		spec.KeyRegistry: &cfg.Registry,
-		spec.KeyStorage:  &cfg.Storage,
-		spec.KeyIdentity: &cfg.Identity,
-		spec.KeySecrets:  &cfg.Secrets,
+		spec.KeyRegistry: &given.Registry,
+		spec.KeyStorage:  &given.Storage,
+		spec.KeyIdentity: &given.Identity,
+		spec.KeySecrets:  &given.Secrets,
 	}
 	required := map[string]string{
 		spec.KeyRegistry: "set at least registry.externalUrl and registry.accessControl",
@@ -129,7 +130,7 @@ func Parse(stack string, src Source) (*Config, error) {
 		}
 		meant = append(meant, typos...)
 	}
-	spec.Validate(&cfg.Settings, src, &errs)
+	errs = append(errs, spec.Validate(given, StackEnv{src}, spec.StackConfig)...)
 	errs = slices.DeleteFunc(errs, func(e *spec.FieldError) bool {
 		for _, u := range unread {
 			if strings.HasPrefix(e.Key, u+".") {
@@ -141,5 +142,22 @@ func Parse(stack string, src Source) (*Config, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return &cfg, nil
+	return &Config{Resolved: *spec.Resolve(given, StackEnv{src})}, nil
+}
+
+// StackEnv answers validation from a stack's config, where each secret
+// value is a secret key of the project (oidcClientSecret) or of a provider
+// (authentik:token).
+type StackEnv struct{ Source }
+
+// Config reads another package's key (authentik:url).
+func (e StackEnv) Config(key string) (string, bool) { return e.Get(key) }
+
+// Secret: a project secret value is zot-registry:<key>.
+func (e StackEnv) Secret(key string) (given, secret bool) {
+	if !strings.Contains(key, ":") {
+		key = spec.FullKey(key)
+	}
+	v, ok := e.Get(key)
+	return ok && v != "", e.IsSecret(key)
 }

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -287,11 +288,11 @@ func TestSecretsKubernetes(t *testing.T) {
 	})
 }
 
-// TestValidatedSettingsValidateAgain: settings validation filled in (the
-// default remote keys of values nothing reads, among others) pass a second
-// validation, as when a Go program hands config.Load's settings to
-// components.NewRegistry.
-func TestValidatedSettingsValidateAgain(t *testing.T) {
+// TestValidationChangesNothing: spec.Validate and spec.Resolve leave the
+// settings they are given as they are (what the settings imply is a copy's),
+// resolved settings (the default remote keys of values nothing reads, among
+// others) are valid, and resolving them again changes nothing.
+func TestValidationChangesNothing(t *testing.T) {
 	noSecret := func(s config.MapSource) { delete(s.Values, "zot-registry:oidcClientSecret") }
 	for _, tc := range []struct {
 		name   string
@@ -312,9 +313,16 @@ func TestValidatedSettingsValidateAgain(t *testing.T) {
 			}
 			cfg, err := config.Parse("dev", src)
 			require.NoError(t, err)
-			var errs spec.Errors
-			spec.Validate(&cfg.Settings, src, &errs)
-			assert.Empty(t, errs, "a second validation of validated settings")
+			before, err := json.Marshal(cfg.Settings)
+			require.NoError(t, err)
+			env := config.StackEnv{Source: src}
+			assert.Empty(t, spec.Validate(cfg.Settings, env, spec.StackConfig), "resolved settings are valid settings")
+			again := spec.Resolve(cfg.Settings, env)
+			for what, s := range map[string]spec.Settings{"validation or resolution": cfg.Settings, "a second resolution": again.Settings} {
+				after, err := json.Marshal(s)
+				require.NoError(t, err)
+				assert.JSONEq(t, string(before), string(after), "%s changed the settings", what)
+			}
 		})
 	}
 }

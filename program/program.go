@@ -77,7 +77,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*outputs.Stack, error) {
 	if cfg.RedisPassword != (pulumi.StringOutput{}) {
 		sec.RedisPassword = cfg.RedisPassword
 	}
-	out, err := components.Deploy(ctx, spec.Project, &cfg.Settings, sec)
+	out, err := components.Deploy(ctx, spec.Project, &cfg.Resolved, sec)
 	if err != nil {
 		return nil, err
 	}

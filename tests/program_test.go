@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zot-registry/zot-registry/components"
 	"github.com/zot-registry/zot-registry/components/identity"
 	"github.com/zot-registry/zot-registry/config"
 	"github.com/zot-registry/zot-registry/internal/mocks"
@@ -606,3 +607,34 @@ func TestDynamoDBCacheDriverStarts(t *testing.T) {
 }
 
 const registryKey = "zot-registry:registry"
+
+// TestValidationRunsOncePerUp: the settings are validated once per entry
+// point, a stack's config (config.Load) or the component package's inputs
+// (components.NewRegistry), and never again by the parts: they take the
+// resolved settings and check nothing the entry point checked.
+func TestValidationRunsOncePerUp(t *testing.T) {
+	variants, err := stacks.All(root)
+	require.NoError(t, err)
+	for _, v := range variants {
+		before := spec.Validations.Load()
+		_, err := v.Evaluate(root)
+		require.NoError(t, err, v.Name)
+		assert.Equal(t, int64(1), spec.Validations.Load()-before, "%s: validations in one run of the program", v.Name)
+	}
+
+	args := components.DefaultRegistryArgs("dev")
+	args.Registry.ExternalURL = "https://registry.example.com"
+	args.Registry.AccessControl.AdminUsers = []string{"ci"}
+	args.Storage.Mode, args.Storage.Bucket = spec.StorageExisting, "zot"
+	args.Registry.ExternalProxy = true
+	args.Identity.Mode = spec.IdentityNone
+	args.Secrets.Store.Name = "vault"
+	before := spec.Validations.Load()
+	rec := mocks.New(spec.Project, "dev")
+	require.NoError(t, pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := components.NewRegistry(ctx, "zot", &args)
+		return err
+	}, rec.Option()))
+	assert.NotEmpty(t, rec.ByType(mocks.ReleaseType), "the component deployed")
+	assert.Equal(t, int64(1), spec.Validations.Load()-before, "validations in one component")
+}

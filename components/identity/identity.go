@@ -60,14 +60,14 @@ func NewIdentity(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	if args == nil || args.ExternalURL == "" {
 		return nil, fmt.Errorf("identity %s: args with the registry's ExternalURL are required", name)
 	}
-	// The section is checked here too, so a program using this component
-	// alone gets the same errors and derived values as the whole registry.
+	// Settings come validated and resolved (spec.Prepare: config.Load for
+	// a stack, the component's inputs for the package).
+	if !args.Settings.Resolved() {
+		return nil, fmt.Errorf("identity %s: %w", name, spec.ErrUnresolved)
+	}
 	a := *args
 	if a.Environment == "" {
 		a.Environment = ctx.Stack()
-	}
-	if errs := a.Settings.Validate(a.Environment, env{ctx, a.ExternalClientSecret}); len(errs) > 0 {
-		return nil, fmt.Errorf("identity %s: %w", name, errs)
 	}
 	args = &a
 	c := &Identity{}
@@ -180,23 +180,4 @@ func (c *Identity) inAuthentik(ctx *pulumi.Context, name string, s spec.Identity
 	c.ClientSecret = clientSecret
 	c.ApplicationSlug = pulumi.String(a.Slug).ToStringOutput()
 	return nil
-}
-
-// env answers the section check's questions: authentik:url from the
-// program's config (the Authentik provider's own), the client secret from
-// the args.
-type env struct {
-	ctx    *pulumi.Context
-	secret pulumi.StringInput
-}
-
-func (e env) Get(key string) (string, bool) {
-	if key == spec.FullKey(spec.KeyOIDCClientSecret) {
-		return "(set)", e.secret != nil
-	}
-	return e.ctx.GetConfig(key)
-}
-
-func (e env) IsSecret(key string) bool {
-	return key == spec.FullKey(spec.KeyOIDCClientSecret) || e.ctx.IsConfigSecret(key)
 }

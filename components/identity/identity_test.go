@@ -220,9 +220,7 @@ func TestIssuer(t *testing.T) {
 // TestNoneModeCreatesNothing: identity mode none registers no resource,
 // looks nothing up, and publishes no issuer, client or redirect URI.
 func TestNoneModeCreatesNothing(t *testing.T) {
-	cfg := &config.Config{Settings: spec.Defaults("dev")}
-	cfg.Identity.Mode = spec.IdentityNone
-	cfg.Registry.ExternalURL = "https://r.example.com"
+	cfg := testsupport.Parse(t, map[string]any{"identity": map[string]any{"mode": "none"}})
 	r := run(t, cfg, nil)
 	for _, res := range r.rec.Resources() {
 		assert.False(t, res.Custom, "mode none registered %s", res.Type)

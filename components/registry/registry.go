@@ -154,17 +154,17 @@ func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	return c, ctx.RegisterResourceOutputs(c, outputsOf(c))
 }
 
-// checkArgs checks what a program using the component alone must give:
-// a namespace, a section whose derived values are filled in, pull robots
-// that are no admins.
+// checkArgs checks what a program using the component alone must give: a
+// namespace, pull robots that are no admins. The settings come validated
+// and resolved (spec.Prepare).
 func checkArgs(name string, args *Args) (*Args, error) {
 	if args == nil || args.Namespace == nil {
 		return nil, fmt.Errorf("registry %s: args with a Namespace are required", name)
 	}
-	a := *args
-	if errs := a.Settings.Validate(); len(errs) > 0 {
-		return nil, fmt.Errorf("registry %s: %w", name, errs)
+	if !args.Settings.Resolved() {
+		return nil, fmt.Errorf("registry %s: %w", name, spec.ErrUnresolved)
 	}
+	a := *args
 	for _, u := range a.PullRobots {
 		if slices.Contains(a.Settings.AccessControl.AdminUsers, u) {
 			return nil, fmt.Errorf("registry %s: pull robot %q is also in accessControl.adminUsers, where it could push and delete; remove it from one", name, u)

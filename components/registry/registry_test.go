@@ -13,6 +13,7 @@ import (
 
 	"github.com/zot-registry/zot-registry/components/registry"
 	"github.com/zot-registry/zot-registry/internal/mocks"
+	"github.com/zot-registry/zot-registry/internal/testsupport"
 	"github.com/zot-registry/zot-registry/zot/chart"
 	"github.com/zot-registry/zot-registry/zot/layout"
 	"github.com/zot-registry/zot-registry/zot/spec"
@@ -22,18 +23,28 @@ const releaseType = mocks.ReleaseType
 
 func settings(t *testing.T, mutate func(*spec.Registry)) spec.Registry {
 	t.Helper()
-	// The defaults a stack starts from; the component derives the rest.
-	r := spec.Defaults("dev").Registry
-	r.ExternalURL = "https://registry.dev.example.com"
-	r.Image.Tag = "v2.1.18"
-	r.Persistence = spec.Persistence{Enabled: true, Size: "20Gi", StorageClass: "fast"}
-	r.Ingress = spec.Ingress{Enabled: true, ClassName: "nginx", TLSSecretName: "registry-tls"}
-	r.AccessControl = spec.AccessControl{AdminUsers: []string{"ci"}}
-	r.StartupTimeout = "30m"
-	if mutate != nil {
-		mutate(&r)
-	}
-	return r
+	return settingsWith(t, func(s *spec.Settings) {
+		if mutate != nil {
+			mutate(&s.Registry)
+		}
+	})
+}
+
+// settingsWith is settings for a test that sets other sections too.
+func settingsWith(t *testing.T, mutate func(*spec.Settings)) spec.Registry {
+	t.Helper()
+	// A stack's settings, resolved as every entry point resolves them.
+	return testsupport.Prepare(t, func(s *spec.Settings) {
+		r := &s.Registry
+		r.ExternalURL = "https://registry.dev.example.com"
+		r.ExternalProxy = false
+		r.Image.Tag = "v2.1.18"
+		r.Persistence = spec.Persistence{Enabled: true, Size: "20Gi", StorageClass: "fast"}
+		r.Ingress = spec.Ingress{Enabled: true, ClassName: "nginx", TLSSecretName: "registry-tls"}
+		r.AccessControl = spec.AccessControl{AdminUsers: []string{"ci"}}
+		r.StartupTimeout = "30m"
+		mutate(s)
+	}).Registry
 }
 
 var secretNames = layout.SecretNames{OIDC: "oidc-sec", Htpasswd: "htpasswd-sec", S3: "s3-sec", Session: "session-sec"}
@@ -276,10 +287,12 @@ func TestMembers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.release+"."+tc.domain, func(t *testing.T) {
-			in, rec := deployCluster(t, settings(t, func(r *spec.Registry) {
+			in, rec := deployCluster(t, settingsWith(t, func(s *spec.Settings) {
+				r := &s.Registry
 				r.ReleaseName, r.Namespace, r.Port, r.ClusterDomain = tc.release, tc.namespace, 8080, tc.domain
 				r.Replicas = tc.replicas
 				r.Cache = spec.Cache{Driver: spec.CacheDynamoDB, DynamoDB: spec.DynamoDBCache{TablePrefix: "zot-test"}}
+				s.Storage = spec.Storage{Mode: spec.StorageAWS, Region: "eu-west-1", AbortIncompleteUploadsDays: 7, RetainOnDelete: true}
 			}), tc.namespace)
 			v := values(in)
 			// The chart names pods and the headless Service after its

@@ -90,8 +90,11 @@ type Secrets struct {
 // program has (in push mode with the generated ones), then the
 // ExternalSecrets that read every value back.
 func NewSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Secrets, error) {
-	if args == nil || args.Namespace == nil || (args.Settings.UsesESO() && args.Settings.Store.Name == "") {
-		return nil, fmt.Errorf("secrets %s: Namespace and validated Settings are required (use config.Load)", name)
+	if args == nil || args.Namespace == nil {
+		return nil, fmt.Errorf("secrets %s: args with a Namespace are required", name)
+	}
+	if !args.Settings.Resolved() {
+		return nil, fmt.Errorf("secrets %s: %w", name, spec.ErrUnresolved)
 	}
 	c := &Secrets{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {

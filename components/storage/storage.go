@@ -87,14 +87,14 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	if args == nil {
 		return nil, fmt.Errorf("storage %s: args are required", name)
 	}
-	// The section is checked here too, so a program using this component
-	// alone gets the same errors and derived values as the whole registry.
+	// Settings come validated and resolved (spec.Prepare: config.Load for
+	// a stack, the component's inputs for the package).
+	if !args.Settings.Resolved() {
+		return nil, fmt.Errorf("storage %s: %w", name, spec.ErrUnresolved)
+	}
 	a := *args
 	if a.Environment == "" {
 		a.Environment = ctx.Stack()
-	}
-	if errs := a.Settings.Validate(a.Environment); len(errs) > 0 {
-		return nil, fmt.Errorf("storage %s: %w", name, errs)
 	}
 	if a.Settings.Mode == spec.StorageAWS && a.Settings.AWS.UsesRole() && (a.ServiceAccount.Namespace == "" || a.ServiceAccount.Name == "") {
 		return nil, fmt.Errorf("storage %s: credentials %s need zot's ServiceAccount (namespace and name)", name, a.Settings.AWS.Credentials)

@@ -274,17 +274,18 @@ func TestExistingMode(t *testing.T) {
 	assertAbortCommand(t, r.outputs["abortUploads"].(string), "http://rustfs:9000", "shared-zot", 7)
 }
 
-// TestChecksItsSection: used on its own (not through the Registry or a
-// stack's config), the component checks its section before it registers
-// anything, with the keys and words config.Parse uses.
-func TestChecksItsSection(t *testing.T) {
+// TestRefusesUnresolvedSettings: used on its own, the component takes
+// settings as spec.Prepare leaves them (its derived values filled in) and
+// refuses others before it registers anything, rather than deploy a bucket
+// without a region or an endpoint without its parsed form.
+func TestRefusesUnresolvedSettings(t *testing.T) {
 	rec := mocks.New("p", "s")
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		_, err := storage.NewStorage(ctx, "s", &storage.Args{Settings: spec.Storage{Mode: "aws"}})
+		_, err := storage.NewStorage(ctx, "s", &storage.Args{Settings: spec.Storage{Mode: "aws", Region: "eu-west-1"}})
 		return err
 	}, rec.Option())
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "config storage.region: is missing")
+	require.ErrorIs(t, err, spec.ErrUnresolved)
+	assert.Contains(t, err.Error(), "storage s: settings are not resolved: pass them through spec.Prepare")
 	assert.Empty(t, rec.Resources())
 }
 

@@ -65,7 +65,14 @@ func EvaluateConfig(sc *StackConfig) (*Result, error) {
 
 	var collected *mocks.Collected
 	run := func(ctx *pulumi.Context) error {
-		out, err := program.Apply(ctx)
+		// program.Apply's two steps, keeping the config the program ran with
+		// for the policy rules.
+		cfg, err := config.Load(ctx)
+		if err != nil {
+			return err
+		}
+		res.Config = cfg
+		out, err := program.Deploy(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -97,10 +104,6 @@ func EvaluateConfig(sc *StackConfig) (*Result, error) {
 	}
 
 	if err := res.extractRelease(); err != nil {
-		return nil, err
-	}
-	// The program accepted this config, so it parses; the policy rules read it.
-	if res.Config, err = config.Parse(sc.Stack, sc.Source()); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -33,6 +33,42 @@ func Parse(t testing.TB, replace map[string]any) *config.Config {
 	for k, v := range replace {
 		objs[k] = v
 	}
+	src := source(objs)
+	for k, v := range objs {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		src.Values[spec.FullKey(k)] = string(b)
+	}
+	cfg, err := config.Parse("dev", src)
+	require.NoError(t, err)
+	return cfg
+}
+
+// Prepare resolves stack dev's settings from Objects, as Go values that
+// mutate changes, the way every entry point does (spec.Prepare): for tests
+// that set settings the config cannot spell, or set many.
+func Prepare(t testing.TB, mutate func(*spec.Settings)) *spec.Resolved {
+	t.Helper()
+	s := spec.Defaults("dev")
+	sections := map[string]any{"registry": &s.Registry, "storage": &s.Storage, "identity": &s.Identity, "secrets": &s.Secrets}
+	objs := Objects()
+	for k, v := range objs {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(b, sections[k]))
+	}
+	if mutate != nil {
+		mutate(&s)
+	}
+	r, errs := spec.Prepare(s, config.StackEnv{Source: source(map[string]any{"identity": map[string]any{"mode": s.Identity.Mode}})}, spec.StackConfig)
+	require.Empty(t, errs)
+	return r
+}
+
+// source holds the provider and secret keys the objects' modes may need,
+// stored as secrets where they must be: the client secret unless identity
+// mode none has no client.
+func source(objs map[string]any) config.MapSource {
 	src := config.MapSource{
 		Values: map[string]string{
 			spec.AuthentikURLKey:                    AuthentikURL,
@@ -48,12 +84,8 @@ func Parse(t testing.TB, replace map[string]any) *config.Config {
 			spec.FullKey(spec.KeyS3SecretAccessKey): true,
 		},
 	}
-	for k, v := range objs {
-		b, err := json.Marshal(v)
-		require.NoError(t, err)
-		src.Values[spec.FullKey(k)] = string(b)
+	if id, _ := objs["identity"].(map[string]any); id["mode"] == spec.IdentityNone {
+		delete(src.Values, spec.FullKey(spec.KeyOIDCClientSecret))
 	}
-	cfg, err := config.Parse("dev", src)
-	require.NoError(t, err)
-	return cfg
+	return src
 }

@@ -36,8 +36,10 @@ type Identity struct {
 	UsernameClaim string    `json:"usernameClaim" pulumi:"usernameClaim,optional"`
 	Authentik     Authentik `json:"authentik" pulumi:"authentik"`
 
-	// Derived by validation; not config keys.
+	// Derived by Resolve; not config keys.
 	AuthentikURL *url.URL `json:"-"` // from authentik:url
+	// resolved: Resolve made this section (see Resolved).
+	resolved bool
 }
 
 // Authentik configures the OAuth2 provider and application made in
@@ -68,7 +70,7 @@ var (
 	subModes          = []string{"hashed_user_id", "user_id", "user_uuid", "user_username", "user_email", "user_upn"}
 )
 
-func validateIdentity(id *Identity, src Env, stack string, c Collector) {
+func validateIdentity(id Identity, src Env, stack string, c Collector) {
 	if !validMode(c, id.Mode, IdentityModes, "identity") {
 		return
 	}
@@ -77,24 +79,18 @@ func validateIdentity(id *Identity, src Env, stack string, c Collector) {
 		return
 	}
 	if id.Mode == IdentityAuthentik {
-		validateAuthentik(id, src, stack, c)
+		validateAuthentik(id, src, c)
 	} else {
 		validateExternal(id, src, c)
 	}
-	if strings.TrimSpace(id.ClientID) == "" {
+	if strings.TrimSpace(id.clientID(stack)) == "" {
 		c.Add("clientId", "is empty", "set the OAuth2 client id (authentik mode defaults to zot-<stack>)")
 	}
-	if id.Label == "" {
-		id.Label = DefaultOIDCLabel
-		if id.Mode == IdentityAuthentik {
-			id.Label = DefaultAuthentikLabel
-		}
-	}
-	if strings.TrimSpace(id.Label) == "" {
+	if id.Label != "" && strings.TrimSpace(id.Label) == "" { // empty: the default (resolveIdentity)
 		c.Add("label", "is empty", "name the login button, e.g. %q", DefaultOIDCLabel)
 	}
 	if id.Scopes == nil {
-		id.Scopes = append([]string(nil), DefaultScopes...)
+		id.Scopes = DefaultScopes // id is a copy
 	}
 	hasOpenID := false
 	for i, s := range id.Scopes {
@@ -114,13 +110,22 @@ func validateIdentity(id *Identity, src Env, stack string, c Collector) {
 	}
 }
 
+// clientID is the OAuth2 client id: as set, else zot-<stack> in authentik
+// mode (the program makes the client there).
+func (id Identity) clientID(stack string) string {
+	if id.ClientID == "" && id.Mode == IdentityAuthentik {
+		return "zot-" + stack
+	}
+	return id.ClientID
+}
+
 // claimScope is the standard scope that brings a standard claim (OpenID
 // Connect Core 5.4).
 var claimScope = map[string]string{"email": "email", "preferred_username": "profile", "name": "profile"}
 
 // validateNone: without an OpenID provider every other identity setting
 // would be ignored, so each one set is an error.
-func validateNone(id *Identity, src Env, stack string, c Collector) {
+func validateNone(id Identity, src Env, stack string, c Collector) {
 	d := Defaults(stack).Identity
 	const fix = "remove it: identity mode none logs in with htpasswd users only (or use mode authentik or external)"
 	for _, f := range []struct {
@@ -138,9 +143,7 @@ func validateNone(id *Identity, src Env, stack string, c Collector) {
 			c.Add(f.field, "is set, but identity mode none has no OpenID provider", fix)
 		}
 	}
-	if _, ok := src.Get(FullKey(KeyOIDCClientSecret)); ok {
-		*c.Errs = append(*c.Errs, &FieldError{Key: FullKey(KeyOIDCClientSecret), Problem: "is set, but identity mode none has no OpenID client", Fix: "remove it (pulumi config rm oidcClientSecret)"})
-	}
+	c.unwanted(src, KeyOIDCClientSecret, "is set, but identity mode none has no OpenID client", "")
 }
 
 // validateGroupsNeedOpenID: groups come only from the OpenID groups
@@ -175,7 +178,7 @@ func validateGroupsNeedOpenID(cfg *Settings, c Collector) {
 	}
 }
 
-func validateExternal(id *Identity, src Env, c Collector) {
+func validateExternal(id Identity, src Env, c Collector) {
 	const fix = "set it to the provider's issuer, e.g. https://keycloak.example.com/realms/platform"
 	switch u, err := url.Parse(id.Issuer); {
 	case id.Issuer == "":
@@ -187,24 +190,21 @@ func validateExternal(id *Identity, src Env, c Collector) {
 	case u.RawQuery != "" || u.Fragment != "":
 		c.Add("issuer", fmt.Sprintf("%q has a query or fragment", id.Issuer), fix)
 	}
-	secretKey(c.Errs, src, FullKey(KeyOIDCClientSecret), true, "external mode needs the client secret")
+	c.secret(src, KeyOIDCClientSecret, true, "external mode needs the client secret")
 	a := id.Authentik
 	if len(a.Groups) > 0 || a.AllowHTTP {
 		c.Add("authentik", "is set, but external mode creates nothing in Authentik", "remove it, or use mode authentik")
 	}
 }
 
-func validateAuthentik(id *Identity, src Env, stack string, c Collector) {
-	a := &id.Authentik
+func validateAuthentik(id Identity, src Env, c Collector) {
+	a := id.Authentik
 	if id.Issuer != "" {
 		c.Add("issuer", "is set, but authentik mode derives it from authentik:url and the slug", "remove it")
 	}
-	if id.ClientID == "" {
-		id.ClientID = "zot-" + stack
-	}
 	// The Authentik URL is the provider's own config key: one place for the
 	// provider and the issuer.
-	raw, _ := src.Get(AuthentikURLKey)
+	raw, _ := src.Config(AuthentikURLKey)
 	urlErr := func(problem string) {
 		*c.Errs = append(*c.Errs, &FieldError{Key: AuthentikURLKey, Problem: problem, Fix: "pulumi config set authentik:url https://auth.example.com"})
 	}
@@ -217,11 +217,8 @@ func validateAuthentik(id *Identity, src Env, stack string, c Collector) {
 		urlErr(fmt.Sprintf("%q uses http; tokens and client secrets would cross the network in clear", raw) + " (for a lab, set identity.authentik.allowHttp: true)")
 	case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "":
 		urlErr(fmt.Sprintf("%q has a path or query; give the Authentik root URL", raw))
-	default:
-		u.Path = ""
-		id.AuthentikURL = u
 	}
-	secretKey(c.Errs, src, AuthentikTokenKey, false, "")
+	c.secret(src, AuthentikTokenKey, false, "")
 	if !authentikSlug.MatchString(a.Slug) || len(a.Slug) > 50 {
 		c.Add("authentik.slug", fmt.Sprintf("%q is not an Authentik slug", a.Slug), "use letters, digits, '-' and '_' (default %q)", DefaultSlug)
 	}
@@ -256,14 +253,4 @@ func validateAuthentik(id *Identity, src Env, stack string, c Collector) {
 		}
 		seen[g] = true
 	}
-}
-
-// Validate checks the identity section on its own, as the identity
-// component does before it registers anything, and fills in its derived
-// values (the client id zot-<environment>, the label, the Authentik URL
-// from env). Keys are identity.*, and env's own keys.
-func (id *Identity) Validate(environment string, env Env) Errors {
-	var errs Errors
-	validateIdentity(id, env, environment, Collector{Errs: &errs, Key: KeyIdentity})
-	return errs
 }

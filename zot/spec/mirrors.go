@@ -38,7 +38,7 @@ type Mirror struct {
 	// deletes its tags that nobody pulled (or synced) for that long.
 	KeepPulledWithin string `json:"keepPulledWithin" pulumi:"keepPulledWithin,optional"`
 
-	// Derived by validation; not config keys.
+	// Derived by Resolve; not config keys.
 	Host         string        `json:"-"` // the upstream's host[:port]
 	PollDuration time.Duration `json:"-"`
 }
@@ -60,11 +60,9 @@ func (r Registry) HasCredentials() bool {
 	return false
 }
 
-// validateMirrorCredentials checks the remote keys of the mirrors' logins
-// and gives them secrets.remoteProperty where they name no property.
+// validateMirrorCredentials checks the remote keys of the mirrors' logins.
 func validateMirrorCredentials(cfg *Settings, c Collector) {
-	for i := range cfg.Registry.Mirrors {
-		m := &cfg.Registry.Mirrors[i]
+	for i, m := range cfg.Registry.Mirrors {
 		if m.Credentials == nil {
 			continue
 		}
@@ -74,15 +72,15 @@ func validateMirrorCredentials(cfg *Settings, c Collector) {
 		}
 		for _, k := range []struct {
 			field string
-			key   *RemoteKey
-		}{{"username", &m.Credentials.Username}, {"password", &m.Credentials.Password}} {
+			key   RemoteKey
+		}{{"username", m.Credentials.Username}, {"password", m.Credentials.Password}} {
 			field := fmt.Sprintf("mirrors[%d].credentials.%s", i, k.field)
 			fix := fmt.Sprintf("name the key in secrets.store that holds the upstream's %s", k.field)
 			if strings.TrimSpace(k.key.Key) == "" {
 				c.Add(field, "is empty", "%s", fix)
 				continue
 			}
-			k.key.check(c, field, cfg.Secrets.RemoteProperty, fix)
+			k.key.check(c, field, fix)
 		}
 	}
 }
@@ -145,93 +143,20 @@ func overlaps(a, b string) bool {
 
 func validateMirrors(r *Registry, c Collector) {
 	names := map[string]int{}
-	for i := range r.Mirrors {
-		m := &r.Mirrors[i]
+	hosts := make([]string, len(r.Mirrors)) // each mirror's upstream host, "" when its URL is bad
+	for i, m := range r.Mirrors {
 		field := fmt.Sprintf("mirrors[%d]", i)
-		if len(m.Name) > 63 || !dnsLabel.MatchString(m.Name) {
+		switch j, dup := names[m.Name]; {
+		case len(m.Name) > 63 || !dnsLabel.MatchString(m.Name):
 			c.Add(field+".name", fmt.Sprintf("%q is not a mirror name", m.Name), "use lowercase letters, digits and '-', e.g. docker-hub")
-		} else if j, dup := names[m.Name]; dup {
+		case dup:
 			c.Add(field+".name", fmt.Sprintf("%q is also mirrors[%d]", m.Name, j), "give each mirror its own name")
-		} else {
+		default:
 			names[m.Name] = i
 		}
-
-		u, err := url.Parse(m.URL)
-		switch {
-		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") ||
-			!hostName.MatchString(u.Hostname()) || u.Port() != "" && !portNum.MatchString(u.Port()) || strings.Contains(m.URL, "%"):
-			c.Add(field+".url", fmt.Sprintf("%q is not a registry URL", m.URL), "use the upstream's https URL, e.g. https://registry-1.docker.io")
-		case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil:
-			c.Add(field+".url", fmt.Sprintf("%q has a path, query or credentials", m.URL), "use scheme://host[:port] only; credentials come from mirrors[].credentials")
-		case u.Scheme == "http" && !m.Insecure:
-			c.Add(field+".url", fmt.Sprintf("%q is not https: zot would fetch images in clear", m.URL), "use https, or set insecure: true for a registry on a trusted network")
-		default:
-			m.Host = u.Host
-			m.URL = u.Scheme + "://" + u.Host
-		}
-		if m.Insecure && u != nil && u.Scheme == "https" {
-			c.Add(field+".insecure", "is set, but the URL is https", "remove insecure (tlsVerify: false skips certificate checks)")
-		}
-		if m.TLSVerify == nil {
-			m.TLSVerify = ptr(true)
-		}
-		if m.Host != "" {
-			for j := range i {
-				o := r.Mirrors[j]
-				switch {
-				case o.Host == m.Host:
-					c.Add(field+".url", fmt.Sprintf("%q is also mirrors[%d]'s upstream: zot keys logins by host, and nodes would get two configs for it", m.Host, j), "serve one upstream through one mirror")
-				case o.Host != "" && o.ImageRegistry() == m.ImageRegistry():
-					c.Add(field+".url", fmt.Sprintf("names the same registry as mirrors[%d] (%s): nodes would get two configs for it", j, m.ImageRegistry()), "serve one upstream through one mirror")
-				}
-			}
-		}
-
-		switch {
-		case !repoPath.MatchString(m.Prefix):
-			c.Add(field+".prefix", fmt.Sprintf("%q is not a repository prefix", m.Prefix), "use lowercase path segments without a leading or trailing '/', e.g. docker.io")
-		default:
-			for j := range i {
-				if o := r.Mirrors[j]; overlaps(o.Prefix, m.Prefix) {
-					c.Add(field+".prefix", fmt.Sprintf("%q overlaps mirrors[%d].prefix %q: a repository would belong to two upstreams", m.Prefix, j, o.Prefix), "give each mirror a prefix of its own")
-				}
-			}
-			for j, rule := range r.AccessControl.Repositories {
-				// A rule that can match anything under the prefix may win
-				// there by pattern length and let its pushers in.
-				if doublestar.ValidatePattern(rule.Pattern) && MayIntersect(rule.Pattern, m.Pattern()) {
-					c.Add(field+".prefix", fmt.Sprintf("%q overlaps accessControl.repositories[%d].pattern %q: zot would apply one of the two by pattern length", m.Prefix, j, rule.Pattern),
-						"move the rule off the mirror's prefix; mirrorReaders says who pulls from mirrors")
-				}
-			}
-		}
-
-		for j, p := range m.Content {
-			if strings.TrimSpace(p) == "" || strings.HasPrefix(p, "/") || !doublestar.ValidatePattern(p) || p == "**" {
-				c.Add(fmt.Sprintf("%s.content[%d]", field, j), fmt.Sprintf("%q is not an upstream repository pattern", p),
-					"name upstream repositories, e.g. library/alpine or library/*; ** would copy the whole upstream (pulls through need no content)")
-			}
-		}
-		if m.KeepPulledWithin != "" {
-			if d, err := time.ParseDuration(m.KeepPulledWithin); err != nil || d <= 0 {
-				c.Add(field+".keepPulledWithin", fmt.Sprintf("%q is not a duration", m.KeepPulledWithin), "use e.g. 720h (30 days)")
-			} else if !r.GC.Enabled {
-				c.Add(field+".keepPulledWithin", "is set, but gc.enabled is false: zot applies retention only in its GC pass", "enable gc, or remove keepPulledWithin")
-			}
-		}
-		switch {
-		case len(m.Content) == 0 && m.PollInterval != "":
-			c.Add(field+".pollInterval", "is set, but content is empty: there is nothing to sync ahead of pulls", "list the repositories in content, or remove pollInterval")
-		case len(m.Content) > 0:
-			if m.PollInterval == "" {
-				m.PollInterval = DefaultPollInterval
-			}
-			if d, err := time.ParseDuration(m.PollInterval); err != nil || d < MinPollInterval {
-				c.Add(field+".pollInterval", fmt.Sprintf("%q is not a duration of at least %s", m.PollInterval, MinPollInterval), "use e.g. %s", DefaultPollInterval)
-			} else {
-				m.PollDuration = d
-			}
-		}
+		hosts[i] = validateMirrorURL(r.Mirrors, hosts, i, field, c)
+		validateMirrorPrefix(r, i, field, c)
+		validateMirrorSync(r, m, field, c)
 	}
 	validNames(c, "mirrorReaders.users", r.MirrorReaders.Users)
 	validNames(c, "mirrorReaders.groups", r.MirrorReaders.Groups)
@@ -241,6 +166,99 @@ func validateMirrors(r *Registry, c Collector) {
 	mr := r.MirrorReaders
 	if len(r.Mirrors) == 0 && (len(mr.Users)+len(mr.Groups) > 0 || mr.Anonymous) {
 		c.Add("mirrorReaders", "is set, but there are no mirrors", "add registry.mirrors, or remove mirrorReaders")
+	}
+}
+
+// upstream is a mirror's URL in one spelling (scheme://host[:port]), or
+// what is wrong with it and what to do (with the URL as parsed, if it
+// parses).
+func upstream(m Mirror) (u *url.URL, problem, fix string) {
+	u, err := url.Parse(m.URL)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") ||
+		!hostName.MatchString(u.Hostname()) || u.Port() != "" && !portNum.MatchString(u.Port()) || strings.Contains(m.URL, "%"):
+		return u, fmt.Sprintf("%q is not a registry URL", m.URL), "use the upstream's https URL, e.g. https://registry-1.docker.io"
+	case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil:
+		return u, fmt.Sprintf("%q has a path, query or credentials", m.URL), "use scheme://host[:port] only; credentials come from mirrors[].credentials"
+	case u.Scheme == "http" && !m.Insecure:
+		return u, fmt.Sprintf("%q is not https: zot would fetch images in clear", m.URL), "use https, or set insecure: true for a registry on a trusted network"
+	}
+	return &url.URL{Scheme: u.Scheme, Host: u.Host}, "", ""
+}
+
+// validateMirrorURL checks mirror i's upstream, alone and against the
+// mirrors before it (hosts), and returns its host ("" when unusable).
+func validateMirrorURL(mirrors []Mirror, hosts []string, i int, field string, c Collector) string {
+	m := mirrors[i]
+	u, problem, fix := upstream(m)
+	if problem != "" {
+		c.Add(field+".url", problem, "%s", fix)
+	}
+	if m.Insecure && u != nil && u.Scheme == "https" {
+		c.Add(field+".insecure", "is set, but the URL is https", "remove insecure (tlsVerify: false skips certificate checks)")
+	}
+	if u == nil || problem != "" {
+		return ""
+	}
+	m.Host = u.Host
+	for j := range i {
+		o := mirrors[j]
+		o.Host = hosts[j]
+		switch {
+		case o.Host == m.Host:
+			c.Add(field+".url", fmt.Sprintf("%q is also mirrors[%d]'s upstream: zot keys logins by host, and nodes would get two configs for it", m.Host, j), "serve one upstream through one mirror")
+		case o.Host != "" && o.ImageRegistry() == m.ImageRegistry():
+			c.Add(field+".url", fmt.Sprintf("names the same registry as mirrors[%d] (%s): nodes would get two configs for it", j, m.ImageRegistry()), "serve one upstream through one mirror")
+		}
+	}
+	return m.Host
+}
+
+// validateMirrorPrefix: mirror i's prefix is a repository path no other
+// mirror and no access rule shares.
+func validateMirrorPrefix(r *Registry, i int, field string, c Collector) {
+	m := r.Mirrors[i]
+	if !repoPath.MatchString(m.Prefix) {
+		c.Add(field+".prefix", fmt.Sprintf("%q is not a repository prefix", m.Prefix), "use lowercase path segments without a leading or trailing '/', e.g. docker.io")
+		return
+	}
+	for j := range i {
+		if o := r.Mirrors[j]; overlaps(o.Prefix, m.Prefix) {
+			c.Add(field+".prefix", fmt.Sprintf("%q overlaps mirrors[%d].prefix %q: a repository would belong to two upstreams", m.Prefix, j, o.Prefix), "give each mirror a prefix of its own")
+		}
+	}
+	for j, rule := range r.AccessControl.Repositories {
+		// A rule that can match anything under the prefix may win there
+		// by pattern length and let its pushers in.
+		if doublestar.ValidatePattern(rule.Pattern) && MayIntersect(rule.Pattern, m.Pattern()) {
+			c.Add(field+".prefix", fmt.Sprintf("%q overlaps accessControl.repositories[%d].pattern %q: zot would apply one of the two by pattern length", m.Prefix, j, rule.Pattern),
+				"move the rule off the mirror's prefix; mirrorReaders says who pulls from mirrors")
+		}
+	}
+}
+
+// validateMirrorSync checks what a mirror syncs ahead of pulls and keeps.
+func validateMirrorSync(r *Registry, m Mirror, field string, c Collector) {
+	for j, p := range m.Content {
+		if strings.TrimSpace(p) == "" || strings.HasPrefix(p, "/") || !doublestar.ValidatePattern(p) || p == "**" {
+			c.Add(fmt.Sprintf("%s.content[%d]", field, j), fmt.Sprintf("%q is not an upstream repository pattern", p),
+				"name upstream repositories, e.g. library/alpine or library/*; ** would copy the whole upstream (pulls through need no content)")
+		}
+	}
+	if m.KeepPulledWithin != "" {
+		if d, err := time.ParseDuration(m.KeepPulledWithin); err != nil || d <= 0 {
+			c.Add(field+".keepPulledWithin", fmt.Sprintf("%q is not a duration", m.KeepPulledWithin), "use e.g. 720h (30 days)")
+		} else if !r.GC.Enabled {
+			c.Add(field+".keepPulledWithin", "is set, but gc.enabled is false: zot applies retention only in its GC pass", "enable gc, or remove keepPulledWithin")
+		}
+	}
+	switch {
+	case len(m.Content) == 0 && m.PollInterval != "":
+		c.Add(field+".pollInterval", "is set, but content is empty: there is nothing to sync ahead of pulls", "list the repositories in content, or remove pollInterval")
+	case len(m.Content) > 0 && m.PollInterval != "":
+		if d, err := time.ParseDuration(m.PollInterval); err != nil || d < MinPollInterval {
+			c.Add(field+".pollInterval", fmt.Sprintf("%q is not a duration of at least %s", m.PollInterval, MinPollInterval), "use e.g. %s", DefaultPollInterval)
+		}
 	}
 }
 

@@ -170,7 +170,7 @@ func validateOperations(cfg *Settings, c Collector) {
 		c.Add("clusterDomain", fmt.Sprintf("%q is not a DNS name", d), "use the cluster's DNS domain (the kubelet's --cluster-domain) in lowercase without a trailing dot, e.g. %s", DefaultClusterDomain)
 	}
 	validateCache(cfg, c)
-	validateStartup(r, c)
+	validateStartup(*r, c)
 	a := r.Availability
 	if a.MaxUnavailable < 1 {
 		c.Add("availability.maxUnavailable", fmt.Sprintf("%d would block every node drain", a.MaxUnavailable), "use at least 1 (default %d)", DefaultMaxUnavailable)
@@ -189,6 +189,15 @@ func validateOperations(cfg *Settings, c Collector) {
 			c.Add("scrub.interval", fmt.Sprintf("%q is not a duration of at least 2h (zot raises shorter ones)", r.Scrub.Interval), "use e.g. 24h (zot's default), or leave it empty")
 		}
 	}
+}
+
+// tablePrefix is the DynamoDB tables' prefix: as set, else from project
+// and stack.
+func tablePrefix(stack string, d DynamoDBCache) string {
+	if d.TablePrefix == "" {
+		return defaultBucketPrefix(stack, false)
+	}
+	return d.TablePrefix
 }
 
 // A Kubernetes label key: an optional DNS prefix and a name.
@@ -231,11 +240,8 @@ func validateCache(cfg *Settings, c Collector) {
 		if cfg.Storage.Mode != "" && cfg.Storage.Mode != StorageAWS {
 			c.Add("cache.driver", fmt.Sprintf("is dynamodb, but storage mode %s has no AWS account to create tables in", cfg.Storage.Mode), "use redis, or storage mode aws")
 		}
-		if cache.DynamoDB.TablePrefix == "" {
-			cache.DynamoDB.TablePrefix = defaultBucketPrefix(cfg.Stack, false)
-		}
-		if !tableName.MatchString(cache.DynamoDB.TablePrefix + "-repo-blobs-info") {
-			c.Add("cache.dynamodb.tablePrefix", fmt.Sprintf("%q does not make valid DynamoDB table names", cache.DynamoDB.TablePrefix), "use letters, digits, '_', '-' and '.', at most 239 characters")
+		if prefix := tablePrefix(cfg.Stack, cache.DynamoDB); !tableName.MatchString(prefix + "-repo-blobs-info") {
+			c.Add("cache.dynamodb.tablePrefix", fmt.Sprintf("%q does not make valid DynamoDB table names", prefix), "use letters, digits, '_', '-' and '.', at most 239 characters")
 		}
 		if e := cache.DynamoDB.Endpoint; e != "" && !endpointURL(e) {
 			c.Add("cache.dynamodb.endpoint", fmt.Sprintf("%q is not an http(s) URL of a DynamoDB endpoint", e),
@@ -259,20 +265,16 @@ func (r Registry) FastRestartOn() bool { return r.FastRestart != nil && *r.FastR
 // validateStartup: zot walks the bucket before it listens. The startup
 // probe must outlast the walk, and fastRestart skips it only where zot's
 // stamp survives.
-func validateStartup(r *Registry, c Collector) {
+func validateStartup(r Registry, c Collector) {
 	switch d, err := time.ParseDuration(r.StartupTimeout); {
 	case err != nil:
 		c.Add("startupTimeout", fmt.Sprintf("%q is not a duration", r.StartupTimeout), "use a Go duration such as 30m or 2h (default %s)", DefaultStartupTimeout)
 	case d < MinStartupTimeout || d > MaxStartupTimeout:
 		c.Add("startupTimeout", fmt.Sprintf("%s is out of range", r.StartupTimeout),
 			"use at least %s (the chart's own probe; zot walks the bucket before it listens) and at most %s (default %s)", short(MinStartupTimeout), short(MaxStartupTimeout), DefaultStartupTimeout)
-	default:
-		r.StartupDuration = d
 	}
-	supported := zotAtLeast(r.Image.Tag, MinZotForFastRestart)
 	switch {
-	case r.FastRestart == nil:
-		r.FastRestart = ptr(r.MetadataSurvives() && supported)
+	case r.FastRestart == nil: // on wherever it can be (resolveRegistry)
 	case !*r.FastRestart:
 	case !r.MetadataSurvives():
 		c.Add("fastRestart", "is true, but nothing keeps zot's metadata between restarts (persistence.enabled is false and cache.driver is local: an emptyDir), so there is never a stamp to skip the bucket walk with",
@@ -282,15 +284,18 @@ func validateStartup(r *Registry, c Collector) {
 	}
 }
 
-// On reports whether the metrics extension is on.
-func (m Metrics) On() bool { return m.Enabled != nil && *m.Enabled }
+// On reports whether the metrics extension is on: as set, else when
+// someone may read metrics.
+func (m Metrics) On() bool {
+	if m.Enabled == nil {
+		return len(m.Users) > 0 || m.Anonymous
+	}
+	return *m.Enabled
+}
 
 func validateMetrics(cfg *Settings, c Collector) {
-	m := &cfg.Registry.Metrics
-	if m.Enabled == nil {
-		m.Enabled = ptr(len(m.Users) > 0 || m.Anonymous)
-	}
-	if !*m.Enabled {
+	m := cfg.Registry.Metrics
+	if !m.On() {
 		if m.ServiceMonitor.Enabled {
 			c.Add("metrics.serviceMonitor.enabled", "is true, but metrics.enabled is false", "enable metrics, or remove the ServiceMonitor")
 		}
@@ -352,7 +357,7 @@ func validateGC(r *Registry, c Collector) {
 		if !validWindow(gc.TimeWindow) {
 			c.Add("gc.timeWindow", fmt.Sprintf("%q is not a daily window", gc.TimeWindow), `use "HH:MM-HH:MM" in UTC with different start and end, e.g. "01:00-05:00"`)
 		}
-		needsZot(r, c, "gc.timeWindow", MinZotForGCWindow)
+		needsZot(*r, c, "gc.timeWindow", MinZotForGCWindow)
 	}
 	if !gc.Enabled && len(r.Retention.Policies) > 0 {
 		c.Add("retention.policies", "are set, but gc.enabled is false: retention runs as part of GC", "enable gc, or remove the policies")
@@ -373,7 +378,7 @@ func validWindow(w string) bool {
 
 // needsZot refuses a key zot releases before minTag do not know (they
 // refuse unknown keys and stop).
-func needsZot(r *Registry, c Collector, field, minTag string) {
+func needsZot(r Registry, c Collector, field, minTag string) {
 	if !zotAtLeast(r.Image.Tag, minTag) {
 		c.Add(field, fmt.Sprintf("needs zot %s or later, and image.tag is %s (zot refuses keys it does not know)", minTag, r.Image.Tag),
 			"set registry.image.tag to %s or later (default %s), or remove %s", minTag, DefaultImageTag, field)
@@ -470,7 +475,7 @@ func validateRetention(r *Registry, c Collector) {
 			if ku.MostRecentlyPushedCount < 0 || ku.MostRecentlyPulledCount < 0 {
 				c.Add(kf, "has a negative count", "use 0 (not a criterion) or more")
 			}
-			needsZot(r, c, kf, MinZotForGCWindow)
+			needsZot(*r, c, kf, MinZotForGCWindow)
 		}
 	}
 }

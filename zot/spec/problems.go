@@ -39,10 +39,77 @@ func (es Errors) Keys() []string {
 	return keys
 }
 
+// Vocabulary names keys and secret values in the caller's words: a
+// stack's config keys (zot-registry:registry.externalUrl, set with pulumi
+// config) or a component's input paths (registry.externalUrl, inputs).
+// Validation keys every problem through one, so no caller rewrites them.
+type Vocabulary struct {
+	prefix string
+	give   func(key string) string // how a secret value is given
+	remove func(key string) string // how a secret value is taken away
+}
+
+// StackConfig is a stack's vocabulary: keys with the project prefix, secret
+// values through pulumi config.
+var StackConfig = Vocabulary{
+	prefix: Project + ":",
+	give:   func(k string) string { return "pulumi config set --secret " + k + " <value>" },
+	remove: func(k string) string { return "pulumi config rm " + k },
+}
+
+// ComponentInputs is the component package's vocabulary: input paths,
+// secret values as inputs.
+var ComponentInputs = Vocabulary{
+	give:   func(k string) string { return "set the " + k + " input (a secret)" },
+	remove: func(k string) string { return "leave the " + k + " input unset" },
+}
+
+// Key is a setting's path (registry.externalUrl) in the vocabulary.
+func (v Vocabulary) Key(path string) string { return v.prefix + path }
+
+// secretValue: a missing or plain secret value, keyed and fixed in the
+// caller's words. Keys of other packages (authentik:token) are config in
+// every vocabulary.
+func (v Vocabulary) secretValue(key string) (full, give, remove string) {
+	if strings.Contains(key, ":") {
+		return key, StackConfig.give(key), StackConfig.remove(key)
+	}
+	return v.Key(key), v.give(key), v.remove(key)
+}
+
 // Collector gathers FieldErrors under one top-level key.
 type Collector struct {
-	Errs *Errors
-	Key  string // e.g. zot-registry:registry
+	Errs  *Errors
+	Key   string // e.g. zot-registry:registry
+	Words Vocabulary
+}
+
+// secret checks a secret value (oidcClientSecret, or another package's
+// config key such as authentik:token): present when required, and a
+// secret, so it never sits in a stack file in clear text.
+func (c Collector) secret(src Env, key string, required bool, missing string) {
+	full, give, _ := c.Words.secretValue(key)
+	switch given, secret := src.Secret(key); {
+	case !given:
+		if required {
+			*c.Errs = append(*c.Errs, &FieldError{Key: full, Problem: "is missing; " + missing, Fix: give})
+		}
+	case !secret:
+		*c.Errs = append(*c.Errs, &FieldError{Key: full, Problem: "is stored in plain text", Fix: "set it again with " + give})
+	}
+}
+
+// unwanted reports a secret value given where nothing reads it.
+func (c Collector) unwanted(src Env, key, problem, orFix string) {
+	if given, _ := src.Secret(key); !given {
+		return
+	}
+	full, _, remove := c.Words.secretValue(key)
+	fix := "remove it (" + remove + ")"
+	if orFix != "" {
+		fix += ", or " + orFix
+	}
+	*c.Errs = append(*c.Errs, &FieldError{Key: full, Problem: problem, Fix: fix})
 }
 
 func (c Collector) Add(field, problem, fix string, args ...any) {

@@ -72,11 +72,13 @@ type Registry struct {
 	// under its own; keys it owns are refused (extravalues.go).
 	ExtraValues map[string]any `json:"extraValues" pulumi:"extraValues,optional"`
 
-	// Derived by validation; not config keys.
+	// Derived by Resolve; not config keys.
 	URL             *url.URL      `json:"-"`
 	ReadDuration    time.Duration `json:"-"`
 	WriteDuration   time.Duration `json:"-"`
 	StartupDuration time.Duration `json:"-"`
+	// resolved: Resolve made this section (see Resolved).
+	resolved bool
 }
 
 // Chart pins the Helm chart.
@@ -118,7 +120,7 @@ type Route struct {
 	Timeout     string            `json:"timeout" pulumi:"timeout,optional"`
 	Annotations map[string]string `json:"annotations" pulumi:"annotations,optional"`
 
-	// Derived by validation; not a config key.
+	// Derived by Resolve; not a config key.
 	TimeoutDuration time.Duration `json:"-"`
 }
 
@@ -213,10 +215,7 @@ var (
 )
 
 func validateRegistry(r *Registry, c Collector) {
-	r.URL = validateExternalURL(r.ExternalURL, c)
-	if r.URL != nil {
-		r.ExternalURL = r.URL.String()
-	}
+	u := validateExternalURL(r.ExternalURL, c)
 	if len(r.Namespace) > 63 || !dnsLabel.MatchString(r.Namespace) {
 		c.Add("namespace", fmt.Sprintf("%q is not a valid namespace name", r.Namespace), "use lowercase letters, digits and '-', at most 63 characters")
 	}
@@ -240,8 +239,8 @@ func validateRegistry(r *Registry, c Collector) {
 	}
 	oneOf(c, "serviceType", r.ServiceType, serviceTypes)
 	oneOf(c, "logLevel", r.LogLevel, logLevels)
-	r.ReadDuration = timeout(c, "readTimeout", r.ReadTimeout)
-	r.WriteDuration = timeout(c, "writeTimeout", r.WriteTimeout)
+	timeout(c, "readTimeout", r.ReadTimeout)
+	timeout(c, "writeTimeout", r.WriteTimeout)
 
 	if r.Persistence.Enabled {
 		if !validQuantity(r.Persistence.Size) {
@@ -258,8 +257,8 @@ func validateRegistry(r *Registry, c Collector) {
 		if s := r.Ingress.TLSSecretName; s != "" && !dnsSubdomain.MatchString(s) {
 			c.Add("ingress.tlsSecretName", fmt.Sprintf("%q is not a valid Secret name", s), "use lowercase letters, digits, '-' and '.'")
 		}
-		if r.URL != nil && r.URL.Port() != "" && r.URL.Port() != "443" {
-			c.Add("externalUrl", fmt.Sprintf("names port %s, but the ingress serves https on 443", r.URL.Port()), "drop the port from externalUrl, or disable the ingress and expose zot another way")
+		if u != nil && u.Port() != "" && u.Port() != "443" {
+			c.Add("externalUrl", fmt.Sprintf("names port %s, but the ingress serves https on 443", u.Port()), "drop the port from externalUrl, or disable the ingress and expose zot another way")
 		}
 		for k := range r.Ingress.Annotations {
 			if k == "" {
@@ -267,7 +266,7 @@ func validateRegistry(r *Registry, c Collector) {
 			}
 		}
 	}
-	validateRoute(r, c)
+	validateRoute(r, u, c)
 	validateUpload(r.Upload, c)
 	validateAccess(r.AccessControl, c)
 	validateMirrors(r, c)
@@ -277,41 +276,44 @@ func validateRegistry(r *Registry, c Collector) {
 }
 
 // validateExternalURL checks the URL docker login and the OpenID redirect use:
-// https, a host, nothing after it.
+// https, a host, nothing after it. It returns the URL in one spelling, nil
+// when it is not usable.
 func validateExternalURL(raw string, c Collector) *url.URL {
-	const fix = "set it to the URL docker uses, such as https://registry.example.com"
+	u, problem := parseExternalURL(raw)
+	if problem != "" {
+		c.Add("externalUrl", problem, "set it to the URL docker uses, such as https://registry.example.com")
+	}
+	return u
+}
+
+// parseExternalURL is externalUrl in one spelling (no trailing slash, the
+// host in lowercase), or what is wrong with it.
+func parseExternalURL(raw string) (*url.URL, string) {
 	if raw == "" {
-		c.Add("externalUrl", "is missing", fix)
-		return nil
+		return nil, "is missing"
 	}
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || u.Host == "" || u.Scheme == "":
-		c.Add("externalUrl", fmt.Sprintf("%q is not an absolute URL", raw), fix)
-		return nil
+		return nil, fmt.Sprintf("%q is not an absolute URL", raw)
 	case u.Scheme != "https":
-		c.Add("externalUrl", fmt.Sprintf("%q must use https (docker and OpenID need TLS)", raw), fix)
-		return nil
+		return nil, fmt.Sprintf("%q must use https (docker and OpenID need TLS)", raw)
 	case u.User != nil:
-		c.Add("externalUrl", fmt.Sprintf("%q must not carry credentials", raw), fix)
-		return nil
+		return nil, fmt.Sprintf("%q must not carry credentials", raw)
 	case u.Path != "" && u.Path != "/":
-		c.Add("externalUrl", fmt.Sprintf("%q has a path; zot serves the registry API at the host root", raw), fix)
-		return nil
+		return nil, fmt.Sprintf("%q has a path; zot serves the registry API at the host root", raw)
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
-		c.Add("externalUrl", fmt.Sprintf("%q has a query or fragment, which would end up in the OpenID redirect URI", raw), fix)
-		return nil
+		return nil, fmt.Sprintf("%q has a query or fragment, which would end up in the OpenID redirect URI", raw)
 	}
 	if p := u.Port(); p != "" {
 		var n int
 		if _, err := fmt.Sscanf(p, "%d", &n); err != nil || n < 1 || n > 65535 {
-			c.Add("externalUrl", fmt.Sprintf("%q has an invalid port", raw), fix)
-			return nil
+			return nil, fmt.Sprintf("%q has an invalid port", raw)
 		}
 	}
 	u.Path = "" // one spelling: no trailing slash
 	u.Host = strings.ToLower(u.Host)
-	return u
+	return u, ""
 }
 
 func validateUpload(u Upload, c Collector) {
@@ -497,8 +499,8 @@ func validateUserNames(cfg *Settings, c Collector) {
 // validateRoute: zot is exposed one way, and a route names the Gateways it
 // attaches to. An externalUrl that nothing serves is an error: docker login
 // and the OIDC callback would go nowhere.
-func validateRoute(r *Registry, c Collector) {
-	rt := &r.Route
+func validateRoute(r *Registry, u *url.URL, c Collector) {
+	rt := r.Route
 	switch {
 	case rt.Enabled && r.Ingress.Enabled:
 		c.Add("route.enabled", "and registry.ingress.enabled are both true: zot would be served twice, with two sets of proxy settings",
@@ -528,11 +530,10 @@ func validateRoute(r *Registry, c Collector) {
 			c.Add(key+".sectionName", fmt.Sprintf("%q is not a listener name", p.SectionName), "use the name of the Gateway's https listener, or leave it empty for all its listeners")
 		}
 	}
-	if r.URL != nil && r.URL.Port() != "" {
-		c.Add("externalUrl", fmt.Sprintf("names port %s, but a route's hostname cannot hold a port", r.URL.Port()),
+	if u != nil && u.Port() != "" {
+		c.Add("externalUrl", fmt.Sprintf("names port %s, but a route's hostname cannot hold a port", u.Port()),
 			"drop the port: the Gateway's listener decides it")
 	}
-	rt.TimeoutDuration = max(r.ReadDuration, r.WriteDuration)
 	if rt.Timeout != "" {
 		d, err := time.ParseDuration(rt.Timeout)
 		switch {
@@ -540,8 +541,6 @@ func validateRoute(r *Registry, c Collector) {
 			c.Add("route.timeout", fmt.Sprintf("%q is not a duration", rt.Timeout), "use a Go duration such as 1h or 90m, or leave it empty for zot's longest timeout")
 		case d%time.Second != 0:
 			c.Add("route.timeout", fmt.Sprintf("%q is not whole seconds", rt.Timeout), "use whole seconds, minutes or hours, such as 90s or 1h")
-		default:
-			rt.TimeoutDuration = d
 		}
 	}
 	for k := range rt.Annotations {
@@ -549,16 +548,4 @@ func validateRoute(r *Registry, c Collector) {
 			c.Add("route.annotations", "has an empty annotation name", "remove it")
 		}
 	}
-}
-
-// Validate checks what of the registry section stands on its own, as the
-// registry component does before it registers anything, and fills in its
-// derived values (the parsed URL, the timeouts, the start-up budget). The
-// checks against the other sections are Validate's. Keys are registry.*.
-func (r *Registry) Validate() Errors {
-	var errs Errors
-	c := Collector{Errs: &errs, Key: KeyRegistry}
-	validateRegistry(r, c)
-	validateStartup(r, c)
-	return errs
 }

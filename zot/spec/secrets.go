@@ -41,8 +41,10 @@ type Secrets struct {
 	// only at start-up; it reloads htpasswd by itself).
 	RolloutToken string `json:"rolloutToken" pulumi:"rolloutToken,optional"`
 
-	// Derived by validation; not a config key.
+	// Derived by Resolve; not a config key.
 	WaitDuration time.Duration `json:"-"`
+	// resolved: Resolve made this section (see Resolved).
+	resolved bool
 }
 
 // User is an htpasswd user push and kubernetes modes generate a password for. In config
@@ -185,10 +187,9 @@ func (r *RemoteKey) UnmarshalJSON(b []byte) error {
 }
 
 // check reports a key or property with surrounding white space (neither
-// ever matches the store) and gives an empty property defaultProperty
-// (secrets.remoteProperty). keyFix says what to write instead of the key.
+// ever matches the store). keyFix says what to write instead of the key.
 // It reports whether the key is usable.
-func (r *RemoteKey) check(c Collector, field, defaultProperty, keyFix string) bool {
+func (r RemoteKey) check(c Collector, field, keyFix string) bool {
 	if strings.TrimSpace(r.Key) != r.Key {
 		c.Add(field, fmt.Sprintf("%q has leading or trailing white space", r.Key), "%s", keyFix)
 		return false
@@ -196,10 +197,19 @@ func (r *RemoteKey) check(c Collector, field, defaultProperty, keyFix string) bo
 	if strings.TrimSpace(r.Property) != r.Property {
 		c.Add(field+".property", fmt.Sprintf("%q has leading or trailing white space", r.Property), "name the field inside the remote key, e.g. value")
 	}
+	return true
+}
+
+// withDefaults is the key as the store is asked for it: the default key
+// when it names none, secrets.remoteProperty when it names no property.
+func (r RemoteKey) withDefaults(defaultKey, defaultProperty string) RemoteKey {
+	if r.Key == "" {
+		r.Key = defaultKey
+	}
 	if r.Property == "" {
 		r.Property = defaultProperty
 	}
-	return true
+	return r
 }
 
 // String is key or key#property, for messages.
@@ -271,8 +281,6 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 	}
 	if d, err := time.ParseDuration(s.WaitTimeout); err != nil || d < MinWaitTimeout {
 		c.Add("waitTimeout", fmt.Sprintf("%q is not a duration of at least %s", s.WaitTimeout, MinWaitTimeout), "use a Go duration such as 5m (default %s)", DefaultWaitTimeout)
-	} else {
-		s.WaitDuration = d
 	}
 	if strings.TrimSpace(s.RemoteProperty) != s.RemoteProperty {
 		c.Add("remoteProperty", fmt.Sprintf("%q has leading or trailing white space", s.RemoteProperty), "name the field inside each remote key, e.g. value")
@@ -280,22 +288,19 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 	seenRemote := map[RemoteKey]string{}
 	for _, r := range s.RemoteKeys.All() {
 		field := "remoteKeys." + r.Field
-		// Set by the stack, not the default validation filled in before
-		// (settings validated twice, as a Go program may, stay valid).
+		// Set by the stack: a key or property other than the default.
 		set := r.Key != "" && r.Key != DefaultRemoteKey(cfg.Stack, r.Value) || r.Property != "" && r.Property != s.RemoteProperty
 		if why := cfg.UnreadRemoteKey(r.Field); why != "" && set {
 			c.Add(field, "is set, but "+why+", so nothing reads it", "remove it")
 		}
-		if r.Key == "" {
-			r.Key = DefaultRemoteKey(cfg.Stack, r.Value)
-		}
-		if !r.check(c, field, s.RemoteProperty, fmt.Sprintf("name the key in the secret store, or remove it for the default zot-<stack>-%s", r.Value)) {
+		if !r.check(c, field, fmt.Sprintf("name the key in the secret store, or remove it for the default zot-<stack>-%s", r.Value)) {
 			continue
 		}
-		if other, dup := seenRemote[*r.RemoteKey]; dup {
-			c.Add(field, fmt.Sprintf("%q is also %s; one remote key would feed two values", r.String(), other), "give each value its own remote key or property")
+		key := r.withDefaults(DefaultRemoteKey(cfg.Stack, r.Value), s.RemoteProperty)
+		if other, dup := seenRemote[key]; dup {
+			c.Add(field, fmt.Sprintf("%q is also %s; one remote key would feed two values", key.String(), other), "give each value its own remote key or property")
 		}
-		seenRemote[*r.RemoteKey] = field
+		seenRemote[key] = field
 	}
 	validateUsers(s, c)
 	if s.Mode != SecretsPush {
@@ -345,8 +350,7 @@ func validateWithoutESO(cfg *Settings, src Env, c Collector) {
 // validateUsers checks the htpasswd users' names and roles.
 func validateUsers(s *Secrets, c Collector) {
 	seenUser := map[string]bool{}
-	for i := range s.Users {
-		u := &s.Users[i]
+	for i, u := range s.Users {
 		field := fmt.Sprintf("users[%d]", i)
 		switch {
 		case strings.TrimSpace(u.Name) == "":
@@ -357,10 +361,9 @@ func validateUsers(s *Secrets, c Collector) {
 			c.Add(field, fmt.Sprintf("%q is listed twice", u.Name), "remove the duplicate")
 		}
 		seenUser[u.Name] = true
-		if u.Role == "" {
-			u.Role = RolePush
+		if u.Role != "" { // empty: push (resolveSecrets)
+			oneOf(c, field+".role", u.Role, roles)
 		}
-		oneOf(c, field+".role", u.Role, roles)
 	}
 }
 
@@ -375,7 +378,7 @@ func validateGenerated(cfg *Settings, src Env, c Collector) {
 	}
 	if cfg.NeedsS3KeyPair() {
 		for _, k := range []string{KeyS3AccessKeyID, KeyS3SecretAccessKey} {
-			secretKey(c.Errs, src, FullKey(k), true, "secrets mode "+s.Mode+" delivers zot's S3 key, which only storage mode aws creates")
+			c.secret(src, k, true, "secrets mode "+s.Mode+" delivers zot's S3 key, which only storage mode aws creates")
 		}
 	}
 }

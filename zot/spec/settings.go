@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -206,30 +207,57 @@ type Settings struct {
 	Secrets  Secrets
 }
 
-// Env is what validation reads besides the four sections: the Authentik
-// URL (authentik:url) and whether each secret key is set, and as a secret.
+// Env is what validation and resolution read besides the four sections:
+// other packages' config (authentik:url) and which secret values are given.
+// A stack answers from its config (config.Parse), the component package
+// from its inputs.
 type Env interface {
-	// Get returns the raw value of a full key (zot-registry:oidcClientSecret).
-	Get(fullKey string) (string, bool)
-	IsSecret(fullKey string) bool
+	// Config returns another package's config value, e.g. authentik:url.
+	Config(key string) (string, bool)
+	// Secret says whether a secret value is given (oidcClientSecret, or
+	// another package's key such as authentik:token) and whether as a
+	// secret.
+	Secret(key string) (given, secret bool)
 }
 
-// Validate fills in the values derived from the settings (the parsed URL,
-// durations, defaults that depend on other settings) and appends every
-// problem to errs, keyed by full stack-config key.
-func Validate(cfg *Settings, src Env, errs *Errors) {
-	validateRegistry(&cfg.Registry, Collector{errs, FullKey(KeyRegistry)})
-	validateStorage(&cfg.Storage, cfg.Stack, Collector{errs, FullKey(KeyStorage)})
-	validateIdentity(&cfg.Identity, src, cfg.Stack, Collector{errs, FullKey(KeyIdentity)})
-	validateSecrets(cfg, src, Collector{errs, FullKey(KeySecrets)})
-	validateMirrorCredentials(cfg, Collector{errs, FullKey(KeyRegistry)})
-	validateUserNames(cfg, Collector{errs, FullKey(KeyRegistry)})
-	validateGroupsNeedOpenID(cfg, Collector{errs, FullKey(KeyRegistry)})
-	validateOperations(cfg, Collector{errs, FullKey(KeyRegistry)})
+// Validations counts Validate's runs: one per entry point (a stack's
+// config, a component's inputs), which a test holds it to.
+var Validations atomic.Int64
+
+// Prepare is what every entry point runs on settings decoded over
+// Defaults: Validate, then, when nothing is wrong, Resolve.
+func Prepare(cfg Settings, src Env, words Vocabulary) (*Resolved, Errors) {
+	if errs := Validate(cfg, src, words); len(errs) > 0 {
+		return nil, errs
+	}
+	return Resolve(cfg, src), nil
+}
+
+// Validate returns every problem of the settings at once, keyed in the
+// caller's words (StackConfig, ComponentInputs). It changes nothing: what the settings imply (defaults
+// that depend on other settings, parsed URLs and durations) is Resolve's.
+func Validate(cfg Settings, src Env, words Vocabulary) Errors {
+	Validations.Add(1)
+	var errs Errors
+	validate(&cfg, src, words, &errs)
+	return errs
+}
+
+func validate(cfg *Settings, src Env, words Vocabulary, errs *Errors) {
+	under := func(key string) Collector { return Collector{errs, words.Key(key), words} }
+	top := Collector{errs, "", words}
+	validateRegistry(&cfg.Registry, under(KeyRegistry))
+	validateStorage(cfg.Storage, cfg.Stack, under(KeyStorage))
+	validateIdentity(cfg.Identity, src, cfg.Stack, under(KeyIdentity))
+	validateSecrets(cfg, src, under(KeySecrets))
+	validateMirrorCredentials(cfg, under(KeyRegistry))
+	validateUserNames(cfg, under(KeyRegistry))
+	validateGroupsNeedOpenID(cfg, under(KeyRegistry))
+	validateOperations(cfg, under(KeyRegistry))
 	if cfg.Registry.Cache.Driver == CacheRedis {
-		secretKey(errs, src, FullKey(KeyRedisPassword), false, "")
-	} else if _, ok := src.Get(FullKey(KeyRedisPassword)); ok {
-		*errs = append(*errs, &FieldError{Key: FullKey(KeyRedisPassword), Problem: "is set, but registry.cache.driver is not redis", Fix: "remove it (pulumi config rm redisPassword), or use the redis cache driver"})
+		top.secret(src, KeyRedisPassword, false, "")
+	} else {
+		top.unwanted(src, KeyRedisPassword, "is set, but registry.cache.driver is not redis", "use the redis cache driver")
 	}
 }
 
@@ -287,20 +315,6 @@ func validMode(c Collector, mode string, modes []string, noun string) bool {
 		return true
 	}
 	return false
-}
-
-// secretKey checks a top-level secret key: present (when required) and
-// stored as a secret, so it never sits in a stack file in clear text.
-func secretKey(errs *Errors, src Env, key string, required bool, missing string) {
-	setHint := "pulumi config set --secret " + strings.TrimPrefix(key, Project+":")
-	switch v, ok := src.Get(key); {
-	case !ok || v == "":
-		if required {
-			*errs = append(*errs, &FieldError{Key: key, Problem: "is missing; " + missing, Fix: setHint + " <value>"})
-		}
-	case !src.IsSecret(key):
-		*errs = append(*errs, &FieldError{Key: key, Problem: "is stored in plain text", Fix: "set it again with " + setHint})
-	}
 }
 
 func ptr[T any](v T) *T { return &v }

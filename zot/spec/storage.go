@@ -51,7 +51,7 @@ type Storage struct {
 	// be undone.
 	Versioning Versioning `json:"versioning" pulumi:"versioning"`
 
-	// Derived by validation; not config keys.
+	// Derived by Resolve; not config keys.
 	Secure         bool   `json:"-"` // from the endpoint's scheme
 	RegionEndpoint string `json:"-"` // scheme://host[:port], empty for AWS S3
 	// ProvisionURL is scheme://host[:port] of provisionEndpoint, else
@@ -60,6 +60,8 @@ type Storage struct {
 	// BucketPrefix names a bucket this program creates when bucket is empty:
 	// in aws mode a random suffix follows (names are global).
 	BucketPrefix string `json:"-"`
+	// resolved: Resolve made this section (see Resolved).
+	resolved bool
 }
 
 // How zot gets AWS credentials (storage.aws.credentials).
@@ -90,7 +92,7 @@ type AWSAccess struct {
 	// arn:aws:iam::<account>:oidc-provider/<issuer host and path>.
 	OIDCProviderArn string `json:"oidcProviderArn" pulumi:"oidcProviderArn,optional"`
 
-	// Derived by validation; not a config key.
+	// Derived by Resolve; not a config key.
 	OIDCIssuer string `json:"-"` // the provider's issuer without https:// (irsa)
 }
 
@@ -115,17 +117,20 @@ const DefaultVersioningKeepDays = 30
 func (s Storage) KeyPairFromStore() bool { return !(s.Mode == StorageAWS && s.AWS.UsesRole()) }
 
 // Redirects reports whether blob pulls are redirected to the store.
-func (s Storage) Redirects() bool { return s.RedirectPulls != nil && *s.RedirectPulls }
+// Unset, pulls are redirected on AWS S3 only.
+func (s Storage) Redirects() bool {
+	if s.RedirectPulls == nil {
+		return s.Mode == StorageAWS
+	}
+	return *s.RedirectPulls
+}
 
 // Creates reports whether this program creates the bucket.
 func (s Storage) Creates() bool { return s.Mode == StorageAWS || s.Mode == StorageS3Compatible }
 
-func validateStorage(s *Storage, stack string, c Collector) {
+func validateStorage(s Storage, stack string, c Collector) {
 	if !validMode(c, s.Mode, StorageModes, "storage") {
 		return
-	}
-	if s.RedirectPulls == nil {
-		s.RedirectPulls = ptr(s.Mode == StorageAWS)
 	}
 	validateAWSAccess(s, c)
 	validateVersioning(s, c)
@@ -138,16 +143,12 @@ func validateStorage(s *Storage, stack string, c Collector) {
 	case s.Mode == StorageExisting:
 		c.Add("bucket", "is missing; existing mode uses a bucket made elsewhere", "name the bucket")
 	default:
-		s.BucketPrefix = defaultBucketPrefix(stack, s.Mode == StorageAWS)
-		if msg := bucketNameProblem(s.BucketPrefix + "-0a1b2c3d"); msg != "" {
+		if msg := bucketNameProblem(defaultBucketPrefix(stack, s.Mode == StorageAWS) + "-0a1b2c3d"); msg != "" {
 			c.Add("bucket", "is empty and the default name from project and stack would be invalid: "+msg, "set bucket explicitly; %s", bucketFix)
 		}
 	}
-	if s.Region == "" {
-		if s.Mode == StorageAWS {
-			c.Add("region", "is missing; aws mode creates the bucket in a region", "set the AWS region, e.g. eu-central-1")
-		}
-		s.Region = DefaultRegion // S3-compatible stores take any region name
+	if s.Region == "" && s.Mode == StorageAWS {
+		c.Add("region", "is missing; aws mode creates the bucket in a region", "set the AWS region, e.g. eu-central-1")
 	}
 	if s.KeyPrefix != "" && (!strings.HasPrefix(s.KeyPrefix, "/") || strings.HasSuffix(s.KeyPrefix, "/") || strings.Contains(s.KeyPrefix, "//")) {
 		c.Add("keyPrefix", fmt.Sprintf("%q is not a key prefix like /zot", s.KeyPrefix), "start it with '/', without a trailing '/', or leave it empty for the bucket root")
@@ -159,8 +160,12 @@ func validateStorage(s *Storage, stack string, c Collector) {
 		c.Add("", "protect and retainOnDelete apply to a bucket this program creates; existing mode creates none", "remove them, or use aws or s3-compatible mode")
 	}
 
-	// The endpoint is the one source of zot's regionendpoint and secure.
-	s.Secure = true
+	validateEndpoints(s, c)
+}
+
+// validateEndpoints: the endpoint is the one source of zot's
+// regionendpoint and secure (resolveStorage).
+func validateEndpoints(s Storage, c Collector) {
 	switch {
 	case s.Endpoint == "" && s.Mode == StorageS3Compatible:
 		c.Add("endpoint", "is missing; s3-compatible mode needs the store's URL", "set it, e.g. http://rustfs.storage.svc.cluster.local:9000")
@@ -175,31 +180,20 @@ func validateStorage(s *Storage, stack string, c Collector) {
 		if s.SecureSetting != nil && !*s.SecureSetting {
 			c.Add("secure", "is false, but AWS S3 is always https", "remove secure")
 		}
-		if s.ForcePathStyle == nil {
-			s.ForcePathStyle = ptr(false) // AWS S3: virtual-hosted addressing
-		}
 		return
 	}
 	u, ok := s3Endpoint(c, "endpoint", s.Endpoint)
 	if !ok {
 		return
 	}
-	s.Secure = u.Scheme == "https"
-	s.RegionEndpoint = u.Scheme + "://" + u.Host
-	s.ProvisionURL = s.RegionEndpoint
 	if s.ProvisionEndpoint != "" {
-		if p, ok := s3Endpoint(c, "provisionEndpoint", s.ProvisionEndpoint); ok {
-			s.ProvisionURL = p.Scheme + "://" + p.Host
-		}
+		s3Endpoint(c, "provisionEndpoint", s.ProvisionEndpoint)
 	}
-	if s.SecureSetting != nil && *s.SecureSetting != s.Secure {
+	secure := u.Scheme == "https"
+	if s.SecureSetting != nil && *s.SecureSetting != secure {
 		c.Add("secure", fmt.Sprintf("is %t, but the endpoint %q says otherwise", *s.SecureSetting, s.Endpoint), "remove secure: the endpoint's scheme decides it")
 	}
-	if s.ForcePathStyle == nil {
-		// MinIO, RustFS, Ceph RGW and Garage serve path-style addressing.
-		s.ForcePathStyle = ptr(true)
-	}
-	if s.SkipVerify && !s.Secure {
+	if s.SkipVerify && !secure {
 		c.Add("skipVerify", "is set, but the endpoint uses http, so there is no certificate to skip", "remove skipVerify or use an https endpoint")
 	}
 }
@@ -214,10 +208,10 @@ var (
 	oidcProviderARN = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:oidc-provider/([A-Za-z0-9.-]+(/[A-Za-z0-9._~-]+)*)$`)
 )
 
-func validateAWSAccess(s *Storage, c Collector) {
-	a := &s.AWS
+func validateAWSAccess(s Storage, c Collector) {
+	a := s.AWS
 	if a.Credentials == "" {
-		a.Credentials = CredentialsAccessKey
+		a.Credentials = CredentialsAccessKey // the default (resolveStorage)
 	}
 	if !slices.Contains(credentialModes, a.Credentials) {
 		c.Add("aws.credentials", fmt.Sprintf("%q is not a way to get AWS credentials", a.Credentials), "use one of: %s", strings.Join(credentialModes, ", "))
@@ -251,21 +245,16 @@ func validateAWSAccess(s *Storage, c Collector) {
 	if a.OIDCProviderArn != "" {
 		if m := oidcProviderARN.FindStringSubmatch(a.OIDCProviderArn); m == nil {
 			c.Add("aws.oidcProviderArn", fmt.Sprintf("%q is not an IAM OpenID provider ARN", a.OIDCProviderArn), "use arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>")
-		} else {
-			a.OIDCIssuer = m[2]
 		}
 	}
 }
 
-func validateVersioning(s *Storage, c Collector) {
-	v := &s.Versioning
-	if v.KeepDays == 0 {
-		v.KeepDays = DefaultVersioningKeepDays
-	}
-	if v.KeepDays < 1 {
+func validateVersioning(s Storage, c Collector) {
+	v := s.Versioning // KeepDays 0: the default (resolveStorage)
+	if v.KeepDays < 0 {
 		c.Add("versioning.keepDays", fmt.Sprintf("%d must be at least 1", v.KeepDays), "use a number of days (default %d)", DefaultVersioningKeepDays)
 	}
-	if !v.Enabled && v.KeepDays != DefaultVersioningKeepDays {
+	if !v.Enabled && v.KeepDays != 0 && v.KeepDays != DefaultVersioningKeepDays {
 		c.Add("versioning.keepDays", "is set, but versioning.enabled is false, so no version is kept", "remove it, or set versioning.enabled: true")
 	}
 	if v.Enabled && s.Mode != StorageAWS {
@@ -328,14 +317,4 @@ func bucketNameProblem(b string) string {
 		return fmt.Sprintf("%q ends with a suffix S3 reserves", b)
 	}
 	return ""
-}
-
-// Validate checks the storage section on its own, as the storage component
-// does before it registers anything, and fills in its derived values (the
-// endpoint's parts, the addressing, the bucket prefix). environment names
-// the bucket prefix; keys are storage.*.
-func (s *Storage) Validate(environment string) Errors {
-	var errs Errors
-	validateStorage(s, environment, Collector{Errs: &errs, Key: KeyStorage})
-	return errs
 }
