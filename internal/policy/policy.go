@@ -616,8 +616,6 @@ func workloadIdentity(in *Input) []Violation {
 		return nil
 	}
 	a := in.Config.Storage.AWS
-	r := in.Config.Registry
-	namespace, sa := r.Namespace, r.ReleaseName // the chart's ServiceAccount is the fullname
 	var out []Violation
 	for _, res := range in.Resources {
 		switch res.Type {
@@ -641,6 +639,16 @@ func workloadIdentity(in *Input) []Violation {
 			}
 		}
 	}
+	return append(out, roleTrust(in)...)
+}
+
+// roleTrust: exactly zot's role, trusting exactly zot's ServiceAccount
+// through Pod Identity or IRSA.
+func roleTrust(in *Input) []Violation {
+	a := in.Config.Storage.AWS
+	r := in.Config.Registry
+	namespace, sa := r.Namespace, r.ReleaseName // the chart's ServiceAccount is the fullname
+	var out []Violation
 	roles := in.byType(mocks.RoleType)
 	if len(roles) != 1 {
 		return append(out, Violation{Resource: "storage", Message: fmt.Sprintf("declares %d IAM roles, want exactly zot's", len(roles))})

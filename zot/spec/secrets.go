@@ -230,8 +230,31 @@ var storeKinds = []string{ClusterSecretStore, SecretStore}
 
 func validateSecrets(cfg *Settings, src Env, c Collector) {
 	s := &cfg.Secrets
-	// The chart mounts the OIDC, htpasswd and session Secrets as volumes
-	// named after them (a DNS-1123 label); zot reads the S3 one through env.
+	validateSecretNames(cfg, c)
+	if !validMode(c, s.Mode, SecretsModes, "secrets") {
+		return
+	}
+	if !s.UsesESO() {
+		validateWithoutESO(cfg, src, c)
+		return
+	}
+	validateStore(s, c)
+	validateRemoteKeys(cfg, c)
+	validateUsers(s, c)
+	if s.Mode != SecretsPush {
+		if len(s.Users) > 0 {
+			c.Add("users", "is set, but store mode generates nothing", "remove it (the htpasswd file comes from the store), or use mode push")
+		}
+		return
+	}
+	validateGenerated(cfg, src, c)
+}
+
+// validateSecretNames: the chart mounts the OIDC, htpasswd and session
+// Secrets as volumes named after them (a DNS-1123 label); zot reads the S3
+// one through env.
+func validateSecretNames(cfg *Settings, c Collector) {
+	s := &cfg.Secrets
 	names := []struct {
 		field, v string
 		mounted  bool
@@ -263,13 +286,11 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 		}
 		seen[n.v] = n.field
 	}
-	if !validMode(c, s.Mode, SecretsModes, "secrets") {
-		return
-	}
-	if !s.UsesESO() {
-		validateWithoutESO(cfg, src, c)
-		return
-	}
+}
+
+// validateStore: the ESO store, how often it is read and how long an up
+// waits for it.
+func validateStore(s *Secrets, c Collector) {
 	if strings.TrimSpace(s.Store.Name) == "" {
 		c.Add("store.name", "is empty", "name the External Secrets Operator store zot's secrets live in")
 	} else if !dnsSubdomain.MatchString(s.Store.Name) {
@@ -285,7 +306,13 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 	if strings.TrimSpace(s.RemoteProperty) != s.RemoteProperty {
 		c.Add("remoteProperty", fmt.Sprintf("%q has leading or trailing white space", s.RemoteProperty), "name the field inside each remote key, e.g. value")
 	}
-	seenRemote := map[RemoteKey]string{}
+}
+
+// validateRemoteKeys: each remote key read, well formed, and feeding one
+// value.
+func validateRemoteKeys(cfg *Settings, c Collector) {
+	s := &cfg.Secrets
+	seen := map[RemoteKey]string{}
 	for _, r := range s.RemoteKeys.All() {
 		field := "remoteKeys." + r.Field
 		// Set by the stack: a key or property other than the default.
@@ -297,19 +324,11 @@ func validateSecrets(cfg *Settings, src Env, c Collector) {
 			continue
 		}
 		key := r.withDefaults(DefaultRemoteKey(cfg.Stack, r.Value), s.RemoteProperty)
-		if other, dup := seenRemote[key]; dup {
+		if other, dup := seen[key]; dup {
 			c.Add(field, fmt.Sprintf("%q is also %s; one remote key would feed two values", key.String(), other), "give each value its own remote key or property")
 		}
-		seenRemote[key] = field
+		seen[key] = field
 	}
-	validateUsers(s, c)
-	if s.Mode != SecretsPush {
-		if len(s.Users) > 0 {
-			c.Add("users", "is set, but store mode generates nothing", "remove it (the htpasswd file comes from the store), or use mode push")
-		}
-		return
-	}
-	validateGenerated(cfg, src, c)
 }
 
 // UnreadRemoteKey says why zot reads no value from the remote-key field
