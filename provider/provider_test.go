@@ -296,3 +296,16 @@ func TestConstructRejectsBadInputs(t *testing.T) {
 	assert.NotContains(t, msg, spec.Project+":registry", "keys are input paths, not stack config keys")
 	assert.Empty(t, rec.Resources(), "nothing is registered for bad inputs")
 }
+
+// TestConstructFromTypeScript builds the TypeScript example's Registry
+// from its own settings, with the secret it reads from config: a change to
+// validation that rejects the example fails here, not for its user.
+func TestConstructFromTypeScript(t *testing.T) {
+	in := propertyMap(t, typescriptSettings(t)).AsMap()
+	in["oidcClientSecret"] = property.New("a client secret").WithSecret(true)
+	rec := mocks.New("consumer", stack)
+	res, err := construct(t, rec, property.NewMap(in))
+	require.NoError(t, err, "examples/typescript/index.ts's settings are valid inputs")
+	assert.Equal(t, "https://registry.example.com", res.State.Get("registryUrl").AsString())
+	assert.NotEmpty(t, rec.ByType(mocks.ReleaseType), "the example deploys zot")
+}

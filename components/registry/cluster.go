@@ -173,28 +173,31 @@ func replicasOf(w workload) int32 {
 // before it exited, when it ran.
 func (c *cluster) startError(ctx context.Context, namespace string, f *failure) error {
 	msg := fmt.Sprintf("zot does not start: pod %s/%s: %s", namespace, f.Pod, f.Problem)
+	previous := "false"
+	if f.Running {
+		previous = "true"
+	}
 	if f.Exited {
-		if log := c.lastRunLog(ctx, namespace, f.Pod); log != "" {
+		if log := c.podLog(ctx, namespace, f.Pod, previous); log != "" {
 			msg += "; zot's log ends with: " + zotlog.LastError(log)
 		}
 	}
 	return errors.New(msg + fmt.Sprintf(" (kubectl -n %s logs %s --previous)", namespace, f.Pod))
 }
 
-// lastRunLog is the log of the pod's zot that exited last: in
-// CrashLoopBackOff that is the container's own log (the kubelet keeps the
-// exited container until the next start), after a new start the previous
-// one's; "" when the kubelet has neither.
-func (c *cluster) lastRunLog(ctx context.Context, namespace, pod string) string {
-	for _, previous := range []string{"false", "true"} {
-		var log string
-		path := "/api/v1/namespaces/" + url.PathEscape(namespace) + "/pods/" + url.PathEscape(pod) +
-			"/log?" + url.Values{"container": {zotContainer}, "previous": {previous}, "tailLines": {"50"}}.Encode()
-		if err := c.get(ctx, path, &log); err == nil && strings.TrimSpace(log) != "" {
-			return log
-		}
+// podLog is the end of the log of the pod's zot container; previous
+// "true" for the one before the current. The zot that exited is the
+// current container while it waits to restart (CrashLoopBackOff: the
+// kubelet keeps it until the next start), the previous one once it runs
+// again.
+func (c *cluster) podLog(ctx context.Context, namespace, pod, previous string) string {
+	var log string
+	path := "/api/v1/namespaces/" + url.PathEscape(namespace) + "/pods/" + url.PathEscape(pod) +
+		"/log?" + url.Values{"container": {zotContainer}, "previous": {previous}, "tailLines": {"200"}}.Encode()
+	if err := c.get(ctx, path, &log); err != nil {
+		return ""
 	}
-	return ""
+	return log
 }
 
 // labelSelector is a label selector for labels, in a fixed order.

@@ -79,6 +79,7 @@ type containerStatus struct {
 			Reason  string `json:"reason"`
 			Message string `json:"message"`
 		} `json:"waiting"`
+		Running *struct{} `json:"running"`
 	} `json:"state"`
 	LastState struct {
 		Terminated *struct {
@@ -118,6 +119,7 @@ func newWatch(began time.Time) *watch { return &watch{began: began, restarts: ma
 type failure struct {
 	Pod, Problem string
 	Exited       bool // zot ran and exited: its previous log says why
+	Running      bool // and the kubelet has started it again since
 }
 
 // check looks at the pods at time now.
@@ -151,7 +153,7 @@ func (w *watch) check(pods []pod, now time.Time) *failure {
 				if t := cs.LastState.Terminated; t != nil {
 					problem = fmt.Sprintf("zot exited with code %d (%s), %d times since this update began", t.ExitCode, t.Reason, cs.RestartCount-base)
 				}
-				return &failure{Pod: p.Metadata.Name, Problem: problem, Exited: true}
+				return &failure{Pod: p.Metadata.Name, Problem: problem, Exited: true, Running: cs.State.Running != nil}
 			}
 		}
 	}

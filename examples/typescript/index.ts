@@ -6,8 +6,8 @@
 //   pulumi up
 //
 // `settings` is plain data in the inputs' shape (docs/configuration.md);
-// provider/provider_test.go reads it and checks every key against the
-// package's schema.
+// provider/provider_test.go reads it, checks every key against the
+// package's schema and constructs the Registry from it under mocks.
 import * as pulumi from "@pulumi/pulumi";
 import * as zot from "@pulumi/zot-registry";
 
@@ -16,13 +16,14 @@ const config = new pulumi.Config();
 const settings = {
     registry: {
         externalUrl: "https://registry.example.com",
+        route: { enabled: true, parentRefs: [{ name: "public", namespace: "gateways" }] },
         replicas: 3,
         cache: { driver: "redis", redis: { addresses: ["redis.platform.svc:6379"] } },
         accessControl: { adminGroups: ["registry-admins"], readerGroups: ["developers"] },
     },
     storage: { mode: "existing", bucket: "zot-example", region: "eu-central-1" },
     identity: { mode: "external", issuer: "https://keycloak.example.com/realms/platform", clientId: "zot" },
-    secrets: { store: { name: "vault" } },
+    secrets: { store: { name: "vault" }, remoteProperty: "value" },
 };
 
 const registry = new zot.Registry("zot", {

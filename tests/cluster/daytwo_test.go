@@ -151,15 +151,32 @@ func TestDayTwo(t *testing.T) {
 		// from the proxy in front). What fails is zot's scale-out design:
 		// while the member that owns a repository restarts, the others
 		// answer its requests 500 (they proxy to it by its headless name,
-		// which does not resolve until the new pod exists). docs/operations.md
-		// states this and the figures.
+		// which does not resolve until the new pod exists), and a request
+		// proxied to it as it stops may hang (zot's proxy client waits up
+		// to 5 minutes; the puller gives up after its 30 s).
+		// docs/operations.md states this and the figures.
 		pulled := steps[len(steps)-1].pulled
 		assert.Less(t, pulled.Failed, pulled.OK, "most pulls succeed during a rollout")
+		hung := 0
 		for _, e := range pulled.Errors {
+			if isTimeout(e) {
+				hung++
+				continue
+			}
 			assert.Contains(t, e, "500 Internal Server Error", "a rollout of three replicas fails only the restarting owner's requests")
 			assert.Contains(t, e, layout.HeadlessService(x.res.Config.Registry.ReleaseName), "proxied to the member being restarted")
 		}
+		assert.LessOrEqual(t, hung, maxHungPulls, "pulls that hung past the puller's timeout: %v", pulled.Errors)
 	})
+}
+
+// maxHungPulls bounds the pulls of a rollout of three that may hang: one
+// in flight to each member as it stops.
+const maxHungPulls = 3
+
+// isTimeout says whether a pull's error is the puller's own timeout.
+func isTimeout(e string) bool {
+	return strings.Contains(e, "context deadline exceeded") || strings.Contains(e, "Client.Timeout exceeded")
 }
 
 // htpasswdUsers are the users in the htpasswd file of each zot pod, as
