@@ -268,8 +268,8 @@ func (d *deployment) secrets() (err error) {
 		S3AccessKeyID:     s3ID,
 		S3SecretAccessKey: s3Secret,
 		MirrorLogins:      secrets.MirrorLogins(s.Registry.Mirrors),
-		NoS3KeyPair:       !s.Storage.KeyPairFromStore(),
-		NoOpenID:          !s.Identity.OpenID(),
+		S3KeyPair:         s.Storage.KeyPairFromStore(),
+		OpenID:            s.Identity.OpenID(),
 		ReloadsHtpasswd:   layout.ReloadsMountedHtpasswd(s.Registry.Image.Tag),
 	}, d.with()...)
 	return err

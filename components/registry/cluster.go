@@ -139,7 +139,10 @@ func (c *cluster) waitForRollout(ctx context.Context, namespace, release string,
 		}
 		if err == nil {
 			if f := w.check(pods.Items, time.Now()); f != nil {
-				return c.startError(ctx, namespace, f)
+				why := c.exitReason(ctx, namespace, f)
+				if !waitsOut(f, why) {
+					return startError(namespace, f, why)
+				}
 			}
 		}
 		now := time.Now()
@@ -169,18 +172,31 @@ func replicasOf(w workload) int32 {
 	return *w.Spec.Replicas
 }
 
-// startError says which pod will not start and why: what zot logged last
-// before it exited, when it ran.
-func (c *cluster) startError(ctx context.Context, namespace string, f *failure) error {
-	msg := fmt.Sprintf("zot does not start: pod %s/%s: %s", namespace, f.Pod, f.Problem)
+// exitReason is what zot logged last before it exited (zotlog.LastError),
+// "" when it did not run or the kubelet has no log.
+func (c *cluster) exitReason(ctx context.Context, namespace string, f *failure) string {
+	if !f.Exited {
+		return ""
+	}
 	previous := "false"
 	if f.Running {
 		previous = "true"
 	}
-	if f.Exited {
-		if log := c.podLog(ctx, namespace, f.Pod, previous); log != "" {
-			msg += "; zot's log ends with: " + zotlog.LastError(log)
-		}
+	if log := c.podLog(ctx, namespace, f.Pod, previous); log != "" {
+		return zotlog.LastError(log)
+	}
+	return ""
+}
+
+// startError says which pod will not start and why: what zot logged last
+// before it exited, when it ran.
+func startError(namespace string, f *failure, why string) error {
+	msg := fmt.Sprintf("zot does not start: pod %s/%s: %s", namespace, f.Pod, f.Problem)
+	if why != "" {
+		msg += "; zot's log ends with: " + why
+	}
+	if zotlog.MemberNotResolved(why) {
+		msg += "; zot resolves every member's name (<pod>.<headless Service>.<namespace>.svc.<registry.clusterDomain>) at start: check that registry.clusterDomain is the cluster's DNS domain"
 	}
 	return errors.New(msg + fmt.Sprintf(" (kubectl -n %s logs %s --previous)", namespace, f.Pod))
 }

@@ -36,7 +36,7 @@ func TestStartErrorQuotesTheRunThatExited(t *testing.T) {
 		{"running again", failure{Pod: "zot-2", Problem: "zot exited", Exited: true, Running: true}, exited},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := c.startError(context.Background(), "zot", &tc.f)
+			err := startError("zot", &tc.f, c.exitReason(context.Background(), "zot", &tc.f))
 			assert.Contains(t, err.Error(), "zot's log ends with: ")
 			if tc.want == exited {
 				assert.Contains(t, err.Error(), exited)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/zot-registry/zot-registry/zot/zotlog"
 )
 
 // The release's rollout, watched in place of Helm's wait. Helm waits until
@@ -14,7 +16,9 @@ import (
 // and fail with "context deadline exceeded". The watch waits as long, but
 // fails as soon as a pod of this rollout shows it will not start (zot
 // exited twice, its image or a Secret it mounts is missing, it cannot be
-// scheduled), naming the pod and what zot logged last.
+// scheduled), naming the pod and what zot logged last. A scale-out member
+// that exits because the cluster's DNS has not published a member's name
+// yet gets more starts (waitsOut).
 
 // workload is what the watch reads of the chart's StatefulSet (with
 // persistence) or Deployment.
@@ -118,8 +122,22 @@ func newWatch(began time.Time) *watch { return &watch{began: began, restarts: ma
 // previous zot's log says why.
 type failure struct {
 	Pod, Problem string
-	Exited       bool // zot ran and exited: its previous log says why
-	Running      bool // and the kubelet has started it again since
+	Exited       bool  // zot ran and exited: its previous log says why
+	Running      bool  // and the kubelet has started it again since
+	Exits        int32 // how often it exited since this update began
+}
+
+// memberExits is how often a scale-out member may exit because a
+// member's name does not resolve yet (zotlog.MemberNotResolved) before
+// the watch gives up: the kubelet restarts it after 10, 20, 40 and 80 s,
+// about 2.5 minutes for the cluster's DNS to publish a new pod's name.
+const memberExits = 5
+
+// waitsOut says whether the watch waits on after failure f, zot's exit
+// being why (zotlog.LastError): a member that exited because the DNS has
+// not published a name yet starts once it has.
+func waitsOut(f *failure, why string) bool {
+	return f.Exited && f.Exits < memberExits && zotlog.MemberNotResolved(why)
 }
 
 // check looks at the pods at time now.
@@ -153,7 +171,7 @@ func (w *watch) check(pods []pod, now time.Time) *failure {
 				if t := cs.LastState.Terminated; t != nil {
 					problem = fmt.Sprintf("zot exited with code %d (%s), %d times since this update began", t.ExitCode, t.Reason, cs.RestartCount-base)
 				}
-				return &failure{Pod: p.Metadata.Name, Problem: problem, Exited: true, Running: cs.State.Running != nil}
+				return &failure{Pod: p.Metadata.Name, Problem: problem, Exited: true, Running: cs.State.Running != nil, Exits: cs.RestartCount - base}
 			}
 		}
 	}

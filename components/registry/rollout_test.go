@@ -109,3 +109,43 @@ func TestRolledOut(t *testing.T) {
 	d.Status.Replicas = 3
 	assert.True(t, d.rolledOut(false))
 }
+
+// TestWaitsOutMemberNames: a scale-out member that exits because the
+// cluster's DNS has not published a member's name yet gets more starts;
+// not forever (a wrong registry.clusterDomain), and not for other exits.
+func TestWaitsOutMemberNames(t *testing.T) {
+	const (
+		notPublished = "failed to get member socket: lookup zot-2.zot-headless.zot.svc.cluster.local on 10.96.0.10:53: no such host"
+		otherExit    = "failed to initialize new relying party oidc: OpenID Provider Configuration Discovery has failed"
+	)
+	for _, c := range []struct {
+		name  string
+		exits int32
+		why   string
+		want  bool
+	}{
+		{"name not published yet, second exit", 2, notPublished, true},
+		{"name not published yet, fourth exit", 4, notPublished, true},
+		{"still not resolved after five exits", memberExits, notPublished, false},
+		{"another exit", 2, otherExit, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := &failure{Pod: "zot-2", Problem: "zot exited", Exited: true, Exits: c.exits}
+			assert.Equal(t, c.want, waitsOut(f, c.why))
+		})
+	}
+	err := startError("zot", &failure{Pod: "zot-2", Problem: "zot exited", Exited: true, Exits: memberExits}, notPublished)
+	assert.Contains(t, err.Error(), "registry.clusterDomain", "the give-up names the setting to check")
+}
+
+// TestWatchCountsExits: the failure says how often zot exited in this
+// update, which waitsOut weighs.
+func TestWatchCountsExits(t *testing.T) {
+	began := time.Now()
+	p := podJSON(t, `{"metadata":{"name":"zot-2","uid":"u2","creationTimestamp":"`+began.Add(time.Second).Format(time.RFC3339)+
+		`"},"status":{"containerStatuses":[{"name":"zot","restartCount":3,"state":{"running":{}},"lastState":{"terminated":{"exitCode":2,"reason":"Error"}}}]}}`)
+	f := newWatch(began).check([]pod{p}, began.Add(time.Minute))
+	require.NotNil(t, f)
+	assert.Equal(t, int32(3), f.Exits)
+	assert.True(t, f.Running, "zot runs again: its previous run is the one that exited")
+}

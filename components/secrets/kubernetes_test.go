@@ -48,6 +48,7 @@ func TestKubernetesModeWritesTheSecrets(t *testing.T) {
 		OIDCClientSecret:  pulumi.ToSecret(pulumi.String(`client "s3cr3t"`)).(pulumi.StringOutput),
 		S3AccessKeyID:     pulumi.ToSecret(pulumi.String("AKIAEXAMPLE")).(pulumi.StringOutput),
 		S3SecretAccessKey: pulumi.ToSecret(pulumi.String("s3-s3cr3t")).(pulumi.StringOutput),
+		OpenID:            true, S3KeyPair: true,
 	})
 	assert.Empty(t, rec.ByType(tES), "no ExternalSecret")
 	assert.Empty(t, rec.ByType(tPush), "no PushSecret")
@@ -117,6 +118,7 @@ func TestNewRobotRestartsZot(t *testing.T) {
 			OIDCClientID:     pulumi.String("zot-dev"),
 			OIDCClientSecret: pulumi.String("s"),
 			S3AccessKeyID:    pulumi.String("k"), S3SecretAccessKey: pulumi.String("s"),
+			OpenID: true, S3KeyPair: true,
 			ReloadsHtpasswd: reloads,
 		})
 		return fmt.Sprint(out["digest"])
@@ -136,7 +138,7 @@ func TestNoKeyPairNoOpenID(t *testing.T) {
 			if mode == "push" {
 				obj["store"] = map[string]any{"name": "vault"}
 			}
-			rec, c, _ := runArgs(t, &secrets.Args{Settings: settings(t, obj), NoS3KeyPair: true, NoOpenID: true})
+			rec, c, _ := runArgs(t, &secrets.Args{Settings: settings(t, obj)})
 			assert.Equal(t, layout.SecretNames{Htpasswd: "zot-htpasswd", Session: "zot-session"}, c.Names)
 			assert.Len(t, c.Ready, 2)
 			for _, typ := range []string{tES, tSecret} {

@@ -50,11 +50,13 @@ type Args struct {
 	// MirrorLogins are the mirrors' upstream logins, read from the store
 	// into Settings.SyncSecretName; none: no Secret.
 	MirrorLogins []MirrorLogin
-	// NoS3KeyPair: zot assumes an IAM role (storage.aws.credentials), so
-	// no S3 key pair Secret exists and none is read or pushed.
-	NoS3KeyPair bool
-	// NoOpenID: identity mode none, so no OIDC client Secret exists.
-	NoOpenID bool
+	// S3KeyPair: zot reads an S3 key pair (given here or in the store);
+	// false when it assumes an IAM role (storage.aws.credentials), so no
+	// key pair Secret exists and none is read or pushed.
+	S3KeyPair bool
+	// OpenID: zot has an OpenID client (identity mode other than none),
+	// so the OIDC client Secret exists.
+	OpenID bool
 	// ReloadsHtpasswd: zot reloads the htpasswd Secret's update by itself
 	// (layout.ReloadsMountedHtpasswd); otherwise a new htpasswd restarts
 	// zot in secrets mode kubernetes.
@@ -104,13 +106,13 @@ func NewSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	c.Names = layout.SecretNames{
 		OIDC: s.OIDCSecretName, Htpasswd: s.HtpasswdSecretName, S3: s.S3SecretName, Session: s.SessionSecretName,
 	}
-	if args.NoS3KeyPair {
+	if !args.S3KeyPair {
 		if args.S3AccessKeyID != nil {
-			return nil, fmt.Errorf("secrets %s: an S3 key pair was given, but NoS3KeyPair says zot assumes a role", name)
+			return nil, fmt.Errorf("secrets %s: an S3 key pair was given, but S3KeyPair is false (zot assumes a role)", name)
 		}
 		c.Names.S3 = ""
 	}
-	if args.NoOpenID {
+	if !args.OpenID {
 		c.Names.OIDC = ""
 	}
 	c.Digest = pulumi.String("").ToStringOutput()
@@ -174,14 +176,14 @@ func waitTimeouts(s spec.Secrets) pulumi.ResourceOption {
 // keys.
 func (c *Secrets) values(ctx *pulumi.Context, name string, args *Args) (pulumi.StringMap, error) {
 	s := args.Settings
-	if !args.NoOpenID && (args.OIDCClientID == nil || args.OIDCClientSecret == nil) {
+	if args.OpenID && (args.OIDCClientID == nil || args.OIDCClientSecret == nil) {
 		return nil, fmt.Errorf("secrets %s: the OIDC client id and secret are required", name)
 	}
 	if (args.S3AccessKeyID == nil) != (args.S3SecretAccessKey == nil) {
 		return nil, fmt.Errorf("secrets %s: give both halves of the S3 key pair, or neither", name)
 	}
 	values := pulumi.StringMap{}
-	if !args.NoOpenID {
+	if args.OpenID {
 		values[SourceOIDCClientID] = args.OIDCClientID
 		values[SourceOIDCClientSecret] = args.OIDCClientSecret
 	}
@@ -190,7 +192,7 @@ func (c *Secrets) values(ctx *pulumi.Context, name string, args *Args) (pulumi.S
 		values[SourceS3SecretAccessKey] = args.S3SecretAccessKey
 	}
 	if s.Generates() {
-		if args.S3AccessKeyID == nil && !args.NoS3KeyPair {
+		if args.S3AccessKeyID == nil && args.S3KeyPair {
 			return nil, fmt.Errorf("secrets %s: %s mode needs the S3 key pair", name, s.Mode)
 		}
 		if err := c.generate(ctx, name, s, values, pulumi.Parent(c)); err != nil {

@@ -47,6 +47,7 @@ func run(t *testing.T, s spec.Secrets, withS3 bool) (*mocks.Recorder, map[string
 			Settings:         s,
 			OIDCClientID:     pulumi.String("zot-dev"),
 			OIDCClientSecret: pulumi.ToSecret(pulumi.String("client-s3cr3t")).(pulumi.StringOutput),
+			OpenID:           true, S3KeyPair: true,
 		}
 		if withS3 {
 			args.S3AccessKeyID = pulumi.ToSecret(pulumi.String("AKIAEXAMPLE")).(pulumi.StringOutput)

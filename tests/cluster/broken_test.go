@@ -56,4 +56,5 @@ func TestBrokenStartFailsFast(t *testing.T) {
 	assert.Less(t, took, 5*time.Minute, "a broken start fails within minutes")
 	assert.Contains(t, out, "zot-0", "the error names the pod")
 	assert.Contains(t, out, "relying party", "the error carries zot's own message")
+	assert.Contains(t, describePods(x.ns), "relying party", "the tier's failure report shows the exited run's log")
 }

@@ -225,6 +225,17 @@ func (x *deployed) checkReady(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	require.NoError(t, waitPodsReady(ctx, x.ns, x.selector(), x.res.Config.Registry.Replicas), describePods(x.ns))
+	if ps, err := pods(ctx, x.ns, x.selector()); err == nil {
+		for _, p := range ps {
+			// A scale-out member may exit until the DNS publishes its name
+			// (docs/operations.md); the figure for the docs.
+			sts, _ := field(p, "status", "containerStatuses").([]any)
+			for _, s := range sts {
+				m, _ := s.(map[string]any)
+				t.Logf("%s: pod %s: %v restarts", x.v.name, name(p), m["restartCount"])
+			}
+		}
+	}
 	if !x.res.Config.Secrets.UsesESO() {
 		return
 	}
@@ -383,16 +394,6 @@ func (x *deployed) checkDestroy(t *testing.T) {
 		return nil
 	})
 	assert.Positive(t, blobs, "the bucket keeps the images after destroy")
-}
-
-// tailFile is the end of a log file.
-func tailFile(path string, lines int) string {
-	b, _ := os.ReadFile(path)
-	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
 }
 
 // passwords are the robots' passwords: the store's (secrets mode store),

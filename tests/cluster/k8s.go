@@ -3,6 +3,9 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,6 +99,10 @@ func describePods(ns string) string {
 		for _, s := range sts {
 			m, _ := s.(map[string]any)
 			fmt.Fprintf(&b, "  %v ready=%v restarts=%v state=%v last=%v\n", m["name"], m["ready"], m["restartCount"], m["state"], m["lastState"])
+			if n, _ := m["restartCount"].(float64); n > 0 {
+				_, running := field(m, "state", "running").(map[string]any)
+				b.WriteString(exitedLog(p, fmt.Sprint(m["name"]), int(n), running))
+			}
 		}
 	}
 	events, _ := theNode.API.List(ctx, "v1", "Event", ns, "")
@@ -105,4 +112,29 @@ func describePods(ns string) string {
 		}
 	}
 	return b.String()
+}
+
+// exitedLog is the end of the log of the container's last run that
+// exited (the kubelet's file under /var/log/pods, the node's own, mounted
+// here): a failed up says why zot exited. The kubelet numbers a
+// container's runs by its restarts; while it waits to restart (or has
+// just exited) the exited run is the current one, once it runs again the
+// one before.
+func exitedLog(p map[string]any, container string, restarts int, running bool) string {
+	dir := filepath.Join(fmt.Sprintf("/var/log/pods/%v_%v_%v", field(p, "metadata", "namespace"), name(p), field(p, "metadata", "uid")), container)
+	run := restarts
+	if running {
+		run--
+	}
+	return fmt.Sprintf("  --- %s, its run %d ends:\n%s\n", container, run, tailFile(filepath.Join(dir, strconv.Itoa(run)+".log"), 40))
+}
+
+// tailFile is the end of a log file.
+func tailFile(path string, lines int) string {
+	b, _ := os.ReadFile(path)
+	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	return strings.Join(all, "\n")
 }

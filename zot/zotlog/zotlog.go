@@ -40,3 +40,17 @@ func LastError(log string) string {
 	}
 	return strings.TrimSpace(lines[len(lines)-1])
 }
+
+// MemberNotResolved says whether zot exited because a scale-out member's
+// name did not resolve (why is LastError's answer). zot v2.1.20 resolves
+// every member up to its own at start and panics when one does not
+// (pkg/api/controller.go, "failed to get member socket"); a new pod's own
+// headless name resolves only once the cluster's DNS has published it, so
+// the first starts of a member may exit this way until then. A wrong
+// cluster domain makes it exit this way for good.
+func MemberNotResolved(why string) bool {
+	return strings.HasPrefix(why, memberSocketMessage) && strings.Contains(why, "no such host")
+}
+
+// memberSocketMessage is zot's message when a member's name does not resolve.
+const memberSocketMessage = "failed to get member socket"

@@ -29,3 +29,21 @@ main.main()`,
 		assert.Equal(t, c.want, zotlog.LastError(c.log), name)
 	}
 }
+
+// TestMemberNotResolved: the exit of a scale-out member whose name the
+// cluster's DNS has not published yet, as zot v2.1.20 logs it on a node,
+// and not other exits.
+func TestMemberNotResolved(t *testing.T) {
+	for _, c := range []struct {
+		log  string
+		want bool
+	}{
+		{`{"level":"error","message":"failed to get member socket","error":"lookup zot-0.zot-headless.zot.svc.zot-cluster.internal on 198.18.0.1:53: no such host"}
+panic: failed to get member socket`, true},
+		{`{"level":"error","message":"failed to get member socket","error":"dial udp 198.18.0.1:53: connect: network is unreachable"}`, false},
+		{`{"level":"panic","message":"failed to initialize new relying party oidc","error":"OpenID Provider Configuration Discovery has failed"}`, false},
+		{`panic: failed to determine the local cluster socket`, false},
+	} {
+		assert.Equal(t, c.want, zotlog.MemberNotResolved(zotlog.LastError(c.log)), c.log)
+	}
+}
