@@ -82,8 +82,8 @@ func withDefaults(in property.Map, stack string) (property.Map, error) {
 	}
 	d := components.DefaultRegistryArgs(env)
 	out := in.AsMap()
-	if sec, ok := out["secrets"]; ok {
-		out["secrets"] = bareUsers(sec)
+	for key, section := range out {
+		out[key] = shortForms(key, section)
 	}
 	for key, section := range map[string]any{"registry": d.Registry, "storage": d.Storage, "identity": d.Identity, "secrets": d.Secrets} {
 		b, err := json.Marshal(section)
@@ -105,27 +105,79 @@ func withDefaults(in property.Map, stack string) (property.Map, error) {
 	return property.NewMap(out), nil
 }
 
-// bareUsers turns each name in secrets.users into {name}: a stack's config
-// may list a push robot by its name alone (spec.User), and so may a
-// program, though the schema's type is the object.
-func bareUsers(sec property.Value) property.Value {
-	if !sec.IsMap() || sec.Secret() || sec.IsComputed() {
-		return sec
+// shortForms writes out what a stack's config may say in short (spec's
+// UnmarshalJSON: a string for an object's first field) as the objects the
+// schema types: each bare name in secrets.users as {name}, each string
+// in secrets.remoteKeys and in a mirror's credentials as {key}.
+func shortForms(key string, section property.Value) property.Value {
+	switch key {
+	case spec.KeySecrets:
+		section = at(section, "users", func(users property.Value) property.Value {
+			return each(users, func(u property.Value) property.Value { return long(u, "name") })
+		})
+		return at(section, "remoteKeys", func(keys property.Value) property.Value {
+			return every(keys, func(k property.Value) property.Value { return long(k, "key") })
+		})
+	case spec.KeyRegistry:
+		return at(section, "mirrors", func(mirrors property.Value) property.Value {
+			return each(mirrors, func(m property.Value) property.Value {
+				return at(m, "credentials", func(c property.Value) property.Value {
+					return every(c, func(k property.Value) property.Value { return long(k, "key") })
+				})
+			})
+		})
 	}
-	m := sec.AsMap().AsMap()
-	users, ok := m["users"]
-	if !ok || !users.IsArray() || users.Secret() {
-		return sec
+	return section
+}
+
+// long is a string s as {field: s}; anything else as it is.
+func long(v property.Value, field string) property.Value {
+	if !v.IsString() {
+		return v
+	}
+	return property.New(property.NewMap(map[string]property.Value{field: v})).WithDependencies(v.Dependencies())
+}
+
+// plain says whether v is a value the program can look into.
+func plain(v property.Value) bool { return !v.Secret() && !v.IsComputed() }
+
+// at is the object v with its field changed by f, where v is a plain
+// object that has it.
+func at(v property.Value, field string, f func(property.Value) property.Value) property.Value {
+	if !v.IsMap() || !plain(v) {
+		return v
+	}
+	m := v.AsMap().AsMap()
+	inner, ok := m[field]
+	if !ok {
+		return v
+	}
+	m[field] = f(inner)
+	return property.New(property.NewMap(m)).WithDependencies(v.Dependencies())
+}
+
+// each is the plain array v with f applied to every element.
+func each(v property.Value, f func(property.Value) property.Value) property.Value {
+	if !v.IsArray() || !plain(v) {
+		return v
 	}
 	var list []property.Value
-	for _, u := range users.AsArray().All {
-		if u.IsString() {
-			u = property.New(property.NewMap(map[string]property.Value{"name": u})).WithDependencies(u.Dependencies())
-		}
-		list = append(list, u)
+	for _, e := range v.AsArray().All {
+		list = append(list, f(e))
 	}
-	m["users"] = property.New(property.NewArray(list)).WithDependencies(users.Dependencies())
-	return property.New(property.NewMap(m)).WithDependencies(sec.Dependencies())
+	return property.New(property.NewArray(list)).WithDependencies(v.Dependencies())
+}
+
+// every is the plain object v with f applied to every field's value.
+func every(v property.Value, f func(property.Value) property.Value) property.Value {
+	if !v.IsMap() || !plain(v) {
+		return v
+	}
+	m := v.AsMap().AsMap()
+	for k, e := range m {
+		m[k] = f(e)
+	}
+	return property.New(property.NewMap(m)).WithDependencies(v.Dependencies())
 }
 
 // overlay is given laid over def. Secrets and unknowns keep their marks:
