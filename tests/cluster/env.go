@@ -37,6 +37,8 @@ type binaries struct {
 	node                             node.Binaries
 	eso, dex, s3, redis              string
 	pulumi, kubernetesPlugin, random string
+	// The YAML language host and the component package's provider.
+	yamlHost, provider string
 }
 
 func findBinaries() (binaries, error) {
@@ -49,6 +51,7 @@ func findBinaries() (binaries, error) {
 		{"COREDNS_BIN", &b.node.CoreDNS}, {"ZOT_BIN", &b.node.Zot}, {"PAUSE_BIN", &b.node.Pause},
 		{"ZOT_ESO_BIN", &b.eso}, {"DEX_BIN", &b.dex}, {"VERSITYGW_BIN", &b.s3}, {"REDIS_SERVER", &b.redis},
 		{"PULUMI_BIN", &b.pulumi}, {"PULUMI_KUBERNETES_BIN", &b.kubernetesPlugin}, {"RANDOM_STANDIN_BIN", &b.random},
+		{"PULUMI_LANGUAGE_YAML_BIN", &b.yamlHost}, {"ZOT_PROVIDER_BIN", &b.provider},
 		{"ZOT_KUBE_BIN", &b.node.Kube},
 	} {
 		if *e.to, err = bin(e.env); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/program"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // Versions the SDKs ask the engine for (the Kubernetes SDK v4.32.0, the
@@ -176,4 +177,98 @@ func (d *deployment) writeConfig(ctx context.Context, sc *render.StackConfig) er
 		return d.stack.SetAllConfig(ctx, secrets)
 	}
 	return nil
+}
+
+// newYAMLDeployment creates the stack of the package's YAML example
+// (examples/yaml/Pulumi.yaml), as a user of the package runs it: the real
+// CLI and YAML language host, the provider binary named in the project's
+// plugins.providers (docs/package.md: a CLI without Go's language host
+// cannot build it from source). The example's resource takes sc's sections
+// as its properties and sc's secret keys as secret config; the other
+// providers' keys (kubernetes:context) are the stack's config.
+func (e *pulumiEnv) newYAMLDeployment(ctx context.Context, example string, sc *render.StackConfig, yamlHost, providerDir, dir string) (*deployment, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	proj, secrets, err := yamlProject(example, sc, providerDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), proj, 0o644); err != nil {
+		return nil, err
+	}
+	// The CLI finds language hosts on PATH: this one alone (its folder
+	// holds other plugins, which must come from PULUMI_HOME).
+	hosts := filepath.Join(dir, "language-hosts")
+	if err := os.MkdirAll(hosts, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.Symlink(yamlHost, filepath.Join(hosts, "pulumi-language-yaml")); err != nil && !os.IsExist(err) {
+		return nil, err
+	}
+	vars := e.vars()
+	vars["PATH"] = hosts + string(os.PathListSeparator) + os.Getenv("PATH")
+	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.PulumiHome(e.home), auto.EnvVars(vars), auto.Pulumi(e.cmd))
+	if err != nil {
+		return nil, err
+	}
+	st, err := auto.UpsertStack(ctx, sc.Stack, ws)
+	if err != nil {
+		return nil, err
+	}
+	cfg := auto.ConfigMap{}
+	for k, v := range sc.Values {
+		if !strings.HasPrefix(k, spec.Project+":") {
+			cfg[k] = auto.ConfigValue{Value: v}
+		}
+	}
+	for _, key := range secrets {
+		cfg[key] = auto.ConfigValue{Value: sc.Values[spec.FullKey(key)], Secret: true}
+	}
+	if err := st.SetAllConfig(ctx, cfg); err != nil {
+		return nil, err
+	}
+	return &deployment{name: sc.Stack, dir: dir, stack: st}, nil
+}
+
+// yamlProject is the example's Pulumi.yaml with sc's settings: the
+// Registry's properties, a secret config key for each secret value, the
+// provider from providerDir in place of the example's package source.
+// secrets are the config keys it declares.
+func yamlProject(example string, sc *render.StackConfig, providerDir string) (out []byte, secrets []string, err error) {
+	raw, err := os.ReadFile(example)
+	if err != nil {
+		return nil, nil, err
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, nil, err
+	}
+	resources, _ := doc["resources"].(map[string]any)
+	zot, ok := resources["zot"].(map[string]any)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s has no resource zot", example)
+	}
+	props := map[string]any{}
+	for _, section := range spec.Keys {
+		var v any
+		if err := json.Unmarshal([]byte(sc.Values[spec.FullKey(section)]), &v); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", section, err)
+		}
+		props[section] = v
+	}
+	config := map[string]any{}
+	for _, key := range spec.SecretKeys {
+		if _, ok := sc.Values[spec.FullKey(key)]; ok {
+			props[key] = "${" + key + "}"
+			config[key] = map[string]any{"type": "string", "secret": true}
+			secrets = append(secrets, key)
+		}
+	}
+	zot["properties"] = props
+	doc["config"] = config
+	delete(doc, "packages")
+	doc["plugins"] = map[string]any{"providers": []any{map[string]any{"name": spec.Project, "path": providerDir}}}
+	out, err = yaml.Marshal(doc)
+	return out, secrets, err
 }

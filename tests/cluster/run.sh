@@ -18,9 +18,12 @@
 #   coredns      tests/cluster/build-coredns.sh (CoreDNS v1.12.4)
 #   ESO          tests/kube/build-eso.sh
 #   pause        Kubernetes' build/pause/linux/pause.c, gcc -static
-#   zot, dex, pulumi, pulumi-resource-kubernetes
+#   zot, dex, pulumi, pulumi-resource-kubernetes, pulumi-language-yaml
 #                ../shared/bin/unpack (or ZOT_BIN, DEX_BIN, PULUMI_BIN,
-#                PULUMI_KUBERNETES_BIN from their release assets)
+#                PULUMI_KUBERNETES_BIN, PULUMI_LANGUAGE_YAML_BIN from their
+#                release assets)
+#   pulumi-resource-zot-registry
+#                go build ./provider (the component package)
 #   versitygw    go install (as the zot tier)
 #   containerd, runc, CNI plugins, iptables, redis-server: Debian packages
 set -euo pipefail
@@ -54,17 +57,18 @@ step "binaries"
 kube=$(bash tests/kube/build.sh | tail -1)
 coredns=$(bash tests/cluster/build-coredns.sh | tail -1)/coredns
 eso=$(bash tests/kube/build-eso.sh | tail -1)
-if [ -z "${ZOT_BIN:-}" ] || [ -z "${DEX_BIN:-}" ] || [ -z "${PULUMI_BIN:-}" ] || [ -z "${PULUMI_KUBERNETES_BIN:-}" ]; then
+if [ -z "${ZOT_BIN:-}" ] || [ -z "${DEX_BIN:-}" ] || [ -z "${PULUMI_BIN:-}" ] || [ -z "${PULUMI_KUBERNETES_BIN:-}" ] || [ -z "${PULUMI_LANGUAGE_YAML_BIN:-}" ]; then
   unpack=../shared/bin/unpack
   if [ ! -x "$unpack" ]; then
-    echo "cluster tier: ZOT_BIN, DEX_BIN, PULUMI_BIN and PULUMI_KUBERNETES_BIN are not all set and $unpack is missing." >&2
-    echo "  Take zot v2.1.20, dex v2.45.1, the Pulumi CLI v3.274.1 and pulumi-resource-kubernetes from their releases." >&2
+    echo "cluster tier: ZOT_BIN, DEX_BIN, PULUMI_BIN, PULUMI_KUBERNETES_BIN and PULUMI_LANGUAGE_YAML_BIN are not all set and $unpack is missing." >&2
+    echo "  Take zot v2.1.20, dex v2.45.1, the Pulumi CLI v3.274.1, pulumi-resource-kubernetes and pulumi-language-yaml v1.25.0 from their releases." >&2
     exit 1
   fi
   shared=$(bash "$unpack" "$zotcache/bin" | tail -1)
   ZOT_BIN=${ZOT_BIN:-$shared/zot} DEX_BIN=${DEX_BIN:-$shared/dex}
   PULUMI_BIN=${PULUMI_BIN:-$shared/pulumi}
   PULUMI_KUBERNETES_BIN=${PULUMI_KUBERNETES_BIN:-$shared/pulumi-resource-kubernetes}
+  PULUMI_LANGUAGE_YAML_BIN=${PULUMI_LANGUAGE_YAML_BIN:-$shared/pulumi-language-yaml}
 fi
 versitygw=${VERSITYGW_BIN:-$zotcache/versitygw-v1.8.0/versitygw}
 if [ ! -x "$versitygw" ]; then
@@ -79,9 +83,12 @@ if [ ! -x "$pause" ]; then
   gcc -Os -static -Wall -DVERSION="v$(sed -n 's/^TAG ?= //p' "$kube_src/Makefile")" -o "$pause" "$kube_src/linux/pause.c"
 fi
 
-step "the test binary and the stand-in provider"
+step "the test binary, the stand-in provider and the component package's provider"
 (cd tests/cluster && go vet ./... && go test -c -o "$cache/cluster.test" . \
   && go build -o "$cache/standins/pulumi-resource-random" ./standins/random)
+# The YAML example names the provider's folder (plugins.providers), where
+# the CLI looks for pulumi-resource-zot-registry.
+(cd provider && go build -o "$cache/package/pulumi-resource-zot-registry" .)
 
 # What the machine looks like before: after the run it must look the same.
 snapshot() {
@@ -161,6 +168,7 @@ step "the node and the tests, in namespaces of their own"
   ZOT_KUBE_BIN="$kube" ZOT_ESO_BIN="$eso" COREDNS_BIN="$coredns" PAUSE_BIN="$pause" \
   ZOT_BIN="$ZOT_BIN" DEX_BIN="$DEX_BIN" VERSITYGW_BIN="$versitygw" REDIS_SERVER="$(command -v redis-server)" \
   PULUMI_BIN="$PULUMI_BIN" PULUMI_KUBERNETES_BIN="$PULUMI_KUBERNETES_BIN" \
+  PULUMI_LANGUAGE_YAML_BIN="$PULUMI_LANGUAGE_YAML_BIN" ZOT_PROVIDER_BIN="$cache/package/pulumi-resource-zot-registry" \
   RANDOM_STANDIN_BIN="$cache/standins/pulumi-resource-random" \
   GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local GOFLAGS=-mod=mod \
   unshare --net --mount --pid --fork --kill-child --mount-proc --propagation private -- \
