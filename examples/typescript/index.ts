@@ -1,6 +1,7 @@
 // A zot registry from the zot-registry component package, in TypeScript.
 //
-//   pulumi package add ../../provider   # generates the SDK and adds it to package.json
+//   pulumi package add ../../provider   # generates sdks/zot-registry (@zot-registry/zot-registry)
+//   npm install
 //   pulumi stack init dev
 //   pulumi config set --secret oidcClientSecret <the client secret>
 //   pulumi up
@@ -9,7 +10,7 @@
 // provider/provider_test.go reads it, checks every key against the
 // package's schema and constructs the Registry from it under mocks.
 import * as pulumi from "@pulumi/pulumi";
-import * as zot from "@pulumi/zot-registry";
+import * as zot from "@zot-registry/zot-registry";
 
 const config = new pulumi.Config();
 
