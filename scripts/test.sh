@@ -34,6 +34,9 @@ step "component package: the provider and its schema (provider/)"
 # Its versions are the engine tier's, so the two share compiled packages.
 (cd provider && go vet ./... && go test -count=1 ./... && go build -o /dev/null .)
 
+step "workflows: actionlint (tests/workflowlint, a module of its own)"
+(cd tests/workflowlint && go vet ./... && go test -count=1 ./...)
+
 step "TypeScript example: SDK generated from the provider's schema, tsc --noEmit (tests/typescript)"
 bash tests/typescript/run.sh
 

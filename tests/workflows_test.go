@@ -3,7 +3,6 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rhysd/actionlint"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
@@ -68,19 +66,9 @@ func workflowFiles(t *testing.T) map[string]workflow {
 	return out
 }
 
-// TestWorkflowsLint runs actionlint (the library, pinned in go.mod) over
-// every workflow: syntax, expressions, contexts, action inputs it knows.
-func TestWorkflowsLint(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.yml"))
-	require.NoError(t, err)
-	linter, err := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{})
-	require.NoError(t, err)
-	errs, err := linter.LintFiles(files, nil)
-	require.NoError(t, err)
-	for _, e := range errs {
-		t.Errorf("actionlint: %s:%d:%d: %s [%s]", filepath.Base(e.Filepath), e.Line, e.Column, e.Message, e.Kind)
-	}
-}
+// TestWorkflowsLint (actionlint over every workflow) is in
+// tests/workflowlint, a module of its own: a test tool stays out of the
+// product's go.mod.
 
 // pinnedLine is a `uses:` pinned to a full commit SHA, with the release it
 // is in a comment (for people and for Dependabot).
