@@ -120,6 +120,9 @@ func (c *cluster) waitForRollout(ctx context.Context, namespace, release string,
 	ns := url.PathEscape(namespace)
 	selector := url.Values{"labelSelector": {labelSelector(chart.SelectorLabels(release))}}.Encode()
 	var said time.Time
+	// What zot logged before each exit, read once per exit: a member
+	// waited out (waitsOut) shows the same exit at every poll.
+	reasons := map[string]string{}
 	for {
 		var wl workload
 		statefulSet := true
@@ -139,7 +142,14 @@ func (c *cluster) waitForRollout(ctx context.Context, namespace, release string,
 		}
 		if err == nil {
 			if f := w.check(pods.Items, time.Now()); f != nil {
-				why := c.exitReason(ctx, namespace, f)
+				key := fmt.Sprintf("%s/%d", f.Pod, f.Exits)
+				why, read := reasons[key]
+				if !read {
+					why = c.exitReason(ctx, namespace, f)
+					if why != "" { // the kubelet may not have the log yet
+						reasons[key] = why
+					}
+				}
 				if !waitsOut(f, why) {
 					return startError(namespace, f, why)
 				}
