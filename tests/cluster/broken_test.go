@@ -3,7 +3,6 @@ package cluster
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zot-registry/zot-registry/internal/render"
-	"github.com/zot-registry/zot-registry/tests/kube"
 )
 
 // brokenIssuer is an OpenID issuer nothing serves: zot v2.1.20 fetches
@@ -32,15 +30,9 @@ func TestBrokenStartFailsFast(t *testing.T) {
 		v.edits = append(v.edits, render.Edit{Key: registryKey, Path: "startupTimeout", Value: d})
 	}
 	ctx := context.Background()
-	sc, err := v.stackConfig(svc)
-	require.NoError(t, err)
-	res, err := render.EvaluateConfig(sc)
-	require.NoError(t, err)
-	x := &deployed{v: v, sc: sc, res: res, dir: filepath.Join(work, "stacks", v.name), ns: res.Config.Registry.Namespace}
-	values, err := storeValues()
-	require.NoError(t, err)
-	require.NoError(t, theNode.API.Seed(ctx, StoreBackend, kube.StoreSeeds(&res.Config.Settings, values, pushed(&res.Config.Settings), nil)))
-	x.d, err = penv.newDeployment(ctx, projectRoot(), sc, x.dir)
+	x := prepare(t, v)
+	var err error
+	x.d, err = penv.newDeployment(ctx, projectRoot(), x.sc, x.dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { x.cleanUp(t) })
 

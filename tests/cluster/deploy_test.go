@@ -49,7 +49,20 @@ const upTimeout = 15 * time.Minute
 // pods' states when up fails.
 func deploy(t testing.TB, v variant) *deployed {
 	t.Helper()
-	ctx := context.Background()
+	x := prepare(t, v)
+	var err error
+	x.d, err = penv.newDeployment(context.Background(), projectRoot(), x.sc, x.dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { x.cleanUp(t) })
+	x.up(t, "up")
+	return x
+}
+
+// prepare is a variant before its stack exists: its config, the program's
+// render of it (what a review sees) and, with ESO, the store seeded with
+// what an operator provides.
+func prepare(t testing.TB, v variant) *deployed {
+	t.Helper()
 	sc, err := v.stackConfig(svc)
 	require.NoError(t, err)
 	res, err := render.EvaluateConfig(sc)
@@ -59,12 +72,8 @@ func deploy(t testing.TB, v variant) *deployed {
 		values, err := storeValues()
 		require.NoError(t, err)
 		seeds := kube.StoreSeeds(&res.Config.Settings, values, pushed(&res.Config.Settings), nil)
-		require.NoError(t, theNode.API.Seed(ctx, StoreBackend, seeds))
+		require.NoError(t, theNode.API.Seed(context.Background(), StoreBackend, seeds))
 	}
-	x.d, err = penv.newDeployment(ctx, projectRoot(), sc, x.dir)
-	require.NoError(t, err)
-	t.Cleanup(func() { x.cleanUp(t) })
-	x.up(t, "up")
 	return x
 }
 

@@ -8,9 +8,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/zot-registry/zot-registry/internal/render"
-	"github.com/zot-registry/zot-registry/tests/kube"
 )
 
 // TestYAMLExample: the component package used from Pulumi YAML, as a user
@@ -21,21 +18,14 @@ import (
 // and the OpenID login; a second up changes nothing; destroy removes it.
 func TestYAMLExample(t *testing.T) {
 	v := variant{name: "yaml-example"}
-	ctx := context.Background()
-	sc, err := v.stackConfig(svc)
-	require.NoError(t, err)
-	res, err := render.EvaluateConfig(sc)
-	require.NoError(t, err, "the settings as a stack")
-	x := &deployed{v: v, sc: sc, res: res, dir: filepath.Join(work, "stacks", v.name), ns: res.Config.Registry.Namespace}
-	values, err := storeValues()
-	require.NoError(t, err)
-	require.NoError(t, theNode.API.Seed(ctx, StoreBackend, kube.StoreSeeds(&res.Config.Settings, values, pushed(&res.Config.Settings), nil)))
-	x.d, err = penv.newYAMLDeployment(ctx, filepath.Join(projectRoot(), "examples", "yaml", "Pulumi.yaml"), sc,
+	x := prepare(t, v)
+	var err error
+	x.d, err = penv.newYAMLDeployment(context.Background(), filepath.Join(projectRoot(), "examples", "yaml", "Pulumi.yaml"), x.sc,
 		bins.yamlHost, filepath.Dir(bins.provider), x.dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { x.cleanUp(t) })
 	x.up(t, "up")
-	assert.Equal(t, res.Config.Registry.ExternalURL, x.outputs["registryUrl"].Value, "the example's output")
+	assert.Equal(t, x.res.Config.Registry.ExternalURL, x.outputs["registryUrl"].Value, "the example's output")
 
 	t.Run("ready", func(t *testing.T) { x.checkReady(t) })
 	t.Run("files zot reads", func(t *testing.T) { x.checkFiles(t) })
