@@ -66,25 +66,26 @@ func breakingChanges(oldDoc, newDoc map[string]any) []string {
 	obj := func(m map[string]any, k string) map[string]any { v, _ := m[k].(map[string]any); return v }
 	list := func(m map[string]any, k string) []any { v, _ := m[k].([]any); return v }
 	var out []string
-	for token, r := range obj(oldDoc, "resources") {
-		o, _ := r.(map[string]any)
-		n, ok := obj(newDoc, "resources")[token].(map[string]any)
-		if !ok {
-			out = append(out, "resource "+token+": removed")
-			continue
+	// each compares every object of a section the old schema has with the
+	// new schema's, by token.
+	each := func(kind, section string, compare func(token string, o, n map[string]any) []string) {
+		for token, v := range obj(oldDoc, section) {
+			o, _ := v.(map[string]any)
+			n, ok := obj(newDoc, section)[token].(map[string]any)
+			if !ok {
+				out = append(out, kind+" "+token+": removed")
+				continue
+			}
+			out = append(out, compare(token, o, n)...)
 		}
-		out = append(out, propsChanges(token+" input", obj(o, "inputProperties"), obj(n, "inputProperties"), list(o, "requiredInputs"), list(n, "requiredInputs"))...)
-		out = append(out, propsChanges(token+" output", obj(o, "properties"), obj(n, "properties"), nil, nil)...)
 	}
-	for token, t := range obj(oldDoc, "types") {
-		o, _ := t.(map[string]any)
-		n, ok := obj(newDoc, "types")[token].(map[string]any)
-		if !ok {
-			out = append(out, "type "+token+": removed")
-			continue
-		}
-		out = append(out, propsChanges(token, obj(o, "properties"), obj(n, "properties"), list(o, "required"), list(n, "required"))...)
-	}
+	each("resource", "resources", func(token string, o, n map[string]any) []string {
+		return append(propsChanges(token+" input", obj(o, "inputProperties"), obj(n, "inputProperties"), list(o, "requiredInputs"), list(n, "requiredInputs")),
+			propsChanges(token+" output", obj(o, "properties"), obj(n, "properties"), nil, nil)...)
+	})
+	each("type", "types", func(token string, o, n map[string]any) []string {
+		return propsChanges(token, obj(o, "properties"), obj(n, "properties"), list(o, "required"), list(n, "required"))
+	})
 	sort.Strings(out)
 	return out
 }
