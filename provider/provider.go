@@ -197,8 +197,8 @@ func overlay(def, given property.Value) property.Value {
 	return property.New(property.NewMap(m)).WithDependencies(given.Dependencies())
 }
 
-// describe adds the settings' descriptions (spec.Descriptions, taken from
-// docs/configuration.md) to the schema's types, which infer cannot read
+// describe adds the settings' descriptions (spec.Descriptions, declared beside
+// each field) to the schema's types, which infer cannot read
 // from the Go types' comments.
 func describe(schema string) (string, error) {
 	var doc map[string]any
@@ -229,7 +229,7 @@ func describe(schema string) (string, error) {
 			prop["description"] = text
 		}
 	}
-	for path, text := range spec.Descriptions {
+	for path, text := range spec.Descriptions() {
 		if prop := lookup(inputs, types, path); prop != nil && prop["description"] == nil {
 			prop["description"] = text
 		}

@@ -95,7 +95,7 @@ func TestSchema(t *testing.T) {
 	// both ResourceAmounts): such a property carries one of their texts.
 	var missing []string
 	texts := map[string][]any{}
-	for path, text := range spec.Descriptions {
+	for path, text := range spec.Descriptions() {
 		prop := lookup(inputs, types, path)
 		if prop == nil {
 			missing = append(missing, path)
@@ -104,7 +104,7 @@ func TestSchema(t *testing.T) {
 		key := fmt.Sprintf("%p", prop)
 		texts[key] = append(texts[key], text)
 	}
-	for path := range spec.Descriptions {
+	for path := range spec.Descriptions() {
 		if prop := lookup(inputs, types, path); prop != nil {
 			assert.Contains(t, texts[fmt.Sprintf("%p", prop)], prop["description"], path)
 		}

@@ -1,10 +1,8 @@
 package tests
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -17,38 +15,6 @@ import (
 	"github.com/zot-registry/zot-registry/outputs"
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
-
-// sections are the config sections by key, each with its settings type.
-var sections = map[string]reflect.Type{
-	spec.KeyRegistry: reflect.TypeFor[spec.Registry](),
-	spec.KeyStorage:  reflect.TypeFor[spec.Storage](),
-	spec.KeyIdentity: reflect.TypeFor[spec.Identity](),
-	spec.KeySecrets:  reflect.TypeFor[spec.Secrets](),
-}
-
-// settings lists every setting of a config section by its dotted key, as
-// the decoder reads it: a struct is descended into, anything else (a list,
-// a map, a value with its own JSON form) is one setting.
-func settings(prefix string, t reflect.Type) []string {
-	unmarshaler := reflect.TypeFor[json.Unmarshaler]()
-	if t.Kind() != reflect.Struct || reflect.PointerTo(t).Implements(unmarshaler) {
-		return []string{prefix}
-	}
-	var out []string
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		key := name
-		if prefix != "" {
-			key = prefix + "." + name
-		}
-		out = append(out, settings(key, f.Type)...)
-	}
-	return out
-}
 
 // docRow is one table row of a docs page: one key of its first column,
 // and the row's other cells.
@@ -101,9 +67,14 @@ func documented(t *testing.T, page, heading string) []string {
 // TestConfigReferenceMatchesTheCode: docs/configuration.md documents every
 // setting the config package reads, and none it does not.
 func TestConfigReferenceMatchesTheCode(t *testing.T) {
-	for key, typ := range sections {
+	for _, key := range spec.Keys {
 		t.Run(key, func(t *testing.T) {
-			want := settings("", typ)
+			var want []string
+			for _, p := range spec.Paths() {
+				if rest, ok := strings.CutPrefix(p, key+"."); ok {
+					want = append(want, rest)
+				}
+			}
 			got := documented(t, "configuration.md", "## `"+spec.FullKey(key)+"`")
 			sort.Strings(want)
 			sort.Strings(got)
@@ -248,8 +219,8 @@ func TestFirstDeployNamesWhatExists(t *testing.T) {
 	require.NoError(t, err)
 	page := string(b)
 	keys := map[string]bool{}
-	for key, typ := range sections {
-		for _, k := range settings(key, typ) {
+	for _, k := range spec.Paths() {
+		{
 			// A group (secrets.store) names its settings together.
 			for p := k; p != ""; p, _ = cutLast(p, ".") {
 				keys[p] = true

@@ -254,3 +254,41 @@ func validateAuthentik(id Identity, src Env, c Collector) {
 		seen[g] = true
 	}
 }
+
+// identitySettings declare the settings whose fields this file holds (declare.go).
+var identitySettings = []Setting{
+	{Keys: []string{"identity.mode"}, Shown: "required",
+		Doc: "`authentik`, `external` or `none` (no OpenID provider: the UI and the CLI log in with htpasswd users; no other identity setting, and no group in `registry.accessControl` or `mirrorReaders`, since groups come only from OpenID)."},
+	{Keys: []string{"identity.clientId"}, Shown: "authentik: `zot-<stack>`; external: required",
+		Doc: "OAuth2 client id."},
+	{Keys: []string{"identity.label"}, Shown: "authentik: `Authentik`; external: `SSO`",
+		Doc: "Text of zot's login button."},
+	{Keys: []string{"identity.scopes"}, Shown: "`[openid, profile, email, groups]`",
+		Doc: "Scopes zot asks for; must include `openid`. Authentik drops unknown scopes silently; its `profile` scope already carries `groups`."},
+	{Keys: []string{"identity.usernameClaim"}, Default: DefaultUsernameClaim,
+		Doc: "The ID-token claim zot names an SSO user by (`claimMapping.username`; zot's own default is `email`), e.g. `preferred_username` or `sub`. SSO entries in `registry.accessControl.*Users` take this form: with `email`, an email address. The scopes must bring the claim (`email` needs the `email` scope, `preferred_username` `profile`). In push mode every user entry must be an htpasswd user (`secrets.users`) or, with `email`, an email address. Groups always come from the `groups` claim."},
+	{Keys: []string{"identity.issuer"}, Shown: "external: required; authentik: derived, must be unset",
+		Doc: "The provider's issuer (https). zot fetches its discovery document at start-up."},
+	{Keys: []string{"identity.authentik.slug"}, Default: DefaultSlug,
+		Doc: "Application slug (letters, digits, `-`, `_`); part of the issuer."},
+	{Keys: []string{"identity.authentik.applicationName"}, Default: DefaultAppName,
+		Doc: "Name of the provider and the application."},
+	{Keys: []string{"identity.authentik.authorizationFlow"}, Default: DefaultAuthzFlow,
+		Doc: "Slug of the authorization flow."},
+	{Keys: []string{"identity.authentik.invalidationFlow"}, Default: DefaultInvalidFlow,
+		Doc: "Slug of the invalidation (logout) flow."},
+	{Keys: []string{"identity.authentik.signingKey"}, Default: DefaultSigningKey,
+		Doc: "Name of the certificate-key pair that signs tokens."},
+	{Keys: []string{"identity.authentik.subMode"}, Default: DefaultSubMode,
+		Doc: "Subject claim: `hashed_user_id`, `user_id`, `user_uuid`, `user_username`, `user_email`, `user_upn`."},
+	{Keys: []string{"identity.authentik.accessCodeValidity"}, Default: DefaultCodeValidity,
+		Doc: "Authentik duration (`unit=amount;…`)."},
+	{Keys: []string{"identity.authentik.accessTokenValidity"}, Default: DefaultTokenValidity,
+		Doc: "Authentik duration."},
+	{Keys: []string{"identity.authentik.refreshTokenValidity"}, Default: DefaultRefreshValidity,
+		Doc: "Authentik duration."},
+	{Keys: []string{"identity.authentik.groups"}, Shown: "`[]` (everyone)",
+		Doc: "Authentik groups whose members may log in."},
+	{Keys: []string{"identity.authentik.allowHttp"},
+		Doc: "Accept an `http://` `authentik:url` (labs only)."},
+}

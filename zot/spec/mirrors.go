@@ -341,3 +341,11 @@ func expandBraces(p string) []string {
 	}
 	return out
 }
+
+// mirrorSettings declare the settings whose fields this file holds (declare.go).
+var mirrorSettings = []Setting{
+	{Keys: []string{"registry.mirrorReaders.users", "registry.mirrorReaders.groups"},
+		Doc: "Who may pull from the mirrors, besides the global readers, the pull robots and the admins; only admins push under a mirror's prefix."},
+	{Keys: []string{"registry.mirrorReaders.anonymous"},
+		Doc: "Let anonymous clients (a node's container runtime without credentials) pull from the mirrors."},
+}

@@ -404,3 +404,11 @@ func validRequirement(c Collector, field string, r Requirement, operators []stri
 		noTemplate(c, fmt.Sprintf("%s.values[%d]", field, j), v)
 	}
 }
+
+// placementSettings declare the settings whose fields this file holds (declare.go).
+var placementSettings = []Setting{
+	{Keys: []string{"registry.affinity.nodeAffinity", "registry.affinity.podAffinity", "registry.affinity.podAntiAffinity"},
+		Doc: "The pod's affinity, as core/v1 `Affinity` writes it (`requiredDuringSchedulingIgnoredDuringExecution`, `preferredDuringSchedulingIgnoredDuringExecution` with weights 1–100, `matchExpressions` with `In`, `NotIn`, `Exists`, `DoesNotExist`, and for nodes `Gt`, `Lt`; pod terms with `labelSelector`, `namespaceSelector`, `namespaces`, `topologyKey`, `matchLabelKeys`, `mismatchLabelKeys`). Beside the topology spread of `availability`, which it never replaces. The chart passes `nodeSelector`, `tolerations` and `affinity` through Helm's `tpl`, so `{{` in them is refused."},
+	{Keys: []string{"registry.serviceAccount.annotations"},
+		Doc: "Annotations on the ServiceAccount the chart makes for zot (named after `releaseName`); with `storage.aws.credentials: irsa` the program adds `eks.amazonaws.com/role-arn`. Keys under `eks.amazonaws.com/` are refused: the EKS webhook would hand zot another role, or break the IRSA trust's audience."},
+}

@@ -401,3 +401,31 @@ func validateGenerated(cfg *Settings, src Env, c Collector) {
 		}
 	}
 }
+
+// secretsSettings declare the settings whose fields this file holds (declare.go).
+var secretsSettings = []Setting{
+	{Keys: []string{"secrets.mode"}, Default: SecretsStore,
+		Doc: "`store` (values already in the store), `push` (generated and pushed) or `kubernetes` (no ESO: the program writes the same Secrets itself from generated values and the secret config keys; `store`, `remoteKeys`, `remoteProperty` and mirror `credentials` do not apply; [without ESO](secrets.md#without-external-secrets-operator))."},
+	{Keys: []string{"secrets.store.name"}, Shown: "modes `store` and `push`: required",
+		Doc: "Name of the ESO store."},
+	{Keys: []string{"secrets.store.kind"}, Default: ClusterSecretStore,
+		Doc: "`ClusterSecretStore` or `SecretStore` (in the zot namespace)."},
+	{Keys: []string{"secrets.refreshInterval"}, Default: "1h",
+		Doc: "How often ESO re-reads the store (Go duration; `0` reads once)."},
+	{Keys: []string{"secrets.waitForReady"}, Default: true,
+		Doc: "`pulumi up` waits for each ExternalSecret and the PushSecret to be Ready."},
+	{Keys: []string{"secrets.waitTimeout"}, Default: DefaultWaitTimeout,
+		Doc: "How long `pulumi up` waits for each of them before it fails with ESO's condition (Go duration, at least `30s`); set as the resource's custom timeouts."},
+	{Keys: []string{"secrets.remoteKeys.oidcClientId", "secrets.remoteKeys.oidcClientSecret", "secrets.remoteKeys.htpasswd", "secrets.remoteKeys.s3AccessKeyId", "secrets.remoteKeys.s3SecretAccessKey", "secrets.remoteKeys.sessionHashKey", "secrets.remoteKeys.sessionEncryptKey"}, Shown: "`zot-<stack>-oidc-client-id`, `zot-<stack>-oidc-client-secret`, `zot-<stack>-htpasswd`, `zot-<stack>-s3-access-key-id`, `zot-<stack>-s3-secret-access-key`, `zot-<stack>-session-hash-key`, `zot-<stack>-session-encrypt-key`",
+		Doc: "Where each value lives in the store: a key, or `{key, property}`; empty is the default. Each (key, property) pair distinct, without surrounding white space. The OIDC keys with identity mode `none` and the S3 keys with an IAM role (`storage.aws.credentials`) are not read, and setting them is an error. The stack name keeps two stacks on one store apart ([upgrading from the old defaults](secrets.md#secrets-and-stores))."},
+	{Keys: []string{"secrets.remoteProperty"}, Shown: "empty",
+		Doc: "The field inside each remote key that names no `property` (`remoteRef.property`); `value` for Vault's `vault kv put KEY value=…`."},
+	{Keys: []string{"secrets.oidcSecretName", "secrets.htpasswdSecretName", "secrets.s3SecretName", "secrets.sessionSecretName", "secrets.syncSecretName"}, Default: PerKey{DefaultOIDCSecretName, DefaultHtpasswdSecret, DefaultS3SecretName, "zot-session", DefaultSyncSecretName}, Shown: "`zot-oidc`, `zot-htpasswd`, `zot-s3`, `zot-session`, `zot-sync` (only with `registry.mirrors[].credentials`)",
+		Doc: "The Secrets ESO writes and zot reads; distinct. The OIDC, htpasswd and session Secrets are pod volumes named after them: DNS-1123 labels (no dots, at most 63 characters), none of the chart's own volumes (`<releaseName>-config`, `-secret`, `-pvc`, `data`)."},
+	{Keys: []string{"secrets.users"},
+		Doc: "Modes `push` and `kubernetes`: htpasswd users to generate (at least one; no `:` or spaces; distinct), each a name (role `push`) or `{name, role}`. Role `push`: what `registry.accessControl` gives the name. Role `pull`: a read-only robot with read on every repository; not in `accessControl.adminUsers` or `metrics.users` ([robots by role](secrets.md#robots-by-role))."},
+	{Keys: []string{"secrets.passwordLength"}, Default: 32,
+		Doc: "Modes `push` and `kubernetes`: length of generated passwords (at least 16)."},
+	{Keys: []string{"secrets.rolloutToken"}, Shown: "empty",
+		Doc: "Change it to restart zot after rotating the OIDC client, the session keys or the S3 keys, or after a new htpasswd in the store: zot before v2.1.21 keeps the users it started with."},
+}

@@ -55,7 +55,7 @@ const (
 // FullKey is the key as Pulumi stores it: zot-registry:registry.
 func FullKey(k string) string { return Project + ":" + k }
 
-// Defaults. docs/configuration.md lists the same values.
+// Default values the settings' declarations (and other code) name.
 const (
 	DefaultNamespace       = "zot"
 	DefaultReleaseName     = "zot"
@@ -112,75 +112,6 @@ const (
 	MinChunkSize       = 5 << 20 // S3's smallest multipart part
 	MaxChunkSize       = 5 << 30 // S3's largest multipart part
 )
-
-// Defaults are the settings before a stack sets any.
-func Defaults(stack string) Settings {
-	return Settings{
-		Stack: stack,
-		Registry: Registry{
-			Namespace:       DefaultNamespace,
-			CreateNamespace: true,
-			ReleaseName:     DefaultReleaseName,
-			Chart:           Chart{Repository: DefaultChartRepository, Version: DefaultChartVersion},
-			Image:           Image{Repository: DefaultImageRepository, Tag: DefaultImageTag, PullPolicy: DefaultPullPolicy},
-			Port:            DefaultPort,
-			ServiceType:     DefaultServiceType,
-			LogLevel:        DefaultLogLevel,
-			ReadTimeout:     DefaultTimeout,
-			WriteTimeout:    DefaultTimeout,
-			Persistence:     Persistence{Enabled: true, Size: DefaultVolumeSize},
-			Ingress:         Ingress{ClassName: DefaultIngressClass},
-			Upload:          Upload{ChunkSize: DefaultChunkSize},
-			Resources: Resources{
-				Requests: ResourceAmounts{CPU: DefaultCPURequest, Memory: DefaultMemoryRequest},
-				Limits:   ResourceAmounts{Memory: DefaultMemoryLimit},
-			},
-			Security: Security{
-				RunAsUser: DefaultNonRootID, RunAsGroup: DefaultNonRootID, FSGroup: DefaultNonRootID,
-				ReadOnlyRootFilesystem: true, SeccompProfile: SeccompRuntimeDefault,
-			},
-			Replicas:       DefaultReplicas,
-			ClusterDomain:  DefaultClusterDomain,
-			StartupTimeout: DefaultStartupTimeout,
-			Cache:          Cache{Driver: CacheLocal, Redis: RedisCache{KeyPrefix: DefaultRedisKeyPrefix}},
-			Availability: Availability{
-				PodDisruptionBudget: true, MaxUnavailable: DefaultMaxUnavailable,
-				TopologyKey: DefaultTopologyKey, WhenUnsatisfiable: DefaultWhenUnsatisfiable,
-			},
-			Metrics: Metrics{Path: DefaultMetricsPath, ServiceMonitor: ServiceMonitor{Interval: DefaultScrapeInterval}},
-			GC:      GC{Enabled: true},
-
-			MirrorDownloadSize: DefaultMirrorDownloadSize,
-		},
-		Storage: Storage{AbortIncompleteUploadsDays: DefaultAbortDays, RetainOnDelete: true},
-		Identity: Identity{UsernameClaim: DefaultUsernameClaim, Authentik: Authentik{
-			Slug:                 DefaultSlug,
-			ApplicationName:      DefaultAppName,
-			AuthorizationFlow:    DefaultAuthzFlow,
-			InvalidationFlow:     DefaultInvalidFlow,
-			SigningKey:           DefaultSigningKey,
-			SubMode:              DefaultSubMode,
-			AccessCodeValidity:   DefaultCodeValidity,
-			AccessTokenValidity:  DefaultTokenValidity,
-			RefreshTokenValidity: DefaultRefreshValidity,
-		}},
-		Secrets: Secrets{
-			Mode:            SecretsStore,
-			Store:           StoreRef{Kind: ClusterSecretStore},
-			RefreshInterval: "1h",
-			WaitForReady:    true,
-			WaitTimeout:     DefaultWaitTimeout,
-			// RemoteKeys: each empty key is zot-<stack>-<value>
-			// (DefaultRemoteKey), filled in by validation.
-			OIDCSecretName:     DefaultOIDCSecretName,
-			HtpasswdSecretName: DefaultHtpasswdSecret,
-			S3SecretName:       DefaultS3SecretName,
-			SessionSecretName:  "zot-session",
-			SyncSecretName:     DefaultSyncSecretName,
-			PasswordLength:     32,
-		},
-	}
-}
 
 var (
 	// RFC 1123 label: namespaces, Helm release names.
