@@ -64,10 +64,6 @@ func DefaultRegistryArgs(environment string) RegistryArgs {
 	return RegistryArgs{Registry: d.Registry, Storage: d.Storage, Identity: d.Identity, Secrets: d.Secrets, Environment: environment}
 }
 
-// Registry is the deployed registry: its outputs are a stack's outputs,
-// one tagged struct for both.
-type Registry = outputs.Stack
-
 // inputEnv answers validation's questions about secret values from the
 // inputs, and about other packages' config (authentik:url, authentik:token:
 // the Authentik provider's own settings) from the program's config.
@@ -101,7 +97,7 @@ func (a *RegistryArgs) Validate(ctx *pulumi.Context) (*spec.Resolved, error) {
 	if env == "" {
 		env = ctx.Stack()
 	}
-	s := spec.Settings{Stack: env, Registry: a.Registry, Storage: a.Storage, Identity: a.Identity, Secrets: a.Secrets}
+	s := spec.Settings{Environment: env, Registry: a.Registry, Storage: a.Storage, Identity: a.Identity, Secrets: a.Secrets}
 	r, errs := spec.Prepare(s, inputEnv{ctx, a}, spec.ComponentInputs)
 	if len(errs) > 0 {
 		return nil, errs
@@ -110,8 +106,9 @@ func (a *RegistryArgs) Validate(ctx *pulumi.Context) (*spec.Resolved, error) {
 }
 
 // NewRegistry validates args and, only when they are valid, registers the
-// registry's parts as children of the component.
-func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...pulumi.ResourceOption) (*Registry, error) {
+// registry's parts as children of the component. The component's outputs
+// are a stack's outputs: one tagged struct (outputs.Stack) for both.
+func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...pulumi.ResourceOption) (*outputs.Stack, error) {
 	if args == nil {
 		return nil, errors.New("components.NewRegistry: args are required (start from DefaultRegistryArgs)")
 	}
@@ -119,7 +116,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	c := &Registry{}
+	c := &outputs.Stack{}
 	if err := ctx.RegisterComponentResource(RegistryType, name, c, opts...); err != nil {
 		return nil, err
 	}
@@ -184,10 +181,10 @@ type deployment struct {
 	opts []pulumi.ResourceOption
 
 	ns    *namespace.Namespace
-	stor  *storage.Storage
-	ident *identity.Identity
-	scr   *secrets.Secrets
-	reg   *registry.Registry
+	stor  *storage.Bucket
+	ident *identity.Client
+	scr   *secrets.Delivery
+	reg   *registry.Zot
 }
 
 // with is the deployment's options and more.
@@ -215,10 +212,10 @@ func (d *deployment) storage() (err error) {
 	if r.Cache.Driver == spec.CacheDynamoDB {
 		tables = r.Cache.DynamoDB.TablePrefix
 	}
-	d.stor, err = storage.NewStorage(d.ctx, d.base, &storage.Args{
+	d.stor, err = storage.NewBucket(d.ctx, d.base, &storage.Args{
 		Settings:    d.s.Storage,
-		Environment: d.s.Stack,
-		Tags:        map[string]string{"project": spec.Project, "stack": d.s.Stack},
+		Environment: d.s.Environment,
+		Tags:        map[string]string{"project": spec.Project, "stack": d.s.Environment},
 		TablePrefix: tables,
 		ServiceAccount: storage.ServiceAccount{
 			Namespace: r.Namespace, Name: chart.ServiceAccountName(r.ReleaseName),
@@ -228,9 +225,9 @@ func (d *deployment) storage() (err error) {
 }
 
 func (d *deployment) identity() (err error) {
-	d.ident, err = identity.NewIdentity(d.ctx, d.base, &identity.Args{
+	d.ident, err = identity.NewClient(d.ctx, d.base, &identity.Args{
 		Settings:             d.s.Identity,
-		Environment:          d.s.Stack,
+		Environment:          d.s.Environment,
 		ExternalURL:          d.s.Registry.ExternalURL,
 		ExternalClientSecret: secret(d.in.OIDCClientSecret),
 	}, d.with()...)
@@ -260,7 +257,7 @@ func (d *deployment) secrets() (err error) {
 	if !s.Identity.OpenID() {
 		oidcID, oidcSecret = nil, nil
 	}
-	d.scr, err = secrets.NewSecrets(d.ctx, d.base, &secrets.Args{
+	d.scr, err = secrets.NewDelivery(d.ctx, d.base, &secrets.Args{
 		Namespace:         d.ns.Name,
 		Settings:          s.Secrets,
 		OIDCClientID:      oidcID,
@@ -282,7 +279,7 @@ func (d *deployment) registry() (err error) {
 	if s.Secrets.Generates() && len(r.Metrics.Users) > 0 {
 		scrape = scr.Password[r.Metrics.Users[0]]
 	}
-	d.reg, err = registry.NewRegistry(d.ctx, r.ReleaseName, &registry.Args{
+	d.reg, err = registry.NewZot(d.ctx, r.ReleaseName, &registry.Args{
 		Namespace: d.ns.Name,
 		Settings:  r,
 		Bucket: registry.Bucket{
@@ -358,7 +355,7 @@ func (d *deployment) outputs() (*outputs.Stack, error) {
 
 // secretsDigest rolls zot's pods when the program writes its Secrets
 // itself (secrets mode kubernetes) and a value changes; nil with ESO.
-func secretsDigest(s spec.Secrets, scr *secrets.Secrets) pulumi.StringInput {
+func secretsDigest(s spec.Secrets, scr *secrets.Delivery) pulumi.StringInput {
 	if s.UsesESO() {
 		return nil
 	}
@@ -366,7 +363,7 @@ func secretsDigest(s spec.Secrets, scr *secrets.Secrets) pulumi.StringInput {
 }
 
 // irsaRole is the role zot's ServiceAccount names with IRSA, else nil.
-func irsaRole(s spec.Storage, stor *storage.Storage) pulumi.StringInput {
+func irsaRole(s spec.Storage, stor *storage.Bucket) pulumi.StringInput {
 	if s.Mode == spec.StorageAWS && s.AWS.Credentials == spec.CredentialsIRSA {
 		return stor.RoleArn
 	}

@@ -54,7 +54,7 @@ const (
 // always a secret, whatever it holds.
 //
 // It is also the state of the component package's Registry resource
-// (components.Registry is this type), so the component has exactly these
+// (components.NewRegistry returns this type), so the component has exactly these
 // outputs; the ResourceState is unused in a stack's outputs.
 type Stack struct {
 	pulumi.ResourceState

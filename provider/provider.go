@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/zot-registry/zot-registry/components"
+	"github.com/zot-registry/zot-registry/outputs"
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
@@ -28,7 +29,7 @@ func New() (p.Provider, error) {
 		WithDisplayName("Zot registry").
 		WithDescription("A production zot container registry on Kubernetes: S3 storage, OpenID login, External Secrets Operator secrets and the project-zot Helm chart.").
 		WithNamespace("zot-registry").
-		WithComponents(infer.Component(Registry{})).
+		WithComponents(infer.Component(Component{})).
 		Build()
 	if err != nil {
 		return p.Provider{}, err
@@ -53,12 +54,13 @@ func New() (p.Provider, error) {
 	return prov, nil
 }
 
-// Registry anchors components.NewRegistry in the schema under the token
-// components.RegistryType; the Go types themselves import no infer.
-type Registry struct{}
+// Component anchors components.NewRegistry in the schema under the token
+// components.RegistryType (zot-registry:index:Registry, pinned here: the
+// Go name is free); the Go types themselves import no infer.
+type Component struct{}
 
 // Annotate names and describes the resource.
-func (r *Registry) Annotate(a infer.Annotator) {
+func (r *Component) Annotate(a infer.Annotator) {
 	a.SetToken("index", "Registry")
 	a.Describe(r, "A zot registry: its namespace, S3 bucket and access policy, OpenID client, "+
 		"the Secrets zot mounts (External Secrets Operator) and the zot Helm release, "+
@@ -66,7 +68,7 @@ func (r *Registry) Annotate(a infer.Annotator) {
 }
 
 // Construct builds the component; validation errors name input paths.
-func (Registry) Construct(ctx *pulumi.Context, name, _ string, args components.RegistryArgs, opts pulumi.ResourceOption) (*components.Registry, error) {
+func (Component) Construct(ctx *pulumi.Context, name, _ string, args components.RegistryArgs, opts pulumi.ResourceOption) (*outputs.Stack, error) {
 	return components.NewRegistry(ctx, name, &args, opts)
 }
 

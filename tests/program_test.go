@@ -119,7 +119,7 @@ func TestDevConfigGolden(t *testing.T) {
 	st := cfg.Storage
 	require.Equal(t, "authentik", cfg.Identity.Mode)
 	issuer := identity.Issuer(cfg.Identity.AuthentikURL.String(), cfg.Identity.Authentik.Slug)
-	p := chart.Params(cfg.Registry, cfg.Secrets.Users.Pull(), zotconfig.Storage{
+	p := chart.Params(cfg.Registry, cfg.Secrets.Users.Pull(), zotconfig.S3Driver{
 		Bucket: st.Bucket, Region: st.Region, RegionEndpoint: st.RegionEndpoint, Secure: st.Secure,
 		ForcePathStyle: *st.ForcePathStyle, SkipVerify: st.SkipVerify, KeyPrefix: st.KeyPrefix, RedirectBlobURL: st.Redirects(),
 	}, zotconfig.OIDC{Issuer: issuer, Label: cfg.Identity.Label, Scopes: cfg.Identity.Scopes, UsernameClaim: cfg.Identity.UsernameClaim})

@@ -32,8 +32,8 @@ type Args struct {
 	ExternalClientSecret pulumi.StringInput
 }
 
-// Identity is the OpenID client zot uses.
-type Identity struct {
+// Client is the OpenID client zot uses.
+type Client struct {
 	pulumi.ResourceState
 
 	Issuer          pulumi.StringOutput
@@ -54,9 +54,9 @@ func Issuer(authentikURL, slug string) string {
 	return strings.TrimSuffix(authentikURL, "/") + "/application/o/" + slug + "/"
 }
 
-// NewIdentity creates the Authentik provider and application, or carries
+// NewClient creates the Authentik provider and application, or carries
 // an external provider's coordinates.
-func NewIdentity(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Identity, error) {
+func NewClient(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Client, error) {
 	if args == nil || args.ExternalURL == "" {
 		return nil, fmt.Errorf("identity %s: args with the registry's ExternalURL are required", name)
 	}
@@ -70,7 +70,7 @@ func NewIdentity(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 		a.Environment = ctx.Stack()
 	}
 	args = &a
-	c := &Identity{}
+	c := &Client{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func NewIdentity(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 // ClientSecretLength is the length of the generated OAuth2 client secret.
 const ClientSecretLength = 64
 
-func (c *Identity) inAuthentik(ctx *pulumi.Context, name string, s spec.Identity, externalURL, redirect string) error {
+func (c *Client) inAuthentik(ctx *pulumi.Context, name string, s spec.Identity, externalURL, redirect string) error {
 	a := s.Authentik
 	parent := pulumi.Parent(c)
 	// The program makes the client secret and gives it to Authentik, so the

@@ -43,7 +43,7 @@ func run(t *testing.T, cfg *config.Config, clientSecret pulumi.StringInput) resu
 		if cfg.Identity.Mode == spec.IdentityExternal {
 			secret = pulumi.ToSecret(pulumi.String("external-s3cr3t")).(pulumi.StringOutput)
 		}
-		c, err := identity.NewIdentity(ctx, "zot-registry", &identity.Args{
+		c, err := identity.NewClient(ctx, "zot-registry", &identity.Args{
 			Settings: cfg.Identity, ExternalURL: cfg.Registry.ExternalURL, ExternalClientSecret: secret,
 		})
 		if err != nil {

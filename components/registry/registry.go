@@ -88,8 +88,8 @@ type Args struct {
 	Cluster *ClusterAccess
 }
 
-// Registry is a zot deployment.
-type Registry struct {
+// Zot is a zot deployment.
+type Zot struct {
 	pulumi.ResourceState
 
 	Release *Release
@@ -132,15 +132,15 @@ const ShownConfigAnnotation = "zot-registry/config-json"
 // SkipAwaitAnnotation tells the Kubernetes provider not to wait for readiness.
 const SkipAwaitAnnotation = "pulumi.com/skipAwait"
 
-// NewRegistry deploys zot: the config document, the chart's values, the
+// NewZot deploys zot: the config document, the chart's values, the
 // claim of one replica, the Helm release, then what depends on it (the
 // route, the ServiceMonitor) and the component's outputs.
-func NewRegistry(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Registry, error) {
+func NewZot(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Zot, error) {
 	a, err := checkArgs(name, args)
 	if err != nil {
 		return nil, err
 	}
-	c := &Registry{}
+	c := &Zot{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ type builder struct {
 	ctx  *pulumi.Context
 	name string
 	args *Args
-	c    *Registry
+	c    *Zot
 	// deps are what the release waits for.
 	deps []pulumi.Resource
 	// The credentials config.json may carry: the cluster's hash key
@@ -225,7 +225,7 @@ func (b *builder) clusterKey() error {
 
 // deployed is what config.json needs from other resources, resolved.
 type deployed struct {
-	storage   zotconfig.Storage
+	storage   zotconfig.S3Driver
 	issuer    string
 	namespace string
 }
@@ -238,7 +238,7 @@ func (b *builder) deployedValues() pulumi.Output {
 		orFalse(st.SkipVerify), orEmpty(st.KeyPrefix), b.args.OpenID.Issuer, b.args.Namespace.ToStringOutput(),
 	).ApplyT(func(in []any) deployed {
 		return deployed{
-			storage: zotconfig.Storage{
+			storage: zotconfig.S3Driver{
 				Bucket: in[0].(string), Region: in[1].(string), RegionEndpoint: in[2].(string),
 				Secure: in[3].(bool), ForcePathStyle: in[4].(bool), SkipVerify: in[5].(bool), KeyPrefix: in[6].(string),
 				// A setting, not an output of the storage component.
@@ -469,7 +469,7 @@ func (b *builder) monitor() error {
 // export sets the component's outputs. Names that exist once the release
 // does are derived from its ID, so a consumer never sees them before the
 // release is installed.
-func (c *Registry) export(args *Args) {
+func (c *Zot) export(args *Args) {
 	s := args.Settings
 	afterRelease := func(v string) pulumi.StringOutput {
 		return c.Release.ID().ApplyT(func(pulumi.ID) string { return v }).(pulumi.StringOutput)
@@ -499,7 +499,7 @@ func (c *Registry) export(args *Args) {
 
 // outputsOf is the component's registered outputs: each field with an
 // output tag, by that name.
-func outputsOf(c *Registry) pulumi.Map {
+func outputsOf(c *Zot) pulumi.Map {
 	m := pulumi.Map{}
 	v := reflect.ValueOf(c).Elem()
 	for i := range v.NumField() {
@@ -523,7 +523,7 @@ func withRole(m pulumi.Map, s spec.Registry, roleArn pulumi.StringInput) {
 
 // monitor declares the ServiceMonitor, and in push mode the Secret with the
 // scrape user's generated password it reads.
-func (c *Registry) monitor(ctx *pulumi.Context, name string, args *Args, meta func(string) *metav1.ObjectMetaArgs, release pulumi.Resource) (*apiextensions.CustomResource, error) {
+func (c *Zot) monitor(ctx *pulumi.Context, name string, args *Args, meta func(string) *metav1.ObjectMetaArgs, release pulumi.Resource) (*apiextensions.CustomResource, error) {
 	s := args.Settings
 	m := s.Metrics
 	authSecret := m.ServiceMonitor.BasicAuthSecret

@@ -55,7 +55,7 @@ func deploy(t *testing.T, s spec.Registry, st registry.Bucket) (map[string]any, 
 	t.Helper()
 	rec := mocks.New("zot-registry", "test")
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		_, err := registry.NewRegistry(ctx, "zot", &registry.Args{
+		_, err := registry.NewZot(ctx, "zot", &registry.Args{
 			Namespace: pulumi.String("zot"),
 			Settings:  s,
 			Bucket:    st,
@@ -322,7 +322,7 @@ func deployWith(t *testing.T, s spec.Registry, edit func(*registry.Args)) (map[s
 			Secrets: secretNames,
 		}
 		edit(args)
-		_, err := registry.NewRegistry(ctx, s.ReleaseName, args)
+		_, err := registry.NewZot(ctx, s.ReleaseName, args)
 		return err
 	}, rec.Option())
 	require.NoError(t, err)

@@ -22,13 +22,13 @@ import (
 )
 
 // runArgs declares the component with args built by args (Namespace set).
-func runArgs(t *testing.T, args *secrets.Args) (*mocks.Recorder, *secrets.Secrets, map[string]any) {
+func runArgs(t *testing.T, args *secrets.Args) (*mocks.Recorder, *secrets.Delivery, map[string]any) {
 	t.Helper()
-	var c *secrets.Secrets
+	var c *secrets.Delivery
 	r := testsupport.Run(t, func(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
 		args.Namespace = pulumi.String("zot")
 		var err error
-		if c, err = secrets.NewSecrets(ctx, "zot-registry", args); err != nil {
+		if c, err = secrets.NewDelivery(ctx, "zot-registry", args); err != nil {
 			return nil, err
 		}
 		return map[string]pulumi.Output{"digest": c.Digest}, nil

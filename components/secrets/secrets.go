@@ -63,8 +63,8 @@ type Args struct {
 	ReloadsHtpasswd bool
 }
 
-// Secrets is what zot mounts, ready before the registry starts.
-type Secrets struct {
+// Delivery is what zot mounts, ready before the registry starts.
+type Delivery struct {
 	pulumi.ResourceState
 
 	// Names are the target Secrets, for the Registry's mounts.
@@ -88,17 +88,17 @@ type Secrets struct {
 	Pushed []string
 }
 
-// NewSecrets declares the source Secret and PushSecret of the values the
+// NewDelivery declares the source Secret and PushSecret of the values the
 // program has (in push mode with the generated ones), then the
 // ExternalSecrets that read every value back.
-func NewSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Secrets, error) {
+func NewDelivery(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Delivery, error) {
 	if args == nil || args.Namespace == nil {
 		return nil, fmt.Errorf("secrets %s: args with a Namespace are required", name)
 	}
 	if !args.Settings.Resolved() {
 		return nil, fmt.Errorf("secrets %s: %w", name, spec.ErrUnresolved)
 	}
-	c := &Secrets{}
+	c := &Delivery{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func waitTimeouts(s spec.Secrets) pulumi.ResourceOption {
 // client (but in identity mode none), zot's S3 key pair when given, and
 // in push and kubernetes modes the generated htpasswd file and session
 // keys.
-func (c *Secrets) values(ctx *pulumi.Context, name string, args *Args) (pulumi.StringMap, error) {
+func (c *Delivery) values(ctx *pulumi.Context, name string, args *Args) (pulumi.StringMap, error) {
 	s := args.Settings
 	if args.OpenID && (args.OIDCClientID == nil || args.OIDCClientSecret == nil) {
 		return nil, fmt.Errorf("secrets %s: the OIDC client id and secret are required", name)
@@ -204,7 +204,7 @@ func (c *Secrets) values(ctx *pulumi.Context, name string, args *Args) (pulumi.S
 
 // throughESO puts the values into a source Secret and pushes them to the
 // store, then declares the ExternalSecrets that read every value back.
-func (c *Secrets) throughESO(ctx *pulumi.Context, name string, args *Args, values pulumi.StringMap) error {
+func (c *Delivery) throughESO(ctx *pulumi.Context, name string, args *Args, values pulumi.StringMap) error {
 	s := args.Settings
 	child := pulumi.Parent(c)
 	for _, k := range SourceKeys {
@@ -247,7 +247,7 @@ func (c *Secrets) throughESO(ctx *pulumi.Context, name string, args *Args, value
 }
 
 // readBack declares the ExternalSecrets that read every value zot needs.
-func (c *Secrets) readBack(ctx *pulumi.Context, args *Args, opts ...pulumi.ResourceOption) error {
+func (c *Delivery) readBack(ctx *pulumi.Context, args *Args, opts ...pulumi.ResourceOption) error {
 	s := args.Settings
 	opts = append(opts, pulumi.Parent(c), waitTimeouts(s))
 	for _, es := range ExternalSecrets(s, c.Names, args.MirrorLogins) {
@@ -274,7 +274,7 @@ func (c *Secrets) readBack(ctx *pulumi.Context, args *Args, opts ...pulumi.Resou
 // the same names, keys and files as the ExternalSecrets' targets
 // (SecretFiles), so config.json and the mounts do not change with the
 // mode. The values stay secrets in state.
-func (c *Secrets) direct(ctx *pulumi.Context, name string, args *Args, values pulumi.StringMap) error {
+func (c *Delivery) direct(ctx *pulumi.Context, name string, args *Args, values pulumi.StringMap) error {
 	for _, f := range SecretFiles(c.Names) {
 		f := f
 		// Each Secret from its own values only: a new robot's password,
@@ -310,7 +310,7 @@ func (c *Secrets) direct(ctx *pulumi.Context, name string, args *Args, values pu
 // zot does not reload the htpasswd Secret by itself. The passwords, not
 // the file: that is what a login checks, and a bcrypt line is salted anew
 // wherever it is computed again (a preview under mocks).
-func (c *Secrets) restartValues(values pulumi.StringMap, reloadsHtpasswd bool) (pulumi.StringMap, []string) {
+func (c *Delivery) restartValues(values pulumi.StringMap, reloadsHtpasswd bool) (pulumi.StringMap, []string) {
 	out := pulumi.StringMap{}
 	for _, k := range StartupKeys {
 		if v, ok := values[k]; ok {
@@ -346,7 +346,7 @@ func valuesOf(values pulumi.StringMap, keys []string) pulumi.Output {
 
 // generate makes push mode's values: one random password per htpasswd user
 // and the session keys, added to values.
-func (c *Secrets) generate(ctx *pulumi.Context, name string, s spec.Secrets, values pulumi.StringMap, child pulumi.ResourceOption) error {
+func (c *Delivery) generate(ctx *pulumi.Context, name string, s spec.Secrets, values pulumi.StringMap, child pulumi.ResourceOption) error {
 	// bcryptHash is computed once and kept in state, so the htpasswd file
 	// (and the next preview) does not change.
 	passwords := pulumi.StringMap{}

@@ -53,7 +53,7 @@ func run(t *testing.T, s spec.Secrets, withS3 bool) (*mocks.Recorder, map[string
 			args.S3AccessKeyID = pulumi.ToSecret(pulumi.String("AKIAEXAMPLE")).(pulumi.StringOutput)
 			args.S3SecretAccessKey = pulumi.ToSecret(pulumi.String("s3-s3cr3t")).(pulumi.StringOutput)
 		}
-		c, err := secrets.NewSecrets(ctx, "zot-registry", args)
+		c, err := secrets.NewDelivery(ctx, "zot-registry", args)
 		if err != nil {
 			return nil, err
 		}

@@ -21,7 +21,7 @@ const oidcProvider = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-centra
 func runRole(t *testing.T, s spec.Storage, tablePrefix string) result {
 	t.Helper()
 	r := testsupport.Run(t, func(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
-		c, err := storage.NewStorage(ctx, "zot-registry", &storage.Args{
+		c, err := storage.NewBucket(ctx, "zot-registry", &storage.Args{
 			Settings: s, TablePrefix: tablePrefix,
 			ServiceAccount: storage.ServiceAccount{Namespace: "zot", Name: "zot"},
 		})
@@ -97,7 +97,7 @@ func TestRoleNeedsTheServiceAccount(t *testing.T) {
 	s := settings(t, map[string]any{"mode": "aws", "region": "eu-central-1", "bucket": "zot-prod", "aws": map[string]any{"credentials": "irsa", "oidcProviderArn": oidcProvider}})
 	rec := mocks.New("p", "s")
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		_, err := storage.NewStorage(ctx, "zot-registry", &storage.Args{Settings: s})
+		_, err := storage.NewBucket(ctx, "zot-registry", &storage.Args{Settings: s})
 		return err
 	}, rec.Option())
 	require.Error(t, err)

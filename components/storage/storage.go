@@ -40,8 +40,8 @@ type ServiceAccount struct {
 	Namespace, Name string
 }
 
-// Storage is the bucket's coordinates and zot's access to it.
-type Storage struct {
+// Bucket is the bucket's coordinates and zot's access to it.
+type Bucket struct {
 	pulumi.ResourceState
 
 	BucketName     pulumi.StringOutput
@@ -82,8 +82,8 @@ type Storage struct {
 // LifecycleRuleID names the rule that aborts incomplete multipart uploads.
 const LifecycleRuleID = "abort-incomplete-multipart-uploads"
 
-// NewStorage creates or adopts the bucket according to Settings.Mode.
-func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Storage, error) {
+// NewBucket creates or adopts the bucket according to Settings.Mode.
+func NewBucket(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Bucket, error) {
 	if args == nil {
 		return nil, fmt.Errorf("storage %s: args are required", name)
 	}
@@ -100,7 +100,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		return nil, fmt.Errorf("storage %s: credentials %s need zot's ServiceAccount (namespace and name)", name, a.Settings.AWS.Credentials)
 	}
 	args = &a
-	c := &Storage{}
+	c := &Bucket{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 // bucketName is the configured name, or the default: <project>-<stack>,
 // with a random suffix on AWS where names are global. The suffix is a
 // resource, so it stays the same on every later run.
-func (c *Storage) bucketName(ctx *pulumi.Context, name string, s spec.Storage, suffixed bool) (pulumi.StringInput, error) {
+func (c *Bucket) bucketName(ctx *pulumi.Context, name string, s spec.Storage, suffixed bool) (pulumi.StringInput, error) {
 	if s.Bucket != "" {
 		return pulumi.String(s.Bucket), nil
 	}
@@ -180,7 +180,7 @@ func (c *Storage) bucketName(ctx *pulumi.Context, name string, s spec.Storage, s
 
 // bucketOptions: images are data. The bucket survives pulumi destroy unless
 // retainOnDelete is turned off, and protect blocks its deletion outright.
-func bucketOptions(c *Storage, s spec.Storage, extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
+func bucketOptions(c *Bucket, s spec.Storage, extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
 	return append([]pulumi.ResourceOption{
 		pulumi.Parent(c),
 		pulumi.RetainOnDelete(s.RetainOnDelete),
@@ -188,7 +188,7 @@ func bucketOptions(c *Storage, s spec.Storage, extra ...pulumi.ResourceOption) [
 	}, extra...)
 }
 
-func (c *Storage) createOnAWS(ctx *pulumi.Context, name string, args *Args) error {
+func (c *Bucket) createOnAWS(ctx *pulumi.Context, name string, args *Args) error {
 	s := args.Settings
 	// An explicit provider in storage.region: the region zot is told is the
 	// region the bucket is made in, whatever aws:region says. Credentials
@@ -269,7 +269,7 @@ func (c *Storage) createOnAWS(ctx *pulumi.Context, name string, args *Args) erro
 
 // accessKey gives zot an IAM user with the policy and an access key,
 // which reaches zot through the secret store.
-func (c *Storage) accessKey(ctx *pulumi.Context, name string, args *Args, policy pulumi.StringOutput, child []pulumi.ResourceOption) error {
+func (c *Bucket) accessKey(ctx *pulumi.Context, name string, args *Args, policy pulumi.StringOutput, child []pulumi.ResourceOption) error {
 	user, err := iam.NewUser(ctx, name, &iam.UserArgs{
 		Path: pulumi.String("/zot-registry/"),
 		Tags: pulumi.ToStringMap(args.Tags),
@@ -301,7 +301,7 @@ func (c *Storage) accessKey(ctx *pulumi.Context, name string, args *Args, policy
 // annotates with RoleArn). No key exists: zot's S3 driver and DynamoDB
 // client take the pod's credentials from the SDKs' default chains
 // (docs/storage.md cites the sources).
-func (c *Storage) role(ctx *pulumi.Context, name string, args *Args, policy pulumi.StringOutput, child []pulumi.ResourceOption) error {
+func (c *Bucket) role(ctx *pulumi.Context, name string, args *Args, policy pulumi.StringOutput, child []pulumi.ResourceOption) error {
 	s := args.Settings
 	sa := args.ServiceAccount
 	trust := PodIdentityTrust()
@@ -356,7 +356,7 @@ func (c *Storage) role(ctx *pulumi.Context, name string, args *Args, policy pulu
 	return nil
 }
 
-func (c *Storage) createOnStore(ctx *pulumi.Context, name string, args *Args) error {
+func (c *Bucket) createOnStore(ctx *pulumi.Context, name string, args *Args) error {
 	s := args.Settings
 	pargs := &aws.ProviderArgs{
 		Region: pulumi.String(s.Region),
@@ -404,7 +404,7 @@ func (c *Storage) createOnStore(ctx *pulumi.Context, name string, args *Args) er
 // tables makes the seven DynamoDB tables zot keeps shared metadata in, on
 // demand (zot creates missing ones the same way) and kept like the bucket:
 // stars, API keys and the repositories' metadata are data.
-func (c *Storage) tables(ctx *pulumi.Context, name string, args *Args, provider pulumi.ResourceOption) ([]*dynamodb.Table, error) {
+func (c *Bucket) tables(ctx *pulumi.Context, name string, args *Args, provider pulumi.ResourceOption) ([]*dynamodb.Table, error) {
 	if args.TablePrefix == "" {
 		return nil, nil
 	}

@@ -47,7 +47,7 @@ func run(t *testing.T, s spec.Storage) result { return runTables(t, s, "") }
 func runTables(t *testing.T, s spec.Storage, tablePrefix string) result {
 	t.Helper()
 	r := testsupport.Run(t, func(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
-		c, err := storage.NewStorage(ctx, "zot-registry", &storage.Args{Settings: s, TablePrefix: tablePrefix})
+		c, err := storage.NewBucket(ctx, "zot-registry", &storage.Args{Settings: s, TablePrefix: tablePrefix})
 		if err != nil {
 			return nil, err
 		}
@@ -281,7 +281,7 @@ func TestExistingMode(t *testing.T) {
 func TestRefusesUnresolvedSettings(t *testing.T) {
 	rec := mocks.New("p", "s")
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		_, err := storage.NewStorage(ctx, "s", &storage.Args{Settings: spec.Storage{Mode: "aws", Region: "eu-west-1"}})
+		_, err := storage.NewBucket(ctx, "s", &storage.Args{Settings: spec.Storage{Mode: "aws", Region: "eu-west-1"}})
 		return err
 	}, rec.Option())
 	require.ErrorIs(t, err, spec.ErrUnresolved)

@@ -23,7 +23,7 @@ func ConfigDigest(key, configJSON string) string {
 // Params is the pure mapping from the registry settings plus the storage and
 // identity values to the zot config builder's input. pullRobots (push mode's
 // role-pull users) read every repository, as reader users do.
-func Params(s spec.Registry, pullRobots []string, st zotconfig.Storage, oidc zotconfig.OIDC) zotconfig.Params {
+func Params(s spec.Registry, pullRobots []string, st zotconfig.S3Driver, oidc zotconfig.OIDC) zotconfig.Params {
 	readers := slices.Clone(s.AccessControl.ReaderUsers)
 	for _, u := range pullRobots {
 		if !slices.Contains(readers, u) {

@@ -28,7 +28,7 @@ func TestPullRobotsRead(t *testing.T) {
 			r := spec.Defaults("dev").Registry
 			r.ExternalURL = "https://registry.example.com"
 			r.AccessControl = spec.AccessControl{AdminUsers: []string{"ci-pusher"}, ReaderUsers: tc.readers}
-			doc, err := zotconfig.Marshal(zotconfig.Build(Params(r, tc.robots, zotconfig.Storage{Bucket: "b", Region: "eu-west-1"}, zotconfig.OIDC{})))
+			doc, err := zotconfig.Marshal(zotconfig.Build(Params(r, tc.robots, zotconfig.S3Driver{Bucket: "b", Region: "eu-west-1"}, zotconfig.OIDC{})))
 			require.NoError(t, err)
 			var cfg struct {
 				HTTP struct {

@@ -184,8 +184,8 @@ func fieldType(path string) reflect.Type {
 
 // Defaults are the settings before a stack sets any: every declared
 // default.
-func Defaults(stack string) Settings {
-	s := Settings{Stack: stack}
+func Defaults(environment string) Settings {
+	s := Settings{Environment: environment}
 	for _, d := range declared() {
 		for i, k := range d.Keys {
 			if v := d.defaultOf(i); v != nil {

@@ -70,7 +70,7 @@ var (
 	subModes          = []string{"hashed_user_id", "user_id", "user_uuid", "user_username", "user_email", "user_upn"}
 )
 
-func validateIdentity(id Identity, src Env, stack string, c Collector) {
+func validateIdentity(id Identity, src Source, stack string, c Collector) {
 	if !validMode(c, id.Mode, IdentityModes, "identity") {
 		return
 	}
@@ -125,7 +125,7 @@ var claimScope = map[string]string{"email": "email", "preferred_username": "prof
 
 // validateNone: without an OpenID provider every other identity setting
 // would be ignored, so each one set is an error.
-func validateNone(id Identity, src Env, stack string, c Collector) {
+func validateNone(id Identity, src Source, stack string, c Collector) {
 	d := Defaults(stack).Identity
 	const fix = "remove it: identity mode none logs in with htpasswd users only (or use mode authentik or external)"
 	for _, f := range []struct {
@@ -178,7 +178,7 @@ func validateGroupsNeedOpenID(cfg *Settings, c Collector) {
 	}
 }
 
-func validateExternal(id Identity, src Env, c Collector) {
+func validateExternal(id Identity, src Source, c Collector) {
 	const fix = "set it to the provider's issuer, e.g. https://keycloak.example.com/realms/platform"
 	switch u, err := url.Parse(id.Issuer); {
 	case id.Issuer == "":
@@ -197,7 +197,7 @@ func validateExternal(id Identity, src Env, c Collector) {
 	}
 }
 
-func validateAuthentik(id Identity, src Env, c Collector) {
+func validateAuthentik(id Identity, src Source, c Collector) {
 	a := id.Authentik
 	if id.Issuer != "" {
 		c.Add("issuer", "is set, but authentik mode derives it from authentik:url and the slug", "remove it")

@@ -240,7 +240,7 @@ func validateCache(cfg *Settings, c Collector) {
 		if cfg.Storage.Mode != "" && cfg.Storage.Mode != StorageAWS {
 			c.Add("cache.driver", fmt.Sprintf("is dynamodb, but storage mode %s has no AWS account to create tables in", cfg.Storage.Mode), "use redis, or storage mode aws")
 		}
-		if prefix := tablePrefix(cfg.Stack, cache.DynamoDB); !tableName.MatchString(prefix + "-repo-blobs-info") {
+		if prefix := tablePrefix(cfg.Environment, cache.DynamoDB); !tableName.MatchString(prefix + "-repo-blobs-info") {
 			c.Add("cache.dynamodb.tablePrefix", fmt.Sprintf("%q does not make valid DynamoDB table names", prefix), "use letters, digits, '_', '-' and '.', at most 239 characters")
 		}
 		if e := cache.DynamoDB.Endpoint; e != "" && !endpointURL(e) {

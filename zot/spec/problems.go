@@ -87,7 +87,7 @@ type Collector struct {
 // secret checks a secret value (oidcClientSecret, or another package's
 // config key such as authentik:token): present when required, and a
 // secret, so it never sits in a stack file in clear text.
-func (c Collector) secret(src Env, key string, required bool, missing string) {
+func (c Collector) secret(src Source, key string, required bool, missing string) {
 	full, give, _ := c.Words.secretValue(key)
 	switch given, secret := src.Secret(key); {
 	case !given:
@@ -100,7 +100,7 @@ func (c Collector) secret(src Env, key string, required bool, missing string) {
 }
 
 // unwanted reports a secret value given where nothing reads it.
-func (c Collector) unwanted(src Env, key, problem, orFix string) {
+func (c Collector) unwanted(src Source, key, problem, orFix string) {
 	if given, _ := src.Secret(key); !given {
 		return
 	}

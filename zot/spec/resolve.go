@@ -23,18 +23,18 @@ var ErrUnresolved = errors.New("settings are not resolved: pass them through spe
 // read (externalUrl's URL, durations, S3 endpoints, mirror hosts, the
 // Authentik URL from env). Validate first: Resolve assumes every value
 // parses. The given settings are not changed.
-func Resolve(given Settings, src Env) *Resolved {
+func Resolve(given Settings, src Source) *Resolved {
 	cfg := &given
 	// Lists Resolve fills in are copied, so the caller's stay as given.
 	cfg.Secrets.Users = slices.Clone(cfg.Secrets.Users)
 	cfg.Registry.Mirrors = slices.Clone(cfg.Registry.Mirrors)
 	resolveRegistry(&cfg.Registry)
-	resolveStorage(&cfg.Storage, cfg.Stack)
-	resolveIdentity(&cfg.Identity, src, cfg.Stack)
+	resolveStorage(&cfg.Storage, cfg.Environment)
+	resolveIdentity(&cfg.Identity, src, cfg.Environment)
 	resolveSecrets(cfg)
 	resolveMirrors(&cfg.Registry, cfg.Secrets.RemoteProperty)
 	if d := &cfg.Registry.Cache.DynamoDB; cfg.Registry.Cache.Driver == CacheDynamoDB {
-		d.TablePrefix = tablePrefix(cfg.Stack, *d)
+		d.TablePrefix = tablePrefix(cfg.Environment, *d)
 	}
 	cfg.Registry.resolved, cfg.Storage.resolved, cfg.Identity.resolved, cfg.Secrets.resolved = true, true, true, true
 	return &Resolved{*cfg}
@@ -115,7 +115,7 @@ func resolveStorage(s *Storage, stack string) {
 	}
 }
 
-func resolveIdentity(id *Identity, src Env, stack string) {
+func resolveIdentity(id *Identity, src Source, stack string) {
 	if id.Mode == IdentityNone {
 		return
 	}
@@ -151,7 +151,7 @@ func resolveSecrets(cfg *Settings) {
 		return
 	}
 	for _, r := range s.RemoteKeys.All() {
-		*r.RemoteKey = r.withDefaults(DefaultRemoteKey(cfg.Stack, r.Value), s.RemoteProperty)
+		*r.RemoteKey = r.withDefaults(DefaultRemoteKey(cfg.Environment, r.Value), s.RemoteProperty)
 	}
 	s.WaitDuration, _ = time.ParseDuration(s.WaitTimeout)
 }

@@ -228,7 +228,7 @@ const (
 
 var storeKinds = []string{ClusterSecretStore, SecretStore}
 
-func validateSecrets(cfg *Settings, src Env, c Collector) {
+func validateSecrets(cfg *Settings, src Source, c Collector) {
 	s := &cfg.Secrets
 	validateSecretNames(cfg, c)
 	if !validMode(c, s.Mode, SecretsModes, "secrets") {
@@ -316,14 +316,14 @@ func validateRemoteKeys(cfg *Settings, c Collector) {
 	for _, r := range s.RemoteKeys.All() {
 		field := "remoteKeys." + r.Field
 		// Set by the stack: a key or property other than the default.
-		set := r.Key != "" && r.Key != DefaultRemoteKey(cfg.Stack, r.Value) || r.Property != "" && r.Property != s.RemoteProperty
+		set := r.Key != "" && r.Key != DefaultRemoteKey(cfg.Environment, r.Value) || r.Property != "" && r.Property != s.RemoteProperty
 		if why := cfg.UnreadRemoteKey(r.Field); why != "" && set {
 			c.Add(field, "is set, but "+why+", so nothing reads it", "remove it")
 		}
 		if !r.check(c, field, fmt.Sprintf("name the key in the secret store, or remove it for the default zot-<stack>-%s", r.Value)) {
 			continue
 		}
-		key := r.withDefaults(DefaultRemoteKey(cfg.Stack, r.Value), s.RemoteProperty)
+		key := r.withDefaults(DefaultRemoteKey(cfg.Environment, r.Value), s.RemoteProperty)
 		if other, dup := seen[key]; dup {
 			c.Add(field, fmt.Sprintf("%q is also %s; one remote key would feed two values", key.String(), other), "give each value its own remote key or property")
 		}
@@ -349,9 +349,9 @@ func (c *Settings) UnreadRemoteKey(field string) string {
 
 // validateWithoutESO: secrets mode kubernetes writes the Secrets itself,
 // so the store's settings would be ignored; each one set is an error.
-func validateWithoutESO(cfg *Settings, src Env, c Collector) {
+func validateWithoutESO(cfg *Settings, src Source, c Collector) {
 	s := &cfg.Secrets
-	d := Defaults(cfg.Stack).Secrets
+	d := Defaults(cfg.Environment).Secrets
 	const fix = "remove it: secrets mode kubernetes writes zot's Secrets without External Secrets Operator"
 	if s.Store != d.Store {
 		c.Add("store", "is set, but secrets mode kubernetes uses no secret store", fix)
@@ -387,7 +387,7 @@ func validateUsers(s *Secrets, c Collector) {
 }
 
 // validateGenerated checks what push and kubernetes modes generate from.
-func validateGenerated(cfg *Settings, src Env, c Collector) {
+func validateGenerated(cfg *Settings, src Source, c Collector) {
 	s := &cfg.Secrets
 	if len(s.Users) == 0 {
 		c.Add("users", "is empty; "+s.Mode+" mode generates the htpasswd file and nobody could docker login", "list at least one user, e.g. [ci-pusher]")

@@ -129,20 +129,21 @@ var (
 
 // Settings is one registry's whole settings: the four sections.
 type Settings struct {
-	// Stack names the stack the registry belongs to: defaults derive from
-	// it (the bucket prefix, the OAuth2 client id zot-<stack>).
-	Stack    string
-	Registry Registry
-	Storage  Storage
-	Identity Identity
-	Secrets  Secrets
+	// Environment names the registry's environment: the stack's name, or
+	// the component's environment input. Defaults derive from it (the
+	// bucket prefix, the OAuth2 client id zot-<environment>).
+	Environment string
+	Registry    Registry
+	Storage     Storage
+	Identity    Identity
+	Secrets     Secrets
 }
 
-// Env is what validation and resolution read besides the four sections:
+// Source is what validation and resolution read besides the four sections:
 // other packages' config (authentik:url) and which secret values are given.
 // A stack answers from its config (config.Parse), the component package
 // from its inputs.
-type Env interface {
+type Source interface {
 	// Config returns another package's config value, e.g. authentik:url.
 	Config(key string) (string, bool)
 	// Secret says whether a secret value is given (oidcClientSecret, or
@@ -157,7 +158,7 @@ var Validations atomic.Int64
 
 // Prepare is what every entry point runs on settings decoded over
 // Defaults: Validate, then, when nothing is wrong, Resolve.
-func Prepare(cfg Settings, src Env, words Vocabulary) (*Resolved, Errors) {
+func Prepare(cfg Settings, src Source, words Vocabulary) (*Resolved, Errors) {
 	if errs := Validate(cfg, src, words); len(errs) > 0 {
 		return nil, errs
 	}
@@ -167,19 +168,19 @@ func Prepare(cfg Settings, src Env, words Vocabulary) (*Resolved, Errors) {
 // Validate returns every problem of the settings at once, keyed in the
 // caller's words (StackConfig, ComponentInputs). It changes nothing: what the settings imply (defaults
 // that depend on other settings, parsed URLs and durations) is Resolve's.
-func Validate(cfg Settings, src Env, words Vocabulary) Errors {
+func Validate(cfg Settings, src Source, words Vocabulary) Errors {
 	Validations.Add(1)
 	var errs Errors
 	validate(&cfg, src, words, &errs)
 	return errs
 }
 
-func validate(cfg *Settings, src Env, words Vocabulary, errs *Errors) {
+func validate(cfg *Settings, src Source, words Vocabulary, errs *Errors) {
 	under := func(key string) Collector { return Collector{errs, words.Key(key), words} }
 	top := Collector{errs, "", words}
 	validateRegistry(&cfg.Registry, under(KeyRegistry))
-	validateStorage(cfg.Storage, cfg.Stack, under(KeyStorage))
-	validateIdentity(cfg.Identity, src, cfg.Stack, under(KeyIdentity))
+	validateStorage(cfg.Storage, cfg.Environment, under(KeyStorage))
+	validateIdentity(cfg.Identity, src, cfg.Environment, under(KeyIdentity))
 	validateSecrets(cfg, src, under(KeySecrets))
 	validateMirrorCredentials(cfg, under(KeyRegistry))
 	validateUserNames(cfg, under(KeyRegistry))

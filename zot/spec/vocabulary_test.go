@@ -4,7 +4,7 @@ import (
 	"testing"
 )
 
-// env is an Env over maps: other packages' config, and the secret values
+// env is a Source over maps: other packages' config, and the secret values
 // given (true: as a secret).
 type env struct {
 	config  map[string]string

@@ -19,7 +19,7 @@ type Params struct {
 	LogLevel     string
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
-	Storage      Storage
+	Storage      S3Driver
 	OIDC         OIDC
 	Access       Access
 
@@ -40,8 +40,8 @@ type Params struct {
 	SyncCredentialsFile string
 }
 
-// Storage is the S3 driver's part of Params.
-type Storage struct {
+// S3Driver is the S3 driver's part of Params.
+type S3Driver struct {
 	Bucket         string
 	Region         string
 	RegionEndpoint string // empty for AWS S3

@@ -17,7 +17,7 @@ func params() zotconfig.Params {
 		LogLevel:     "info",
 		ReadTimeout:  time.Hour,
 		WriteTimeout: 90 * time.Minute,
-		Storage: zotconfig.Storage{
+		Storage: zotconfig.S3Driver{
 			Bucket: "zot", Region: "us-east-1", Secure: true,
 			ChunkSize: 67108864, MultipartCopyChunkSize: 33554432,
 			MultipartCopyMaxConcurrency: 10, MultipartCopyThresholdSize: 33554432,
@@ -56,7 +56,7 @@ func TestTuningOptionsAreJSONStrings(t *testing.T) {
 	}
 
 	p := params()
-	p.Storage = zotconfig.Storage{Bucket: "zot", Region: "us-east-1"}
+	p.Storage = zotconfig.S3Driver{Bucket: "zot", Region: "us-east-1"}
 	d = driver(generic(t, p))
 	for _, key := range []string{"chunksize", "multipartcopychunksize", "multipartcopymaxconcurrency", "multipartcopythresholdsize", "regionendpoint", "rootdirectory"} {
 		assert.NotContains(t, d, key, "unset options are left to zot's defaults")
