@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zot-registry/zot-registry/internal/render"
+	"github.com/zot-registry/zot-registry/tests/tier"
 )
 
 // brokenIssuer is an OpenID issuer nothing serves: zot v2.1.20 fetches
@@ -43,7 +44,7 @@ func TestBrokenStartFailsFast(t *testing.T) {
 	_, err = x.d.stack.Up(upCtx, upOptions(log)...)
 	took := time.Since(begin)
 	require.Error(t, err, "pulumi up of a zot that cannot start")
-	out := tailFile(log.Name(), 40)
+	out := tier.Tail(log.Name(), 40)
 	t.Logf("pulumi up failed after %s; its log ends:\n%s", took.Round(time.Second), out)
 	assert.Less(t, took, 5*time.Minute, "a broken start fails within minutes")
 	assert.Contains(t, out, "zot-0", "the error names the pod")

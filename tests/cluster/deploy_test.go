@@ -101,7 +101,7 @@ func (x *deployed) up(t testing.TB, label string) auto.UpResult {
 	x.lastUp = time.Since(begin)
 	t.Logf("%s: pulumi %s took %s", x.v.name, label, x.lastUp.Round(time.Second))
 	if err != nil {
-		t.Fatalf("pulumi %s of %s: %v\nlog ends:\n%s\npods:\n%s", label, x.v.name, err, tailFile(log.Name(), 60), describePods(x.ns))
+		t.Fatalf("pulumi %s of %s: %v\nlog ends:\n%s\npods:\n%s", label, x.v.name, err, tier.Tail(log.Name(), 60), describePods(x.ns))
 	}
 	x.outputs = res.Outputs
 	return res
@@ -128,7 +128,7 @@ func (x *deployed) previewChanges(t testing.TB, label string, refresh bool) map[
 		opts = append(opts, optpreview.Refresh())
 	}
 	res, err := x.d.stack.Preview(ctx, opts...)
-	require.NoError(t, err, "pulumi preview; log:\n%s", tailFile(log.Name(), 60))
+	require.NoError(t, err, "pulumi preview; log:\n%s", tier.Tail(log.Name(), 60))
 	changes := map[apitype.OpType]int{}
 	for op, n := range res.ChangeSummary {
 		if op != apitype.OpSame && n > 0 {
@@ -159,7 +159,7 @@ func (x *deployed) destroy(t testing.TB) {
 	defer cancel()
 	log := x.logFile(t, "destroy")
 	_, err := x.d.stack.Destroy(ctx, optdestroy.ProgressStreams(log))
-	require.NoError(t, err, "pulumi destroy; log:\n%s", tailFile(log.Name(), 60))
+	require.NoError(t, err, "pulumi destroy; log:\n%s", tier.Tail(log.Name(), 60))
 	x.destroyed = true
 	_, err = theNode.Recycle(ctx)
 	require.NoError(t, err)

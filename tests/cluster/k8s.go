@@ -3,13 +3,13 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/zot-registry/zot-registry/tests/kube"
+	"github.com/zot-registry/zot-registry/tests/tier"
 )
 
 // apply applies objects as the cluster's admin.
@@ -126,15 +126,5 @@ func exitedLog(p map[string]any, container string, restarts int, running bool) s
 	if running {
 		run--
 	}
-	return fmt.Sprintf("  --- %s, its run %d ends:\n%s\n", container, run, tailFile(filepath.Join(dir, strconv.Itoa(run)+".log"), 40))
-}
-
-// tailFile is the end of a log file.
-func tailFile(path string, lines int) string {
-	b, _ := os.ReadFile(path)
-	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
+	return fmt.Sprintf("  --- %s, its run %d ends:\n%s\n", container, run, tier.Tail(filepath.Join(dir, strconv.Itoa(run)+".log"), 40))
 }

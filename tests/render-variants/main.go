@@ -12,6 +12,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -20,25 +21,9 @@ import (
 	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/outputs"
 	"github.com/zot-registry/zot-registry/program"
+	"github.com/zot-registry/zot-registry/tests/rendered"
 	"github.com/zot-registry/zot-registry/tests/stacks"
 )
-
-// Variant is one rendered variant; tests/zot reads the same fields.
-type Variant struct {
-	Index           int            `json:"index"`
-	Name            string         `json:"name"`
-	ConfigJSON      string         `json:"configJson"`
-	OIDCClientID    any            `json:"oidcClientId"`
-	OIDCRedirectURI any            `json:"oidcRedirectUri"`
-	StartupProbe    map[string]any `json:"startupProbe"`
-	SecretMarker    string         `json:"secretMarker"`
-	// MirrorHostsToml is the output of that name: containerd's hosts.toml
-	// per mirror.
-	MirrorHostsToml any `json:"mirrorHostsToml"`
-	// ZotEnv names the environment variables the Helm values give zot's
-	// container: the S3 key pair, or none with an IAM role.
-	ZotEnv []string `json:"zotEnv"`
-}
 
 func main() {
 	out := flag.String("out", "", "folder to write <variant>.json into")
@@ -84,11 +69,17 @@ func run(out string) error {
 				zotEnv = append(zotEnv, fmt.Sprint(m["name"]))
 			}
 		}
-		body, err := json.MarshalIndent(Variant{
+		clientID, err1 := output[string](res.Outputs, outputs.OIDCClientID)
+		redirectURI, err2 := output[string](res.Outputs, outputs.OIDCRedirectURI)
+		hosts, err3 := output[map[string]string](res.Outputs, outputs.MirrorHostsToml)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return fmt.Errorf("%s: %w", v.Name, err)
+		}
+		body, err := json.MarshalIndent(rendered.Variant{
 			Index: i, Name: v.Name, ConfigJSON: res.ConfigJSON,
-			OIDCClientID: res.Outputs[outputs.OIDCClientID], OIDCRedirectURI: res.Outputs[outputs.OIDCRedirectURI],
+			OIDCClientID: clientID, OIDCRedirectURI: redirectURI,
 			StartupProbe: probe, SecretMarker: render.SecretMarker, ZotEnv: zotEnv,
-			MirrorHostsToml: res.Outputs[outputs.MirrorHostsToml],
+			MirrorHostsToml: hosts,
 		}, "", "  ")
 		if err != nil {
 			return err
@@ -98,4 +89,14 @@ func run(out string) error {
 		}
 	}
 	return nil
+}
+
+// output is an output of the program as the type the zot tier reads it;
+// another type means the outputs changed under the tier.
+func output[T any](outs map[string]any, name string) (T, error) {
+	v, ok := outs[name].(T)
+	if !ok {
+		return v, fmt.Errorf("output %s is %T, want %T", name, outs[name], v)
+	}
+	return v, nil
 }

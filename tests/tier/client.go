@@ -1,7 +1,8 @@
 // Package tier is what the test tiers share (tests/zot runs zot as a
 // process, tests/cluster deploys it with pulumi up): a registry client that
 // speaks as docker does (go-containerregistry), the web UI's OpenID login
-// as a browser walks it, and the configs of the tiers' OpenID provider.
+// as a browser walks it, the configs of the tiers' OpenID provider, a log
+// file's tail and loopback ports.
 // It imports no Pulumi SDK, so the zot tier's module stays without one.
 package tier
 

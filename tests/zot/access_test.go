@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/zot-registry/zot-registry/tests/tier"
 )
 
 // rule is one repository rule as config.json holds it.
@@ -76,16 +78,16 @@ func TestRepositoryRules(t *testing.T) {
 			continue
 		}
 		checked++
-		if err := push(z.Host(), repo+":1", dockerImage(t, 512), admin); err != nil {
-			t.Fatalf("push %s as admin: %s", repo, describe(err))
+		if err := z.Registry().Push(repo+":1", dockerImage(t, 512), admin); err != nil {
+			t.Fatalf("push %s as admin: %s", repo, tier.Describe(err))
 		}
 		if p := c.People.Puller; p.Name != "" {
-			if _, err := pull(z.Host(), repo+":1", p); err != nil {
-				t.Errorf("%s: the pull robot (a global reader) cannot pull inside the rule: %s", ru.pattern, describe(err))
+			if _, err := z.Registry().Pull(repo+":1", p); err != nil {
+				t.Errorf("%s: the pull robot (a global reader) cannot pull inside the rule: %s", ru.pattern, tier.Describe(err))
 			}
 		}
 		manifest := z.URL() + "/v2/" + strings.TrimSuffix(repo, ":1") + "/manifests/1"
-		if code, _ := status(t, http.MethodGet, manifest, user{}, nil); (code == 200) != (ru.anonymous || anonymousRead(r.Config)) {
+		if code, _ := status(t, http.MethodGet, manifest, tier.User{}, nil); (code == 200) != (ru.anonymous || anonymousRead(r.Config)) {
 			t.Errorf("%s: anonymous GET manifest: %d (rule anonymousRead %v)", ru.pattern, code, ru.anonymous)
 		}
 		for name, actions := range ru.actions {
@@ -95,29 +97,29 @@ func TestRepositoryRules(t *testing.T) {
 			}
 			if !slices.Contains(actions, "create") {
 				// A rule's puller: pulls there, pushes nowhere.
-				if _, err := pull(z.Host(), repo+":1", u); err != nil {
-					t.Errorf("%s: %s pulls under its pattern: %s", ru.pattern, name, describe(err))
+				if _, err := z.Registry().Pull(repo+":1", u); err != nil {
+					t.Errorf("%s: %s pulls under its pattern: %s", ru.pattern, name, tier.Describe(err))
 				}
-				wantCode(t, name+" (pull only) pushes", push(z.Host(), repo+":"+name, dockerImage(t, 512), u), 403)
+				wantCode(t, name+" (pull only) pushes", z.Registry().Push(repo+":"+name, dockerImage(t, 512), u), 403)
 			}
 			if slices.Contains(actions, "create") {
-				if err := push(z.Host(), repo+":"+name, dockerImage(t, 512), u); err != nil {
-					t.Errorf("%s: %s pushes under its own pattern: %s", ru.pattern, name, describe(err))
+				if err := z.Registry().Push(repo+":"+name, dockerImage(t, 512), u); err != nil {
+					t.Errorf("%s: %s pushes under its own pattern: %s", ru.pattern, name, tier.Describe(err))
 				}
-				wantCode(t, name+" pushes outside every rule", push(z.Host(), "outside/"+name+":1", dockerImage(t, 512), u), 403)
+				wantCode(t, name+" pushes outside every rule", z.Registry().Push("outside/"+name+":1", dockerImage(t, 512), u), 403)
 				for _, other := range all {
 					if o, ok := repoUnder(other.pattern); ok && other.pattern != ru.pattern && !slices.Contains(other.actions[name], "create") {
-						wantCode(t, name+" pushes under "+other.pattern, push(z.Host(), o+":"+name, dockerImage(t, 512), u), 403)
+						wantCode(t, name+" pushes under "+other.pattern, z.Registry().Push(o+":"+name, dockerImage(t, 512), u), 403)
 					}
 				}
 			}
-			err := deleteTag(z.Host(), repo+":1", u)
+			err := z.Registry().Delete(repo+":1", u)
 			if slices.Contains(actions, "delete") {
 				if err != nil {
-					t.Errorf("%s: %s deletes under its own pattern: %s", ru.pattern, name, describe(err))
+					t.Errorf("%s: %s deletes under its own pattern: %s", ru.pattern, name, tier.Describe(err))
 				}
-				if err := push(z.Host(), repo+":1", dockerImage(t, 512), admin); err != nil {
-					t.Fatalf("push %s again: %s", repo, describe(err))
+				if err := z.Registry().Push(repo+":1", dockerImage(t, 512), admin); err != nil {
+					t.Fatalf("push %s again: %s", repo, tier.Describe(err))
 				}
 			} else {
 				wantCode(t, name+" deletes without the delete right", err, 403)

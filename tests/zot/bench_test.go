@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/zot-registry/zot-registry/tests/tier"
 )
 
 // BenchmarkTransfer: push and pull of one 64 MiB layer through each
@@ -42,12 +44,12 @@ func BenchmarkTransfer(b *testing.B) {
 				c.S3.Get(b, key)
 				t2 := time.Now()
 				repo := fmt.Sprintf("bench/blob-%d:1", i) // a new repository: no blob to skip
-				if err := push(z.Host(), repo, img, c.People.Admin); err != nil {
-					b.Fatalf("push: %s", describe(err))
+				if err := z.Registry().Push(repo, img, c.People.Admin); err != nil {
+					b.Fatalf("push: %s", tier.Describe(err))
 				}
 				t3 := time.Now()
-				if _, err := pull(z.Host(), repo, c.People.Admin); err != nil {
-					b.Fatalf("pull: %s", describe(err))
+				if _, err := z.Registry().Pull(repo, c.People.Admin); err != nil {
+					b.Fatalf("pull: %s", tier.Describe(err))
 				}
 				t4 := time.Now()
 				rawPut, rawGet, zPush, zPull = rawPut+t1.Sub(t0), rawGet+t2.Sub(t1), zPush+t3.Sub(t2), zPull+t4.Sub(t3)

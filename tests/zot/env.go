@@ -8,16 +8,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/zot-registry/zot-registry/tests/tier"
 )
 
 // Binaries the tier runs, from the environment (or PATH), with what to do
@@ -79,46 +79,6 @@ func needBins(t testing.TB) binaries {
 	return bins
 }
 
-// Ports the tier hands out come from below Linux's ephemeral range
-// (32768-60999 by default): a port the kernel gave for :0 and the tier
-// released could be taken by an outgoing connection (zot's sync retries
-// make many) before the server binds it, which a cold CI run saw once as
-// "bind: address already in use". Each port is handed out once per run.
-const (
-	firstPort = 20000
-	portCount = 12000
-)
-
-var (
-	portMu    sync.Mutex
-	handedOut = map[int]bool{}
-	nextPort  = os.Getpid() % portCount
-)
-
-// freePort is a TCP port on 127.0.0.1 nobody listens on right now and
-// nothing in this run was given before.
-func freePort(t testing.TB) int {
-	t.Helper()
-	portMu.Lock()
-	defer portMu.Unlock()
-	for range portCount {
-		p := firstPort + nextPort
-		nextPort = (nextPort + 1) % portCount
-		if handedOut[p] {
-			continue
-		}
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-		if err != nil {
-			continue
-		}
-		l.Close()
-		handedOut[p] = true
-		return p
-	}
-	t.Fatalf("no free port in %d-%d", firstPort, firstPort+portCount-1)
-	return 0
-}
-
 // proc is a server process of the tier; its output goes to a log file that
 // a failing test prints.
 type proc struct {
@@ -152,7 +112,7 @@ func start(t testing.TB, name, dir string, env []string, bin string, args ...str
 	t.Cleanup(func() {
 		p.stop()
 		if t.Failed() {
-			t.Logf("--- %s log (%s), last lines:\n%s", name, logPath, tail(logPath, 15))
+			t.Logf("--- %s log (%s), last lines:\n%s", name, logPath, tier.Tail(logPath, 15))
 		}
 	})
 	return p
@@ -183,23 +143,6 @@ func (p *proc) exited() bool {
 	}
 }
 
-func tail(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	for i, l := range lines {
-		if len(l) > 400 {
-			lines[i] = l[:400] + "…"
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
 // waitHTTP polls url until it answers want (or any status when want is 0),
 // the process exits, or the timeout passes.
 func waitHTTP(t testing.TB, p *proc, url string, want int, timeout time.Duration) time.Duration {
@@ -208,7 +151,7 @@ func waitHTTP(t testing.TB, p *proc, url string, want int, timeout time.Duration
 	client := &http.Client{Timeout: 2 * time.Second}
 	for {
 		if p != nil && p.exited() {
-			t.Fatalf("%s exited before %s answered (%v); its log:\n%s", p.name, url, p.err, tail(p.log, 40))
+			t.Fatalf("%s exited before %s answered (%v); its log:\n%s", p.name, url, p.err, tier.Tail(p.log, 40))
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

@@ -12,22 +12,24 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/zot-registry/zot-registry/tests/tier"
 )
 
 // Users the tier gives a variant. htpasswd users carry no groups in zot, so
 // the reader group is checked with SSO users, whose groups come from the
 // provider's groups claim.
 type people struct {
-	Admin    user // an adminPolicy user (htpasswd): pushes and deletes
-	Scraper  user // a metrics user (htpasswd), when metrics are on
-	Outsider user // an htpasswd user with no rights
-	Puller   user // a read-only htpasswd user (a pull robot), when the config has one
+	Admin    tier.User // an adminPolicy user (htpasswd): pushes and deletes
+	Scraper  tier.User // a metrics user (htpasswd), when metrics are on
+	Outsider tier.User // an htpasswd user with no rights
+	Puller   tier.User // a read-only htpasswd user (a pull robot), when the config has one
 	// Rules are the htpasswd users the repository rules (patterns other
 	// than "**") name, by name.
-	Rules    map[string]user
-	Reader   ssoUser // a member of a reader group
-	SSOAdmin ssoUser // a member of an admin group
-	Nobody   ssoUser // an SSO user in no group the config names
+	Rules    map[string]tier.User
+	Reader   tier.SSOUser // a member of a reader group
+	SSOAdmin tier.SSOUser // a member of an admin group
+	Nobody   tier.SSOUser // an SSO user in no group the config names
 }
 
 // cluster is a variant running: its S3 server, provider, Redis and zots.
@@ -114,26 +116,26 @@ func setUpStore(t testing.TB, r *rendered, rewrite func(map[string]any), version
 	if len(admins) == 0 {
 		t.Fatalf("%s: no adminPolicy user", r.Name)
 	}
-	c.People.Admin = user{admins[0], "admin-pw-" + admins[0]}
-	c.People.Outsider = user{"outsider", "outsider-pw"}
+	c.People.Admin = tier.User{Name: admins[0], Password: "admin-pw-" + admins[0]}
+	c.People.Outsider = tier.User{Name: "outsider", Password: "outsider-pw"}
 	if m := strs(getPath(cfg, "http", "accessControl", "metrics", "users")); len(m) > 0 {
-		c.People.Scraper = user{m[0], "scrape-pw-" + m[0]}
+		c.People.Scraper = tier.User{Name: m[0], Password: "scrape-pw-" + m[0]}
 	}
 	if p := readOnlyUsers(cfg); len(p) > 0 {
-		c.People.Puller = user{p[0], "pull-pw-" + p[0]}
+		c.People.Puller = tier.User{Name: p[0], Password: "pull-pw-" + p[0]}
 	}
-	known := []user{c.People.Admin, c.People.Scraper, c.People.Outsider, c.People.Puller}
-	c.People.Rules = map[string]user{}
+	known := []tier.User{c.People.Admin, c.People.Scraper, c.People.Outsider, c.People.Puller}
+	c.People.Rules = map[string]tier.User{}
 	for pattern, g := range getPath(cfg, "http", "accessControl", "repositories").(map[string]any) {
 		if pattern == "**" {
 			continue
 		}
 		for _, p := range g.(map[string]any)["policies"].([]any) {
 			for _, name := range strs(p.(map[string]any)["users"]) {
-				if _, ok := c.People.Rules[name]; ok || strings.Contains(name, "@") || slices.ContainsFunc(known, func(u user) bool { return u.Name == name }) {
+				if _, ok := c.People.Rules[name]; ok || strings.Contains(name, "@") || slices.ContainsFunc(known, func(u tier.User) bool { return u.Name == name }) {
 					continue
 				}
-				c.People.Rules[name] = user{name, "rule-pw-" + name}
+				c.People.Rules[name] = tier.User{Name: name, Password: "rule-pw-" + name}
 			}
 		}
 	}
@@ -157,9 +159,9 @@ func setUpStore(t testing.TB, r *rendered, rewrite func(map[string]any), version
 		if len(groups) == 0 || len(adminGroups) == 0 {
 			t.Fatalf("%s: no reader group or admin group to check", r.Name)
 		}
-		c.People.Reader = ssoUser{"reader@example.com", "reader-pw", groups[:1]}
-		c.People.SSOAdmin = ssoUser{"sso-admin@example.com", "sso-admin-pw", adminGroups[:1]}
-		c.People.Nobody = ssoUser{"nobody@example.com", "nobody-pw", []string{"not-a-zot-group"}}
+		c.People.Reader = tier.SSOUser{Email: "reader@example.com", Password: "reader-pw", Groups: groups[:1]}
+		c.People.SSOAdmin = tier.SSOUser{Email: "sso-admin@example.com", Password: "sso-admin-pw", Groups: adminGroups[:1]}
+		c.People.Nobody = tier.SSOUser{Email: "nobody@example.com", Password: "nobody-pw", Groups: []string{"not-a-zot-group"}}
 		clientID = r.OIDCClientID
 	}
 
@@ -170,7 +172,7 @@ func setUpStore(t testing.TB, r *rendered, rewrite func(map[string]any), version
 	ports := make([]int, members)
 	addrs := make([]string, members)
 	for i := range ports {
-		ports[i] = freePort(t)
+		ports[i] = tier.FreePort(t)
 		addrs[i] = fmt.Sprintf("127.0.0.1:%d", ports[i])
 	}
 	if c.OIDC {
@@ -185,7 +187,7 @@ func setUpStore(t testing.TB, r *rendered, rewrite func(map[string]any), version
 		for _, p := range ports {
 			uris = append(uris, fmt.Sprintf("http://127.0.0.1:%d", p)+strings.TrimPrefix(registered, ext))
 		}
-		c.Dex = startDex(t, c.b, c.dir, clientID, oidcSecret, uris, []ssoUser{c.People.Reader, c.People.SSOAdmin, c.People.Nobody})
+		c.Dex = startDex(t, c.b, c.dir, clientID, oidcSecret, uris, []tier.SSOUser{c.People.Reader, c.People.SSOAdmin, c.People.Nobody})
 		issuer = c.Dex.Issuer
 	}
 	if name := getPath(cfg, "storage", "cacheDriver", "name"); name == "redis" {
@@ -207,7 +209,7 @@ func setUpStore(t testing.TB, r *rendered, rewrite func(map[string]any), version
 // startRedis runs a Redis on 127.0.0.1 with the tier's password, no disk.
 func startRedis(t testing.TB, b binaries, dir string) string {
 	t.Helper()
-	port := freePort(t)
+	port := tier.FreePort(t)
 	p := start(t, "redis", dir, nil, b.Redis, "--bind", "127.0.0.1", "--port", fmt.Sprint(port),
 		"--requirepass", redisPassword, "--save", "", "--appendonly", "no", "--dir", dir)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
@@ -217,7 +219,7 @@ func startRedis(t testing.TB, b binaries, dir string) string {
 			return addr
 		}
 		if p.exited() || time.Now().After(deadline) {
-			t.Fatalf("redis did not start:\n%s", tail(p.log, 20))
+			t.Fatalf("redis did not start:\n%s", tier.Tail(p.log, 20))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -5,6 +5,7 @@ go 1.26.6
 require (
 	github.com/google/go-containerregistry v0.22.1
 	github.com/zot-registry/zot-registry v0.0.0
+	github.com/zot-registry/zot-registry/tests/tier v0.0.0
 	golang.org/x/crypto v0.58.0
 )
 
@@ -18,7 +19,8 @@ require (
 	golang.org/x/mod v0.42.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
-	gotest.tools/v3 v3.5.2 // indirect
 )
 
 replace github.com/zot-registry/zot-registry => ../..
+
+replace github.com/zot-registry/zot-registry/tests/tier => ../tier

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/zot-registry/zot-registry/tests/tier"
 	"github.com/zot-registry/zot-registry/zot/zotconfig"
 )
 
@@ -30,7 +31,7 @@ func startUpstream(t testing.TB, b binaries) *upstream { return runUpstream(t, b
 func runUpstream(t testing.TB, b binaries, http map[string]any) *upstream {
 	t.Helper()
 	dir := t.TempDir()
-	port := freePort(t)
+	port := tier.FreePort(t)
 	h := map[string]any{"address": "127.0.0.1", "port": fmt.Sprint(port), "compat": []any{"docker2s2"}}
 	for k, v := range http {
 		h[k] = v
@@ -48,8 +49,8 @@ func runUpstream(t testing.TB, b binaries, http map[string]any) *upstream {
 // upstreamAdmin pushes to an upstream with logins; upstreamLogin is the
 // mirror's login there.
 var (
-	upstreamAdmin = user{"upstream-admin", "upstream-admin-pw"}
-	upstreamLogin = user{"tier-mirror-0", `pa"ss\0`}
+	upstreamAdmin = tier.User{Name: "upstream-admin", Password: "upstream-admin-pw"}
+	upstreamLogin = tier.User{Name: "tier-mirror-0", Password: `pa"ss\0`}
 )
 
 // startUpstreamWithLogin is an upstream where library/** needs the
@@ -58,7 +59,7 @@ var (
 func startUpstreamWithLogin(t testing.TB, b binaries) *upstream {
 	t.Helper()
 	var lines []string
-	for _, u := range []user{upstreamAdmin, upstreamLogin} {
+	for _, u := range []tier.User{upstreamAdmin, upstreamLogin} {
 		h, err := bcrypt.GenerateFromPassword([]byte(u.Password), bcrypt.MinCost)
 		if err != nil {
 			t.Fatal(err)
@@ -165,12 +166,12 @@ func TestMirrorsPullThrough(t *testing.T) {
 		if strings.HasPrefix(repo, "project-zot/") {
 			im = synced
 		}
-		if err := push(up.z.Host(), repo, im, upstreamAdmin); err != nil {
-			t.Fatalf("push %s to the upstream: %s", repo, describe(err))
+		if err := up.z.Registry().Push(repo, im, upstreamAdmin); err != nil {
+			t.Fatalf("push %s to the upstream: %s", repo, tier.Describe(err))
 		}
 	}
-	if _, err := pull(up.z.Host(), "library/app:1", user{}); transportCode(err) != 401 {
-		t.Fatalf("the upstream's library/app answers an anonymous pull with %s, want 401: the test needs a login there", describe(err))
+	if _, err := up.z.Registry().Pull("library/app:1", tier.User{}); tier.Code(err) != 401 {
+		t.Fatalf("the upstream's library/app answers an anonymous pull with %s, want 401: the test needs a login there", tier.Describe(err))
 	}
 
 	c := setUp(t, r, pointMirrors(t, up))
@@ -185,11 +186,11 @@ func TestMirrorsPullThrough(t *testing.T) {
 	}
 	for _, p := range periodic {
 		waitFor(t, 90*time.Second, p+"/project-zot/app in the catalog", func() bool {
-			repos, err := catalog(z.Host(), c.People.Admin)
+			repos, err := z.Registry().Catalog(c.People.Admin)
 			return err == nil && slices.Contains(repos, p+"/project-zot/app")
 		})
 	}
-	anon := user{}
+	anon := tier.User{}
 	// Nodes pull anonymously when mirrorReaders.anonymous is set; else the
 	// pull robot does.
 	reader := anon
@@ -197,9 +198,9 @@ func TestMirrorsPullThrough(t *testing.T) {
 		reader = c.People.Puller
 	}
 
-	got, err := pull(z.Host(), first+"/library/app:1", reader)
+	got, err := z.Registry().Pull(first+"/library/app:1", reader)
 	if err != nil {
-		t.Fatalf("pull %s/library/app:1 through the mirror: %s", first, describe(err))
+		t.Fatalf("pull %s/library/app:1 through the mirror: %s", first, tier.Describe(err))
 	}
 	if got != want {
 		t.Errorf("pulled digest %s, the upstream's is %s (preserveDigest)", got, want)
@@ -233,26 +234,26 @@ func TestMirrorsPullThrough(t *testing.T) {
 
 	for _, tc := range []struct {
 		who  string
-		u    user
+		u    tier.User
 		want int
 	}{{"anonymous", anon, 401}, {"the pull robot", c.People.Puller, 403}, {"a user with no rights", c.People.Outsider, 403}} {
 		if tc.u.Name == "" && reader.Name != "" {
 			continue
 		}
-		wantCode(t, "push under the mirror's prefix by "+tc.who, push(z.Host(), first+"/library/evil:1", dockerImage(t, 512), tc.u), tc.want)
+		wantCode(t, "push under the mirror's prefix by "+tc.who, z.Registry().Push(first+"/library/evil:1", dockerImage(t, 512), tc.u), tc.want)
 	}
 
 	up.z.Stop()
-	if got, err := pull(z.Host(), first+"/library/app:1", reader); err != nil || got != want {
-		t.Errorf("second pull with the upstream stopped: %s, digest %s want %s", describe(err), got, want)
+	if got, err := z.Registry().Pull(first+"/library/app:1", reader); err != nil || got != want {
+		t.Errorf("second pull with the upstream stopped: %s, digest %s want %s", tier.Describe(err), got, want)
 	}
 
 	// The periodic mirror's content arrived without a pull (it was in
 	// the catalog before the upstream stopped), and is served from zot.
 	syncedWant, _ := synced.Digest()
 	for _, p := range periodic {
-		if got, err := pull(z.Host(), p+"/project-zot/app:1", c.People.Admin); err != nil || got != syncedWant {
-			t.Errorf("%s/project-zot/app:1 with the upstream stopped: %s, digest %s want %s", p, describe(err), got, syncedWant)
+		if got, err := z.Registry().Pull(p+"/project-zot/app:1", c.People.Admin); err != nil || got != syncedWant {
+			t.Errorf("%s/project-zot/app:1 with the upstream stopped: %s, digest %s want %s", p, tier.Describe(err), got, syncedWant)
 		}
 	}
 }
@@ -285,21 +286,21 @@ func BenchmarkMirror(b *testing.B) {
 		b.StopTimer()
 		repo := fmt.Sprintf("bench/app-%d:1", i) // new each time: a miss
 		img := dockerImage(b, 64<<20)
-		if err := push(up.z.Host(), repo, img, user{}); err != nil {
-			b.Fatalf("push to the upstream: %s", describe(err))
+		if err := up.z.Registry().Push(repo, img, tier.User{}); err != nil {
+			b.Fatalf("push to the upstream: %s", tier.Describe(err))
 		}
 		b.StartTimer()
 		t0 := time.Now()
-		if _, err := pull(up.z.Host(), repo, user{}); err != nil {
-			b.Fatalf("pull from the upstream: %s", describe(err))
+		if _, err := up.z.Registry().Pull(repo, tier.User{}); err != nil {
+			b.Fatalf("pull from the upstream: %s", tier.Describe(err))
 		}
 		t1 := time.Now()
-		if _, err := pull(z.Host(), prefix+"/"+repo, reader); err != nil {
-			b.Fatalf("first pull through the mirror: %s", describe(err))
+		if _, err := z.Registry().Pull(prefix+"/"+repo, reader); err != nil {
+			b.Fatalf("first pull through the mirror: %s", tier.Describe(err))
 		}
 		t2 := time.Now()
-		if _, err := pull(z.Host(), prefix+"/"+repo, reader); err != nil {
-			b.Fatalf("second pull through the mirror: %s", describe(err))
+		if _, err := z.Registry().Pull(prefix+"/"+repo, reader); err != nil {
+			b.Fatalf("second pull through the mirror: %s", tier.Describe(err))
 		}
 		t3 := time.Now()
 		direct, miss, hit = direct+t1.Sub(t0), miss+t2.Sub(t1), hit+t3.Sub(t2)
@@ -334,8 +335,8 @@ func TestMirrorRetention(t *testing.T) {
 	}
 	b := needBins(t)
 	up := startUpstream(t, b)
-	if err := push(up.z.Host(), "library/cached:1", dockerImage(t, 512), user{}); err != nil {
-		t.Fatalf("push to the upstream: %s", describe(err))
+	if err := up.z.Registry().Push("library/cached:1", dockerImage(t, 512), tier.User{}); err != nil {
+		t.Fatalf("push to the upstream: %s", tier.Describe(err))
 	}
 	c := setUp(t, r, func(cfg map[string]any) {
 		shortTimers(cfg)
@@ -350,21 +351,21 @@ func TestMirrorRetention(t *testing.T) {
 		}
 	})
 	z := c.Zots[0]
-	if _, err := pull(z.Host(), prefix+"/library/cached:1", c.People.Admin); err != nil {
-		t.Fatalf("pull through the mirror: %s", describe(err))
+	if _, err := z.Registry().Pull(prefix+"/library/cached:1", c.People.Admin); err != nil {
+		t.Fatalf("pull through the mirror: %s", tier.Describe(err))
 	}
-	if err := push(z.Host(), "team/local:1", dockerImage(t, 512), c.People.Admin); err != nil {
-		t.Fatalf("push a local repository: %s", describe(err))
+	if err := z.Registry().Push("team/local:1", dockerImage(t, 512), c.People.Admin); err != nil {
+		t.Fatalf("push a local repository: %s", tier.Describe(err))
 	}
 	up.z.Stop() // the tag cannot come back from the upstream
 	passes := gcPasses(z.Log())
 	time.Sleep(4 * time.Second)
 	waitFor(t, 90*time.Second, "two GC passes after the window", func() bool { return gcPasses(z.Log()) >= passes+2 })
-	if got, _ := tags(z.Host(), prefix+"/library/cached", c.People.Admin); slices.Contains(got, "1") {
+	if got, _ := z.Registry().Tags(prefix+"/library/cached", c.People.Admin); slices.Contains(got, "1") {
 		t.Errorf("the mirrored tag nobody pulled within the window is still there: %v", got)
 	}
-	if got, err := tags(z.Host(), "team/local", c.People.Admin); err != nil || !slices.Contains(got, "1") {
-		t.Errorf("the local repository lost its tag: %v %s", got, describe(err))
+	if got, err := z.Registry().Tags("team/local", c.People.Admin); err != nil || !slices.Contains(got, "1") {
+		t.Errorf("the local repository lost its tag: %v %s", got, tier.Describe(err))
 	}
 }
 

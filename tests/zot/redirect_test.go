@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/zot-registry/zot-registry/tests/tier"
 )
 
 // redirects is whether a config has zot redirect blob pulls to the store
@@ -27,7 +29,7 @@ var blobClient = &http.Client{Timeout: time.Minute, CheckRedirect: func(*http.Re
 
 // blobGet is GET url as u, with extra headers; it returns the response and
 // the first KiB of its body (for messages and short ranged reads).
-func blobGet(t testing.TB, url string, u user, header map[string]string) (*http.Response, []byte) {
+func blobGet(t testing.TB, url string, u tier.User, header map[string]string) (*http.Response, []byte) {
 	t.Helper()
 	var h head
 	resp := blobCopy(t, url, u, header, &h)
@@ -45,7 +47,7 @@ func (h *head) Write(p []byte) (int, error) {
 }
 
 // blobCopy is GET url as u, the body streamed into w.
-func blobCopy(t testing.TB, url string, u user, header map[string]string, w io.Writer) *http.Response {
+func blobCopy(t testing.TB, url string, u tier.User, header map[string]string, w io.Writer) *http.Response {
 	t.Helper()
 	resp, err := blobClient.Do(request(t, http.MethodGet, url, u, header))
 	if err != nil {
@@ -62,14 +64,14 @@ func blobCopy(t testing.TB, url string, u user, header map[string]string, w io.W
 // redirect the presigned URL fetched without the registry's credentials
 // (docker drops them on a redirect to another host). It says whether the
 // bytes came from the store.
-func pullBlob(t testing.TB, url string, u user, w io.Writer) bool {
+func pullBlob(t testing.TB, url string, u tier.User, w io.Writer) bool {
 	t.Helper()
 	resp := blobCopy(t, url, u, nil, w) // a 307's body is empty
 	switch resp.StatusCode {
 	case http.StatusOK:
 		return false
 	case http.StatusTemporaryRedirect:
-		r2 := blobCopy(t, resp.Header.Get("Location"), user{}, nil, w)
+		r2 := blobCopy(t, resp.Header.Get("Location"), tier.User{}, nil, w)
 		if r2.StatusCode != http.StatusOK {
 			t.Fatalf("GET of the presigned URL: %s", r2.Status)
 		}
@@ -111,8 +113,8 @@ func TestPullsRedirectToTheStore(t *testing.T) {
 			c := setUp(t, r, nil)
 			z := c.Zots[0]
 			img := imageOf(t, layer)
-			if err := push(z.Host(), "team/redirect:1", img, c.People.Admin); err != nil {
-				t.Fatalf("push: %s", describe(err))
+			if err := z.Registry().Push("team/redirect:1", img, c.People.Admin); err != nil {
+				t.Fatalf("push: %s", tier.Describe(err))
 			}
 			url := z.URL() + "/v2/team/redirect/blobs/" + d.String()
 
@@ -138,9 +140,9 @@ func TestPullsRedirectToTheStore(t *testing.T) {
 
 			for _, tc := range []struct {
 				who  string
-				u    user
+				u    tier.User
 				want int
-			}{{"anonymous", user{}, 401}, {"a user with no rights", c.People.Outsider, 403}} {
+			}{{"anonymous", tier.User{}, 401}, {"a user with no rights", c.People.Outsider, 403}} {
 				if anonymousRead(r.Config) && tc.u.Name == "" {
 					continue
 				}
@@ -153,8 +155,8 @@ func TestPullsRedirectToTheStore(t *testing.T) {
 			if resp.StatusCode != http.StatusPartialContent || len(part) != 10 {
 				t.Errorf("ranged blob GET: %s with %d bytes, want 206 with 10 from zot", resp.Status, len(part))
 			}
-			if got, err := pull(z.Host(), "team/redirect:1", c.People.Admin); err != nil {
-				t.Errorf("client pull through the redirect: %s", describe(err))
+			if got, err := z.Registry().Pull("team/redirect:1", c.People.Admin); err != nil {
+				t.Errorf("client pull through the redirect: %s", tier.Describe(err))
 			} else if want, _ := img.Digest(); got != want {
 				t.Errorf("client pull: digest %s, want %s", got, want)
 			}
@@ -189,8 +191,8 @@ func BenchmarkPull(b *testing.B) {
 		b.Run(fmt.Sprintf("redirectPulls=%v", redirect), func(b *testing.B) {
 			c := setUp(b, base, func(cfg map[string]any) { obj(cfg, "storage")["redirectBlobURL"] = redirect })
 			z := c.Zots[0]
-			if err := push(z.Host(), "bench/pull:1", imageOf(b, layer), c.People.Admin); err != nil {
-				b.Fatalf("push: %s", describe(err))
+			if err := z.Registry().Push("bench/pull:1", imageOf(b, layer), c.People.Admin); err != nil {
+				b.Fatalf("push: %s", tier.Describe(err))
 			}
 			// The blob's own key in the bucket: the raw GET reads the same object.
 			var key string

@@ -8,24 +8,16 @@ import (
 	"slices"
 	"sort"
 	"testing"
+
+	// Named schema: the package's own name is this tier's type.
+	schema "github.com/zot-registry/zot-registry/tests/rendered"
 )
 
-// rendered is one variant as the program generates it, written by
-// tests/render-variants (the main module: the renders run there, so this
-// module compiles no Pulumi SDK).
+// rendered is one variant as tests/render-variants writes it, with its
+// config.json parsed.
 type rendered struct {
-	Index           int               `json:"index"`
-	Name            string            `json:"name"`
-	ConfigJSON      string            `json:"configJson"`
-	OIDCClientID    string            `json:"oidcClientId"`
-	OIDCRedirectURI string            `json:"oidcRedirectUri"`
-	StartupProbe    map[string]any    `json:"startupProbe"`
-	SecretMarker    string            `json:"secretMarker"`
-	MirrorHostsToml map[string]string `json:"mirrorHostsToml"`
-	// ZotEnv names zot's environment variables in the Helm values.
-	ZotEnv []string `json:"zotEnv"`
-
-	Config map[string]any `json:"-"` // config.json, parsed
+	schema.Variant
+	Config map[string]any `json:"-"`
 }
 
 // keyless reports whether zot gets no S3 key pair in its environment: it

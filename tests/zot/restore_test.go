@@ -11,6 +11,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/zot-registry/zot-registry/tests/tier"
 )
 
 // listVersionsResult is S3's ListObjectVersions answer (ListVersionsResult).
@@ -81,8 +83,8 @@ func TestRestoreDrill(t *testing.T) {
 	const repo = "team/app"
 	keep, lost := dockerImage(t, 2048), dockerImage(t, 3072)
 	for tag, img := range map[string]v1.Image{"keep": keep, "lost": lost} {
-		if err := push(z.Host(), repo+":"+tag, img, admin); err != nil {
-			t.Fatalf("push %s: %s", tag, describe(err))
+		if err := z.Registry().Push(repo+":"+tag, img, admin); err != nil {
+			t.Fatalf("push %s: %s", tag, tier.Describe(err))
 		}
 	}
 	want, _ := lost.Digest()
@@ -115,7 +117,7 @@ func TestRestoreDrill(t *testing.T) {
 		t.Fatalf("HEAD %s: not found, though zot wrote it", blob)
 	}
 	waitFor(t, 2*time.Minute, "GC to delete the lost image's layer", func() bool { return !current() })
-	if _, err := pull(z.Host(), repo+":lost", admin); err == nil {
+	if _, err := z.Registry().Pull(repo+":lost", admin); err == nil {
 		t.Fatal("the deleted image still pulls: the mistake did not happen")
 	}
 
@@ -170,12 +172,12 @@ func TestRestoreDrill(t *testing.T) {
 		t.Fatal(err)
 	}
 	z.Start()
-	got, err := pull(z.Host(), repo+":lost", admin)
+	got, err := z.Registry().Pull(repo+":lost", admin)
 	if err != nil || got != want {
-		t.Fatalf("after the drill: pull %s:lost: %s, digest %s want %s", repo, describe(err), got, want)
+		t.Fatalf("after the drill: pull %s:lost: %s, digest %s want %s", repo, tier.Describe(err), got, want)
 	}
-	if got, err := pull(z.Host(), repo+":keep", admin); err != nil {
-		t.Errorf("after the drill the kept image does not pull: %s", describe(err))
+	if got, err := z.Registry().Pull(repo+":keep", admin); err != nil {
+		t.Errorf("after the drill the kept image does not pull: %s", tier.Describe(err))
 	} else if d, _ := keep.Digest(); got != d {
 		t.Errorf("after the drill the kept image is %s, want %s", got, d)
 	}

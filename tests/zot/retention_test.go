@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zot-registry/zot-registry/tests/tier"
 )
 
 // shortTimers is the tier's one rewrite of the GC settings: a pass every
@@ -59,25 +61,25 @@ func TestRetentionKeepsWhatTheDocsPromise(t *testing.T) {
 			const repo = "team/retained"
 			const n = 12
 			for i := 1; i <= n; i++ {
-				if err := push(z.Host(), fmt.Sprintf("%s:v%d", repo, i), dockerImage(t, 256), c.People.Admin); err != nil {
-					t.Fatalf("push v%d: %s", i, describe(err))
+				if err := z.Registry().Push(fmt.Sprintf("%s:v%d", repo, i), dockerImage(t, 256), c.People.Admin); err != nil {
+					t.Fatalf("push v%d: %s", i, tier.Describe(err))
 				}
 				time.Sleep(20 * time.Millisecond) // distinct push times
 			}
 			untagged := dockerImage(t, 256)
 			d, _ := untagged.Digest()
-			if err := push(z.Host(), repo+"@"+d.String(), untagged, c.People.Admin); err != nil {
-				t.Fatalf("push untagged: %s", describe(err))
+			if err := z.Registry().Push(repo+"@"+d.String(), untagged, c.People.Admin); err != nil {
+				t.Fatalf("push untagged: %s", tier.Describe(err))
 			}
-			if _, err := pull(z.Host(), repo+":v1", c.People.Admin); err != nil {
-				t.Fatalf("pull v1: %s", describe(err))
+			if _, err := z.Registry().Pull(repo+":v1", c.People.Admin); err != nil {
+				t.Fatalf("pull v1: %s", tier.Describe(err))
 			}
 			passes := gcPasses(z.Log())
 			waitFor(t, 90*time.Second, "two GC passes after the pushes", func() bool { return gcPasses(z.Log()) >= passes+2 })
 
-			got, err := tags(z.Host(), repo, c.People.Admin)
+			got, err := z.Registry().Tags(repo, c.People.Admin)
 			if err != nil {
-				t.Fatalf("tags: %s", describe(err))
+				t.Fatalf("tags: %s", tier.Describe(err))
 			}
 			var missing []string
 			for i := 1; i <= n; i++ {

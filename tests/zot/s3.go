@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zot-registry/zot-registry/tests/tier"
 )
 
 // S3 credentials of the tier's S3 server (test values).
@@ -54,7 +56,7 @@ func startS3(t testing.TB, b binaries, dir, region string, versioned bool) *s3Se
 		}
 		posix = append(posix, "--versioning-dir", versions)
 	}
-	port := freePort(t)
+	port := tier.FreePort(t)
 	p := start(t, "versitygw", dir, nil, b.S3, append([]string{
 		"--access", s3Access, "--secret", s3Secret, "--region", region, "--port", fmt.Sprintf("127.0.0.1:%d", port)}, append(posix, root)...)...)
 	s := &s3Server{Dir: root, Region: region, backend: fmt.Sprintf("http://127.0.0.1:%d", port), requests: map[string]int{}}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/zot-registry/zot-registry/tests/tier"
 )
 
 // seedRepositories makes n repositories in the bucket by copying one pushed
@@ -16,8 +18,8 @@ import (
 func (c *cluster) seedRepositories(t testing.TB, n int) {
 	t.Helper()
 	z := c.Zots[0]
-	if err := push(z.Host(), "seed/template:1", dockerImage(t, 512), c.People.Admin); err != nil {
-		t.Fatalf("push template: %s", describe(err))
+	if err := z.Registry().Push("seed/template:1", dockerImage(t, 512), c.People.Admin); err != nil {
+		t.Fatalf("push template: %s", tier.Describe(err))
 	}
 	// zot keeps the key prefix twice on S3 (pkg/storage/storage.go RootDir).
 	base := filepath.Join(c.S3.Dir, c.Bucket, filepath.FromSlash(c.storeRoot()))

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zot-registry/zot-registry/tests/tier"
 	"github.com/zot-registry/zot-registry/zot/layout"
 )
 
@@ -182,6 +183,11 @@ func (z *zotInstance) Stop() { z.proc.stop() }
 func (z *zotInstance) URL() string  { return z.local.URL() }
 func (z *zotInstance) Host() string { return strings.TrimPrefix(z.local.URL(), "http://") }
 func (z *zotInstance) Log() string  { b, _ := os.ReadFile(z.proc.log); return string(b) }
+
+// Registry is the instance as a registry client reaches it (plain http).
+func (z *zotInstance) Registry() tier.Registry {
+	return tier.Registry{Host: z.Host(), Insecure: true}
+}
 
 // serve runs an http.Handler on 127.0.0.1 until the test ends.
 func serve(t testing.TB, h http.Handler) string {

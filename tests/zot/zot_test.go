@@ -12,6 +12,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/zot-registry/zot-registry/tests/tier"
 )
 
 // dynamoDB reports whether a variant keeps metadata in DynamoDB, which
@@ -61,11 +63,11 @@ func TestEveryGeneratedConfigRunsInZot(t *testing.T) {
 func verifyOnly(t *testing.T, b binaries, r *rendered) {
 	t.Log("DynamoDB does not run here (no DynamoDB server, nothing beyond loopback): zot verify, then zot serve up to its first DynamoDB call")
 	dir := t.TempDir()
-	dead := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
-	dynamo := fmt.Sprintf("127.0.0.1:%d", freePort(t)) // nothing listens
-	port := freePort(t)
+	dead := fmt.Sprintf("http://127.0.0.1:%d", tier.FreePort(t))
+	dynamo := fmt.Sprintf("127.0.0.1:%d", tier.FreePort(t)) // nothing listens
+	port := tier.FreePort(t)
 	l := local{Dir: dir, Port: port, S3: &s3Server{Endpoint: dead}, Issuer: dead + "/dex", ClientID: "verify",
-		Members:  []string{fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))},
+		Members:  []string{fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", tier.FreePort(t)), fmt.Sprintf("127.0.0.1:%d", tier.FreePort(t))},
 		Htpasswd: "x:y\n",
 		Rewrite: func(cfg map[string]any) {
 			cache := getPath(cfg, "storage", "cacheDriver").(map[string]any)
@@ -116,7 +118,7 @@ func verifyOnly(t *testing.T, b binaries, r *rendered) {
 // X-ZOT-API-CLIENT: zot-ui client), while a wrong password opens none.
 func (c *cluster) checkBasicUILogin(t *testing.T) {
 	z := c.Zots[0]
-	res, err := http.DefaultClient.Do(request(t, http.MethodGet, z.URL()+"/v2/_zot/ext/mgmt", user{}, nil))
+	res, err := http.DefaultClient.Do(request(t, http.MethodGet, z.URL()+"/v2/_zot/ext/mgmt", tier.User{}, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,9 +138,8 @@ func (c *cluster) checkBasicUILogin(t *testing.T) {
 	if _, ok := mgmt.HTTP.Auth["openid"]; ok {
 		t.Errorf("zot offers the UI an OpenID login without a provider: %v", mgmt.HTTP.Auth)
 	}
-	ui := map[string]string{"X-ZOT-API-CLIENT": "zot-ui"}
-	login := func(u user) []*http.Cookie {
-		res, err := http.DefaultClient.Do(request(t, http.MethodGet, z.URL()+"/v2/", u, ui))
+	login := func(u tier.User) []*http.Cookie {
+		res, err := http.DefaultClient.Do(request(t, http.MethodGet, z.URL()+"/v2/", u, tier.UIHeader))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +153,7 @@ func (c *cluster) checkBasicUILogin(t *testing.T) {
 	if len(cookies) == 0 {
 		t.Fatalf("the UI login of %s opened no session", c.People.Admin.Name)
 	}
-	req := request(t, http.MethodGet, z.URL()+"/v2/_catalog", user{}, ui)
+	req := request(t, http.MethodGet, z.URL()+"/v2/_catalog", tier.User{}, tier.UIHeader)
 	for _, ck := range cookies {
 		req.AddCookie(ck)
 	}
@@ -164,7 +165,7 @@ func (c *cluster) checkBasicUILogin(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Errorf("the UI session of %s: GET /v2/_catalog answered %d", c.People.Admin.Name, res.StatusCode)
 	}
-	if len(login(user{c.People.Admin.Name, "wrong"})) > 0 {
+	if len(login(tier.User{Name: c.People.Admin.Name, Password: "wrong"})) > 0 {
 		t.Errorf("a wrong password opened a UI session")
 	}
 }
@@ -210,15 +211,15 @@ func (c *cluster) checkImages(t *testing.T) {
 		{"team/docker-app:1", dockerImage(t, 4096)},
 		{"team/oci-app:1", ociImage(t, 4096)},
 	} {
-		if err := push(z.Host(), tc.repo, tc.img, admin); err != nil {
-			t.Errorf("push %s as %s: %s", tc.repo, admin.Name, describe(err))
+		if err := z.Registry().Push(tc.repo, tc.img, admin); err != nil {
+			t.Errorf("push %s as %s: %s", tc.repo, admin.Name, tier.Describe(err))
 			continue
 		}
 		want, _ := tc.img.Digest()
 		for _, m := range c.Zots {
-			got, err := pull(m.Host(), tc.repo, admin)
+			got, err := m.Registry().Pull(tc.repo, admin)
 			if err != nil || got != want {
-				t.Errorf("pull %s from member %s: %s, digest %s want %s", tc.repo, m.Host(), describe(err), got, want)
+				t.Errorf("pull %s from member %s: %s, digest %s want %s", tc.repo, m.Host(), tier.Describe(err), got, want)
 			}
 		}
 		layers, _ := tc.img.Layers()
@@ -257,37 +258,37 @@ func anonymousRead(cfg map[string]any) bool {
 func (c *cluster) checkAccess(t *testing.T) {
 	z := c.Zots[0]
 	const repo = "team/access:1"
-	if err := push(z.Host(), repo, dockerImage(t, 1024), c.People.Admin); err != nil {
-		t.Fatalf("push as admin: %s", describe(err))
+	if err := z.Registry().Push(repo, dockerImage(t, 1024), c.People.Admin); err != nil {
+		t.Fatalf("push as admin: %s", tier.Describe(err))
 	}
 	manifest := z.URL() + "/v2/team/access/manifests/1"
-	anon, _ := status(t, http.MethodGet, manifest, user{}, nil)
+	anon, _ := status(t, http.MethodGet, manifest, tier.User{}, nil)
 	if want := map[bool]int{true: 200, false: 401}[anonymousRead(c.r.Config)]; anon != want {
 		t.Errorf("anonymous GET manifest: %d, want %d (anonymousRead %v)", anon, want, anonymousRead(c.r.Config))
 	}
-	wrong := user{c.People.Admin.Name, "wrong-password"}
+	wrong := tier.User{Name: c.People.Admin.Name, Password: "wrong-password"}
 	if code, _ := status(t, http.MethodGet, manifest, wrong, nil); code != 401 {
 		t.Errorf("wrong password: %d, want 401", code)
 	}
-	wantCode(t, "anonymous push", push(z.Host(), "team/anon:1", dockerImage(t, 512), user{}), 401)
+	wantCode(t, "anonymous push", z.Registry().Push("team/anon:1", dockerImage(t, 512), tier.User{}), 401)
 	if code, _ := status(t, http.MethodGet, manifest, c.People.Outsider, nil); code != 403 && !anonymousRead(c.r.Config) {
 		t.Errorf("user with no rights GET manifest: %d, want 403", code)
 	}
-	wantCode(t, "push by a user with no rights", push(z.Host(), "team/outsider:1", dockerImage(t, 512), c.People.Outsider), 403)
-	wantCode(t, "delete by a user with no rights", deleteTag(z.Host(), repo, c.People.Outsider), 403)
+	wantCode(t, "push by a user with no rights", z.Registry().Push("team/outsider:1", dockerImage(t, 512), c.People.Outsider), 403)
+	wantCode(t, "delete by a user with no rights", z.Registry().Delete(repo, c.People.Outsider), 403)
 	if p := c.People.Puller; p.Name != "" {
 		// A pull robot (secrets.users role pull) reads and does nothing else.
-		if _, err := pull(z.Host(), repo, p); err != nil {
-			t.Errorf("pull as pull robot %s: %s", p.Name, describe(err))
+		if _, err := z.Registry().Pull(repo, p); err != nil {
+			t.Errorf("pull as pull robot %s: %s", p.Name, tier.Describe(err))
 		}
-		wantCode(t, "push by a pull robot", push(z.Host(), "team/puller:1", dockerImage(t, 512), p), 403)
-		wantCode(t, "delete by a pull robot", deleteTag(z.Host(), repo, p), 403)
+		wantCode(t, "push by a pull robot", z.Registry().Push("team/puller:1", dockerImage(t, 512), p), 403)
+		wantCode(t, "delete by a pull robot", z.Registry().Delete(repo, p), 403)
 	}
-	if err := deleteTag(z.Host(), repo, c.People.Admin); err != nil {
-		t.Errorf("delete as admin: %s", describe(err))
+	if err := z.Registry().Delete(repo, c.People.Admin); err != nil {
+		t.Errorf("delete as admin: %s", tier.Describe(err))
 	}
-	if _, err := pull(z.Host(), repo, c.People.Admin); transportCode(err) != 404 {
-		t.Errorf("pull after delete: %s, want 404", describe(err))
+	if _, err := z.Registry().Pull(repo, c.People.Admin); tier.Code(err) != 404 {
+		t.Errorf("pull after delete: %s, want 404", tier.Describe(err))
 	}
 }
 
@@ -304,12 +305,12 @@ func (c *cluster) checkMetrics(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "# TYPE zot_") {
 		t.Errorf("metrics as %s: %d, want 200 with Prometheus text; got %.200s", c.People.Scraper.Name, code, body)
 	}
-	for _, u := range []user{c.People.Outsider, c.People.Admin} {
+	for _, u := range []tier.User{c.People.Outsider, c.People.Admin} {
 		if code, _ := status(t, http.MethodGet, url, u, nil); code != 403 {
 			t.Errorf("metrics as %s (not a metrics user): %d, want 403", u.Name, code)
 		}
 	}
-	if code, _ := status(t, http.MethodGet, url, user{}, nil); code != 401 {
+	if code, _ := status(t, http.MethodGet, url, tier.User{}, nil); code != 401 {
 		t.Errorf("metrics anonymous: %d, want 401", code)
 	}
 }
@@ -320,12 +321,12 @@ func (c *cluster) checkMetrics(t *testing.T) {
 func (c *cluster) checkSSO(t *testing.T) {
 	z := c.Zots[0]
 	const repo = "team/sso:1"
-	if err := push(z.Host(), repo, dockerImage(t, 1024), c.People.Admin); err != nil {
-		t.Fatalf("push as admin: %s", describe(err))
+	if err := z.Registry().Push(repo, dockerImage(t, 1024), c.People.Admin); err != nil {
+		t.Fatalf("push as admin: %s", tier.Describe(err))
 	}
 	secure := getPath(c.r.Config, "http", "auth", "secureSession") == true
-	login := func(u ssoUser) *ssoSession {
-		s, err := ssoLogin(t, z.URL(), u)
+	login := func(u tier.SSOUser) *tier.SSOSession {
+		s, err := tier.SSOLogin(z.URL(), u, nil)
 		if err != nil {
 			t.Fatalf("OpenID login of %s: %v", u.Email, err)
 		}
@@ -338,36 +339,36 @@ func (c *cluster) checkSSO(t *testing.T) {
 		}
 		return s
 	}
-	key := func(s *ssoSession, u ssoUser) user {
-		k, err := s.apiKey(t, z.URL())
+	key := func(s *tier.SSOSession, u tier.SSOUser) tier.User {
+		k, err := s.APIKey(z.URL())
 		if err != nil {
 			t.Fatalf("%s: %v", u.Email, err)
 		}
-		return user{u.Email, k}
+		return tier.User{Name: u.Email, Password: k}
 	}
 
 	reader := login(c.People.Reader)
-	if code, body := reader.do(t, http.MethodGet, z.URL()+"/v2/team/sso/manifests/1", nil); code != 200 {
+	if code, body := uiGet(t, reader, z.URL()+"/v2/team/sso/manifests/1"); code != 200 {
 		t.Errorf("reader (group %v) UI session GET manifest: %d %.200s", c.People.Reader.Groups, code, body)
 	}
 	rk := key(reader, c.People.Reader)
-	if _, err := pull(z.Host(), repo, rk); err != nil {
-		t.Errorf("reader pull with API key: %s", describe(err))
+	if _, err := z.Registry().Pull(repo, rk); err != nil {
+		t.Errorf("reader pull with API key: %s", tier.Describe(err))
 	}
-	wantCode(t, "reader push with API key", push(z.Host(), "team/sso-reader:1", dockerImage(t, 512), rk), 403)
-	wantCode(t, "reader delete with API key", deleteTag(z.Host(), repo, rk), 403)
-	if code, _ := status(t, http.MethodGet, z.URL()+"/v2/_catalog", user{c.People.Reader.Email, "not-the-key"}, nil); code != 401 {
+	wantCode(t, "reader push with API key", z.Registry().Push("team/sso-reader:1", dockerImage(t, 512), rk), 403)
+	wantCode(t, "reader delete with API key", z.Registry().Delete(repo, rk), 403)
+	if code, _ := status(t, http.MethodGet, z.URL()+"/v2/_catalog", tier.User{Name: c.People.Reader.Email, Password: "not-the-key"}, nil); code != 401 {
 		t.Errorf("wrong API key: %d, want 401", code)
 	}
 
 	admin := login(c.People.SSOAdmin)
 	ak := key(admin, c.People.SSOAdmin)
-	if err := push(z.Host(), "team/sso-admin:1", dockerImage(t, 512), ak); err != nil {
-		t.Errorf("admin-group SSO user push with API key: %s", describe(err))
+	if err := z.Registry().Push("team/sso-admin:1", dockerImage(t, 512), ak); err != nil {
+		t.Errorf("admin-group SSO user push with API key: %s", tier.Describe(err))
 	}
 
 	nobody := login(c.People.Nobody)
-	if code, _ := nobody.do(t, http.MethodGet, z.URL()+"/v2/team/sso/manifests/1", nil); code != 403 {
+	if code, _ := uiGet(t, nobody, z.URL()+"/v2/team/sso/manifests/1"); code != 403 {
 		t.Errorf("SSO user in no configured group GET manifest: %d, want 403", code)
 	}
 }
@@ -381,22 +382,22 @@ func (c *cluster) checkScaleOut(t *testing.T) {
 	want, _ := img.Digest()
 	for i := 0; i < 4; i++ { // several repositories: they hash to different owners
 		repo := fmt.Sprintf("scale/app-%d:1", i)
-		if err := push(first.Host(), repo, img, c.People.Admin); err != nil {
-			t.Fatalf("push %s through %s: %s", repo, first.Host(), describe(err))
+		if err := first.Registry().Push(repo, img, c.People.Admin); err != nil {
+			t.Fatalf("push %s through %s: %s", repo, first.Host(), tier.Describe(err))
 		}
 		for _, m := range c.Zots[1:] {
-			if got, err := pull(m.Host(), repo, c.People.Admin); err != nil || got != want {
-				t.Errorf("pull %s through %s: %s", repo, m.Host(), describe(err))
+			if got, err := m.Registry().Pull(repo, c.People.Admin); err != nil || got != want {
+				t.Errorf("pull %s through %s: %s", repo, m.Host(), tier.Describe(err))
 			}
 		}
 	}
 	if c.OIDC {
-		s, err := ssoLogin(t, first.URL(), c.People.Reader)
+		s, err := tier.SSOLogin(first.URL(), c.People.Reader, nil)
 		if err != nil {
 			t.Fatalf("login on %s: %v", first.Host(), err)
 		}
 		for _, m := range c.Zots[1:] {
-			if code, body := s.do(t, http.MethodGet, m.URL()+"/v2/_catalog", nil); code != 200 {
+			if code, body := uiGet(t, s, m.URL()+"/v2/_catalog"); code != 200 {
 				t.Errorf("session from %s on %s: %d %.200s", first.Host(), m.Host(), code, body)
 			}
 		}
@@ -405,8 +406,8 @@ func (c *cluster) checkScaleOut(t *testing.T) {
 	second.Stop()
 	second.Start()
 	for i := 0; i < 4; i++ {
-		if _, err := pull(second.Host(), fmt.Sprintf("scale/app-%d:1", i), c.People.Admin); err != nil {
-			t.Errorf("after restart of %s: %s", second.Host(), describe(err))
+		if _, err := second.Registry().Pull(fmt.Sprintf("scale/app-%d:1", i), c.People.Admin); err != nil {
+			t.Errorf("after restart of %s: %s", second.Host(), tier.Describe(err))
 		}
 	}
 }
@@ -420,17 +421,17 @@ func (c *cluster) checkDataSurvives(t *testing.T) {
 	if len(before) == 0 {
 		t.Fatal("nothing pushed before the restart")
 	}
-	var key user // an SSO user's API key lives in the metadata DB only
+	var key tier.User // an SSO user's API key lives in the metadata DB only
 	if c.OIDC {
-		s, err := ssoLogin(t, z.URL(), c.People.Reader)
+		s, err := tier.SSOLogin(z.URL(), c.People.Reader, nil)
 		if err != nil {
 			t.Fatalf("login: %v", err)
 		}
-		k, err := s.apiKey(t, z.URL())
+		k, err := s.APIKey(z.URL())
 		if err != nil {
 			t.Fatal(err)
 		}
-		key = user{c.People.Reader.Email, k}
+		key = tier.User{Name: c.People.Reader.Email, Password: k}
 	}
 	for _, m := range c.Zots {
 		m.Stop()
@@ -455,8 +456,8 @@ func (c *cluster) checkDataSurvives(t *testing.T) {
 	for repo, tl := range before {
 		for _, tag := range tl {
 			for _, m := range c.Zots {
-				if _, err := pull(m.Host(), repo+":"+tag, c.People.Admin); err != nil {
-					t.Errorf("pull %s:%s through %s after restart: %s", repo, tag, m.Host(), describe(err))
+				if _, err := m.Registry().Pull(repo+":"+tag, c.People.Admin); err != nil {
+					t.Errorf("pull %s:%s through %s after restart: %s", repo, tag, m.Host(), tier.Describe(err))
 				}
 			}
 		}
@@ -466,15 +467,15 @@ func (c *cluster) checkDataSurvives(t *testing.T) {
 // inventory is every repository zot lists with its tags.
 func (c *cluster) inventory(t *testing.T, z *zotInstance) map[string][]string {
 	t.Helper()
-	repos, err := catalog(z.Host(), c.People.Admin)
+	repos, err := z.Registry().Catalog(c.People.Admin)
 	if err != nil {
-		t.Fatalf("catalog: %s", describe(err))
+		t.Fatalf("catalog: %s", tier.Describe(err))
 	}
 	out := map[string][]string{}
 	for _, repo := range repos {
-		tl, err := tags(z.Host(), repo, c.People.Admin)
+		tl, err := z.Registry().Tags(repo, c.People.Admin)
 		if err != nil {
-			t.Fatalf("%s: tags: %s", repo, describe(err))
+			t.Fatalf("%s: tags: %s", repo, tier.Describe(err))
 		}
 		sort.Strings(tl)
 		out[repo] = tl
