@@ -548,15 +548,15 @@ func TestStartupProbeAndFastRestart(t *testing.T) {
 		wantProbe     map[string]any
 		wantFast      any // storage.fastRestart; nil: absent (zot's default, off)
 	}{
-		{"dev: a volume, the default timeout", "dev", nil, probe(5, 10, 270), true},
-		{"dev, 2h", "dev", []render.Edit{edit("startupTimeout", "2h")}, probe(5, 10, 720), true},
-		{"dev, 30s: the chart's own probe", "dev", []render.Edit{edit("startupTimeout", "30s")}, probe(5, 10, 3), true},
-		{"dev, 61s", "dev", []render.Edit{edit("startupTimeout", "61s")}, probe(5, 10, 6), true},
-		{"dev on an emptyDir", "dev", []render.Edit{edit("persistence.enabled", false)}, probe(5, 10, 270), nil},
-		{"dev on an emptyDir, metadata in redis", "dev", []render.Edit{edit("persistence.enabled", false), edit("cache", redis)}, probe(5, 10, 270), true},
-		{"dev, turned off", "dev", []render.Edit{edit("fastRestart", false)}, probe(5, 10, 270), nil},
-		{"three replicas on DynamoDB", "scale-out-dynamodb", nil, probe(5, 10, 270), true},
-		{"prod", "prod", nil, probe(5, 10, 270), true},
+		{"dev: a volume, the default timeout", "dev", nil, probe(270), true},
+		{"dev, 2h", "dev", []render.Edit{edit("startupTimeout", "2h")}, probe(720), true},
+		{"dev, 30s: the chart's own probe", "dev", []render.Edit{edit("startupTimeout", "30s")}, probe(3), true},
+		{"dev, 61s", "dev", []render.Edit{edit("startupTimeout", "61s")}, probe(6), true},
+		{"dev on an emptyDir", "dev", []render.Edit{edit("persistence.enabled", false)}, probe(270), nil},
+		{"dev on an emptyDir, metadata in redis", "dev", []render.Edit{edit("persistence.enabled", false), edit("cache", redis)}, probe(270), true},
+		{"dev, turned off", "dev", []render.Edit{edit("fastRestart", false)}, probe(270), nil},
+		{"three replicas on DynamoDB", "scale-out-dynamodb", nil, probe(270), true},
+		{"prod", "prod", nil, probe(270), true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -572,8 +572,8 @@ func TestStartupProbeAndFastRestart(t *testing.T) {
 	}
 }
 
-func probe(delay, period, failures int) map[string]any {
-	return map[string]any{"initialDelaySeconds": float64(delay), "periodSeconds": float64(period), "failureThreshold": float64(failures)}
+func probe(failures int) map[string]any {
+	return map[string]any{"initialDelaySeconds": float64(5), "periodSeconds": float64(10), "failureThreshold": float64(failures)}
 }
 
 // TestDynamoDBCacheDriverStarts: every DynamoDB key zot's metadata store

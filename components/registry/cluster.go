@@ -67,9 +67,9 @@ func (a ClusterAccess) connect() (*cluster, error) {
 }
 
 func expandHome(p string) string {
-	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+	if under, ok := strings.CutPrefix(p, "~/"); ok {
 		if home, err := os.UserHomeDir(); err == nil {
-			return home + "/" + rest
+			return home + "/" + under
 		}
 	}
 	return p
@@ -157,6 +157,7 @@ func (c *cluster) waitForRollout(ctx context.Context, namespace, release string,
 		}
 		now := time.Now()
 		if now.After(deadline) {
+			//nolint:errorlint // err is the last poll's, often nil: context, not a cause
 			return fmt.Errorf("zot in %s is not ready after %s (registry.startupTimeout plus a margin): %d of %d replicas ready (%v); see kubectl -n %s describe pods -l app.kubernetes.io/instance=%s",
 				namespace, timeout, wl.Status.ReadyReplicas, replicasOf(wl), err, namespace, release)
 		}

@@ -349,14 +349,14 @@ func (b *builder) volume() error {
 	if s.Replicas != 1 || !s.Persistence.Enabled {
 		return nil
 	}
-	spec := &corev1.PersistentVolumeClaimSpecArgs{
+	claim := &corev1.PersistentVolumeClaimSpecArgs{
 		AccessModes: pulumi.ToStringArray([]string{chart.AccessModeReadWriteOnce}),
 		Resources: &corev1.VolumeResourceRequirementsArgs{
 			Requests: pulumi.StringMap{"storage": pulumi.String(s.Persistence.Size)},
 		},
 	}
 	if s.Persistence.StorageClass != "" {
-		spec.StorageClassName = pulumi.String(s.Persistence.StorageClass)
+		claim.StorageClassName = pulumi.String(s.Persistence.StorageClass)
 	}
 	m := b.meta(chart.PVCName(s.ReleaseName, s.Persistence.StorageClass))
 	// A WaitForFirstConsumer class binds the claim only once zot's pod
@@ -366,7 +366,7 @@ func (b *builder) volume() error {
 	m.Annotations = pulumi.StringMap{SkipAwaitAnnotation: pulumi.String("true")}
 	pvc, err := corev1.NewPersistentVolumeClaim(b.ctx, b.name+"-data", &corev1.PersistentVolumeClaimArgs{
 		Metadata: m,
-		Spec:     spec,
+		Spec:     claim,
 	}, b.child())
 	if err != nil {
 		return err
@@ -550,14 +550,14 @@ func (c *Zot) monitor(ctx *pulumi.Context, name string, args *Args, meta func(st
 		md.Labels = pulumi.ToStringMap(m.ServiceMonitor.Labels)
 		md.Labels.(pulumi.StringMap)["app.kubernetes.io/part-of"] = pulumi.String("zot-registry")
 	}
-	spec := args.Namespace.ToStringOutput().ApplyT(func(ns string) map[string]any {
+	monitor := args.Namespace.ToStringOutput().ApplyT(func(ns string) map[string]any {
 		return chart.ToMap(ServiceMonitor(s, ns, authSecret))
 	}).(pulumi.MapOutput)
 	return apiextensions.NewCustomResource(ctx, name+"-metrics", &apiextensions.CustomResourceArgs{
 		ApiVersion:  pulumi.String(MonitoringAPIVersion),
 		Kind:        pulumi.String(ServiceMonitorKind),
 		Metadata:    md,
-		OtherFields: kubernetes.UntypedArgs{"spec": spec},
+		OtherFields: kubernetes.UntypedArgs{"spec": monitor},
 	}, pulumi.Parent(c), pulumi.DependsOn(deps))
 }
 

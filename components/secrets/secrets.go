@@ -128,7 +128,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	if s.UsesESO() {
 		err = c.throughESO(ctx, name, args, values)
 	} else {
-		err = c.direct(ctx, name, args, values)
+		err = c.direct(ctx, args, values)
 	}
 	if err != nil {
 		return nil, err
@@ -274,7 +274,7 @@ func (c *Delivery) readBack(ctx *pulumi.Context, args *Args, opts ...pulumi.Reso
 // the same names, keys and files as the ExternalSecrets' targets
 // (SecretFiles), so config.json and the mounts do not change with the
 // mode. The values stay secrets in state.
-func (c *Delivery) direct(ctx *pulumi.Context, name string, args *Args, values pulumi.StringMap) error {
+func (c *Delivery) direct(ctx *pulumi.Context, args *Args, values pulumi.StringMap) error {
 	for _, f := range SecretFiles(c.Names) {
 		f := f
 		// Each Secret from its own values only: a new robot's password,

@@ -98,18 +98,18 @@ func TestStoreModeExternalSecrets(t *testing.T) {
 		assert.Equal(t, name, meta["name"])
 		assert.Equal(t, "zot", meta["namespace"])
 		assert.Equal(t, map[string]any{"pulumi.com/waitFor": "condition=Ready"}, meta["annotations"])
-		spec := in["spec"].(map[string]any)
+		body := in["spec"].(map[string]any)
 		// In Go's form, as ESO stores a metav1.Duration: 15m would read back
 		// as 15m0s, drift to pulumi preview --refresh (the cluster tier).
-		assert.Equal(t, "15m0s", spec["refreshInterval"])
-		assert.Equal(t, map[string]any{"name": "vault", "kind": "SecretStore"}, spec["secretStoreRef"])
+		assert.Equal(t, "15m0s", body["refreshInterval"])
+		assert.Equal(t, map[string]any{"name": "vault", "kind": "SecretStore"}, body["secretStoreRef"])
 		got := map[string]string{}
-		for _, d := range spec["data"].([]any) {
+		for _, d := range body["data"].([]any) {
 			dm := d.(map[string]any)
 			got[dm["secretKey"].(string)] = dm["remoteRef"].(map[string]any)["key"].(string)
 		}
 		assert.Equal(t, w.data, got, name)
-		target := spec["target"].(map[string]any)
+		target := body["target"].(map[string]any)
 		assert.Equal(t, name, target["name"], "the target Secret is the one zot mounts")
 		assert.Equal(t, "Owner", target["creationPolicy"])
 		if w.template == nil {
@@ -295,9 +295,9 @@ func TestPushMode(t *testing.T) {
 	require.Len(t, push, 1)
 	in := mocks.PlainMap(push[0].Inputs)
 	assert.Equal(t, "external-secrets.io/v1alpha1", in["apiVersion"])
-	spec := in["spec"].(map[string]any)
-	assert.Equal(t, []any{map[string]any{"name": "vault", "kind": "ClusterSecretStore"}}, spec["secretStoreRefs"])
-	assert.Equal(t, map[string]any{"secret": map[string]any{"name": secrets.SourceSecretName}}, spec["selector"])
+	body := in["spec"].(map[string]any)
+	assert.Equal(t, []any{map[string]any{"name": "vault", "kind": "ClusterSecretStore"}}, body["secretStoreRefs"])
+	assert.Equal(t, map[string]any{"secret": map[string]any{"name": secrets.SourceSecretName}}, body["selector"])
 	assert.Equal(t, secrets.SourceSecretName, mocks.PlainMap(src[0].Inputs)["metadata"].(map[string]any)["name"])
 	pushed := pushedKeys(t, push[0])
 	k := s.RemoteKeys

@@ -309,8 +309,8 @@ func (in *Input) routes() []route {
 		if r.Type != render.HTTPRouteType {
 			continue
 		}
-		spec, _ := mocks.Plain(r.Inputs["spec"]).(map[string]any)
-		out = append(out, route{file: "HTTPRoute " + r.Name, spec: spec})
+		body, _ := mocks.Plain(r.Inputs["spec"]).(map[string]any)
+		out = append(out, route{file: "HTTPRoute " + r.Name, spec: body})
 	}
 	return out
 }

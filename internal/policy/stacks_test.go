@@ -63,10 +63,10 @@ func TestStacksApart(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			stacks, skipped, err := policy.LoadStacks(project(t, map[string]string{"prod": prod, "staging": tc.staging}))
+			loaded, skipped, err := policy.LoadStacks(project(t, map[string]string{"prod": prod, "staging": tc.staging}))
 			require.NoError(t, err)
 			require.Empty(t, skipped, "both configs are valid")
-			vs := policy.Collisions(stacks)
+			vs := policy.Collisions(loaded)
 			if tc.shared == nil {
 				assert.Empty(t, vs)
 				return
@@ -100,18 +100,18 @@ func TestStacksApartOnlyWhatCanBeCompared(t *testing.T) {
 		return strings.NewReplacer("zot-dev", "zot-"+name, "slug: zot\n", "slug: zot-"+name+"\n", "zot-rustfs-", "zot-"+name+"-rustfs-").Replace(s)
 	}
 
-	stacks, skipped, err := policy.LoadStacks(project(t, map[string]string{"a": other(noContext, "a"), "b": other(noContext, "b")}))
+	loaded, skipped, err := policy.LoadStacks(project(t, map[string]string{"a": other(noContext, "a"), "b": other(noContext, "b")}))
 	require.NoError(t, err)
 	require.Empty(t, skipped)
-	for _, v := range policy.Collisions(stacks) {
+	for _, v := range policy.Collisions(loaded) {
 		assert.NotContains(t, v.Message, "release", "no context: the clusters are unknown")
 		assert.NotContains(t, v.Message, "bucket", "an in-cluster endpoint names a store per cluster")
 	}
 
-	stacks, _, err = policy.LoadStacks(project(t, map[string]string{"a": dev, "b": dev, "c": dev}))
+	loaded, _, err = policy.LoadStacks(project(t, map[string]string{"a": dev, "b": dev, "c": dev}))
 	require.NoError(t, err)
 	pairs := map[string]bool{}
-	for _, v := range policy.Collisions(stacks) {
+	for _, v := range policy.Collisions(loaded) {
 		if strings.Contains(v.Message, "release zot/zot") {
 			pairs[v.Resource] = true
 		}
@@ -119,10 +119,10 @@ func TestStacksApartOnlyWhatCanBeCompared(t *testing.T) {
 	assert.Equal(t, map[string]bool{"stacks a and b": true, "stacks a and c": true, "stacks b and c": true}, pairs)
 
 	// A broken file of another stack is left out, not fatal.
-	stacks, skipped, err = policy.LoadStacks(project(t, map[string]string{"a": dev, "b": "config: [\n"}))
+	loaded, skipped, err = policy.LoadStacks(project(t, map[string]string{"a": dev, "b": "config: [\n"}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"b"}, skipped)
-	assert.Len(t, stacks, 1)
+	assert.Len(t, loaded, 1)
 }
 
 // TestExampleStacksApart: the project's own stacks, whatever they are,

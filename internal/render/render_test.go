@@ -13,14 +13,15 @@ import (
 	"github.com/zot-registry/zot-registry/internal/render"
 )
 
-// project writes the repository's Pulumi.yaml and a stack file into a temp dir.
-func project(t *testing.T, stack, body string) string {
+// project writes the repository's Pulumi.yaml and the stack file of stack
+// "test" into a temp dir.
+func project(t *testing.T, body string) string {
 	t.Helper()
 	dir := t.TempDir()
 	py, err := os.ReadFile("../../Pulumi.yaml")
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), py, 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi."+stack+".yaml"), []byte(body), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.test.yaml"), []byte(body), 0o644))
 	return dir
 }
 
@@ -44,14 +45,14 @@ const minimal = `config:
 `
 
 func TestStackConfigAsTheCLIPassesIt(t *testing.T) {
-	dir := project(t, "test", minimal+`  zot-registry:apiToken:
+	dir := project(t, minimal+`  zot-registry:apiToken:
     secure: v1:abcdef
 `)
 	_, err := render.LoadStackConfig(dir, "test")
 	require.Error(t, err, "an undeclared project key is a typo")
 	assert.Contains(t, err.Error(), "config zot-registry:apiToken: is not a known setting")
 
-	dir = project(t, "test", minimal+`  aws:secretKey:
+	dir = project(t, minimal+`  aws:secretKey:
     secure: v1:abcdef
 `)
 	sc, err := render.LoadStackConfig(dir, "test")
@@ -63,13 +64,13 @@ func TestStackConfigAsTheCLIPassesIt(t *testing.T) {
 }
 
 func TestMissingStackFile(t *testing.T) {
-	_, err := render.Evaluate(project(t, "test", minimal), "prod")
+	_, err := render.Evaluate(project(t, minimal), "prod")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Pulumi.prod.yaml")
 }
 
 func TestBadConfigFailsWithTheProgramsError(t *testing.T) {
-	dir := project(t, "test", strings.Replace(minimal, "https://registry.test", "http://registry.test", 1))
+	dir := project(t, strings.Replace(minimal, "https://registry.test", "http://registry.test", 1))
 	_, err := render.Evaluate(dir, "test")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "config zot-registry:registry.externalUrl:")
@@ -77,7 +78,7 @@ func TestBadConfigFailsWithTheProgramsError(t *testing.T) {
 }
 
 func TestWriteReplacesOnlyAnEarlierRender(t *testing.T) {
-	res, err := render.Evaluate(project(t, "test", minimal), "test")
+	res, err := render.Evaluate(project(t, minimal), "test")
 	require.NoError(t, err)
 
 	out := t.TempDir()
@@ -102,7 +103,7 @@ func TestWriteReplacesOnlyAnEarlierRender(t *testing.T) {
 }
 
 func TestConfigSourceMatchesConfigPackage(t *testing.T) {
-	sc, err := render.LoadStackConfig(project(t, "test", minimal), "test")
+	sc, err := render.LoadStackConfig(project(t, minimal), "test")
 	require.NoError(t, err)
 	cfg, err := config.Parse("test", sc.Source())
 	require.NoError(t, err)

@@ -141,7 +141,7 @@ func (s *Server) WaitFinalized(ctx context.Context, obj map[string]any, timeout 
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("kube: %v %s/%s has no finalizer after %s: %v", obj["kind"], ns, name, timeout, err)
+			return nil, fmt.Errorf("kube: %v %s/%s has no finalizer after %s: %w", obj["kind"], ns, name, timeout, err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -158,7 +158,7 @@ func (s *Server) WaitEstablished(ctx context.Context, crd string, timeout time.D
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("kube: CRD %s not established: %v", crd, err)
+			return fmt.Errorf("kube: CRD %s not established: %w", crd, err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

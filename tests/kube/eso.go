@@ -76,16 +76,16 @@ func (s *Server) ESOLog() string { return s.logTail("external-secrets") }
 // Kubeconfig is a kubeconfig for the server's system:masters token.
 func (s *Server) Kubeconfig() []byte { return s.KubeconfigOf("tier", s.Token) }
 
-// KubeconfigOf is a kubeconfig whose one context, named context, uses token.
-func (s *Server) KubeconfigOf(context, token string) []byte {
+// KubeconfigOf is a kubeconfig whose one context, named name, uses token.
+func (s *Server) KubeconfigOf(name, token string) []byte {
 	// JSON is YAML: client-go reads it as a kubeconfig.
 	b, _ := json.MarshalIndent(map[string]any{
-		"apiVersion": "v1", "kind": "Config", "current-context": context,
-		"clusters": []any{map[string]any{"name": context, "cluster": map[string]any{
+		"apiVersion": "v1", "kind": "Config", "current-context": name,
+		"clusters": []any{map[string]any{"name": name, "cluster": map[string]any{
 			"server": s.URL, "certificate-authority-data": base64.StdEncoding.EncodeToString(s.CAPEM),
 		}}},
-		"users":    []any{map[string]any{"name": context, "user": map[string]any{"token": token}}},
-		"contexts": []any{map[string]any{"name": context, "context": map[string]any{"cluster": context, "user": context}}},
+		"users":    []any{map[string]any{"name": name, "user": map[string]any{"token": token}}},
+		"contexts": []any{map[string]any{"name": name, "context": map[string]any{"cluster": name, "user": name}}},
 	}, "", "  ")
 	return b
 }

@@ -5,6 +5,7 @@ package kube
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -40,7 +41,7 @@ func currentESOCRDs(t *testing.T) []map[string]any {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	for {
 		var doc map[string]any
-		if err := dec.Decode(&doc); err == io.EOF {
+		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
 			break
 		} else {
 			require.NoError(t, err)

@@ -257,10 +257,10 @@ func TestBrokenObjectsRejected(t *testing.T) {
 			at(m, "spec", "secretStoreRef")["kind"] = "VaultStore"
 		}, `spec.secretStoreRef.kind: Unsupported value: "VaultStore"`},
 		{"missing remote key", "secrets/externalsecret-zot-htpasswd.yaml", func(m map[string]any) {
-			delete(item(m, "spec", "data", 0)["remoteRef"].(map[string]any), "key")
+			delete(specItem(m, "data", 0)["remoteRef"].(map[string]any), "key")
 		}, `spec.data[0].remoteRef.key: Required value`},
 		{"missing secret key", "secrets/externalsecret-zot-s3.yaml", func(m map[string]any) {
-			delete(item(m, "spec", "data", 1), "secretKey")
+			delete(specItem(m, "data", 1), "secretKey")
 		}, `spec.data[1].secretKey: Required value`},
 		{"unknown field", "secrets/externalsecret-zot-oidc.yaml", func(m map[string]any) {
 			target := at(m, "spec", "target")
@@ -289,10 +289,10 @@ func TestBrokenObjectsRejected(t *testing.T) {
 			at(m, "spec")["hostnames"] = []any{"registry.example.com:443"}
 		}, `spec.hostnames[0]: Invalid value: "registry.example.com:443"`},
 		{"route: timeout not a Gateway duration", "prod:registry/httproute-zot.yaml", func(m map[string]any) {
-			item(m, "spec", "rules", 0)["timeouts"] = map[string]any{"request": "1h0m0.5s"}
+			specItem(m, "rules", 0)["timeouts"] = map[string]any{"request": "1h0m0.5s"}
 		}, `spec.rules[0].timeouts.request: Invalid value: "1h0m0.5s"`},
 		{"route: backend port out of range", "prod:registry/httproute-zot.yaml", func(m map[string]any) {
-			ref := item(m, "spec", "rules", 0)["backendRefs"].([]any)[0].(map[string]any)
+			ref := specItem(m, "rules", 0)["backendRefs"].([]any)[0].(map[string]any)
 			ref["port"] = 70000
 		}, `spec.rules[0].backendRefs[0].port: Invalid value: 70000`},
 	}
@@ -473,8 +473,9 @@ func contains(want, got any, path string) error {
 	return nil
 }
 
-func item(m map[string]any, obj, list string, i int) map[string]any {
-	return at(m, obj)[list].([]any)[i].(map[string]any)
+// specItem is the i-th entry of the list under spec.
+func specItem(m map[string]any, list string, i int) map[string]any {
+	return at(m, "spec")[list].([]any)[i].(map[string]any)
 }
 
 func deepCopy(v any) any {

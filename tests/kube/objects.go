@@ -192,7 +192,7 @@ func ModuleCRDs(module, version, pattern string) ([]map[string]any, string, erro
 		dec := yaml.NewDecoder(bytes.NewReader(raw))
 		for {
 			var doc map[string]any
-			if err := dec.Decode(&doc); err == io.EOF {
+			if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
 				break
 			} else if err != nil {
 				return nil, "", fmt.Errorf("%s: %w", path, err)

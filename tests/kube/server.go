@@ -282,7 +282,7 @@ func (s *Server) waitFor(ctx context.Context, name string, check func() error) e
 	for {
 		for _, p := range s.procs {
 			if p.exited() {
-				return fmt.Errorf("kube: %s exited before %s was ready (%v); its log ends:\n%s", p.name, name, p.err, s.logTail(p.name))
+				return fmt.Errorf("kube: %s exited before %s was ready (%w); its log ends:\n%s", p.name, name, p.err, s.logTail(p.name))
 			}
 		}
 		if last = check(); last == nil {
@@ -290,7 +290,7 @@ func (s *Server) waitFor(ctx context.Context, name string, check func() error) e
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("kube: %s not ready: %v; log:\n%s", name, last, s.logTail(name))
+			return fmt.Errorf("kube: %s not ready: %w; log:\n%s", name, last, s.logTail(name))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

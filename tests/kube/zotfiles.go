@@ -20,7 +20,7 @@ func CheckOIDCCredentials(content, wantID, wantSecret string) error {
 	var got map[string]any
 	dec := json.NewDecoder(strings.NewReader(content))
 	if err := dec.Decode(&got); err != nil {
-		return fmt.Errorf("oidc-credentials.json is not a JSON object (%v): %q", err, content)
+		return fmt.Errorf("oidc-credentials.json is not a JSON object (%w): %q", err, content)
 	}
 	keys := make([]string, 0, len(got))
 	for k := range got {
@@ -53,7 +53,7 @@ func CheckHtpasswd(content string, passwords map[string]string) error {
 			return fmt.Errorf("htpasswd has user %q nobody expects; the file is: %q", user, content)
 		}
 		if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)); err != nil {
-			return fmt.Errorf("htpasswd: %s's password does not verify (%v)", user, err)
+			return fmt.Errorf("htpasswd: %s's password does not verify (%w)", user, err)
 		}
 		seen[user] = true
 	}
@@ -76,7 +76,7 @@ func CheckSessionKeys(content, wantHash, wantEncrypt string) error {
 	dec := json.NewDecoder(bytes.NewReader([]byte(content)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&got); err != nil {
-		return fmt.Errorf("session-keys.json is not {hashKey, encryptKey} (%v): %q", err, content)
+		return fmt.Errorf("session-keys.json is not {hashKey, encryptKey} (%w): %q", err, content)
 	}
 	switch {
 	case len(got.HashKey) != 64:

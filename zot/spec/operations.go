@@ -114,7 +114,7 @@ type Scrub struct {
 	Interval string `json:"interval" pulumi:"interval,optional"`
 }
 
-// Defaults of the day-2 settings; docs/configuration.md lists the same.
+// Defaults of the day-2 settings (declared in operationsSettings below).
 const (
 	DefaultReplicas          = 1
 	MaxReplicas              = 16

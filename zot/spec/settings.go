@@ -215,16 +215,15 @@ func oneOf(c Collector, field, v string, allowed []string) {
 	c.Add(field, fmt.Sprintf("%q is not allowed", v), "use one of: %s", strings.Join(allowed, ", "))
 }
 
-func timeout(c Collector, field, v string) time.Duration {
+func timeout(c Collector, field, v string) {
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		c.Add(field, fmt.Sprintf("%q is not a duration", v), "use a Go duration such as 1h or 30m")
-		return 0
+		return
 	}
 	if d < MinTimeout {
 		c.Add(field, fmt.Sprintf("%s is below 1m and would cut off large layer uploads", v), "use at least 1m (default %s)", DefaultTimeout)
 	}
-	return d
 }
 
 func validQuantity(s string) bool {
@@ -282,13 +281,11 @@ func short(d time.Duration) string {
 
 // validDuration checks a Go duration that zot reads (storage durations):
 // not negative; empty means zot's default.
-func validDuration(c Collector, field, v string) time.Duration {
+func validDuration(c Collector, field, v string) {
 	if v == "" {
-		return 0
+		return
 	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
+	if d, err := time.ParseDuration(v); err != nil || d < 0 {
 		c.Add(field, fmt.Sprintf("%q is not a duration zot accepts", v), "use a Go duration such as 1h or 168h (days are written in hours), or leave it empty for zot's default")
 	}
-	return d
 }

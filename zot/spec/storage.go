@@ -114,7 +114,7 @@ const DefaultVersioningKeepDays = 30
 
 // KeyPairFromStore reports whether zot's S3 key pair reaches it through
 // a Secret: every mode but a role in mode aws.
-func (s Storage) KeyPairFromStore() bool { return !(s.Mode == StorageAWS && s.AWS.UsesRole()) }
+func (s Storage) KeyPairFromStore() bool { return s.Mode != StorageAWS || !s.AWS.UsesRole() }
 
 // Redirects reports whether blob pulls are redirected to the store.
 // Unset, pulls are redirected on AWS S3 only.
@@ -281,7 +281,7 @@ func s3Endpoint(c Collector, key, v string) (*url.URL, bool) {
 func defaultBucketPrefix(stack string, suffixed bool) string {
 	b := []byte(strings.ToLower(Project + "-" + stack))
 	for i, ch := range b {
-		if !(ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '-') {
+		if (ch < 'a' || ch > 'z') && (ch < '0' || ch > '9') && ch != '-' {
 			b[i] = '-'
 		}
 	}
