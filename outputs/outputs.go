@@ -39,7 +39,7 @@ const (
 	OIDCIssuer        = "oidcIssuer"
 	OIDCClientID      = "oidcClientId"
 	OIDCRedirectURI   = "oidcRedirectUri"   // the one URI registered at the provider
-	RegistryPasswords = "registryPasswords" // secret; user -> password, secrets mode push
+	RegistryPasswords = "registryPasswords" // secret; user -> password, secrets modes push and kubernetes
 	RegistryPullUsers = "registryPullUsers" // the pull robots (secrets.users role pull), for image pull secrets
 	Replicas          = "replicas"
 	HeadlessService   = "headlessServiceName"  // the cluster members' Service; empty with one replica

@@ -261,3 +261,75 @@ func cutLast(s, sep string) (string, string) {
 	}
 	return s[:i], s[i+len(sep):]
 }
+
+// TestPushRuleIsStatedRight: every ESO mode pushes what the program knows,
+// and modes push and kubernetes both generate the robots' passwords and the
+// metrics login. Pages once said a writable store, registryPasswords and
+// the metrics Secret were push mode's alone, and that store mode reads
+// "values already in the store". The reference's rows count (they are made
+// from the settings' declarations).
+func TestPushRuleIsStatedRight(t *testing.T) {
+	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	require.NoError(t, err)
+	pages = append(pages, filepath.Join(root, "README.md"))
+	pushOnly := regexp.MustCompile("(?i)mode `?push`?|push mode")
+	alsoOthers := regexp.MustCompile("`kubernetes`|modes? kubernetes|push and kubernetes|push, kubernetes|both")
+	writable := regexp.MustCompile(`(?i)accepts? (writes|pushes)|writable`)
+	for _, page := range pages {
+		if filepath.Base(page) == "development.md" {
+			continue
+		}
+		b, err := os.ReadFile(page)
+		require.NoError(t, err)
+		for _, s := range statements(string(b)) {
+			generated := strings.Contains(s, "registryPasswords") || strings.Contains(s, "metrics-auth")
+			if (generated || writable.MatchString(s)) && pushOnly.MatchString(s) && !alsoOthers.MatchString(s) {
+				t.Errorf("docs/%s says this of push mode alone: %q", filepath.Base(page), s)
+			}
+			assert.NotContains(t, s, "values already in the store", "docs/%s: store mode pushes what the program knows", filepath.Base(page))
+		}
+	}
+}
+
+// statements are a page's table rows, each whole, and its other text's
+// sentences, each on one line.
+func statements(page string) []string {
+	var out []string
+	var para []string
+	flush := func() {
+		for _, s := range strings.SplitAfter(strings.Join(para, " "), ". ") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		para = nil
+	}
+	for _, line := range strings.Split(page, "\n") {
+		switch {
+		case strings.HasPrefix(line, "|"):
+			flush()
+			out = append(out, line)
+		case strings.TrimSpace(line) == "":
+			flush()
+		default:
+			para = append(para, strings.TrimSpace(line))
+		}
+	}
+	flush()
+	return out
+}
+
+// TestVaultSeedingNamesEveryKeyStoreModeReads: the store-mode seeding
+// commands in docs/secrets.md write every remote key that a dev stack in
+// store mode reads and does not push (they once left out the S3 secret key).
+func TestVaultSeedingNamesEveryKeyStoreModeReads(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, "docs", "secrets.md"))
+	require.NoError(t, err)
+	var keys spec.RemoteKeys
+	for _, k := range keys.All() {
+		if strings.HasPrefix(k.Field, "oidc") {
+			continue // the program pushes every OpenID client
+		}
+		assert.Contains(t, string(b), "vault kv put secret/"+spec.DefaultRemoteKey("dev", k.Value)+" ", "docs/secrets.md seeds no %s", k.Field)
+	}
+}

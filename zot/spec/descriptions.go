@@ -18,7 +18,7 @@ var OutputDescriptions = map[string]string{
 	"oidcIssuer":           "OpenID issuer",
 	"oidcRedirectUri":      "the one redirect URI registered at the provider",
 	"registryHost":         "host[:port] for `docker login` and image names",
-	"registryPasswords":    "map user → generated password (secrets mode push; empty otherwise)",
+	"registryPasswords":    "map user → generated password (secrets modes push and kubernetes; empty otherwise)",
 	"registryPullUsers":    "the pull robots (`secrets.users` entries with `role: pull`): read on every repository and nothing else, the users for image pull secrets",
 	"registryUrl":          "externalUrl",
 	"releaseName":          "Helm release name",

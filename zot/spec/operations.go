@@ -604,7 +604,7 @@ var operationsSettings = []Setting{
 		Doc: "Scrape interval (`s` or `m`)."},
 	{Keys: []string{"registry.metrics.serviceMonitor.labels"},
 		Doc: "Labels on the ServiceMonitor, for your Prometheus's selector (e.g. `release: kube-prometheus-stack`)."},
-	{Keys: []string{"registry.metrics.serviceMonitor.basicAuthSecret"}, Shown: "push mode: `<releaseName>-metrics-auth`, written by the program",
+	{Keys: []string{"registry.metrics.serviceMonitor.basicAuthSecret"}, Shown: "modes `push` and `kubernetes`: `<releaseName>-metrics-auth`, written by the program",
 		Doc: "A Secret in zot's namespace with keys `username` and `password` for the first `metrics.users` entry; required in store mode unless `anonymous`."},
 	{Keys: []string{"registry.gc.enabled"}, Default: true,
 		Doc: "zot's garbage collection of blobs no manifest references (`storage.gc`); retention runs as part of it."},

@@ -405,7 +405,7 @@ func validateGenerated(cfg *Settings, src Source, c Collector) {
 // secretsSettings declare the settings whose fields this file holds (declare.go).
 var secretsSettings = []Setting{
 	{Keys: []string{"secrets.mode"}, Default: SecretsStore,
-		Doc: "`store` (values already in the store), `push` (generated and pushed) or `kubernetes` (no ESO: the program writes the same Secrets itself from generated values and the secret config keys; `store`, `remoteKeys`, `remoteProperty` and mirror `credentials` do not apply; [without ESO](secrets.md#without-external-secrets-operator))."},
+		Doc: "`store` (the store supplies what the program does not know; what it knows, any OpenID client and an IAM key, it pushes, so the store must accept writes: [the push rule](secrets.md#what-the-program-writes-to-the-store)), `push` (generated and pushed too) or `kubernetes` (no ESO: the program writes the same Secrets itself from generated values and the secret config keys; `store`, `remoteKeys`, `remoteProperty` and mirror `credentials` do not apply; [without ESO](secrets.md#without-external-secrets-operator))."},
 	{Keys: []string{"secrets.store.name"}, Shown: "modes `store` and `push`: required",
 		Doc: "Name of the ESO store."},
 	{Keys: []string{"secrets.store.kind"}, Default: ClusterSecretStore,
