@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/internal/testsupport"
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
@@ -395,6 +396,17 @@ func TestEndpointIsTheSingleSourceOfSecureAndPathStyle(t *testing.T) {
 	}
 }
 
+// TestCABundleTakesCertificates: two CAs in one bundle pass as given.
+func TestCABundleTakesCertificates(t *testing.T) {
+	a, _ := testsupport.CAPEM(t, "issuer CA")
+	b, _ := testsupport.CAPEM(t, "S3 CA")
+	objs := valid()
+	set(objs, "registry.caBundle", a+b)
+	cfg, err := parse(t, objs)
+	require.NoError(t, err)
+	assert.Equal(t, a+b, cfg.Registry.CABundle)
+}
+
 func TestExternalURLIsNormalised(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://registry.dev.example.com/":     "https://registry.dev.example.com",
@@ -411,6 +423,7 @@ func TestExternalURLIsNormalised(t *testing.T) {
 // TestBadInput: each bad value fails with an error that names its key.
 func TestBadInput(t *testing.T) {
 	const reg = "zot-registry:registry"
+	caCert, caKey := testsupport.CAPEM(t, "private CA")
 	cases := []struct {
 		name    string
 		path    string
@@ -419,6 +432,8 @@ func TestBadInput(t *testing.T) {
 		wantMsg string
 	}{
 		{"externalUrl missing", "registry.externalUrl", nil, reg + ".externalUrl", "is missing"},
+		{"caBundle not PEM", "registry.caBundle", "MIIB...", reg + ".caBundle", "block 1 is not PEM"},
+		{"caBundle with a key", "registry.caBundle", caCert + caKey, reg + ".caBundle", "block 2 (EC PRIVATE KEY) is not a certificate"},
 		{"externalUrl not a URL", "registry.externalUrl", "registry.example.com", reg + ".externalUrl", "not an absolute URL"},
 		{"externalUrl http", "registry.externalUrl", "http://registry.example.com", reg + ".externalUrl", "must use https"},
 		{"externalUrl path", "registry.externalUrl", "https://example.com/zot", reg + ".externalUrl", "has a path"},

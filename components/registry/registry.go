@@ -99,6 +99,8 @@ type Zot struct {
 	Volume *corev1.PersistentVolumeClaim
 	// ConfigSecret holds config.json when it carries a credential, nil otherwise.
 	ConfigSecret *corev1.Secret
+	// CABundle holds registry.caBundle, nil without one.
+	CABundle *corev1.ConfigMap
 	// Monitor is the ServiceMonitor (registry.metrics.serviceMonitor), or nil.
 	Monitor *apiextensions.CustomResource
 
@@ -145,7 +147,7 @@ func NewZot(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resourc
 		return nil, err
 	}
 	b := &builder{ctx: ctx, name: name, args: a, c: c, deps: append([]pulumi.Resource{}, a.DependsOn...)}
-	for _, step := range []func() error{b.clusterKey, b.configDocument, b.configSecret, b.values, b.volume, b.release, b.route, b.monitor} {
+	for _, step := range []func() error{b.clusterKey, b.configDocument, b.configSecret, b.trust, b.values, b.volume, b.release, b.route, b.monitor} {
 		if err := step(); err != nil {
 			return nil, err
 		}
@@ -308,6 +310,25 @@ func (b *builder) configSecret() error {
 	b.annotations[chart.ConfigDigestAnnotation] = pulumi.Unsecret(pulumi.All(b.hashKey, b.c.ConfigJSON).ApplyT(func(in []any) string {
 		return chart.ConfigDigest(in[0].(string), in[1].(string))
 	})).(pulumi.StringOutput)
+	return nil
+}
+
+// trust writes registry.caBundle where the chart's values mount it
+// (layout.CAConfigMap); the pods wait for it.
+func (b *builder) trust() error {
+	s := b.args.Settings
+	if s.CABundle == "" {
+		return nil
+	}
+	cm, err := corev1.NewConfigMap(b.ctx, b.name+"-ca", &corev1.ConfigMapArgs{
+		Metadata: b.meta(layout.CAConfigMap(s.ReleaseName)),
+		Data:     pulumi.StringMap{layout.CAFile: pulumi.String(s.CABundle)},
+	}, b.child())
+	if err != nil {
+		return err
+	}
+	b.c.CABundle = cm
+	b.deps = append(b.deps, cm)
 	return nil
 }
 

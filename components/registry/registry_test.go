@@ -462,3 +462,33 @@ func TestWatchedRollout(t *testing.T) {
 	assert.Equal(t, false, in["atomic"])
 	assert.Equal(t, true, in["cleanupOnFail"])
 }
+
+// TestCABundleIsMountedAndTrusted: registry.caBundle reaches zot as a
+// ConfigMap the release waits for, mounted read-only where SSL_CERT_DIR
+// points (with the image's own folder), and a new bundle rolls the pods.
+func TestCABundleIsMountedAndTrusted(t *testing.T) {
+	ca, _ := testsupport.CAPEM(t, "private CA")
+	in, rec := deploy(t, settings(t, func(r *spec.Registry) { r.CABundle = ca }), awsStorage())
+	cms := rec.ByType(mocks.ConfigMapType)
+	require.Len(t, cms, 1)
+	cm := mocks.PlainMap(cms[0].Inputs)
+	assert.Equal(t, layout.CAConfigMap("zot"), dig(cm, "metadata", "name"))
+	assert.Equal(t, ca, dig(cm, "data", layout.CAFile))
+	rel := rec.ByType(releaseType)[0]
+	assert.Contains(t, rel.DependsOn, cms[0].URN, "the pods start with the bundle in place")
+
+	v := values(in)
+	assert.Contains(t, v["extraVolumes"], map[string]any{"name": layout.CAVolume, "configMap": map[string]any{"name": layout.CAConfigMap("zot")}})
+	assert.Contains(t, v["extraVolumeMounts"], map[string]any{"name": layout.CAVolume, "mountPath": layout.CADir, "readOnly": true})
+	assert.Contains(t, v["env"], map[string]any{"name": "SSL_CERT_DIR", "value": "/etc/zot-ca:/etc/ssl/certs"})
+	digest := dig(v, "podAnnotations", chart.CADigestAnnotation)
+	assert.NotEmpty(t, digest)
+
+	other, _ := testsupport.CAPEM(t, "another CA")
+	in, _ = deploy(t, settings(t, func(r *spec.Registry) { r.CABundle = other }), awsStorage())
+	assert.NotEqual(t, digest, dig(values(in), "podAnnotations", chart.CADigestAnnotation), "a new bundle restarts zot")
+
+	in, rec = deploy(t, settings(t, nil), awsStorage())
+	assert.Empty(t, rec.ByType(mocks.ConfigMapType))
+	assert.NotContains(t, values(in), "podAnnotations", "without a bundle nothing changes")
+}

@@ -9,6 +9,7 @@ const (
 	SecretType         = "kubernetes:core/v1:Secret"
 	NamespaceType      = "kubernetes:core/v1:Namespace"
 	PVCType            = "kubernetes:core/v1:PersistentVolumeClaim"
+	ConfigMapType      = "kubernetes:core/v1:ConfigMap"
 	ExternalSecretType = "kubernetes:external-secrets.io/v1:ExternalSecret"
 	PushSecretType     = "kubernetes:external-secrets.io/v1alpha1:PushSecret"
 	ServiceMonitorType = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"

@@ -19,9 +19,9 @@ import (
 
 // tierCA is the private CA every TLS server of the tier is signed by (the
 // OpenID provider, the chart repository, the proxy at externalUrl), as a
-// company's internal CA: zot's image carries it in its CA bundle, the
-// Pulumi CLI and its plugins read it from SSL_CERT_FILE, the tests' clients
-// trust it.
+// company's internal CA: zot trusts it through registry.caBundle (its
+// image has the public roots only), the Pulumi CLI and its plugins read it
+// from SSL_CERT_FILE, the tests' clients trust it.
 var tierCA *ca
 
 type ca struct {

@@ -44,7 +44,6 @@ func run(m *testing.M) int {
 	}
 	theNode, err = node.Start(ctx, node.Options{
 		Bin:          bins.node,
-		CACerts:      tierCA.PEM,
 		ExtraDomains: []string{ExtraDomain},
 		Dir:          work + "/node",
 		Log:          func(format string, args ...any) { fmt.Printf(format+"\n", args...) },

@@ -49,6 +49,11 @@ func (v variant) stackConfig(svc *services) (*render.StackConfig, error) {
 		return nil, err
 	}
 	sc.Stack = v.name
+	// The tier's CA is a company's private CA: zot trusts dex's
+	// certificate through registry.caBundle alone.
+	if sc, err = sc.Apply(render.Edit{Key: registryKey, Path: "caBundle", Value: string(tierCA.PEM)}); err != nil {
+		return nil, err
+	}
 	secret := func(key, value string) {
 		sc.Values[spec.FullKey(key)], sc.Secrets[spec.FullKey(key)] = value, true
 	}

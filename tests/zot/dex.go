@@ -22,13 +22,19 @@ type dexServer struct {
 
 // startDex runs dex with one client (id, secret, the one redirect URI) and
 // the users.
-func startDex(t testing.TB, b binaries, dir, clientID, clientSecret string, redirectURIs []string, users []tier.SSOUser) *dexServer {
+func startDex(t testing.TB, b binaries, dir, clientID, clientSecret string, redirectURIs []string, users []tier.SSOUser, ca *testCA) *dexServer {
 	t.Helper()
 	addr := net.JoinHostPort("127.0.0.1", fmt.Sprint(tier.FreePort(t)))
 	d := tier.Dex{
 		Issuer: "http://" + addr + "/dex", Addr: addr,
 		Client: tier.DexClient{ID: clientID, Secret: clientSecret, RedirectURIs: redirectURIs},
 		Users:  users,
+	}
+	client := http.DefaultTransport
+	if ca != nil { // an issuer behind a private CA
+		_, d.CertFile, d.KeyFile = ca.serverCert(t, dir, "dex")
+		d.Issuer = "https://" + addr + "/dex"
+		client = ca.transport()
 	}
 	body, err := d.Config()
 	if err != nil {
@@ -39,6 +45,6 @@ func startDex(t testing.TB, b binaries, dir, clientID, clientSecret string, redi
 		t.Fatal(err)
 	}
 	p := start(t, "dex", dir, nil, b.Dex, "serve", path)
-	waitHTTP(t, p, d.Issuer+"/.well-known/openid-configuration", http.StatusOK, 30*time.Second)
+	waitHTTPVia(t, p, client, d.Issuer+"/.well-known/openid-configuration", http.StatusOK, 30*time.Second)
 	return &dexServer{Issuer: d.Issuer}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -89,6 +90,19 @@ type proc struct {
 	err  error
 }
 
+// hostEnv is this machine's environment less AWS_CA_BUNDLE: the AWS SDK
+// in zot's S3 driver trusts that file alone when it is set, which would
+// hide registry.caBundle's SSL_CERT_DIR; a pod has no such variable.
+func hostEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_CA_BUNDLE=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
 // start runs bin with args; the process dies with the test binary
 // (Pdeathsig) and is stopped at the end of the test.
 func start(t testing.TB, name, dir string, env []string, bin string, args ...string) *proc {
@@ -101,7 +115,7 @@ func start(t testing.TB, name, dir string, env []string, bin string, args ...str
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(hostEnv(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		f.Close()
@@ -147,8 +161,14 @@ func (p *proc) exited() bool {
 // the process exits, or the timeout passes.
 func waitHTTP(t testing.TB, p *proc, url string, want int, timeout time.Duration) time.Duration {
 	t.Helper()
+	return waitHTTPVia(t, p, http.DefaultTransport, url, want, timeout)
+}
+
+// waitHTTPVia is waitHTTP through transport (one that trusts a test CA).
+func waitHTTPVia(t testing.TB, p *proc, transport http.RoundTripper, url string, want int, timeout time.Duration) time.Duration {
+	t.Helper()
 	begin := time.Now()
-	client := &http.Client{Timeout: 2 * time.Second}
+	client := &http.Client{Timeout: 2 * time.Second, Transport: transport}
 	for {
 		if p != nil && p.exited() {
 			t.Fatalf("%s exited before %s answered (%v); its log:\n%s", p.name, url, p.err, tier.Tail(p.log, 40))

@@ -103,13 +103,21 @@ func setUp(t testing.TB, r *rendered, rewrite func(map[string]any)) *cluster {
 // versioned (storage.versioning on AWS S3).
 func setUpStore(t testing.TB, r *rendered, rewrite func(map[string]any), versioned bool) *cluster {
 	t.Helper()
+	return setUpWith(t, r, rewrite, versioned, nil)
+}
+
+// setUpWith is setUpStore; with ca, the S3 endpoint and the OpenID issuer
+// serve TLS with certificates from it, and zot trusts it as
+// registry.caBundle makes it (ca.env).
+func setUpWith(t testing.TB, r *rendered, rewrite func(map[string]any), versioned bool, ca *testCA) *cluster {
+	t.Helper()
 	c := &cluster{r: r, b: needBins(t), dir: t.TempDir()}
 	cfg := r.Config
 	driver := getPath(cfg, "storage", "storageDriver").(map[string]any)
 	c.Bucket = driver["bucket"].(string)
 	prefix, _ := driver["rootdirectory"].(string) // absent: the bucket's root
 	c.Prefix = strings.Trim(prefix, "/")
-	c.S3 = startS3(t, c.b, c.dir, driver["region"].(string), versioned)
+	c.S3 = startS3(t, c.b, c.dir, driver["region"].(string), versioned, ca)
 	c.S3.Bucket(t, c.Bucket)
 
 	admins := strs(getPath(cfg, "http", "accessControl", "adminPolicy", "users"))
@@ -187,7 +195,7 @@ func setUpStore(t testing.TB, r *rendered, rewrite func(map[string]any), version
 		for _, p := range ports {
 			uris = append(uris, fmt.Sprintf("http://127.0.0.1:%d", p)+strings.TrimPrefix(registered, ext))
 		}
-		c.Dex = startDex(t, c.b, c.dir, clientID, oidcSecret, uris, []tier.SSOUser{c.People.Reader, c.People.SSOAdmin, c.People.Nobody})
+		c.Dex = startDex(t, c.b, c.dir, clientID, oidcSecret, uris, []tier.SSOUser{c.People.Reader, c.People.SSOAdmin, c.People.Nobody}, ca)
 		issuer = c.Dex.Issuer
 	}
 	if name := getPath(cfg, "storage", "cacheDriver", "name"); name == "redis" {
@@ -200,6 +208,9 @@ func setUpStore(t testing.TB, r *rendered, rewrite func(map[string]any), version
 		l := local{Dir: filepath.Join(c.dir, fmt.Sprintf("zot-%d", i)), Port: p, S3: c.S3, Issuer: issuer,
 			ClientID: clientID, Redis: c.Redis, Members: addrs, Htpasswd: strings.Join(lines, "\n") + "\n", Rewrite: rewrite,
 			PodIdentity: c.PodIdentity}
+		if ca != nil {
+			l.Env = []string{ca.env()}
+		}
 		z := startZot(t, c.b, l, localize(t, r, l))
 		c.Zots = append(c.Zots, z)
 	}

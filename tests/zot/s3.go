@@ -42,7 +42,8 @@ type s3Server struct {
 
 // region is the variant's: SigV4 signs it and versitygw checks it. With
 // versioned, versitygw keeps object versions (posix --versioning-dir).
-func startS3(t testing.TB, b binaries, dir, region string, versioned bool) *s3Server {
+// With ca, the proxy zot reaches serves TLS with a certificate from it.
+func startS3(t testing.TB, b binaries, dir, region string, versioned bool, ca *testCA) *s3Server {
 	t.Helper()
 	root := filepath.Join(dir, "s3")
 	if err := os.MkdirAll(root, 0o755); err != nil {
@@ -67,10 +68,16 @@ func startS3(t testing.TB, b binaries, dir, region string, versioned bool) *s3Se
 	rp.Director = func(r *http.Request) { // keep Host: it is signed (SigV4)
 		r.URL.Scheme, r.URL.Host = target.Scheme, target.Host
 	}
-	s.Endpoint = serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.count(r)
 		rp.ServeHTTP(w, r)
-	}))
+	})
+	if ca != nil {
+		cert, _, _ := ca.serverCert(t, dir, "s3")
+		s.Endpoint = serveTLS(t, h, cert)
+		return s
+	}
+	s.Endpoint = serve(t, h)
 	return s
 }
 

@@ -43,6 +43,8 @@ type local struct {
 	// PodIdentity, when set, gives zot the pod's credentials endpoint
 	// instead of a key pair in its environment (an IAM role).
 	PodIdentity *podIdentity
+	// Env is more of zot's environment (SSL_CERT_DIR with a private CA).
+	Env []string
 }
 
 // URL is the instance's address as docker would use it (its externalUrl).
@@ -162,6 +164,7 @@ func startZot(t testing.TB, b binaries, l local, cfg map[string]any, extraArgs .
 	if l.PodIdentity != nil {
 		env = l.PodIdentity.Env()
 	}
+	env = append(env, l.Env...)
 	z := &zotInstance{t: t, bin: b.Zot, local: l, Config: cfg, File: file, env: env,
 		args: append([]string{"serve"}, append(extraArgs, file)...)}
 	z.Start()

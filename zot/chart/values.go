@@ -158,8 +158,13 @@ type securityContext struct {
 }
 
 type volume struct {
-	Name     string    `json:"name"`
-	EmptyDir *emptyDir `json:"emptyDir"`
+	Name      string           `json:"name"`
+	EmptyDir  *emptyDir        `json:"emptyDir,omitempty"`
+	ConfigMap *configMapVolume `json:"configMap,omitempty"`
+}
+
+type configMapVolume struct {
+	Name string `json:"name"`
 }
 
 type emptyDir struct {
@@ -169,6 +174,7 @@ type emptyDir struct {
 type volumeMount struct {
 	Name      string `json:"name"`
 	MountPath string `json:"mountPath"`
+	ReadOnly  bool   `json:"readOnly,omitempty"`
 }
 
 type imageValues struct {
@@ -212,8 +218,9 @@ type secretMount struct {
 }
 
 type envVar struct {
-	Name      string    `json:"name"`
-	ValueFrom valueFrom `json:"valueFrom"`
+	Name      string     `json:"name"`
+	Value     string     `json:"value,omitempty"`
+	ValueFrom *valueFrom `json:"valueFrom,omitempty"`
 }
 
 type valueFrom struct {
@@ -270,6 +277,10 @@ const ConfigDigestAnnotation = "zot-registry/config-digest"
 // zot reads at start-up when the program writes its Secrets (secrets mode
 // kubernetes): a new value restarts zot, as the rollout token does by hand.
 const SecretsDigestAnnotation = "zot-registry/secrets-digest"
+
+// CADigestAnnotation on the pod carries the CA bundle's digest: Go reads
+// its roots once, so a new bundle needs new pods.
+const CADigestAnnotation = "zot-registry/ca-digest"
 
 // ZotConfig is how config.json reaches the pod: in the chart's ConfigMap
 // when it holds no credential, else in a Secret of this program's.
@@ -362,6 +373,10 @@ func BuildValues(r spec.Registry, zc ZotConfig, secrets layout.SecretNames, roll
 	for k, val := range r.PodAnnotations {
 		annotations[k] = val // validation refused the program's own keys
 	}
+	if r.CABundle != "" {
+		sum := sha256.Sum256([]byte(r.CABundle))
+		annotations[CADigestAnnotation] = hex.EncodeToString(sum[:])
+	}
 	if rolloutToken != "" {
 		annotations[RolloutAnnotation] = rolloutToken
 	}
@@ -378,6 +393,9 @@ func BuildValues(r spec.Registry, zc ZotConfig, secrets layout.SecretNames, roll
 	}
 	v.StartupProbe = StartupProbeFor(r.StartupDuration)
 	hardenPod(&v, r)
+	if r.CABundle != "" {
+		trustCA(&v, r)
+	}
 	workload(&v, r)
 	place(&v, r)
 	if sa := ServiceAccountValues(r, ""); sa != nil {
@@ -489,6 +507,14 @@ func hardenPod(v *chartValues, r spec.Registry) {
 	}
 }
 
+// trustCA mounts the bundle's ConfigMap and adds its folder to the ones Go
+// reads roots from (layout.CertDirs).
+func trustCA(v *chartValues, r spec.Registry) {
+	v.ExtraVolumes = append(v.ExtraVolumes, volume{Name: layout.CAVolume, ConfigMap: &configMapVolume{Name: layout.CAConfigMap(r.ReleaseName)}})
+	v.ExtraVolumeMounts = append(v.ExtraVolumeMounts, volumeMount{Name: layout.CAVolume, MountPath: layout.CADir, ReadOnly: true})
+	v.Env = append(v.Env, envVar{Name: layout.EnvCertDir, Value: layout.CertDirs})
+}
+
 // tmpSizeLimit bounds /tmp: a pod that fills it is evicted, not its node.
 const tmpSizeLimit = "1Gi"
 
@@ -533,7 +559,7 @@ func ingress(r spec.Registry) ingressValues {
 }
 
 func secretEnv(name, secret, key string) envVar {
-	return envVar{Name: name, ValueFrom: valueFrom{SecretKeyRef: secretKeyRef{Name: secret, Key: key}}}
+	return envVar{Name: name, ValueFrom: &valueFrom{SecretKeyRef: secretKeyRef{Name: secret, Key: key}}}
 }
 
 // ToMap turns typed values into the generic map Helm and Pulumi take.

@@ -97,7 +97,7 @@ func RedirectURI(externalURL string) string {
 // the chart's externalSecrets becomes a volume named after the Secret, so
 // its name must be none of these.
 func ChartVolumes(release string) []string {
-	return []string{release + "-config", release + "-secret", release + "-pvc", "data", TmpVolume, SyncVolume}
+	return []string{release + "-config", release + "-secret", release + "-pvc", "data", TmpVolume, SyncVolume, CAVolume}
 }
 
 // TmpVolume is the emptyDir this program mounts at TmpDir, so zot's root
@@ -106,6 +106,23 @@ const (
 	TmpVolume = "zot-tmp"
 	TmpDir    = "/tmp"
 )
+
+// The private CA bundle (registry.caBundle): a ConfigMap the program
+// writes, mounted at CADir. Go programs such as zot read every file in the
+// folders SSL_CERT_DIR names beside the system bundle file, so the bundle
+// adds to the public roots (AWS S3, a mirror's upstream) and replaces none.
+const (
+	CAVolume = "zot-ca"
+	CADir    = "/etc/zot-ca"
+	CAFile   = "ca.crt"
+	// EnvCertDir is Go's crypto/x509 variable; CertDirs keeps the image's
+	// own folder in the list, as Go reads only the folders it names.
+	EnvCertDir = "SSL_CERT_DIR"
+	CertDirs   = CADir + ":/etc/ssl/certs"
+)
+
+// CAConfigMap is the ConfigMap holding the bundle, named after the release.
+func CAConfigMap(release string) string { return release + "-ca" }
 
 // SyncVolume is the emptyDir this program mounts at SyncDownloadDir with
 // mirrors: zot's sync extension stages an image there before it moves it

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -71,6 +73,9 @@ type Registry struct {
 	// ExtraValues are chart values the program does not model, merged
 	// under its own; keys it owns are refused (extravalues.go).
 	ExtraValues map[string]any `json:"extraValues" pulumi:"extraValues,optional"`
+	// CABundle is PEM certificates zot trusts besides the public roots: a
+	// private CA of the OpenID issuer, the S3 endpoint, Redis or a mirror.
+	CABundle string `json:"caBundle" pulumi:"caBundle,optional"`
 
 	// Derived by Resolve; not config keys.
 	URL             *url.URL      `json:"-"`
@@ -238,6 +243,7 @@ func validateRegistry(r *Registry, c Collector) {
 		c.Add("port", fmt.Sprintf("%d is out of range", r.Port), "use a TCP port from 1 to 65535 (default %d)", DefaultPort)
 	}
 	oneOf(c, "serviceType", r.ServiceType, serviceTypes)
+	validateCABundle(r.CABundle, c)
 	oneOf(c, "logLevel", r.LogLevel, logLevels)
 	timeout(c, "readTimeout", r.ReadTimeout)
 	timeout(c, "writeTimeout", r.WriteTimeout)
@@ -550,6 +556,22 @@ func validateRoute(r *Registry, u *url.URL, c Collector) {
 	}
 }
 
+// validateCABundle: PEM certificates only, each one Go parses, as zot
+// would read them (a key or a broken block would be skipped silently).
+func validateCABundle(bundle string, c Collector) {
+	rest := []byte(bundle)
+	for n := 1; strings.TrimSpace(string(rest)) != ""; n++ {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			c.Add("caBundle", fmt.Sprintf("block %d is not PEM", n), "give PEM certificates only (-----BEGIN CERTIFICATE-----), e.g. pulumi config set --path 'registry.caBundle' -- \"$(cat ca.crt)\"")
+			return
+		}
+		if _, err := x509.ParseCertificate(b.Bytes); b.Type != "CERTIFICATE" || err != nil {
+			c.Add("caBundle", fmt.Sprintf("block %d (%s) is not a certificate Go can parse", n, b.Type), "give the CA's certificates only, no keys")
+		}
+	}
+}
+
 // registrySettings declare the settings whose fields this file holds (declare.go).
 var registrySettings = []Setting{
 	{Keys: []string{"registry.externalUrl"}, Shown: "required",
@@ -658,4 +680,6 @@ var registrySettings = []Setting{
 		Doc: "Annotations on zot's Service, e.g. an internal load balancer with `serviceType: LoadBalancer` (`service.beta.kubernetes.io/aws-load-balancer-scheme: internal`)."},
 	{Keys: []string{"registry.extraValues"},
 		Doc: "Chart values the program does not model (e.g. `dnsConfig`, `hostAliases`, `initContainers`, `service.externalTrafficPolicy`), merged under the program's values. A value the program owns is refused with the setting to use instead: names, `image`, config and mounts (`configFiles`, `externalSecrets`, `env`, `extraVolumes`…), the workload (`persistence`, `pvc`, `replicaCount`, `strategy`, `serviceHeadless`), probes and ports (`startupProbe`, `httpGet`, `service.type`, `service.port`), and every key the settings above map to ([one checked door](operations.md#chart-values-the-program-does-not-model))."},
+	{Keys: []string{"registry.caBundle"},
+		Doc: "PEM certificates zot trusts beside the public roots: the private CA of an OpenID issuer, an S3 endpoint, Redis with TLS or a mirror's upstream (`pulumi config set --path registry.caBundle -- \"$(cat ca.crt)\"`). The program writes it to the ConfigMap `<releaseName>-ca`, mounts it at `/etc/zot-ca` and points zot at it with `SSL_CERT_DIR` (the image's own roots stay); a change restarts the pods. Certificates only, each one parsed before anything is deployed."},
 }

@@ -145,17 +145,13 @@ func (c *Cluster) ctr(ctx context.Context, args ...string) error {
 	return run(ctx, append([]string{"ctr", "--address", c.Socket(), "--namespace", "k8s.io"}, args...)...)
 }
 
-// caBundle is the machine's CA bundle with Options.CACerts appended, as a
-// file for zot's image.
+// caBundle is the machine's CA bundle, for zot's image: the public roots
+// only (a private CA comes from registry.caBundle, as on a cluster whose
+// images carry the public roots alone).
 func (c *Cluster) caBundle() (string, error) {
 	const system = "/etc/ssl/certs/ca-certificates.crt"
-	b, err := os.ReadFile(system)
-	if err != nil {
+	if _, err := os.Stat(system); err != nil {
 		return "", fmt.Errorf("the machine's CA bundle: %w (apt-get install ca-certificates)", err)
 	}
-	path := c.path("images", "ca-certificates.crt")
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", err
-	}
-	return path, os.WriteFile(path, append(append(b, '\n'), c.opts.CACerts...), 0o644)
+	return system, nil
 }

@@ -67,9 +67,6 @@ type Options struct {
 	Dir string
 	// Images are more images to import, beside zot's and the sandbox's.
 	Images []Image
-	// CACerts (PEM) are added to the CA bundle of zot's image, as a
-	// company adds its internal CA to the images it runs.
-	CACerts []byte
 	// ExtraDomains are DNS zones CoreDNS serves from the cluster beside
 	// ClusterDomain (a registry.clusterDomain variant).
 	ExtraDomains []string
