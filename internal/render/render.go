@@ -5,6 +5,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/zot-registry/zot-registry/components/registry"
 	"github.com/zot-registry/zot-registry/config"
+	"github.com/zot-registry/zot-registry/internal/deployer"
 	"github.com/zot-registry/zot-registry/internal/mocks"
 	"github.com/zot-registry/zot-registry/outputs"
 	"github.com/zot-registry/zot-registry/program"
@@ -166,6 +168,12 @@ const (
 	ValuesFile  = "zot/values.yaml"
 	OutputsFile = "outputs.yaml"
 	LookupsFile = "lookups.yaml"
+	// RBACFile is the Kubernetes RBAC the identity running pulumi up needs
+	// (internal/deployer).
+	RBACFile = "deployer-rbac.yaml"
+	// DeployerPolicyFile is the IAM policy of the credentials pulumi up
+	// runs with, for stacks with AWS resources (internal/deployer).
+	DeployerPolicyFile = "deployer-policy.json"
 )
 
 // Write writes the render into dir and returns the files, relative to dir.
@@ -216,6 +224,19 @@ func (r *Result) Files() (map[string][]byte, error) {
 	if files[OutputsFile], err = marshalYAML(r.Outputs); err != nil {
 		return nil, err
 	}
+	if files[RBACFile], err = r.rbac(); err != nil {
+		return nil, err
+	}
+	iam, ok, err := deployer.AWSPolicy(r.Recorder.Resources(), r.Config.Storage.Region)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		if files[DeployerPolicyFile], err = json.MarshalIndent(iam, "", "  "); err != nil {
+			return nil, err
+		}
+		files[DeployerPolicyFile] = append(files[DeployerPolicyFile], '\n')
+	}
 	type entry struct {
 		URN    string `yaml:"urn"`
 		Type   string `yaml:"type"`
@@ -250,6 +271,23 @@ func (r *Result) Files() (map[string][]byte, error) {
 		return nil, err
 	}
 	return files, nil
+}
+
+// rbac is the deployer's ClusterRoles as one YAML stream.
+func (r *Result) rbac() ([]byte, error) {
+	namespaced, cluster := deployer.KubernetesRules(r.Recorder.Resources(), r.Values)
+	var out []byte
+	for i, doc := range deployer.ClusterRoles(spec.Project+"-deployer-"+r.Stack, namespaced, cluster) {
+		b, err := marshalYAML(doc)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			out = append(out, "---\n"...)
+		}
+		out = append(out, b...)
+	}
+	return out, nil
 }
 
 // resourceFile is <component module>/<kind>-<name>.yaml: the resources a

@@ -50,6 +50,7 @@ const upTimeout = 15 * time.Minute
 func deploy(t testing.TB, v variant) *deployed {
 	t.Helper()
 	x := prepare(t, v)
+	x.asDeployer(t)
 	var err error
 	x.d, err = penv.newDeployment(context.Background(), projectRoot(), x.sc, x.dir)
 	require.NoError(t, err)
@@ -185,10 +186,14 @@ func variants() []variant {
 			"zot-registry:secrets": map[string]any{"mode": "push", "store": map[string]any{"name": StoreName, "kind": "ClusterSecretStore"},
 				"users": users, "remoteProperty": "value", "refreshInterval": "10s", "waitTimeout": "3m"},
 		}, edits: []render.Edit{{Key: registryKey, Path: "accessControl.readerUsers", Value: nil}}},
-		// No ESO: the program writes zot's Secrets itself.
+		// No ESO: the program writes zot's Secrets itself, in a namespace
+		// the platform team made (its deployer bound there alone).
 		{name: "secrets-kubernetes", replace: map[string]any{
 			"zot-registry:secrets": map[string]any{"mode": "kubernetes", "users": users},
-		}, edits: []render.Edit{{Key: registryKey, Path: "accessControl.readerUsers", Value: nil}}},
+		}, edits: []render.Edit{
+			{Key: registryKey, Path: "accessControl.readerUsers", Value: nil},
+			{Key: registryKey, Path: "createNamespace", Value: false},
+		}},
 		// Three replicas sharing metadata in Redis (on the node's address),
 		// members named through the cluster DNS under a domain other than
 		// cluster.local (registry.clusterDomain; TestDayTwo scales out under
@@ -385,6 +390,16 @@ func (x *deployed) checkDestroy(t *testing.T) {
 	x.destroy(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	if !x.res.Config.Registry.CreateNamespace {
+		// The platform team's namespace stays, empty of zot: removed here
+		// so the next variant starts on an empty node.
+		for _, kind := range []string{"StatefulSet", "Deployment"} {
+			_, err := theNode.API.Get(ctx, "apps/v1", kind, x.ns, x.res.Config.Registry.ReleaseName)
+			se, ok := err.(*kube.StatusError)
+			require.True(t, ok && se.Code == 404, "%s %s/%s after destroy: %v", kind, x.ns, x.res.Config.Registry.ReleaseName, err)
+		}
+		require.NoError(t, theNode.API.Delete(ctx, map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": x.ns}}))
+	}
 	for {
 		_, err := theNode.API.Get(ctx, "v1", "Namespace", "", x.ns)
 		if se, ok := err.(*kube.StatusError); ok && se.Code == 404 {

@@ -21,6 +21,9 @@ const (
 	userController = "system:kube-controller-manager"
 	userScheduler  = "system:kube-scheduler"
 	userProxy      = "system:kube-proxy"
+	// UserDeployer is a platform team's deploy identity: it holds only what
+	// RBAC bindings give it (the render's deployer-rbac.yaml).
+	UserDeployer = "zot-deployer"
 )
 
 // controlPlane starts etcd and kube-apiserver, then the controller manager
@@ -38,7 +41,7 @@ func (c *Cluster) controlPlane(ctx context.Context) error {
 		APIServerArgs: []string{"--enable-admission-plugins=NodeRestriction"},
 		Users: []kube.User{
 			{Name: userKubelet, Groups: []string{"system:nodes"}},
-			{Name: userController}, {Name: userScheduler}, {Name: userProxy},
+			{Name: userController}, {Name: userScheduler}, {Name: userProxy}, {Name: UserDeployer},
 		},
 		Log: c.log,
 	})
@@ -48,6 +51,10 @@ func (c *Cluster) controlPlane(ctx context.Context) error {
 	c.API = api
 	c.Kubeconfig = c.path("kubeconfig")
 	if err := os.WriteFile(c.Kubeconfig, api.KubeconfigOf(KubeContext, api.Token), 0o600); err != nil {
+		return err
+	}
+	c.DeployerKubeconfig = c.path("kubeconfig-deployer")
+	if err := os.WriteFile(c.DeployerKubeconfig, api.KubeconfigOf(KubeContext, api.TokenOf(UserDeployer)), 0o600); err != nil {
 		return err
 	}
 	for _, u := range []string{userKubelet, userController, userScheduler, userProxy} {

@@ -78,11 +78,13 @@ type Cluster struct {
 	API *kube.Server
 	// Kubeconfig is a file with the admin context KubeContext.
 	Kubeconfig string
-	Dir        string
-	Started    map[string]time.Duration // how long each step took
-	opts       Options
-	log        func(string, ...any)
-	undo       []func()
+	// DeployerKubeconfig has the same context for UserDeployer.
+	DeployerKubeconfig string
+	Dir                string
+	Started            map[string]time.Duration // how long each step took
+	opts               Options
+	log                func(string, ...any)
+	undo               []func()
 }
 
 // KubeContext is the admin kubeconfig's context name.
