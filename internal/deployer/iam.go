@@ -99,6 +99,7 @@ func AWSPolicy(resources []mocks.Resource, region string) (Policy, bool, error) 
 	}
 	providers := map[string]string{}
 	paths := map[string]string{}
+	var randoms []string
 	for _, r := range resources {
 		switch r.Type {
 		case "pulumi:providers:aws":
@@ -107,6 +108,12 @@ func AWSPolicy(resources []mocks.Resource, region string) (Policy, bool, error) 
 			paths["role/"+r.Name] = str(r.Inputs, "path")
 		case mocks.UserType:
 			paths["user/"+r.Name] = str(r.Inputs, "path")
+		case mocks.RandomIDType:
+			// A name with a random suffix (the default bucket's) is only
+			// known after up: the render's mock value becomes a wildcard.
+			if h := str(r.State, "hex"); h != "" {
+				randoms = append(randoms, h)
+			}
 		}
 	}
 	for _, r := range resources {
@@ -123,6 +130,11 @@ func AWSPolicy(resources []mocks.Resource, region string) (Policy, bool, error) 
 			actions = append(slices.Clone(actions), c.del...)
 		}
 		sid, arns := target(r, region, paths)
+		for i := range arns {
+			for _, h := range randoms {
+				arns[i] = strings.ReplaceAll(arns[i], h, "*")
+			}
+		}
 		add(sid, arns, actions...)
 		if r.Type == mocks.PodIdentityType {
 			add("EKSCluster", []string{clusterARN(r, region)}, "eks:CreatePodIdentityAssociation", "eks:TagResource")

@@ -41,12 +41,19 @@ func TestAWSPolicyFollowsTheStack(t *testing.T) {
 			for _, r := range res.Recorder.ByType("aws:s3/bucketV2:BucketV2") {
 				retained = retained || r.RetainOnDelete
 			}
+			var randoms []string // known only after up: never in an ARN
+			for _, r := range res.Recorder.ByType(mocks.RandomIDType) {
+				randoms = append(randoms, r.State["hex"].StringValue())
+			}
 			sids := map[string]bool{}
 			for _, st := range p.Statement {
 				assert.False(t, sids[st.Sid], "Sid %s twice", st.Sid)
 				sids[st.Sid] = true
 				for _, arn := range st.Resource {
 					assert.NotEqual(t, "*", arn, "%s: a bare * resource", st.Sid)
+					for _, h := range randoms {
+						assert.NotContains(t, arn, h, "%s: the render's random suffix stands for one only known after up", st.Sid)
+					}
 					assert.False(t, strings.HasSuffix(arn, "/*") && strings.Contains(arn, ":s3:::"), "%s: objects are zot's, not the deployer's", st.Sid)
 				}
 				for _, a := range st.Action {
