@@ -297,6 +297,7 @@ func (d *deployment) registry() (err error) {
 			Label:         s.Identity.Label,
 			Scopes:        s.Identity.Scopes,
 			UsernameClaim: s.Identity.UsernameClaim,
+			GroupsClaim:   s.Identity.GroupsClaim,
 		},
 		Secrets:        scr.Names,
 		PullRobots:     s.Secrets.Users.Pull(),

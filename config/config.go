@@ -60,6 +60,9 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range spec.IdentityAdvice(cfg.Identity) {
+		_ = ctx.Log.Warn(w.Error(), nil) // preview shows it; nothing to stop
+	}
 	if cfg.Identity.Mode == spec.IdentityExternal {
 		cfg.ExternalClientSecret = pconfig.RequireSecret(ctx, spec.FullKey(spec.KeyOIDCClientSecret))
 	}

@@ -495,6 +495,7 @@ func TestBadInput(t *testing.T) {
 		{"memory quantity", "registry.resources", map[string]any{"limits": map[string]any{"memory": "2GB"}}, "zot-registry:registry.resources.limits.memory", "not a memory quantity"},
 		{"seccomp profile", "registry.security", map[string]any{"runAsUser": 1000, "seccompProfile": "Localhost"}, "zot-registry:registry.security.seccompProfile", "not allowed"},
 		{"username claim empty", "identity.usernameClaim", " ", "zot-registry:identity.usernameClaim", "not a claim name"},
+		{"groups claim with a space", "identity.groupsClaim", "my groups", "zot-registry:identity.groupsClaim", "not a claim name"},
 		{"email claim without the email scope", "identity.scopes", []any{"openid", "profile"}, "zot-registry:identity.usernameClaim", `scopes lack "email"`},
 		{"secret name", "secrets.oidcSecretName", "Zot OIDC", "zot-registry:secrets.oidcSecretName", "not a valid volume name"},
 		{"S3 secret name", "secrets.s3SecretName", "Zot S3", "zot-registry:secrets.s3SecretName", "not a valid Secret name"},

@@ -238,6 +238,7 @@ func TestIdentityNone(t *testing.T) {
 	runPlatformCases(t, []platformCase{
 		{name: "htpasswd only", edits: []setting{{"identity", none}}, mutate: noSecret},
 		{name: "issuer", edits: []setting{{"identity", obj{"mode": "none", "issuer": "https://auth.example.com/"}}}, mutate: noSecret, wantKey: id + ".issuer", wantMsg: "has no OpenID provider"},
+		{name: "groups claim", edits: []setting{{"identity", obj{"mode": "none", "groupsClaim": "roles"}}}, mutate: noSecret, wantKey: id + ".groupsClaim", wantMsg: "has no OpenID provider"},
 		{name: "authentik groups", edits: []setting{{"identity", obj{"mode": "none", "authentik": obj{"groups": []any{"a"}}}}}, mutate: noSecret, wantKey: id + ".authentik", wantMsg: "has no OpenID provider"},
 		{name: "client secret", edits: []setting{{"identity", none}}, wantKey: "zot-registry:oidcClientSecret", wantMsg: "pulumi config rm oidcClientSecret"},
 		{name: "OIDC remote key", edits: []setting{{"identity", none}, {"secrets.remoteKeys", obj{"oidcClientSecret": "zot-oidc-secret"}}}, mutate: noSecret,

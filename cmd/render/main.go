@@ -60,6 +60,9 @@ func main() {
 		os.Exit(exitError)
 	}
 	fmt.Println(res.Summary(*out, files))
+	for _, w := range spec.IdentityAdvice(res.Config.Identity) { // as preview warns
+		fmt.Fprintf(os.Stderr, "warning: %v\n", &w)
+	}
 	if !*check {
 		return
 	}

@@ -48,6 +48,7 @@ type OpenID struct {
 	Label         string
 	Scopes        []string
 	UsernameClaim string // the claim that names SSO users in accessControl
+	GroupsClaim   string // the claim whose values are their groups
 }
 
 // Args configures a Registry.
@@ -256,7 +257,7 @@ func (b *builder) deployedValues() pulumi.Output {
 func (b *builder) document(d deployed, hashKey, redisPassword string) (string, error) {
 	s, o := b.args.Settings, b.args.OpenID
 	p := chart.Params(s, b.args.PullRobots, d.storage,
-		zotconfig.OIDC{Issuer: d.issuer, Label: o.Label, Scopes: o.Scopes, UsernameClaim: o.UsernameClaim})
+		zotconfig.OIDC{Issuer: d.issuer, Label: o.Label, Scopes: o.Scopes, UsernameClaim: o.UsernameClaim, GroupsClaim: o.GroupsClaim})
 	chart.Operations(&p, s, d.namespace, hashKey, redisPassword)
 	return zotconfig.Marshal(zotconfig.Build(p))
 }

@@ -107,6 +107,14 @@ func Modes() []Variant {
 			"zot-registry:oidcClientSecret": secure("v1:ZXh0ZXJuYWw="),
 			"authentik:url":                 nil,
 		}},
+		// Users named by preferred_username (the zot tier's dex sends it,
+		// user names apart from the emails).
+		{Name: "identity-claims", Stack: "dev", Replace: map[string]any{
+			"zot-registry:identity": map[string]any{"mode": "external", "issuer": "https://dex.example.com/dex", "clientId": "zot", "label": "dex",
+				"usernameClaim": "preferred_username"},
+			"zot-registry:oidcClientSecret": secure("v1:ZXh0ZXJuYWw="),
+			"authentik:url":                 nil,
+		}},
 		// The store is Vault-like (fields under a key), as in the examples.
 		{Name: "secrets-namespaced-store", Stack: "dev", Replace: map[string]any{
 			"zot-registry:secrets": map[string]any{"store": map[string]any{"name": "zot-vault", "kind": "SecretStore"}, "refreshInterval": "15m", "remoteProperty": "value"},

@@ -1,6 +1,7 @@
 package tier
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 
@@ -33,9 +34,12 @@ func (d Dex) Config() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		p := map[string]any{"email": u.Email, "hash": string(hash), "username": u.Email, "userID": fmt.Sprintf("user-%d", i)}
+		p := map[string]any{"email": u.Email, "hash": string(hash), "username": cmp.Or(u.Username, u.Email), "userID": fmt.Sprintf("user-%d", i)}
 		if len(u.Groups) > 0 {
 			p["groups"] = u.Groups
+		}
+		if u.Username != "" { // dex v2.45 sends it as preferred_username
+			p["preferredUsername"] = u.Username
 		}
 		passwords = append(passwords, p)
 	}

@@ -18,6 +18,18 @@ import (
 type SSOUser struct {
 	Email, Password string
 	Groups          []string
+	// Username is the provider's user name (its name and
+	// preferred_username claims); empty, Email.
+	Username string
+}
+
+// Name is the user's name in zot for the claim zot names users by
+// (identity.usernameClaim).
+func (u SSOUser) Name(claim string) string {
+	if (claim == "preferred_username" || claim == "name") && u.Username != "" {
+		return u.Username
+	}
+	return u.Email
 }
 
 // UIHeader marks a request as the web UI's: zot authenticates it by its

@@ -167,9 +167,10 @@ func setUpWith(t testing.TB, r *rendered, rewrite func(map[string]any), versione
 		if len(groups) == 0 || len(adminGroups) == 0 {
 			t.Fatalf("%s: no reader group or admin group to check", r.Name)
 		}
-		c.People.Reader = tier.SSOUser{Email: "reader@example.com", Password: "reader-pw", Groups: groups[:1]}
-		c.People.SSOAdmin = tier.SSOUser{Email: "sso-admin@example.com", Password: "sso-admin-pw", Groups: adminGroups[:1]}
-		c.People.Nobody = tier.SSOUser{Email: "nobody@example.com", Password: "nobody-pw", Groups: []string{"not-a-zot-group"}}
+		// User names other than the emails: a claim mapping shows in who zot says they are.
+		c.People.Reader = tier.SSOUser{Email: "reader@example.com", Username: "reader-sso", Password: "reader-pw", Groups: groups[:1]}
+		c.People.SSOAdmin = tier.SSOUser{Email: "sso-admin@example.com", Username: "admin-sso", Password: "sso-admin-pw", Groups: adminGroups[:1]}
+		c.People.Nobody = tier.SSOUser{Email: "nobody@example.com", Username: "nobody-sso", Password: "nobody-pw", Groups: []string{"not-a-zot-group"}}
 		clientID = r.OIDCClientID
 	}
 
@@ -253,4 +254,13 @@ func (z *zotInstance) emptyRoot(t testing.TB) {
 	if err := os.RemoveAll(root); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// ssoName is the name zot gives an SSO user, by the config's username
+// claim (identity.usernameClaim): an API key is that user's CLI password,
+// so with a claim other than email it works under the provider's user
+// name only.
+func (c *cluster) ssoName(u tier.SSOUser) string {
+	claim, _ := getPath(c.r.Config, "http", "auth", "openid", "providers", "oidc", "claimMapping", "username").(string)
+	return u.Name(claim)
 }

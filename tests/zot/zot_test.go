@@ -344,7 +344,7 @@ func (c *cluster) checkSSO(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", u.Email, err)
 		}
-		return tier.User{Name: u.Email, Password: k}
+		return tier.User{Name: c.ssoName(u), Password: k}
 	}
 
 	reader := login(c.People.Reader)
@@ -431,7 +431,7 @@ func (c *cluster) checkDataSurvives(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		key = tier.User{Name: c.People.Reader.Email, Password: k}
+		key = tier.User{Name: c.ssoName(c.People.Reader), Password: k}
 	}
 	for _, m := range c.Zots {
 		m.Stop()

@@ -33,8 +33,11 @@ type Identity struct {
 	Scopes   []string `json:"scopes" pulumi:"scopes,optional"`
 	// UsernameClaim is the ID token claim zot names an SSO user by, and so
 	// the form of SSO entries in registry.accessControl.*Users.
-	UsernameClaim string    `json:"usernameClaim" pulumi:"usernameClaim,optional"`
-	Authentik     Authentik `json:"authentik" pulumi:"authentik"`
+	UsernameClaim string `json:"usernameClaim" pulumi:"usernameClaim,optional"`
+	// GroupsClaim is the claim whose values are the user's groups, and so
+	// the form of registry.accessControl.*Groups.
+	GroupsClaim string    `json:"groupsClaim" pulumi:"groupsClaim,optional"`
+	Authentik   Authentik `json:"authentik" pulumi:"authentik"`
 
 	// Derived by Resolve; not config keys.
 	AuthentikURL *url.URL `json:"-"` // from authentik:url
@@ -108,6 +111,9 @@ func validateIdentity(id Identity, src Source, stack string, c Collector) {
 	case claimScope[claim] != "" && !slices.Contains(id.Scopes, claimScope[claim]):
 		c.Add("usernameClaim", fmt.Sprintf("is %s, but scopes lack %q, so the ID token has no %s claim", claim, claimScope[claim], claim), "add %s to identity.scopes", claimScope[claim])
 	}
+	if claim := id.GroupsClaim; strings.TrimSpace(claim) == "" || strings.ContainsAny(claim, " \t") {
+		c.Add("groupsClaim", fmt.Sprintf("%q is not a claim name", claim), "use groups (default), roles or the claim your provider's groups mapper writes")
+	}
 }
 
 // clientID is the OAuth2 client id: as set, else zot-<stack> in authentik
@@ -137,6 +143,7 @@ func validateNone(id Identity, src Source, stack string, c Collector) {
 		{"label", id.Label != ""},
 		{"scopes", id.Scopes != nil},
 		{"usernameClaim", id.UsernameClaim != d.UsernameClaim},
+		{"groupsClaim", id.GroupsClaim != d.GroupsClaim},
 		{"authentik", !reflect.DeepEqual(id.Authentik, d.Authentik)},
 	} {
 		if f.set {
@@ -266,7 +273,9 @@ var identitySettings = []Setting{
 	{Keys: []string{"identity.scopes"}, Shown: "`[openid, profile, email, groups]`",
 		Doc: "Scopes zot asks for; must include `openid`. Authentik drops unknown scopes silently; its `profile` scope already carries `groups`."},
 	{Keys: []string{"identity.usernameClaim"}, Default: DefaultUsernameClaim,
-		Doc: "The ID-token claim zot names an SSO user by (`claimMapping.username`; zot's own default is `email`), e.g. `preferred_username` or `sub`. SSO entries in `registry.accessControl.*Users` take this form: with `email`, an email address. The scopes must bring the claim (`email` needs the `email` scope, `preferred_username` `profile`). In push mode every user entry must be an htpasswd user (`secrets.users`) or, with `email`, an email address. Groups always come from the `groups` claim."},
+		Doc: "The ID-token claim zot names an SSO user by (`claimMapping.username`; zot's own default is `email`), e.g. `preferred_username` or `sub`. SSO entries in `registry.accessControl.*Users` take this form: with `email`, an email address. The scopes must bring the claim (`email` needs the `email` scope, `preferred_username` `profile`). In push mode every user entry must be an htpasswd user (`secrets.users`) or, with `email`, an email address."},
+	{Keys: []string{"identity.groupsClaim"}, Default: DefaultGroupsClaim,
+		Doc: "The claim whose values are the user's groups (`claimMapping.groups`), a list or one string, read from the ID token and the userinfo answer: `registry.accessControl.*Groups` name its values. Entra ID: `groups` carries group object ids, `roles` app roles; Keycloak: the claim name of the client's group mapper ([Identity](identity.md#openid-providers))."},
 	{Keys: []string{"identity.issuer"}, Shown: "external: required; authentik: derived, must be unset",
 		Doc: "The provider's issuer (https). zot fetches its discovery document at start-up."},
 	{Keys: []string{"identity.authentik.slug"}, Default: DefaultSlug,
@@ -291,4 +300,59 @@ var identitySettings = []Setting{
 		Doc: "Authentik groups whose members may log in."},
 	{Keys: []string{"identity.authentik.allowHttp"},
 		Doc: "Accept an `http://` `authentik:url` (labs only)."},
+}
+
+// scopeRefusals are OpenID providers known by their issuer to refuse a
+// scope they do not define: the authorization request fails and no one
+// can log in. Advice, not an error: a provider may have been set up to
+// define it.
+var scopeRefusals = []struct {
+	name  string
+	match func(*url.URL) bool
+	scope string
+	why   string
+}{
+	{"Google", hostIs("accounts.google.com"), "groups", "Google answers invalid_scope and has no groups claim; grant SSO users by email in registry.accessControl.*Users"},
+	{"Entra ID", hostSuffix("login.microsoftonline.com", "login.microsoftonline.us"), "groups", "it is not an Entra ID scope; groups come from the app's token configuration (groups claim with object ids, or app roles with identity.groupsClaim: roles)"},
+	{"an Okta custom authorization server", func(u *url.URL) bool {
+		return hostSuffix(".okta.com", ".oktapreview.com", ".okta-emea.com")(u) && strings.HasPrefix(u.Path, "/oauth2/")
+	}, "groups", "a custom authorization server defines no groups scope unless one is added; add it with a groups claim, or drop it and put the groups claim in every ID token"},
+}
+
+func hostIs(h string) func(*url.URL) bool {
+	return func(u *url.URL) bool { return strings.EqualFold(u.Hostname(), h) }
+}
+
+func hostSuffix(suffixes ...string) func(*url.URL) bool {
+	return func(u *url.URL) bool {
+		for _, s := range suffixes {
+			if strings.HasSuffix(strings.ToLower(u.Hostname()), s) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// IdentityAdvice warns where identity.scopes asks the external provider
+// for a scope it is known to refuse (docs/identity.md, "OpenID
+// providers"); keys are the stack's.
+func IdentityAdvice(id Identity) []FieldError {
+	u, err := url.Parse(id.Issuer)
+	if id.Mode != IdentityExternal || err != nil {
+		return nil
+	}
+	scopes := id.Scopes
+	if scopes == nil {
+		scopes = DefaultScopes
+	}
+	var out []FieldError
+	for _, r := range scopeRefusals {
+		if r.match(u) && slices.Contains(scopes, r.scope) {
+			out = append(out, FieldError{Key: FullKey(KeyIdentity) + ".scopes",
+				Problem: fmt.Sprintf("asks %s for %q: %s", r.name, r.scope, r.why),
+				Fix:     fmt.Sprintf("set identity.scopes without %s, e.g. [openid, profile, email]", r.scope)})
+		}
+	}
+	return out
 }

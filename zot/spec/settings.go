@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/zot-registry/zot-registry/zot/zotconfig"
 )
 
 // Project is the Pulumi project name and so the config namespace.
@@ -80,6 +82,7 @@ const (
 	DefaultAbortDays     = 7
 	DefaultOIDCLabel     = "SSO"
 	DefaultUsernameClaim = "email" // zot's own default
+	DefaultGroupsClaim   = zotconfig.GroupsClaim
 	// Requests sized for one replica serving a team; the memory limit keeps
 	// a runaway zot from starving its node. No CPU limit by default: it
 	// throttles uploads without protecting anything a request does not.

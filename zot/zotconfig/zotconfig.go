@@ -4,6 +4,7 @@
 package zotconfig
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -73,7 +74,7 @@ func openID(o OIDC) *OpenID {
 			CredentialsFile: layout.OIDCCredentialsPath(),
 			Issuer:          o.Issuer,
 			Scopes:          nonNil(o.Scopes),
-			ClaimMapping:    ClaimMapping{Username: o.UsernameClaim, Groups: GroupsClaim},
+			ClaimMapping:    ClaimMapping{Username: o.UsernameClaim, Groups: cmp.Or(o.GroupsClaim, GroupsClaim)},
 		},
 	}}
 }
@@ -86,9 +87,12 @@ type OIDC struct {
 	// UsernameClaim names SSO users in accessControl (zot's default, and
 	// ours, is email).
 	UsernameClaim string
+	// GroupsClaim names the claim of the groups in accessControl; empty,
+	// GroupsClaim.
+	GroupsClaim string
 }
 
-// GroupsClaim is the claim zot reads group membership from.
+// GroupsClaim is the claim zot reads group membership from by default.
 const GroupsClaim = "groups"
 
 // Access says who may do what. Users are htpasswd users or OpenID users

@@ -208,6 +208,9 @@ func TestSessionCookieAndUserNames(t *testing.T) {
 	assert.Equal(t, true, auth(m)["secureSession"], "https externalUrl: Secure session cookie")
 	oidc := auth(m)["openid"].(map[string]any)["providers"].(map[string]any)["oidc"].(map[string]any)
 	assert.Equal(t, map[string]any{"username": "preferred_username", "groups": "groups"}, oidc["claimMapping"])
+	p.OIDC.GroupsClaim = "roles" // identity.groupsClaim (Entra ID's app roles)
+	oidc = auth(generic(t, p))["openid"].(map[string]any)["providers"].(map[string]any)["oidc"].(map[string]any)
+	assert.Equal(t, map[string]any{"username": "preferred_username", "groups": "roles"}, oidc["claimMapping"])
 
 	p.ExternalURL = "http://registry.lab.local:5000"
 	assert.Equal(t, false, auth(generic(t, p))["secureSession"], "a lab over plain http: a Secure cookie would never be sent back")
