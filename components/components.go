@@ -254,8 +254,11 @@ func (d *deployment) secrets() (err error) {
 	s := d.s
 	s3ID, s3Secret := d.s3KeyPair()
 	oidcID, oidcSecret := pulumi.StringInput(d.ident.ClientID), pulumi.StringInput(d.ident.ClientSecret)
-	if !s.Identity.OpenID() {
+	switch {
+	case !s.Identity.OpenID():
 		oidcID, oidcSecret = nil, nil
+	case !d.ident.SecretKnown: // an external client's secret the store holds
+		oidcSecret = nil
 	}
 	d.scr, err = secrets.NewDelivery(d.ctx, d.base, &secrets.Args{
 		Namespace:         d.ns.Name,

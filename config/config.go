@@ -23,7 +23,8 @@ type Config struct {
 	spec.Resolved
 
 	// ExternalClientSecret is zot-registry:oidcClientSecret in identity mode
-	// external, read as a secret output; nil otherwise.
+	// external, read as a secret output; nil otherwise (with ESO the store
+	// may hold it).
 	ExternalClientSecret pulumi.StringOutput
 	// S3KeyPair is zot's S3 key pair from the s3AccessKeyId/s3SecretAccessKey
 	// secret keys (secrets mode push or kubernetes, storage mode not aws); nil otherwise.
@@ -63,7 +64,7 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 	for _, w := range spec.IdentityAdvice(cfg.Identity) {
 		_ = ctx.Log.Warn(w.Error(), nil) // preview shows it; nothing to stop
 	}
-	if cfg.Identity.Mode == spec.IdentityExternal {
+	if _, given := ctx.GetConfig(spec.FullKey(spec.KeyOIDCClientSecret)); given && cfg.Identity.Mode == spec.IdentityExternal {
 		cfg.ExternalClientSecret = pconfig.RequireSecret(ctx, spec.FullKey(spec.KeyOIDCClientSecret))
 	}
 	if cfg.NeedsS3KeyPair() {

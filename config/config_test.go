@@ -761,8 +761,13 @@ func TestIdentityModes(t *testing.T) {
 		{name: "external without issuer", identity: obj{"mode": "external", "clientId": "zot"}, wantKey: key + ".issuer", wantMsg: "is missing"},
 		{name: "external issuer http", identity: obj{"mode": "external", "clientId": "zot", "issuer": "http://kc.example.com/realms/x"}, wantKey: key + ".issuer", wantMsg: "must use https"},
 		{name: "external without client id", identity: obj{"mode": "external", "issuer": "https://kc.example.com/realms/x"}, wantKey: key + ".clientId", wantMsg: "is empty"},
-		{name: "external without secret", identity: obj{"mode": "external", "clientId": "zot", "issuer": "https://kc.example.com/realms/x"},
-			mutate: func(s config.MapSource) { delete(s.Values, "zot-registry:oidcClientSecret") }, wantKey: "zot-registry:oidcClientSecret", wantMsg: "is missing"},
+		{name: "external without secret and without ESO", identity: obj{"mode": "external", "clientId": "zot", "issuer": "https://kc.example.com/realms/x"},
+			mutate: func(s config.MapSource) {
+				delete(s.Values, "zot-registry:oidcClientSecret")
+				s.Values["zot-registry:secrets"] = `{"mode":"kubernetes"}`
+				s.Values["zot-registry:s3AccessKeyId"], s.Values["zot-registry:s3SecretAccessKey"] = "id", "key"
+				s.Secrets["zot-registry:s3AccessKeyId"], s.Secrets["zot-registry:s3SecretAccessKey"] = true, true
+			}, wantKey: "zot-registry:oidcClientSecret", wantMsg: "is missing"},
 		{name: "external secret in plain text", identity: obj{"mode": "external", "clientId": "zot", "issuer": "https://kc.example.com/realms/x"},
 			mutate: func(s config.MapSource) { s.Secrets["zot-registry:oidcClientSecret"] = false }, wantKey: "zot-registry:oidcClientSecret", wantMsg: "plain text"},
 		{name: "external with authentik groups", identity: obj{"mode": "external", "clientId": "zot", "issuer": "https://kc.example.com/realms/x", "authentik": obj{"groups": []any{"a"}}},

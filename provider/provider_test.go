@@ -287,12 +287,13 @@ func TestConstructRejectsBadInputs(t *testing.T) {
 	reg := in["registry"].(map[string]any)
 	reg["externalUrl"] = "http://registry.example.com/path"
 	in["identity"] = map[string]any{"mode": "external", "issuer": "https://idp.example.com"}
+	in["secrets"] = map[string]any{"mode": "kubernetes", "users": []any{"ci-pusher"}} // no store: the client secret is required
 	rec := mocks.New("consumer", stack)
 	_, err := construct(t, rec, propertyMap(t, in))
 	require.Error(t, err)
 	msg := err.Error()
 	assert.Contains(t, msg, "registry.externalUrl")
-	assert.Contains(t, msg, "config oidcClientSecret: is missing; external mode needs the client secret; set the oidcClientSecret input (a secret)")
+	assert.Contains(t, msg, "config oidcClientSecret: is missing; external mode with secrets mode kubernetes needs the client secret (with ESO, the store may hold it instead); set the oidcClientSecret input (a secret)")
 	assert.NotContains(t, msg, spec.Project+":registry", "keys are input paths, not stack config keys")
 	assert.Empty(t, rec.Resources(), "nothing is registered for bad inputs")
 }

@@ -36,9 +36,13 @@ type Args struct {
 type Client struct {
 	pulumi.ResourceState
 
-	Issuer          pulumi.StringOutput
-	ClientID        pulumi.StringOutput
-	ClientSecret    pulumi.StringOutput // secret
+	Issuer       pulumi.StringOutput
+	ClientID     pulumi.StringOutput
+	ClientSecret pulumi.StringOutput // secret
+	// SecretKnown: the program has the client secret (it made it, or
+	// oidcClientSecret gave it); false for an external client whose secret
+	// only the secret store holds.
+	SecretKnown     bool
 	ApplicationSlug pulumi.StringOutput // empty in external mode
 	RedirectURI     pulumi.StringOutput
 
@@ -89,11 +93,12 @@ func NewClient(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Reso
 		c.ClientSecret = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
 		c.ApplicationSlug = pulumi.String("").ToStringOutput()
 	case spec.IdentityExternal:
-		if args.ExternalClientSecret == nil {
-			return nil, fmt.Errorf("identity %s: external mode needs the client secret", name)
-		}
 		c.Issuer = pulumi.String(s.Issuer).ToStringOutput()
-		c.ClientSecret = pulumi.ToSecret(args.ExternalClientSecret).(pulumi.StringOutput)
+		c.ClientSecret = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+		if args.ExternalClientSecret != nil { // else the secret store holds it
+			c.ClientSecret = pulumi.ToSecret(args.ExternalClientSecret).(pulumi.StringOutput)
+			c.SecretKnown = true
+		}
 		c.ApplicationSlug = pulumi.String("").ToStringOutput()
 	case spec.IdentityAuthentik:
 		if err := c.inAuthentik(ctx, name, s, args.ExternalURL, redirect); err != nil {
@@ -178,6 +183,7 @@ func (c *Client) inAuthentik(ctx *pulumi.Context, name string, s spec.Identity, 
 	// new stack's preview, and with it all of config.json.
 	c.Issuer = pulumi.String(Issuer(s.AuthentikURL.String(), a.Slug)).ToStringOutput()
 	c.ClientSecret = clientSecret
+	c.SecretKnown = true
 	c.ApplicationSlug = pulumi.String(a.Slug).ToStringOutput()
 	return nil
 }

@@ -171,13 +171,17 @@ func waitTimeouts(s spec.Secrets) pulumi.ResourceOption {
 }
 
 // values are every value the program has, by source key: the OIDC
-// client (but in identity mode none), zot's S3 key pair when given, and
+// client (but in identity mode none; its secret only when the program
+// has it), zot's S3 key pair when given, and
 // in push and kubernetes modes the generated htpasswd file and session
 // keys.
 func (c *Delivery) values(ctx *pulumi.Context, name string, args *Args) (pulumi.StringMap, error) {
 	s := args.Settings
-	if args.OpenID && (args.OIDCClientID == nil || args.OIDCClientSecret == nil) {
-		return nil, fmt.Errorf("secrets %s: the OIDC client id and secret are required", name)
+	switch {
+	case args.OpenID && args.OIDCClientID == nil:
+		return nil, fmt.Errorf("secrets %s: the OIDC client id is required", name)
+	case args.OpenID && args.OIDCClientSecret == nil && !s.UsesESO():
+		return nil, fmt.Errorf("secrets %s: mode %s needs the OIDC client secret: no store holds it", name, s.Mode)
 	}
 	if (args.S3AccessKeyID == nil) != (args.S3SecretAccessKey == nil) {
 		return nil, fmt.Errorf("secrets %s: give both halves of the S3 key pair, or neither", name)
@@ -185,7 +189,9 @@ func (c *Delivery) values(ctx *pulumi.Context, name string, args *Args) (pulumi.
 	values := pulumi.StringMap{}
 	if args.OpenID {
 		values[SourceOIDCClientID] = args.OIDCClientID
-		values[SourceOIDCClientSecret] = args.OIDCClientSecret
+		if args.OIDCClientSecret != nil { // else the store holds it: read, not pushed
+			values[SourceOIDCClientSecret] = args.OIDCClientSecret
+		}
 	}
 	if args.S3AccessKeyID != nil {
 		values[SourceS3AccessKeyID] = args.S3AccessKeyID

@@ -159,6 +159,38 @@ func pushedKeys(t *testing.T, push mocks.Resource) map[string]string {
 	return out
 }
 
+// TestExternalClientSecretFromTheStore: an external OpenID client whose
+// secret the program was not given (identity mode external without
+// oidcClientSecret) is read from the store, not pushed: the PushSecret
+// writes the client id alone, the OIDC ExternalSecret still reads both.
+func TestExternalClientSecretFromTheStore(t *testing.T) {
+	r := testsupport.Run(t, func(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
+		_, err := secrets.NewDelivery(ctx, "zot-registry", &secrets.Args{
+			Namespace: pulumi.String("zot"), Settings: settings(t, map[string]any{"store": map[string]any{"name": "vault"}}),
+			OIDCClientID: pulumi.String("zot-dev"), OpenID: true, S3KeyPair: true,
+		})
+		return nil, err
+	})
+	push := r.Rec.ByType(tPush)
+	require.Len(t, push, 1)
+	assert.Equal(t, map[string]string{secrets.SourceOIDCClientID: "zot-dev-oidc-client-id"}, pushedKeys(t, push[0]))
+	oidc := byName(r.Rec, tES)["zot-oidc"]
+	var keys []string
+	for _, d := range mocks.PlainMap(oidc.Inputs)["spec"].(map[string]any)["data"].([]any) {
+		keys = append(keys, d.(map[string]any)["remoteRef"].(map[string]any)["key"].(string))
+	}
+	assert.ElementsMatch(t, []string{"zot-dev-oidc-client-id", "zot-dev-oidc-client-secret"}, keys, "zot's credentials file still has both")
+
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := secrets.NewDelivery(ctx, "zot-registry", &secrets.Args{
+			Namespace: pulumi.String("zot"), Settings: settings(t, map[string]any{"mode": "kubernetes", "users": []any{"ci"}}),
+			OIDCClientID: pulumi.String("zot-dev"), OpenID: true,
+		})
+		return err
+	}, mocks.New("zot-registry", "dev").Option())
+	require.ErrorContains(t, err, "needs the OIDC client secret", "without ESO no store holds it")
+}
+
 func TestStoreModeWithProgramS3Key(t *testing.T) {
 	// Storage mode aws: the IAM key the program made is pushed too.
 	rec, _, _ := run(t, settings(t, map[string]any{"store": map[string]any{"name": "vault"}}), true)

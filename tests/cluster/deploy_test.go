@@ -72,7 +72,8 @@ func prepare(t testing.TB, v variant) *deployed {
 	if res.Config.Secrets.UsesESO() {
 		values, err := storeValues()
 		require.NoError(t, err)
-		seeds := kube.StoreSeeds(&res.Config.Settings, values, pushed(&res.Config.Settings), nil)
+		_, given := sc.Values[spec.FullKey(spec.KeyOIDCClientSecret)]
+		seeds := kube.StoreSeeds(&res.Config.Settings, values, pushed(&res.Config.Settings, given), nil)
 		require.NoError(t, theNode.API.Seed(context.Background(), StoreBackend, seeds))
 	}
 	return x
@@ -80,9 +81,12 @@ func prepare(t testing.TB, v variant) *deployed {
 
 // pushed are the remote-key fields the program pushes (it knows the
 // values); the store supplies the rest.
-func pushed(s *spec.Settings) []string {
+func pushed(s *spec.Settings, secretGiven bool) []string {
 	var known []string
-	if s.Identity.OpenID() {
+	switch {
+	case s.Identity.Mode == spec.IdentityExternal && !secretGiven:
+		known = append(known, "oidcClientId") // the secret: the store's
+	case s.Identity.OpenID():
 		known = append(known, "oidcClientId", "oidcClientSecret")
 	}
 	if s.Secrets.Generates() {
@@ -171,9 +175,10 @@ func (x *deployed) destroy(t testing.TB) {
 func variants() []variant {
 	users := []any{"ci-pusher", map[string]any{"name": "reader", "role": "pull"}}
 	return []variant{
-		// storage existing, identity external (dex), secrets from the store
-		// through ESO, one replica with its claim.
-		{name: "cluster"},
+		// storage existing, identity external (dex) with the client secret in
+		// the store alone, secrets from the store through ESO, one replica
+		// with its claim.
+		{name: "cluster", oidcSecretInStore: true},
 		// No OpenID provider: htpasswd users only.
 		{name: "identity-none", replace: map[string]any{
 			"zot-registry:identity": map[string]any{"mode": "none"},

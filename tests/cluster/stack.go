@@ -26,6 +26,9 @@ type variant struct {
 	name    string
 	replace map[string]any
 	edits   []render.Edit
+	// oidcSecretInStore: the OpenID client secret is in the store alone,
+	// not in the stack's secret config (identity external, with ESO).
+	oidcSecretInStore bool
 }
 
 // registryKey is the registry section's full key, for edits.
@@ -69,7 +72,7 @@ func (v variant) stackConfig(svc *services) (*render.StackConfig, error) {
 	if err := unmarshalKey(sc, spec.KeyRegistry, &reg); err != nil {
 		return nil, err
 	}
-	if ident.Mode == spec.IdentityExternal {
+	if ident.Mode == spec.IdentityExternal && !v.oidcSecretInStore {
 		secret(spec.KeyOIDCClientSecret, svc.clientSecret)
 	}
 	if sec.Mode == spec.SecretsPush || sec.Mode == spec.SecretsKubernetes {
@@ -101,6 +104,7 @@ func storeValues() (map[string]string, error) {
 	return map[string]string{
 		"htpasswd":      strings.Join(lines, "\n") + "\n",
 		"s3AccessKeyId": S3Access, "s3SecretAccessKey": S3Secret,
+		"oidcClientSecret":  svc.clientSecret, // read when the stack config lacks it
 		"sessionHashKey":    strings.Repeat("h", 32) + strings.Repeat("H", 32),
 		"sessionEncryptKey": strings.Repeat("e", 16) + strings.Repeat("E", 16),
 	}, nil

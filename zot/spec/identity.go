@@ -73,7 +73,9 @@ var (
 	subModes          = []string{"hashed_user_id", "user_id", "user_uuid", "user_username", "user_email", "user_upn"}
 )
 
-func validateIdentity(id Identity, src Source, stack string, c Collector) {
+// fromStore says the secrets reach zot through ESO: with external mode the
+// client secret may then be in the store alone.
+func validateIdentity(id Identity, src Source, stack string, fromStore bool, c Collector) {
 	if !validMode(c, id.Mode, IdentityModes, "identity") {
 		return
 	}
@@ -84,7 +86,7 @@ func validateIdentity(id Identity, src Source, stack string, c Collector) {
 	if id.Mode == IdentityAuthentik {
 		validateAuthentik(id, src, c)
 	} else {
-		validateExternal(id, src, c)
+		validateExternal(id, src, fromStore, c)
 	}
 	if strings.TrimSpace(id.clientID(stack)) == "" {
 		c.Add("clientId", "is empty", "set the OAuth2 client id (authentik mode defaults to zot-<stack>)")
@@ -185,7 +187,7 @@ func validateGroupsNeedOpenID(cfg *Settings, c Collector) {
 	}
 }
 
-func validateExternal(id Identity, src Source, c Collector) {
+func validateExternal(id Identity, src Source, fromStore bool, c Collector) {
 	const fix = "set it to the provider's issuer, e.g. https://keycloak.example.com/realms/platform"
 	switch u, err := url.Parse(id.Issuer); {
 	case id.Issuer == "":
@@ -197,7 +199,9 @@ func validateExternal(id Identity, src Source, c Collector) {
 	case u.RawQuery != "" || u.Fragment != "":
 		c.Add("issuer", fmt.Sprintf("%q has a query or fragment", id.Issuer), fix)
 	}
-	c.secret(src, KeyOIDCClientSecret, true, "external mode needs the client secret")
+	// Through ESO the store may hold it (remoteKeys.oidcClientSecret);
+	// secrets mode kubernetes has no store to read it from.
+	c.secret(src, KeyOIDCClientSecret, !fromStore, "external mode with secrets mode kubernetes needs the client secret (with ESO, the store may hold it instead)")
 	a := id.Authentik
 	if len(a.Groups) > 0 || a.AllowHTTP {
 		c.Add("authentik", "is set, but external mode creates nothing in Authentik", "remove it, or use mode authentik")

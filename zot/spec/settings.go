@@ -183,7 +183,7 @@ func validate(cfg *Settings, src Source, words Vocabulary, errs *Errors) {
 	top := Collector{errs, "", words}
 	validateRegistry(&cfg.Registry, under(KeyRegistry))
 	validateStorage(cfg.Storage, cfg.Environment, under(KeyStorage))
-	validateIdentity(cfg.Identity, src, cfg.Environment, under(KeyIdentity))
+	validateIdentity(cfg.Identity, src, cfg.Environment, cfg.Secrets.UsesESO(), under(KeyIdentity))
 	validateSecrets(cfg, src, under(KeySecrets))
 	validateMirrorCredentials(cfg, under(KeyRegistry))
 	validateUserNames(cfg, under(KeyRegistry))

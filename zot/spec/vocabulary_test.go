@@ -27,6 +27,11 @@ func TestErrorsInTheCallersWords(t *testing.T) {
 
 	external := s
 	external.Identity.Mode, external.Identity.Issuer, external.Identity.ClientID = IdentityExternal, "https://idp.example.com", "zot"
+	// Without ESO the client secret has no store to come from.
+	noStore := external
+	noStore.Secrets.Mode, noStore.Secrets.Store = SecretsKubernetes, Defaults("dev").Secrets.Store
+	noStore.Secrets.Users = Users{{Name: "ci"}}
+	keys := map[string]bool{KeyS3AccessKeyID: true, KeyS3SecretAccessKey: true}
 	none := s
 	none.Identity.Mode = IdentityNone
 	authentik := s
@@ -40,10 +45,10 @@ func TestErrorsInTheCallersWords(t *testing.T) {
 		words    Vocabulary
 		want     string
 	}{
-		{"missing, stack", external, env{}, StackConfig,
-			"config zot-registry:oidcClientSecret: is missing; external mode needs the client secret; pulumi config set --secret oidcClientSecret <value>"},
-		{"missing, inputs", external, env{}, ComponentInputs,
-			"config oidcClientSecret: is missing; external mode needs the client secret; set the oidcClientSecret input (a secret)"},
+		{"missing, stack", noStore, env{secrets: keys}, StackConfig,
+			"config zot-registry:oidcClientSecret: is missing; external mode with secrets mode kubernetes needs the client secret (with ESO, the store may hold it instead); pulumi config set --secret oidcClientSecret <value>"},
+		{"missing, inputs", noStore, env{secrets: keys}, ComponentInputs,
+			"config oidcClientSecret: is missing; external mode with secrets mode kubernetes needs the client secret (with ESO, the store may hold it instead); set the oidcClientSecret input (a secret)"},
 		{"unwanted, stack", none, env{secrets: map[string]bool{KeyOIDCClientSecret: true}}, StackConfig,
 			"config zot-registry:oidcClientSecret: is set, but identity mode none has no OpenID client; remove it (pulumi config rm oidcClientSecret)"},
 		{"unwanted, inputs", none, env{secrets: map[string]bool{KeyOIDCClientSecret: true}}, ComponentInputs,
