@@ -333,3 +333,45 @@ func TestVaultSeedingNamesEveryKeyStoreModeReads(t *testing.T) {
 		assert.Contains(t, string(b), "vault kv put secret/"+spec.DefaultRemoteKey("dev", k.Value)+" ", "docs/secrets.md seeds no %s", k.Field)
 	}
 }
+
+// TestConfigSetCommandsNameWhatExists: every `pulumi config set` a user
+// page or the README shows names a key the program reads (a setting path
+// with --path, a secret key such as oidcClientSecret), a provider key the
+// program or its providers read, or a key of the example program the
+// command is written for; a renamed setting fails it.
+func TestConfigSetCommandsNameWhatExists(t *testing.T) {
+	known := map[string]bool{}
+	for _, k := range spec.Paths() {
+		known[k] = true
+	}
+	for _, k := range spec.SecretKeys {
+		known[k] = true
+	}
+	for _, k := range []string{spec.AuthentikURLKey, spec.AuthentikTokenKey, "kubernetes:context", "kubernetes:kubeconfig", "kubernetes:cluster"} {
+		known[k] = true
+	}
+	consumer, err := os.ReadFile(filepath.Join(root, "examples", "platform-consumer", "Pulumi.yaml"))
+	require.NoError(t, err)
+	declared := regexp.MustCompile(`(?m)^  ([A-Za-z]+):$`)
+	for _, m := range declared.FindAllStringSubmatch(string(consumer), -1) {
+		known[m[1]] = true // docs/outputs.md sets up the consumer example
+	}
+	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	require.NoError(t, err)
+	pages = append(pages, filepath.Join(root, "README.md"))
+	command := regexp.MustCompile("pulumi config set((?: +--[a-z]+)*) +([A-Za-z][A-Za-z0-9:.\\[\\]]*)")
+	found := 0
+	for _, page := range pages {
+		if filepath.Base(page) == "development.md" {
+			continue
+		}
+		b, err := os.ReadFile(page)
+		require.NoError(t, err)
+		for _, m := range command.FindAllStringSubmatch(string(b), -1) {
+			key := strings.TrimPrefix(m[2], spec.Project+":")
+			found++
+			assert.True(t, known[key], "%s: `pulumi config set%s %s` names no key the program reads", filepath.Base(page), m[1], m[2])
+		}
+	}
+	assert.Greater(t, found, 8, "the pages show their config commands")
+}
