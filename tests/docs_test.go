@@ -359,7 +359,7 @@ func TestConfigSetCommandsNameWhatExists(t *testing.T) {
 	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
 	require.NoError(t, err)
 	pages = append(pages, filepath.Join(root, "README.md"))
-	command := regexp.MustCompile("pulumi config set((?: +--[a-z]+)*) +([A-Za-z][A-Za-z0-9:.\\[\\]]*)")
+	command := regexp.MustCompile(`pulumi config set((?: +--[a-z]+)*) +([A-Za-z][A-Za-z0-9:.\[\]]*)`)
 	found := 0
 	for _, page := range pages {
 		if filepath.Base(page) == "development.md" {

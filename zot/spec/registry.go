@@ -74,7 +74,7 @@ type Registry struct {
 	// under its own; keys it owns are refused (extravalues.go).
 	ExtraValues map[string]any `json:"extraValues" pulumi:"extraValues,optional"`
 	// CABundle is PEM certificates zot trusts besides the public roots: a
-	// private CA of the OpenID issuer, the S3 endpoint, Redis or a mirror.
+	// private CA of the OpenID issuer, the S3 endpoint or a mirror (the program writes no TLS Redis).
 	CABundle string `json:"caBundle" pulumi:"caBundle,optional"`
 
 	// Derived by Resolve; not config keys.
@@ -681,5 +681,5 @@ var registrySettings = []Setting{
 	{Keys: []string{"registry.extraValues"},
 		Doc: "Chart values the program does not model (e.g. `dnsConfig`, `hostAliases`, `initContainers`, `service.externalTrafficPolicy`), merged under the program's values. A value the program owns is refused with the setting to use instead: names, `image`, config and mounts (`configFiles`, `externalSecrets`, `env`, `extraVolumes`…), the workload (`persistence`, `pvc`, `replicaCount`, `strategy`, `serviceHeadless`), probes and ports (`startupProbe`, `httpGet`, `service.type`, `service.port`), and every key the settings above map to ([one checked door](operations.md#chart-values-the-program-does-not-model))."},
 	{Keys: []string{"registry.caBundle"},
-		Doc: "PEM certificates zot trusts beside the public roots: the private CA of an OpenID issuer, an S3 endpoint, Redis with TLS or a mirror's upstream (`pulumi config set --path registry.caBundle -- \"$(cat ca.crt)\"`). The program writes it to the ConfigMap `<releaseName>-ca`, mounts it at `/etc/zot-ca` and points zot at it with `SSL_CERT_DIR` (the image's own roots stay); a change restarts the pods. Certificates only, each one parsed before anything is deployed."},
+		Doc: "PEM certificates zot trusts beside the public roots: the private CA of an OpenID issuer, an S3 endpoint or a mirror's upstream (`pulumi config set --path registry.caBundle -- \"$(cat ca.crt)\"`). The program writes it to the ConfigMap `<releaseName>-ca`, mounts it at `/etc/zot-ca` and points zot at it with `SSL_CERT_DIR` (the image's own roots stay); a change restarts the pods. Certificates only, each one parsed before anything is deployed."},
 }
