@@ -8,23 +8,15 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
+	"github.com/zot-registry/zot-registry/components/storage"
 	"github.com/zot-registry/zot-registry/internal/mocks"
 )
 
-// Policy is an IAM policy document.
-type Policy struct {
-	Version   string      `json:"Version"`
-	Statement []Statement `json:"Statement"`
-}
-
-// Statement is one Allow statement.
-type Statement struct {
-	Sid       string         `json:"Sid"`
-	Effect    string         `json:"Effect"`
-	Action    []string       `json:"Action"`
-	Resource  []string       `json:"Resource"`
-	Condition map[string]any `json:"Condition,omitempty"`
-}
+// Policy and Statement are the IAM documents zot's own policy uses.
+type (
+	Policy    = storage.PolicyDocument
+	Statement = storage.Statement
+)
 
 // calls are the IAM actions the AWS provider (pulumi-aws v6, Terraform's
 // aws provider v5 underneath) calls for a resource type over create,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zot-registry/zot-registry/internal/deployer"
 	"github.com/zot-registry/zot-registry/internal/mocks"
+	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/tests/stacks"
 )
 
@@ -30,6 +31,45 @@ func granted(rules []deployer.Rule, group, resource, verb string) bool {
 // StatefulSet or the Deployment as persistence decides. The cluster tier
 // runs its stacks as a user holding only these rules.
 func TestRBACFollowsTheStack(t *testing.T) {
+	eachStack(t, func(t *testing.T, res *render.Result) {
+		ns, cluster := deployer.KubernetesRules(res.Recorder.Resources(), res.Values)
+		for _, r := range append(slices.Clone(ns), cluster...) {
+			for _, s := range [][]string{r.APIGroups, r.Resources, r.Verbs} {
+				assert.NotContains(t, s, "*", "no wildcard")
+			}
+		}
+		reg := res.Config.Registry
+		assert.Equal(t, reg.CreateNamespace, granted(cluster, "", "namespaces", "create"), "the namespace, only where the program creates it")
+		assert.False(t, granted(ns, "", "namespaces", "get"), "no cluster-scoped kind among the namespaced rules")
+		for _, c := range []struct {
+			group, resource string
+			want            bool
+		}{
+			{"", "secrets", true}, // Helm's release records at least
+			{"", "services", true},
+			{"apps", "statefulsets", reg.Persistence.Enabled},
+			{"apps", "deployments", !reg.Persistence.Enabled},
+			{"external-secrets.io", "externalsecrets", res.Config.Secrets.UsesESO()},
+			{"networking.k8s.io", "ingresses", reg.Ingress.Enabled},
+			{"gateway.networking.k8s.io", "httproutes", reg.Route.Enabled},
+		} {
+			assert.Equal(t, c.want, granted(ns, c.group, c.resource, "delete"), "delete %s.%s", c.resource, c.group)
+		}
+		for _, verb := range []string{"list", "watch"} {
+			assert.True(t, granted(ns, "", "pods", verb), "the rollout watch reads zot's pods")
+		}
+		assert.True(t, granted(ns, "", "pods/log", "get"), "the rollout watch reads zot's log")
+		assert.False(t, granted(ns, "", "pods", "create"), "pods are the workload's, never the deployer's")
+		for _, r := range res.Recorder.Resources() {
+			if kind, ok := kubernetesKind(r); ok && kind[1] != "namespaces" {
+				assert.True(t, granted(ns, kind[0], kind[1], "create"), "%s %s is registered by the program", r.Type, r.Name)
+			}
+		}
+	})
+}
+
+// eachStack runs check on the render of every stack the tests render.
+func eachStack(t *testing.T, check func(t *testing.T, res *render.Result)) {
 	root, err := stacks.Root()
 	require.NoError(t, err)
 	all, err := stacks.All(root)
@@ -38,39 +78,7 @@ func TestRBACFollowsTheStack(t *testing.T) {
 		t.Run(v.Name, func(t *testing.T) {
 			res, err := v.Evaluate(root)
 			require.NoError(t, err)
-			ns, cluster := deployer.KubernetesRules(res.Recorder.Resources(), res.Values)
-			for _, r := range append(slices.Clone(ns), cluster...) {
-				for _, s := range [][]string{r.APIGroups, r.Resources, r.Verbs} {
-					assert.NotContains(t, s, "*", "no wildcard")
-				}
-			}
-			reg := res.Config.Registry
-			assert.Equal(t, reg.CreateNamespace, granted(cluster, "", "namespaces", "create"), "the namespace, only where the program creates it")
-			assert.False(t, granted(ns, "", "namespaces", "get"), "no cluster-scoped kind among the namespaced rules")
-			for _, c := range []struct {
-				group, resource string
-				want            bool
-			}{
-				{"", "secrets", true}, // Helm's release records at least
-				{"", "services", true},
-				{"apps", "statefulsets", reg.Persistence.Enabled},
-				{"apps", "deployments", !reg.Persistence.Enabled},
-				{"external-secrets.io", "externalsecrets", res.Config.Secrets.UsesESO()},
-				{"networking.k8s.io", "ingresses", reg.Ingress.Enabled},
-				{"gateway.networking.k8s.io", "httproutes", reg.Route.Enabled},
-			} {
-				assert.Equal(t, c.want, granted(ns, c.group, c.resource, "delete"), "delete %s.%s", c.resource, c.group)
-			}
-			for _, verb := range []string{"list", "watch"} {
-				assert.True(t, granted(ns, "", "pods", verb), "the rollout watch reads zot's pods")
-			}
-			assert.True(t, granted(ns, "", "pods/log", "get"), "the rollout watch reads zot's log")
-			assert.False(t, granted(ns, "", "pods", "create"), "pods are the workload's, never the deployer's")
-			for _, r := range res.Recorder.Resources() {
-				if kind, ok := kubernetesKind(r); ok && kind[1] != "namespaces" {
-					assert.True(t, granted(ns, kind[0], kind[1], "create"), "%s %s is registered by the program", r.Type, r.Name)
-				}
-			}
+			check(t, res)
 		})
 	}
 }
