@@ -939,6 +939,10 @@ func TestOperationsRules(t *testing.T) {
 		{"redis address without port", []edit{{"registry.cache", obj{"driver": "redis", "redis": obj{"addresses": []any{"redis"}}}}}, reg + ".cache.redis.addresses[0]", "not host:port"},
 		{"redis cluster with a db", []edit{{"registry.cache", obj{"driver": "redis", "redis": obj{"addresses": []any{"a:6379", "b:6379"}, "db": 2}}}}, reg + ".cache.redis.db", "Redis Cluster"},
 		{"redis settings without redis", []edit{{"registry.cache.redis", obj{"addresses": []any{"a:6379"}}}}, reg + ".cache.redis", "cache.driver is local"},
+		{"redis over tls", []edit{{"registry.cache", obj{"driver": "redis", "redis": obj{"addresses": []any{"redis.redis.svc:6380"}, "tls": true}}}}, "", ""},
+		{"redis over tls with a user", []edit{{"registry.cache", obj{"driver": "redis", "redis": obj{"addresses": []any{"redis:6380"}, "tls": true, "username": "zot"}}}}, reg + ".cache.redis.username", "logs the URL"},
+		{"redis over tls at a host named addr", []edit{{"registry.cache", obj{"driver": "redis", "redis": obj{"addresses": []any{"redis-addr.redis.svc:6380"}, "tls": true}}}}, reg + ".cache.redis.addresses[0]", "Redis Cluster"},
+		{"redis tls without redis", []edit{{"registry.cache.redis.tls", true}}, reg + ".cache.redis", "cache.driver is local"},
 		{"dynamodb outside aws", []edit{{"registry.cache.driver", "dynamodb"}}, reg + ".cache.driver", "storage mode existing"},
 		{"dynamodb in aws mode", []edit{{"registry.cache.driver", "dynamodb"}, {"storage", obj{"mode": "aws", "region": "eu-central-1", "bucket": "zot-dev"}}}, "", ""},
 		{"dynamodb table prefix", []edit{{"registry.cache", obj{"driver": "dynamodb", "dynamodb": obj{"tablePrefix": "zot prod"}}}, {"storage", obj{"mode": "aws", "region": "eu-central-1", "bucket": "zot-dev"}}}, reg + ".cache.dynamodb.tablePrefix", "valid DynamoDB table names"},
@@ -995,6 +999,15 @@ func TestRedisPasswordIsASecretKey(t *testing.T) {
 	src.Secrets["zot-registry:redisPassword"] = true
 	_, err = config.Parse("dev", src)
 	require.NoError(t, err)
+
+	// Over TLS zot would log it: refused, before anything deploys.
+	set(objs, "registry.cache.redis.tls", true)
+	tls := source(t, objs)
+	tls.Values["zot-registry:redisPassword"], tls.Secrets["zot-registry:redisPassword"] = "pw", true
+	_, err = config.Parse("dev", tls)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "config zot-registry:redisPassword: is set with registry.cache.redis.tls")
+	assert.Contains(t, err.Error(), "in every pod's log")
 
 	src = source(t, valid())
 	src.Values["zot-registry:redisPassword"] = "pw"

@@ -31,13 +31,17 @@ func main() {
 	stack := flag.String("stack", "dev", "stack name: reads Pulumi.<stack>.yaml")
 	out := flag.String("out", "", "folder to write the render into (replaced if it holds an earlier render); default out/<stack>")
 	dir := flag.String("project", ".", "folder holding Pulumi.yaml and the stack config files")
+	stacks := flag.String("stacks", "", "folder holding Pulumi.<stack>.yaml when it is not the project folder (examples/stacks: examples that are no environment); default -project")
 	check := flag.Bool("check", false, "run the policy rules over the render; exit 3 on a violation")
 	flag.Parse()
+	if *stacks == "" {
+		*stacks = *dir
+	}
 	if *out == "" {
 		*out = "out/" + *stack
 	}
 
-	res, err := render.Evaluate(*dir, *stack)
+	res, err := render.EvaluateFrom(*dir, *stacks, *stack)
 	if err != nil {
 		// Config problems print exactly as pulumi up logs them.
 		var errs spec.Errors

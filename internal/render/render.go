@@ -52,8 +52,12 @@ type Result struct {
 }
 
 // Evaluate runs the program for stack, with the config files in dir.
-func Evaluate(dir, stack string) (*Result, error) {
-	sc, err := LoadStackConfig(dir, stack)
+func Evaluate(dir, stack string) (*Result, error) { return EvaluateFrom(dir, dir, stack) }
+
+// EvaluateFrom is Evaluate with the stack file in stackDir and Pulumi.yaml
+// in dir (an example stack kept out of the project's environments).
+func EvaluateFrom(dir, stackDir, stack string) (*Result, error) {
+	sc, err := LoadStackConfigFrom(dir, stackDir, stack)
 	if err != nil {
 		return nil, err
 	}

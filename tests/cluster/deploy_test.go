@@ -22,6 +22,7 @@ import (
 
 	"github.com/zot-registry/zot-registry/internal/render"
 	"github.com/zot-registry/zot-registry/tests/kube"
+	"github.com/zot-registry/zot-registry/tests/stacks"
 	"github.com/zot-registry/zot-registry/tests/tier"
 	"github.com/zot-registry/zot-registry/zot/layout"
 	"github.com/zot-registry/zot-registry/zot/spec"
@@ -210,6 +211,10 @@ func variants() []variant {
 				"addresses": []any{RedisAddr}, "keyPrefix": "zot-cluster",
 			}}},
 		}},
+		// The no-ESO team's example as a team copies it (the node's
+		// addresses in place of its hosts): an existing bucket, an OpenID
+		// client made by hand, the program writing zot's Secrets.
+		{name: stacks.ExamplePrefix + "no-eso", example: "no-eso"},
 	}
 }
 
@@ -327,7 +332,7 @@ func (x *deployed) checkRegistry(t *testing.T) {
 	reg := svc.registry()
 	passwords := x.passwords(t)
 	pusher := tier.User{Name: "ci-pusher", Password: passwords["ci-pusher"]}
-	reader := tier.User{Name: "reader", Password: passwords["reader"]}
+	reader := tier.User{Name: x.pullRobot(), Password: passwords[x.pullRobot()]}
 	dockerImg, err := tier.DockerImage(256 << 10)
 	require.NoError(t, err)
 	ociImg, err := tier.OCIImage(256 << 10)
@@ -423,6 +428,17 @@ func (x *deployed) checkDestroy(t *testing.T) {
 		return nil
 	})
 	assert.Positive(t, blobs, "the bucket keeps the images after destroy")
+}
+
+// pullRobot is the read-only robot: the first user of role pull the
+// program generates, else the store's "reader".
+func (x *deployed) pullRobot() string {
+	for _, u := range x.res.Config.Secrets.Users {
+		if u.Role == spec.RolePull {
+			return u.Name
+		}
+	}
+	return "reader"
 }
 
 // passwords are the robots' passwords: the store's (secrets mode store),

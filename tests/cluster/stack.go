@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/zot-registry/zot-registry/internal/render"
+	"github.com/zot-registry/zot-registry/tests/stacks"
 	"github.com/zot-registry/zot-registry/tests/tier"
 	"github.com/zot-registry/zot-registry/zot/spec"
 )
@@ -29,6 +30,10 @@ type variant struct {
 	// oidcSecretInStore: the OpenID client secret is in the store alone,
 	// not in the stack's secret config (identity external, with ESO).
 	oidcSecretInStore bool
+	// example: the team's example examples/stacks/Pulumi.<example>.yaml in
+	// place of the base stack, with the node's addresses in place of its
+	// hosts (onTheNode).
+	example string
 }
 
 // registryKey is the registry section's full key, for edits.
@@ -41,7 +46,7 @@ func projectRoot() string { return filepath.Join("..", "..") }
 // with the secret config values the tier knows (the OpenID client's
 // secret, the S3 key pair, the Redis password) set as secrets.
 func (v variant) stackConfig(svc *services) (*render.StackConfig, error) {
-	sc, err := render.LoadStackConfigFrom(projectRoot(), "testdata", BaseStack)
+	sc, err := v.stackFile()
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +88,63 @@ func (v variant) stackConfig(svc *services) (*render.StackConfig, error) {
 		secret(spec.KeyRedisPassword, svc.redisPass)
 	}
 	return sc, nil
+}
+
+// stackFile is the base stack's config, or the example's on the node.
+func (v variant) stackFile() (*render.StackConfig, error) {
+	base, err := render.LoadStackConfigFrom(projectRoot(), "testdata", BaseStack)
+	if err != nil || v.example == "" {
+		return base, err
+	}
+	ex, err := render.LoadStackConfigFrom(projectRoot(), filepath.Join(projectRoot(), stacks.ExampleDir), v.example)
+	if err != nil {
+		return nil, err
+	}
+	return onTheNode(ex, base)
+}
+
+// onTheNode is an example stack with the base stack's addresses (the
+// cluster, the chart repository, the bucket, the issuer, TLS at the tier's
+// proxy) and pod sizes: what a team changes when it copies the example.
+// The rest, the example's modes, access rules and robots, is deployed as
+// written.
+func onTheNode(ex, base *render.StackConfig) (*render.StackConfig, error) {
+	out, err := ex.With(map[string]any{"kubernetes:context": base.Values["kubernetes:context"]})
+	if err != nil {
+		return nil, err
+	}
+	storageKey, identityKey := spec.FullKey(spec.KeyStorage), spec.FullKey(spec.KeyIdentity)
+	edits := []render.Edit{{Key: registryKey, Path: "ingress", Value: nil}}
+	for key, paths := range map[string][]string{
+		registryKey: {"externalUrl", "externalProxy", "chart.repository", "resources", "persistence.size"},
+		storageKey:  {"bucket", "region", "endpoint", "forcePathStyle"},
+		identityKey: {"issuer", "clientId"},
+	} {
+		for _, p := range paths {
+			value, err := valueAt(base, key, p)
+			if err != nil {
+				return nil, err
+			}
+			edits = append(edits, render.Edit{Key: key, Path: p, Value: value})
+		}
+	}
+	return out.Apply(edits...)
+}
+
+// valueAt is the value at a dotted path under a key of the config.
+func valueAt(sc *render.StackConfig, key, path string) (any, error) {
+	var v any
+	if err := json.Unmarshal([]byte(sc.Values[key]), &v); err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	for _, p := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok || m[p] == nil {
+			return nil, fmt.Errorf("%s has no %s", key, path)
+		}
+		v = m[p]
+	}
+	return v, nil
 }
 
 // robots are the htpasswd users an operator puts in the store (secrets

@@ -10,8 +10,11 @@ package stacks
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 
 	"github.com/zot-registry/zot-registry/internal/render"
+	"github.com/zot-registry/zot-registry/zot/spec"
 )
 
 // Variant is a stack to render: a fixture stack, optionally with keys
@@ -22,9 +25,9 @@ type Variant struct {
 	Stack   string
 	Replace map[string]any
 	Edits   []render.Edit // then these settings
-	// Example: the stack file is the project's own Pulumi.<stack>.yaml,
-	// not a fixture.
-	Example bool
+	// Dir holds the stack file, relative to the project root: the
+	// project itself for its environments, ExampleDir; empty: FixtureDir.
+	Dir string
 }
 
 // FixtureDir holds the fixture stack files, relative to the project root.
@@ -33,11 +36,11 @@ const FixtureDir = "tests/stacks/testdata"
 // Config loads the variant's config: its stack file against the project's
 // Pulumi.yaml in root.
 func (v Variant) Config(root string) (*render.StackConfig, error) {
-	dir := filepath.Join(root, FixtureDir)
-	if v.Example {
-		dir = root
+	dir := v.Dir
+	if dir == "" {
+		dir = FixtureDir
 	}
-	sc, err := render.LoadStackConfigFrom(root, dir, v.Stack)
+	sc, err := render.LoadStackConfigFrom(root, filepath.Join(root, dir), v.Stack)
 	if err != nil {
 		return nil, err
 	}
@@ -71,15 +74,50 @@ func Examples(root string) ([]string, error) { return render.StackNames(root) }
 // the fixtures of the same stack name.
 const ExamplePrefix = "example-"
 
-// ExampleVariants are the project's example stacks as variants.
+// ExampleDir holds example stacks that are no environment (the deploy
+// workflow deploys every Pulumi.<stack>.yaml of the project): a team copies
+// one into the project. Its header's `pulumi config set --secret <key>`
+// lines are what the copy needs before up; the tests set those keys.
+const ExampleDir = "examples/stacks"
+
+// ExampleVariants are the project's stacks and ExampleDir's as variants.
 func ExampleVariants(root string) ([]Variant, error) {
-	names, err := Examples(root)
+	var out []Variant
+	for _, dir := range []string{".", ExampleDir} {
+		names, err := render.StackNames(filepath.Join(root, dir))
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			v := Variant{Name: ExamplePrefix + n, Stack: n, Dir: dir}
+			if dir == ExampleDir {
+				if v.Replace, err = headerSecrets(filepath.Join(root, dir, "Pulumi."+n+".yaml")); err != nil {
+					return nil, err
+				}
+			}
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// setSecret is a `pulumi config set --secret <key>` line of a header.
+var setSecret = regexp.MustCompile(`(?m)^#\s+pulumi config set --secret (\S+) `)
+
+// headerSecrets are the secret keys the file's header tells a team to set,
+// as a stack file holds them once set (a value the render cannot decrypt).
+func headerSecrets(file string) (map[string]any, error) {
+	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
-	var out []Variant
-	for _, n := range names {
-		out = append(out, Variant{Name: ExamplePrefix + n, Stack: n, Example: true})
+	out := map[string]any{}
+	for _, m := range setSecret.FindAllStringSubmatch(string(b), -1) {
+		key := m[1]
+		if !strings.Contains(key, ":") {
+			key = spec.FullKey(key)
+		}
+		out[key] = map[string]any{"secure": "v1:c2V0IGJ5IHRoZSB0ZWFt"}
 	}
 	return out, nil
 }
@@ -159,6 +197,13 @@ func Modes() []Variant {
 			{Key: registry, Path: "metrics.serviceMonitor", Value: map[string]any{
 				"enabled": true, "labels": map[string]any{"release": "kube-prometheus-stack"}, "basicAuthSecret": "zot-metrics-scrape",
 			}},
+		}},
+		// Metadata in a Redis reached over TLS alone (a rediss:// URL), no
+		// password: zot would log it with the URL.
+		{Name: "cache-redis-tls", Stack: "dev", Edits: []render.Edit{
+			{Key: registry, Path: "cache", Value: map[string]any{"driver": "redis", "redis": map[string]any{
+				"addresses": []any{"redis.redis.svc.cluster.local:6380"}, "keyPrefix": "zot-dev", "tls": true,
+			}}},
 		}},
 		// Scale-out on AWS: the seven DynamoDB tables, push mode.
 		{Name: "scale-out-dynamodb", Stack: "dev", Replace: map[string]any{

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/zot-registry/zot-registry/tests/tier"
+	"github.com/zot-registry/zot-registry/zot/layout"
 )
 
 // Users the tier gives a variant. htpasswd users carry no groups in zot, so
@@ -42,8 +43,11 @@ type cluster struct {
 	Prefix string // the S3 key prefix (storageDriver.rootdirectory)
 	Dex    *dexServer
 	Redis  string
-	Zots   []*zotInstance
-	People people
+	// redisCLI are redis-cli's connection options for Redis (password or
+	// TLS).
+	redisCLI []string
+	Zots     []*zotInstance
+	People   people
 	// PodIdentity serves the pod's AWS credentials when the Helm values
 	// give zot no key (an IAM role); nil otherwise.
 	PodIdentity *podIdentity
@@ -200,7 +204,12 @@ func setUpWith(t testing.TB, r *rendered, rewrite func(map[string]any), versione
 		issuer = c.Dex.Issuer
 	}
 	if name := getPath(cfg, "storage", "cacheDriver", "name"); name == "redis" {
-		c.Redis = startRedis(t, c.b, c.dir)
+		if u, _ := getPath(cfg, "storage", "cacheDriver", "url").(string); strings.HasPrefix(u, "rediss://") && ca == nil {
+			// A Redis on TLS has a certificate of the platform's CA, which
+			// registry.caBundle carries (made per run, so not in the render).
+			ca = newTestCA(t)
+		}
+		c.Redis, c.redisCLI = startRedis(t, c.b, c.dir, ca)
 	}
 	if r.keyless() {
 		c.PodIdentity = startPodIdentity(t, c.dir)
@@ -218,17 +227,28 @@ func setUpWith(t testing.TB, r *rendered, rewrite func(map[string]any), versione
 	return c
 }
 
-// startRedis runs a Redis on 127.0.0.1 with the tier's password, no disk.
-func startRedis(t testing.TB, b binaries, dir string) string {
+// startRedis runs a Redis on 127.0.0.1, no disk: with the tier's password,
+// or with ca on TLS alone (no plain port) and no password, as
+// registry.cache.redis.tls needs. It returns the address and redis-cli's
+// options to reach it.
+func startRedis(t testing.TB, b binaries, dir string, ca *testCA) (string, []string) {
 	t.Helper()
-	port := tier.FreePort(t)
-	p := start(t, "redis", dir, nil, b.Redis, "--bind", "127.0.0.1", "--port", fmt.Sprint(port),
-		"--requirepass", redisPassword, "--save", "", "--appendonly", "no", "--dir", dir)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	port := fmt.Sprint(tier.FreePort(t))
+	args := []string{"--bind", "127.0.0.1", "--port", port, "--requirepass", redisPassword}
+	cli := []string{"-a", redisPassword, "--no-auth-warning"}
+	if ca != nil {
+		_, certFile, keyFile := ca.serverCert(t, dir, "redis")
+		caFile := filepath.Join(ca.Dir, layout.CAFile)
+		args = []string{"--bind", "127.0.0.1", "--port", "0", "--tls-port", port,
+			"--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-ca-cert-file", caFile, "--tls-auth-clients", "no"}
+		cli = []string{"--tls", "--cacert", caFile}
+	}
+	p := start(t, "redis", dir, nil, b.Redis, append(args, "--save", "", "--appendonly", "no", "--dir", dir)...)
+	cli = append([]string{"-h", "127.0.0.1", "-p", port}, cli...)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if out, err := exec.Command(b.RedisCLI, "-h", "127.0.0.1", "-p", fmt.Sprint(port), "-a", redisPassword, "--no-auth-warning", "ping").CombinedOutput(); err == nil && strings.TrimSpace(string(out)) == "PONG" {
-			return addr
+		if out, err := exec.Command(b.RedisCLI, append(cli, "ping")...).CombinedOutput(); err == nil && strings.TrimSpace(string(out)) == "PONG" {
+			return "127.0.0.1:" + port, cli
 		}
 		if p.exited() || time.Now().After(deadline) {
 			t.Fatalf("redis did not start:\n%s", tier.Tail(p.log, 20))
@@ -237,13 +257,20 @@ func startRedis(t testing.TB, b binaries, dir string) string {
 	}
 }
 
+// redis runs redis-cli against the variant's Redis.
+func (c *cluster) redis(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(c.b.RedisCLI, append(append([]string{}, c.redisCLI...), args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli %v: %v %s", args, err, out)
+	}
+	return string(out)
+}
+
 // flushRedis empties the Redis (a lost or replaced Redis).
 func (c *cluster) flushRedis(t testing.TB) {
 	t.Helper()
-	port := strings.TrimPrefix(c.Redis, "127.0.0.1:")
-	if out, err := exec.Command(c.b.RedisCLI, "-h", "127.0.0.1", "-p", port, "-a", redisPassword, "--no-auth-warning", "flushall").CombinedOutput(); err != nil {
-		t.Fatalf("redis flushall: %v %s", err, out)
-	}
+	c.redis(t, "flushall")
 }
 
 // emptyRoot deletes a stopped member's rootDirectory (a new emptyDir, or a

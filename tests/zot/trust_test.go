@@ -42,3 +42,38 @@ func TestPrivateCA(t *testing.T) {
 		t.Fatalf("without the bundle zot should exit at start on the unknown authority (exited: %v); its log ends:\n%s", p.exited(), tier.Tail(p.log, 20))
 	}
 }
+
+// TestRedisTLS: registry.cache.redis.tls's rediss:// URL takes zot to a
+// Redis serving TLS alone, with a certificate of the platform's CA (which
+// registry.caBundle carries): a push's metadata lands there under the key
+// prefix. The same zot without the bundle refuses the Redis's certificate.
+func TestRedisTLS(t *testing.T) {
+	r := named(t, "cache-redis-tls").fresh()
+	cd, _ := getPath(r.Config, "storage", "cacheDriver").(map[string]any)
+	prefix, _ := cd["keyprefix"].(string)
+	if u, _ := cd["url"].(string); !strings.HasPrefix(u, "rediss://") || prefix == "" {
+		t.Fatalf("want a rediss:// URL and a key prefix, got %v", cd)
+	}
+	c := setUp(t, r, nil)
+	z := c.Zots[0]
+	if err := z.Registry().Push("tls/alpine:1", dockerImage(t, 2048), c.People.Admin); err != nil {
+		t.Fatalf("push with metadata in a TLS Redis: %s", tier.Describe(err))
+	}
+	if keys := c.redis(t, "--scan", "--pattern", prefix+"*"); !strings.Contains(keys, prefix) {
+		t.Fatalf("no key under %q in the Redis after a push: %q", prefix, keys)
+	}
+
+	z.Stop()
+	p := start(t, "zot-untrusting", z.local.Dir, keyEnv(), z.bin, z.args...)
+	deadline := time.Now().Add(time.Minute)
+	for !p.exited() && time.Now().Before(deadline) {
+		b, _ := os.ReadFile(p.log)
+		if strings.Contains(string(b), "certificate signed by unknown authority") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if b, _ := os.ReadFile(p.log); !strings.Contains(string(b), "x509: certificate signed by unknown authority") {
+		t.Fatalf("without the bundle zot should refuse the Redis's certificate (exited: %v); its log ends:\n%s", p.exited(), tier.Tail(p.log, 20))
+	}
+}

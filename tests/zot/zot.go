@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,7 +78,11 @@ func localize(t testing.TB, r *rendered, l local) map[string]any {
 	driver := obj(storage, "storageDriver")
 	driver["regionendpoint"], driver["secure"], driver["forcepathstyle"] = l.S3.Endpoint, false, true
 	if cache, ok := storage["cacheDriver"].(map[string]any); ok && cache["name"] == "redis" {
-		cache["addr"] = []any{l.Redis}
+		if u, ok := cache["url"].(string); ok {
+			cache["url"] = redisURLAt(t, u, l.Redis)
+		} else {
+			cache["addr"] = []any{l.Redis}
+		}
 		if cache["password"] != nil {
 			cache["password"] = redisPassword
 		}
@@ -239,4 +244,17 @@ func mustJSON(t testing.TB, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// redisURLAt is a Redis URL of the render (rediss://) at the local Redis:
+// its scheme, database and parameters as rendered. A cluster URL (other
+// members as addr parameters) has no local counterpart here.
+func redisURLAt(t testing.TB, rendered, addr string) string {
+	t.Helper()
+	u, err := url.Parse(rendered)
+	if err != nil || u.Query().Has("addr") {
+		t.Fatalf("cacheDriver.url %q: one Redis only here (%v)", rendered, err)
+	}
+	u.Host = addr
+	return u.String()
 }

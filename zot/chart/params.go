@@ -93,7 +93,11 @@ func Operations(p *zotconfig.Params, s spec.Registry, namespace, hashKey, redisP
 	switch cache := s.Cache; cache.Driver {
 	case spec.CacheRedis:
 		r := cache.Redis
-		p.CacheDriver = zotconfig.Redis(r.Addresses, r.DB, r.Username, redisPassword, r.KeyPrefix)
+		if r.TLS {
+			p.CacheDriver = zotconfig.RedisTLS(r.Addresses, r.DB, r.KeyPrefix)
+		} else {
+			p.CacheDriver = zotconfig.Redis(r.Addresses, r.DB, r.Username, redisPassword, r.KeyPrefix)
+		}
 	case spec.CacheDynamoDB:
 		p.CacheDriver = zotconfig.DynamoDB(p.Storage.Region, cache.DynamoDB.TablePrefix, cache.DynamoDB.Endpoint)
 	}

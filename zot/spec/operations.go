@@ -47,7 +47,14 @@ type RedisCache struct {
 	DB        int      `json:"db" pulumi:"db,optional"`
 	Username  string   `json:"username" pulumi:"username,optional"`
 	KeyPrefix string   `json:"keyPrefix" pulumi:"keyPrefix,optional"`
+	// TLS: zot reaches the Redis over TLS (a rediss:// URL), verified
+	// against the image's roots and registry.caBundle.
+	TLS bool `json:"tls" pulumi:"tls,optional"`
 }
+
+// redisClusterWord is what makes zot v2.1.20 read a Redis URL as a Redis
+// Cluster URL (pkg/api/config/redis/redis.go: strings.Count(url, "addr")).
+const redisClusterWord = "addr"
 
 // DynamoDBCache names the tables this program creates: <tablePrefix>-<table>.
 type DynamoDBCache struct {
@@ -230,10 +237,13 @@ func validateCache(cfg *Settings, c Collector) {
 		case redis.DB != 0 && len(redis.Addresses) > 1:
 			c.Add("cache.redis.db", fmt.Sprintf("is %d, but several addresses make a Redis Cluster, which has only database 0", redis.DB), "use 0, or one address")
 		}
+		if redis.TLS {
+			validateRedisTLS(redis, c)
+		}
 		if redis.KeyPrefix == "" || strings.ContainsAny(redis.KeyPrefix, " \t\n") {
 			c.Add("cache.redis.keyPrefix", fmt.Sprintf("%q is not a key prefix", redis.KeyPrefix), "use a word such as %s (default), different per registry sharing one Redis", DefaultRedisKeyPrefix)
 		}
-	} else if len(redis.Addresses) > 0 || redis.Username != "" {
+	} else if len(redis.Addresses) > 0 || redis.Username != "" || redis.TLS {
 		c.Add("cache.redis", "is set, but cache.driver is "+cache.Driver, "remove it, or set cache.driver to redis")
 	}
 	if cache.Driver == CacheDynamoDB {
@@ -578,6 +588,8 @@ var operationsSettings = []Setting{
 		Doc: "Redis ACL user."},
 	{Keys: []string{"registry.cache.redis.keyPrefix"}, Default: DefaultRedisKeyPrefix,
 		Doc: "Prefix of zot's keys; different per registry sharing one Redis."},
+	{Keys: []string{"registry.cache.redis.tls"},
+		Doc: "Reach the Redis over TLS (`rediss://`), trusting the image's roots and `caBundle`. zot v2.1.20 takes TLS only from a URL, which it logs in clear at start: with `tls`, `redisPassword` and `username` are refused, so the Redis must need no password (reach it from zot's namespace only)."},
 	{Keys: []string{"registry.cache.dynamodb.endpoint"}, Shown: "`https://dynamodb.<storage.region>.amazonaws.com` (`.amazonaws.com.cn` in China's regions)",
 		Doc: "The DynamoDB endpoint zot calls (`cacheDriver.endpoint`): an `http(s)://host[:port]` URL, e.g. an interface VPC endpoint or a local DynamoDB. zot's metadata store refuses an empty endpoint (it panics at start), so the program always writes one. The tables are made in the stack's AWS account and `storage.region` either way."},
 	{Keys: []string{"registry.cache.dynamodb.tablePrefix"}, Shown: "`zot-registry-<stack>`",
@@ -624,4 +636,20 @@ var operationsSettings = []Setting{
 		Doc: "zot's scrub extension: re-reads every blob to check its digest (on S3 that reads the whole bucket)."},
 	{Keys: []string{"registry.scrub.interval"}, Shown: "zot's default (`24h`)",
 		Doc: "At least `2h`."},
+}
+
+// validateRedisTLS: zot v2.1.20 reads TLS only from a URL, which carries
+// the user name and password (and which it logs), and it takes any URL
+// holding redisClusterWord for a Redis Cluster.
+func validateRedisTLS(redis RedisCache, c Collector) {
+	if redis.Username != "" {
+		c.Add("cache.redis.username", "is set with tls; zot reads TLS only from a URL and sends no user name without a password, which tls refuses (zot logs the URL)",
+			"remove it, or turn cache.redis.tls off")
+	}
+	for i, addr := range redis.Addresses {
+		if strings.Contains(strings.ToLower(addr), redisClusterWord) {
+			c.Add(fmt.Sprintf("cache.redis.addresses[%d]", i), fmt.Sprintf("%q contains %q, which makes zot v2.1.20 take the TLS URL for a Redis Cluster", addr, redisClusterWord),
+				"reach the Redis by a name or address without it (a Service alias), or turn cache.redis.tls off")
+		}
+	}
 }

@@ -408,7 +408,7 @@ func validRequirement(c Collector, field string, r Requirement, operators []stri
 // placementSettings declare the settings whose fields this file holds (declare.go).
 var placementSettings = []Setting{
 	{Keys: []string{"registry.affinity.nodeAffinity", "registry.affinity.podAffinity", "registry.affinity.podAntiAffinity"},
-		Doc: "The pod's affinity, as core/v1 `Affinity` writes it (`requiredDuringSchedulingIgnoredDuringExecution`, `preferredDuringSchedulingIgnoredDuringExecution` with weights 1–100, `matchExpressions` with `In`, `NotIn`, `Exists`, `DoesNotExist`, and for nodes `Gt`, `Lt`; pod terms with `labelSelector`, `namespaceSelector`, `namespaces`, `topologyKey`, `matchLabelKeys`, `mismatchLabelKeys`). Beside the topology spread of `availability`, which it never replaces. The chart passes `nodeSelector`, `tolerations` and `affinity` through Helm's `tpl`, so `{{` in them is refused."},
+		Doc: "The pods' affinity, a core/v1 `Affinity` (weights 1–100; `Gt`, `Lt` for nodes only), added to `availability`'s topology spread. `{{` in `nodeSelector`, `tolerations` or `affinity` is refused (the chart templates them)."},
 	{Keys: []string{"registry.serviceAccount.annotations"},
-		Doc: "Annotations on the ServiceAccount the chart makes for zot (named after `releaseName`); with `storage.aws.credentials: irsa` the program adds `eks.amazonaws.com/role-arn`. Keys under `eks.amazonaws.com/` are refused: the EKS webhook would hand zot another role, or break the IRSA trust's audience."},
+		Doc: "Annotations on zot's ServiceAccount (named after `releaseName`). Keys under `eks.amazonaws.com/` are refused: they would change zot's IAM role."},
 }

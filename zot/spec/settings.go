@@ -189,9 +189,13 @@ func validate(cfg *Settings, src Source, words Vocabulary, errs *Errors) {
 	validateUserNames(cfg, under(KeyRegistry))
 	validateGroupsNeedOpenID(cfg, under(KeyRegistry))
 	validateOperations(cfg, under(KeyRegistry))
-	if cfg.Registry.Cache.Driver == CacheRedis {
+	switch {
+	case cfg.Registry.Cache.Driver == CacheRedis && cfg.Registry.Cache.Redis.TLS:
+		top.unwanted(src, KeyRedisPassword, "is set with registry.cache.redis.tls; zot v2.1.20 takes TLS only from a rediss:// URL, which it logs in clear at start, so the password would be in every pod's log",
+			"use a Redis on TLS that needs no password (reached only from zot's namespace), or turn tls off")
+	case cfg.Registry.Cache.Driver == CacheRedis:
 		top.secret(src, KeyRedisPassword, false, "")
-	} else {
+	default:
 		top.unwanted(src, KeyRedisPassword, "is set, but registry.cache.driver is not redis", "use the redis cache driver")
 	}
 }

@@ -2,6 +2,8 @@ package zotconfig
 
 import (
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/zot-registry/zot-registry/zot/layout"
@@ -41,7 +43,9 @@ func Members(fullname, namespace, clusterDomain string, replicas int) []string {
 type CacheDriver struct {
 	Name string `json:"name"`
 
-	// redis (pkg/api/config/redis/redis.go ParseRedisUniversalOptions)
+	// redis (pkg/api/config/redis/redis.go ParseRedisUniversalOptions;
+	// with url, that alone: GetRedisClient)
+	URL       string   `json:"url,omitempty"`
 	Addr      []string `json:"addr,omitempty"`
 	DB        int      `json:"db,omitempty"`
 	Username  string   `json:"username,omitempty"`
@@ -80,6 +84,24 @@ const (
 // Redis is a Redis cache driver; Password is empty without auth.
 func Redis(addresses []string, db int, username, password, keyPrefix string) *CacheDriver {
 	return &CacheDriver{Name: RedisDriver, Addr: addresses, DB: db, Username: username, Password: password, KeyPrefix: keyPrefix}
+}
+
+// RedisTLS is a Redis cache driver over TLS. zot v2.1.20 reads TLS only
+// from a rediss:// URL (go-redis ParseURL; with several addresses
+// ParseClusterURL, the others as addr parameters) and ignores addr, db,
+// username and password beside it; the key prefix it reads apart.
+func RedisTLS(addresses []string, db int, keyPrefix string) *CacheDriver {
+	u := url.URL{Scheme: "rediss", Host: addresses[0]}
+	if len(addresses) > 1 {
+		q := url.Values{}
+		for _, a := range addresses[1:] {
+			q.Add("addr", a)
+		}
+		u.RawQuery = q.Encode()
+	} else {
+		u.Path = "/" + strconv.Itoa(db)
+	}
+	return &CacheDriver{Name: RedisDriver, URL: u.String(), KeyPrefix: keyPrefix}
 }
 
 // DynamoDBTable is one table zot uses: its name and hash key.

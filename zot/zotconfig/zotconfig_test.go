@@ -2,6 +2,7 @@ package zotconfig_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -258,4 +259,32 @@ func TestNoOpenIDWithoutIssuer(t *testing.T) {
 	assert.NotContains(t, auth, "openid")
 	assert.Equal(t, "/secrets/htpasswd/htpasswd", auth["htpasswd"].(map[string]any)["path"])
 	assert.Equal(t, "/secrets/session/session-keys.json", auth["sessionKeysFile"])
+}
+
+// TestRedisTLSIsAURL: zot v2.1.20 reads TLS only from a rediss:// URL and
+// then nothing else of the connection (addr, db, username, password); one
+// address is a client of its database, several a Redis Cluster URL (the
+// others as addr parameters), and the key prefix stays beside the URL.
+func TestRedisTLSIsAURL(t *testing.T) {
+	cases := []struct {
+		name      string
+		addresses []string
+		db        int
+		want      string
+	}{
+		{"one Redis", []string{"redis.redis.svc:6380"}, 2, "rediss://redis.redis.svc:6380/2"},
+		{"a Redis Cluster", []string{"r0:6380", "r1:6380", "r2:6380"}, 0, "rediss://r0:6380?addr=r1%3A6380&addr=r2%3A6380"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := zotconfig.RedisTLS(tc.addresses, tc.db, "zot-prod")
+			b, err := json.Marshal(d)
+			require.NoError(t, err)
+			var got map[string]any
+			require.NoError(t, json.Unmarshal(b, &got))
+			assert.Equal(t, map[string]any{"name": "redis", "url": tc.want, "keyprefix": "zot-prod"}, got)
+			// zot's cluster test: the word addr anywhere in the URL.
+			assert.Equal(t, len(tc.addresses) > 1, strings.Contains(tc.want, "addr"))
+		})
+	}
 }
