@@ -192,14 +192,6 @@ func variants() []variant {
 			"zot-registry:secrets": map[string]any{"mode": "push", "store": map[string]any{"name": StoreName, "kind": "ClusterSecretStore"},
 				"users": users, "remoteProperty": "value", "refreshInterval": "10s", "waitTimeout": "3m"},
 		}, edits: []render.Edit{{Key: registryKey, Path: "accessControl.readerUsers", Value: nil}}},
-		// No ESO: the program writes zot's Secrets itself, in a namespace
-		// the platform team made (its deployer bound there alone).
-		{name: "secrets-kubernetes", replace: map[string]any{
-			"zot-registry:secrets": map[string]any{"mode": "kubernetes", "users": users},
-		}, edits: []render.Edit{
-			{Key: registryKey, Path: "accessControl.readerUsers", Value: nil},
-			{Key: registryKey, Path: "createNamespace", Value: false},
-		}},
 		// Three replicas sharing metadata in Redis (on the node's address),
 		// members named through the cluster DNS under a domain other than
 		// cluster.local (registry.clusterDomain; TestDayTwo scales out under
@@ -211,10 +203,13 @@ func variants() []variant {
 				"addresses": []any{RedisAddr}, "keyPrefix": "zot-cluster",
 			}}},
 		}},
-		// The no-ESO team's example as a team copies it (the node's
+		// No ESO: the team's example as a team copies it (the node's
 		// addresses in place of its hosts): an existing bucket, an OpenID
-		// client made by hand, the program writing zot's Secrets.
-		{name: stacks.ExamplePrefix + "no-eso", example: "no-eso"},
+		// client made by hand, the program writing zot's Secrets; in a
+		// namespace the platform team made, its deployer bound there alone.
+		{name: stacks.ExamplePrefix + "no-eso", example: "no-eso", edits: []render.Edit{
+			{Key: registryKey, Path: "createNamespace", Value: false},
+		}},
 	}
 }
 

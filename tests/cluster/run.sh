@@ -26,7 +26,19 @@
 #                go build ./provider (the component package)
 #   versitygw    go install (as the zot tier)
 #   containerd, runc, CNI plugins, iptables, redis-server: Debian packages
+#
+# --build-only builds the Go programs (the Kubernetes binaries, CoreDNS, the
+# test binary, the stand-in and the component package's provider) and
+# exits: .ci/run runs it beside the zot tier, which waits on its servers
+# more than it computes. It leaves out what the zot tier also fetches
+# (Debian packages, ../shared/bin, versitygw) so the two never write the
+# same files.
 set -euo pipefail
+build_only=
+if [ "${1:-}" = --build-only ]; then
+  build_only=1
+  shift
+fi
 cd "$(dirname "$0")/../.."
 root=$PWD
 cache=${ZOT_CLUSTER_CACHE:-$HOME/.cache/zot-registry/cluster}
@@ -38,6 +50,24 @@ if [ "$(id -u)" != 0 ]; then
 fi
 start=$(date +%s)
 step() { echo "== cluster tier: $* (at $(( $(date +%s) - start )) s)"; }
+
+build_programs() {
+  step "binaries"
+  kube=$(bash tests/kube/build.sh | tail -1)
+  coredns=$(bash tests/cluster/build-coredns.sh | tail -1)/coredns
+  eso=$(bash tests/kube/build-eso.sh | tail -1)
+  step "the test binary, the stand-in provider and the component package's provider"
+  (cd tests/cluster && go vet ./... && go test -c -o "$cache/cluster.test" . \
+    && go build -o "$cache/standins/pulumi-resource-random" ./standins/random)
+  # The YAML example names the provider's folder (plugins.providers), where
+  # the CLI looks for pulumi-resource-zot-registry.
+  (cd provider && go build -o "$cache/package/pulumi-resource-zot-registry" .)
+}
+if [ -n "$build_only" ]; then
+  build_programs
+  step "built"
+  exit 0
+fi
 
 step "Debian packages"
 missing=()
@@ -53,10 +83,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-step "binaries"
-kube=$(bash tests/kube/build.sh | tail -1)
-coredns=$(bash tests/cluster/build-coredns.sh | tail -1)/coredns
-eso=$(bash tests/kube/build-eso.sh | tail -1)
+build_programs # cache hits after --build-only
 if [ -z "${ZOT_BIN:-}" ] || [ -z "${DEX_BIN:-}" ] || [ -z "${PULUMI_BIN:-}" ] || [ -z "${PULUMI_KUBERNETES_BIN:-}" ] || [ -z "${PULUMI_LANGUAGE_YAML_BIN:-}" ]; then
   unpack=../shared/bin/unpack
   if [ ! -x "$unpack" ]; then
@@ -83,12 +110,6 @@ if [ ! -x "$pause" ]; then
   gcc -Os -static -Wall -DVERSION="v$(sed -n 's/^TAG ?= //p' "$kube_src/Makefile")" -o "$pause" "$kube_src/linux/pause.c"
 fi
 
-step "the test binary, the stand-in provider and the component package's provider"
-(cd tests/cluster && go vet ./... && go test -c -o "$cache/cluster.test" . \
-  && go build -o "$cache/standins/pulumi-resource-random" ./standins/random)
-# The YAML example names the provider's folder (plugins.providers), where
-# the CLI looks for pulumi-resource-zot-registry.
-(cd provider && go build -o "$cache/package/pulumi-resource-zot-registry" .)
 
 # What the machine looks like before: after the run it must look the same.
 snapshot() {
