@@ -113,19 +113,18 @@ func onTheNode(ex, base *render.StackConfig) (*render.StackConfig, error) {
 	if err != nil {
 		return nil, err
 	}
-	storageKey, identityKey := spec.FullKey(spec.KeyStorage), spec.FullKey(spec.KeyIdentity)
 	edits := []render.Edit{{Key: registryKey, Path: "ingress", Value: nil}}
 	for key, paths := range map[string][]string{
-		registryKey: {"externalUrl", "externalProxy", "chart.repository", "resources", "persistence.size"},
-		storageKey:  {"bucket", "region", "endpoint", "forcePathStyle"},
-		identityKey: {"issuer", "clientId"},
+		spec.KeyRegistry: {"externalUrl", "externalProxy", "chart.repository", "resources", "persistence.size"},
+		spec.KeyStorage:  {"bucket", "region", "endpoint", "forcePathStyle"},
+		spec.KeyIdentity: {"issuer", "clientId"},
 	} {
 		for _, p := range paths {
 			value, err := valueAt(base, key, p)
 			if err != nil {
 				return nil, err
 			}
-			edits = append(edits, render.Edit{Key: key, Path: p, Value: value})
+			edits = append(edits, render.Edit{Key: spec.FullKey(key), Path: p, Value: value})
 		}
 	}
 	return out.Apply(edits...)
@@ -134,8 +133,8 @@ func onTheNode(ex, base *render.StackConfig) (*render.StackConfig, error) {
 // valueAt is the value at a dotted path under a key of the config.
 func valueAt(sc *render.StackConfig, key, path string) (any, error) {
 	var v any
-	if err := json.Unmarshal([]byte(sc.Values[key]), &v); err != nil {
-		return nil, fmt.Errorf("%s: %w", key, err)
+	if err := unmarshalKey(sc, key, &v); err != nil {
+		return nil, err
 	}
 	for _, p := range strings.Split(path, ".") {
 		m, ok := v.(map[string]any)
